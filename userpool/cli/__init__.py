@@ -1,0 +1,1 @@
+"""The ``userpool`` command line: ``serve``, ``outbox`` (and, later, ``cognito-idp``)."""

@@ -1,0 +1,64 @@
+"""Settings, read once: command-line flags over ``USERPOOL_*`` environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DEFAULT_DB = os.path.join(".userpool", "userpool.db")
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    """Everything the services are built from."""
+
+    host: str = "127.0.0.1"
+    port: int = 9229
+    db: str = DEFAULT_DB
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    synchronous: str = "NORMAL"
+    sender: str = "console"  # console | smtp | none
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "no-reply@verificationemail.com"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # None: keep message text only with the console sender (a local development server).
+    keep_message_text: bool | None = None
+    code_attempts_per_hour: int = 5
+    resend_per_hour: int = 5
+    hasher_threads: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keeps_message_text(self) -> bool:
+        if self.keep_message_text is not None:
+            return self.keep_message_text
+        return self.sender in ("console", "none")
+
+
+def from_env(**overrides: Any) -> Settings:
+    """Defaults, then ``USERPOOL_<NAME>`` variables, then the non-None overrides."""
+    settings = Settings()
+    for f in fields(Settings):
+        raw = os.environ.get(f"USERPOOL_{f.name.upper()}")
+        if raw is None or f.name == "extra":
+            continue
+        current = getattr(settings, f.name)
+        if isinstance(current, bool) or f.name == "keep_message_text":
+            setattr(settings, f.name, _env_bool(raw))
+        elif isinstance(current, int):
+            setattr(settings, f.name, int(raw))
+        else:
+            setattr(settings, f.name, raw)
+    for name, value in overrides.items():
+        if value is not None:
+            setattr(settings, name, value)
+    return settings

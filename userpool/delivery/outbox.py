@@ -1,0 +1,62 @@
+"""The outbox relay: messages are written in the request's transaction, sent after commit.
+
+A request enqueues its message with the rest of its writes, so a code is never sent for
+a sign-up that rolled back and never lost for one that committed. After commit the
+operation calls ``notify()``; the relay claims pending rows (safe across processes) and
+hands them to the sender in a thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from userpool.domain.ports import Sender, Store
+
+log = logging.getLogger("userpool.outbox")
+
+
+class OutboxRelay:
+    def __init__(self, store: Store, sender: Sender | None, keep_text: bool) -> None:
+        self.store = store
+        self.sender = sender
+        self.keep_text = keep_text
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        if self.sender is not None:
+            self._wake.set()
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if self.sender is not None and self._task is None:
+            self._task = (loop or asyncio.get_running_loop()).create_task(self._run())
+            self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=5.0)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # the relay must outlive a bad message or a flaky server
+                log.exception("outbox relay failed; will retry")
+
+    async def drain(self) -> None:
+        assert self.sender is not None
+        while batch := self.store.claim_messages(32):
+            for message in batch:
+                try:
+                    await asyncio.to_thread(self.sender.send, message)
+                    self.store.finish_message(message.id, True, None, self.keep_text)
+                except Exception as exc:
+                    log.warning("delivery of message %s failed: %s", message.id, exc)
+                    self.store.finish_message(message.id, False, str(exc)[:500], True)

@@ -1,0 +1,94 @@
+"""The error tree, named exactly as Cognito's ``__type`` codes.
+
+    CognitoError                      (status 400 unless said otherwise)
+    ├── InvalidParameterException     (+ reason_code)
+    ├── ResourceNotFoundException
+    ├── NotAuthorizedException
+    ├── UserNotFoundException
+    ├── UsernameExistsException
+    ├── AliasExistsException
+    ├── CodeMismatchException
+    ├── ExpiredCodeException
+    ├── LimitExceededException
+    ├── TooManyFailedAttemptsException
+    ├── TooManyRequestsException
+    ├── InvalidPasswordException
+    ├── UnsupportedOperationException
+    ├── ... (every other Cognito code used by the operations)
+    ├── SerializationException        (protocol level: body is not JSON)
+    ├── UnknownOperationException     (protocol level: target not in the model)
+    └── InternalErrorException        (500; never carries internal text)
+
+Operations raise these; the server renders them with one function
+(``userpool.server.wire.error_response``). Anything that is not a ``CognitoError``
+becomes ``InternalErrorException`` there.
+"""
+
+from __future__ import annotations
+
+
+class CognitoError(Exception):
+    """A Cognito error: ``code`` is the wire ``__type``, ``message`` the text."""
+
+    code = "CognitoError"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, str]:
+        return {"__type": self.code, "message": self.message}
+
+
+def _error(name: str, status: int = 400) -> type[CognitoError]:
+    return type(name, (CognitoError,), {"code": name, "status": status})
+
+
+class InvalidParameterException(CognitoError):
+    code = "InvalidParameterException"
+
+    def __init__(self, message: str, reason_code: str | None = None) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code
+
+    def body(self) -> dict[str, str]:
+        out = super().body()
+        if self.reason_code:
+            out["reasonCode"] = self.reason_code
+        return out
+
+
+ResourceNotFoundException = _error("ResourceNotFoundException")
+NotAuthorizedException = _error("NotAuthorizedException")
+UserNotFoundException = _error("UserNotFoundException")
+UsernameExistsException = _error("UsernameExistsException")
+AliasExistsException = _error("AliasExistsException")
+CodeMismatchException = _error("CodeMismatchException")
+ExpiredCodeException = _error("ExpiredCodeException")
+LimitExceededException = _error("LimitExceededException")
+TooManyFailedAttemptsException = _error("TooManyFailedAttemptsException")
+TooManyRequestsException = _error("TooManyRequestsException")
+InvalidPasswordException = _error("InvalidPasswordException")
+UnsupportedOperationException = _error("UnsupportedOperationException")
+UserNotConfirmedException = _error("UserNotConfirmedException")
+CodeDeliveryFailureException = _error("CodeDeliveryFailureException")
+UnsupportedUserStateException = _error("UnsupportedUserStateException")
+PreconditionNotMetException = _error("PreconditionNotMetException")
+UserLambdaValidationException = _error("UserLambdaValidationException")
+UnexpectedLambdaException = _error("UnexpectedLambdaException")
+InvalidLambdaResponseException = _error("InvalidLambdaResponseException")
+InvalidUserPoolConfigurationException = _error("InvalidUserPoolConfigurationException")
+SerializationException = _error("SerializationException")
+UnknownOperationException = _error("UnknownOperationException")
+# DEVIATION: the content-type check has no documented Cognito error; we answer with
+# this protocol-level code so clients can tell it apart from a malformed body.
+UnsupportedMediaTypeException = _error("UnsupportedMediaTypeException")
+
+
+class InternalErrorException(CognitoError):
+    code = "InternalErrorException"
+    status = 500
+
+    def __init__(self, message: str = "Internal server error.") -> None:
+        super().__init__(message)

@@ -1,0 +1,54 @@
+"""The pinned botocore cognito-idp model: operations, shapes, signing and validation.
+
+Everything the wire needs to know about an operation (its input shape, whether it is
+signed, its declared errors) comes from here, so a botocore upgrade shows up as a
+failing test instead of a silent drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import botocore.loaders
+
+from userpool.model.validate import Validator, compile_validator
+
+SERVICE = "cognito-idp"
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+
+
+@dataclass(frozen=True)
+class OperationModel:
+    """What the server needs of one modelled operation."""
+
+    name: str
+    signed: bool
+    errors: frozenset[str]
+    validate: Validator
+
+
+@cache
+def service_model() -> dict[str, Any]:
+    """The raw botocore model of cognito-idp (loaded once)."""
+    loader = botocore.loaders.Loader()
+    data: dict[str, Any] = loader.load_service_model(SERVICE, "service-2")
+    return data
+
+
+@cache
+def operations() -> dict[str, OperationModel]:
+    """Every modelled operation by wire name."""
+    model = service_model()
+    shapes = model["shapes"]
+    out: dict[str, OperationModel] = {}
+    for name, op in model["operations"].items():
+        input_shape = op.get("input", {}).get("shape")
+        out[name] = OperationModel(
+            name=name,
+            signed=op.get("authtype") != "none",
+            errors=frozenset(e["shape"] for e in op.get("errors", [])),
+            validate=compile_validator(shapes, input_shape),
+        )
+    return out

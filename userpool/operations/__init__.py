@@ -1,0 +1,37 @@
+"""One function per Cognito operation, grouped by family; ``REGISTRY`` maps wire names to them.
+
+Each takes the services and the validated request dict and returns the response dict;
+the same functions serve the HTTP server and the embedded CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from userpool.operations import admin_users, clients, list_users, pools, signup
+from userpool.services import Services
+
+Handler = Callable[[Services, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+REGISTRY: dict[str, Handler] = {
+    "CreateUserPool": pools.create_user_pool,
+    "DescribeUserPool": pools.describe_user_pool,
+    "UpdateUserPool": pools.update_user_pool,
+    "DeleteUserPool": pools.delete_user_pool,
+    "ListUserPools": pools.list_user_pools,
+    "CreateUserPoolClient": clients.create_user_pool_client,
+    "DescribeUserPoolClient": clients.describe_user_pool_client,
+    "UpdateUserPoolClient": clients.update_user_pool_client,
+    "DeleteUserPoolClient": clients.delete_user_pool_client,
+    "ListUserPoolClients": clients.list_user_pool_clients,
+    "SignUp": signup.sign_up,
+    "ConfirmSignUp": signup.confirm_sign_up,
+    "ResendConfirmationCode": signup.resend_confirmation_code,
+    "AdminConfirmSignUp": admin_users.admin_confirm_sign_up,
+    "AdminCreateUser": admin_users.admin_create_user,
+    "AdminGetUser": admin_users.admin_get_user,
+    "AdminDeleteUser": admin_users.admin_delete_user,
+    "AdminUpdateUserAttributes": admin_users.admin_update_user_attributes,
+    "ListUsers": list_users.list_users,
+}

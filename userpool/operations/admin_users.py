@@ -1,0 +1,176 @@
+"""Administrator user operations: AdminConfirmSignUp, AdminCreateUser, AdminGetUser,
+AdminDeleteUser, AdminUpdateUserAttributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.domain import codes, ids
+from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, UNCONFIRMED, Message, Pool, User
+from userpool.domain.messages import invitation_text
+from userpool.domain.passwords import check_policy, temporary_password
+from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.domain.schema import check_attributes
+from userpool.errors import (
+    AliasExistsException,
+    NotAuthorizedException,
+    UnsupportedUserStateException,
+    UserNotFoundException,
+)
+from userpool.operations import hooks
+from userpool.operations.common import (
+    alias_key,
+    attributes_in,
+    attributes_out,
+    find_user,
+    pool_of,
+    user_type,
+)
+from userpool.operations.signup import _sign_in_name, insert_new_user
+from userpool.services import Services
+
+NO_USER = "User does not exist."
+
+
+def admin_user(tx: Tx, pool: Pool, name: str) -> User:
+    try:
+        return find_user(tx, pool, name)
+    except NotFound:
+        raise UserNotFoundException(NO_USER) from None
+
+
+async def admin_confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        user = admin_user(tx, pool, req["Username"])
+        if user.status != UNCONFIRMED:
+            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+        user.status = CONFIRMED
+        user.modified = svc.clock.now()
+        tx.update_user(user)
+        tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
+    await hooks.post_confirmation(svc, pool, None, user, req.get("ClientMetadata"))
+    return {}
+
+
+def sync_aliases(tx: Tx, pool: Pool, user: User, force: bool) -> None:
+    """Make the alias table match the user's attributes (verified ones in alias pools)."""
+    for attribute in pool.sign_in_attributes:
+        value = user.attributes.get(attribute)
+        wanted = bool(value) and (attribute in pool.username_attributes
+                                  or attribute == "preferred_username"
+                                  or user.verified(attribute))
+        tx.drop_aliases_of(pool.id, user.sub, attribute)
+        if not wanted or value is None:
+            continue
+        key = alias_key(pool, attribute, value)
+        owner = tx.alias_owner(pool.id, attribute, key)
+        if owner is not None and owner != user.sub:
+            if not force or attribute in pool.username_attributes:
+                raise AliasExistsException(f"An account with the {attribute} already exists.")
+            previous = tx.user_by_sub(pool.id, owner)
+            if attribute != "preferred_username":
+                previous.attributes[f"{attribute}_verified"] = "false"
+            tx.update_user(previous)
+            tx.drop_alias(pool.id, attribute, key)
+        tx.set_alias(pool.id, attribute, key, user.sub)
+
+
+def _invite(tx: Tx, pool: Pool, user: User, password: str, mediums: list[str], now: float) -> None:
+    # DEVIATION: when no desired medium matches an attribute we fall back to the one present.
+    targets = [("EMAIL", "email"), ("SMS", "phone_number")]
+    chosen = [(m, a) for m, a in targets if m in mediums and user.attributes.get(a)]
+    if not chosen:
+        chosen = [(m, a) for m, a in targets if user.attributes.get(a)][:1]
+    for medium, attribute in chosen:
+        subject, body = invitation_text(pool, medium, password, user.username)
+        tx.enqueue_message(Message(0, pool.id, user.username, medium, user.attributes[attribute],
+                                   subject, body, now, "pending"))
+
+
+async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+    policy = pool.config["Policies"]["PasswordPolicy"]
+    action = req.get("MessageAction")
+    if action == "RESEND":
+        return await _resend_invitation(svc, pool, req, policy)
+    attributes = attributes_in(req.get("UserAttributes"))
+    check_attributes(pool.config.get("SchemaAttributes") or [], attributes, creating=True)
+    username = _sign_in_name(pool, req["Username"], attributes)
+    password = req.get("TemporaryPassword") or temporary_password(policy)
+    check_policy(password, policy)
+    hashed = await svc.hasher.hash(password)
+    now = svc.clock.now()
+    sub = username if pool.username_attributes else ids.sub()
+    user = User(pool.id, username, sub, FORCE_CHANGE_PASSWORD, True, hashed,
+                {"sub": sub, **attributes}, now, now)
+    with svc.store.transaction() as tx:
+        insert_new_user(tx, pool, user)
+        sync_aliases(tx, pool, user, bool(req.get("ForceAliasCreation")))
+        if action != "SUPPRESS":
+            _invite(tx, pool, user, password, req.get("DesiredDeliveryMediums") or ["SMS"], now)
+    svc.outbox.notify()
+    return {"User": user_type(user)}
+
+
+async def _resend_invitation(svc: Services, pool: Pool, req: dict[str, Any],
+                             policy: dict[str, Any]) -> dict[str, Any]:
+    password = req.get("TemporaryPassword") or temporary_password(policy)
+    check_policy(password, policy)
+    hashed = await svc.hasher.hash(password)
+    now = svc.clock.now()
+    with svc.store.transaction() as tx:
+        user = admin_user(tx, pool, req["Username"])
+        if user.status != FORCE_CHANGE_PASSWORD:
+            raise UnsupportedUserStateException(f"User status is {user.status}")
+        user.password_hash = hashed
+        user.modified = now
+        tx.update_user(user)
+        _invite(tx, pool, user, password, req.get("DesiredDeliveryMediums") or ["SMS"], now)
+    svc.outbox.notify()
+    return {"User": user_type(user)}
+
+
+async def admin_get_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        user = admin_user(tx, pool, req["Username"])
+    return {
+        "Username": user.username,
+        "UserAttributes": attributes_out(user.attributes),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    }
+
+
+async def admin_delete_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        user = admin_user(tx, pool, req["Username"])
+        tx.delete_user(pool.id, user.sub)
+    return {}
+
+
+async def admin_update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    changes = attributes_in(req.get("UserAttributes"))
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
+        user = admin_user(tx, pool, req["Username"])
+        for attribute in ("email", "phone_number"):
+            changed = attribute in changes and changes[attribute] != user.attributes.get(attribute)
+            if changed and f"{attribute}_verified" not in changes:
+                # DEVIATION: Cognito keeps the old value until the new one is verified when
+                # UserAttributeUpdateSettings asks; we apply it at once, unverified.
+                changes[f"{attribute}_verified"] = "false"
+        user.attributes.update(changes)
+        user.modified = svc.clock.now()
+        try:
+            sync_aliases(tx, pool, user, force=False)
+        except AlreadyExists:
+            raise AliasExistsException("An account with the given alias already exists.") from None
+        tx.update_user(user)
+    return {}

@@ -1,0 +1,113 @@
+"""App client operations: Create/Describe/Update/Delete/ListUserPoolClients."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from userpool.domain import ids
+from userpool.domain.entities import AppClient
+from userpool.operations.common import client_of, client_secret, drop_none, pool_of
+from userpool.operations.pools import decode_token, encode_token
+from userpool.services import Services
+
+_SETTABLE = (
+    "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
+    "ReadAttributes", "WriteAttributes", "ExplicitAuthFlows", "SupportedIdentityProviders",
+    "CallbackURLs", "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows",
+    "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient", "AnalyticsConfiguration",
+    "PreventUserExistenceErrors", "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData", "AuthSessionValidity", "RefreshTokenRotation",
+)
+
+
+def _config(req: dict[str, Any]) -> dict[str, Any]:
+    """Cognito's defaults, overridden by what the request sets (Update resets the rest)."""
+    config: dict[str, Any] = {
+        "RefreshTokenValidity": 30,
+        "TokenValidityUnits": {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH"],
+        "AllowedOAuthFlowsUserPoolClient": False,
+        "PreventUserExistenceErrors": "LEGACY",
+        "EnableTokenRevocation": True,
+        "EnablePropagateAdditionalUserContextData": False,
+        "AuthSessionValidity": 3,
+    }
+    for name in _SETTABLE:
+        if name in req:
+            config[name] = copy.deepcopy(req[name])
+    return config
+
+
+def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
+    """The wire's UserPoolClientType."""
+    out: dict[str, Any] = {
+        "UserPoolId": client.pool_id,
+        "ClientName": client.name,
+        "ClientId": client.id,
+        "ClientSecret": client_secret(svc, client),
+        "LastModifiedDate": client.modified,
+        "CreationDate": client.created,
+    }
+    out.update(client.config)
+    return drop_none(out)
+
+
+async def create_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    secret = req.get("ClientSecret") or (ids.client_secret() if req.get("GenerateSecret") else None)
+    now = svc.clock.now()
+    client = AppClient(
+        id=ids.client_id(),
+        pool_id=req["UserPoolId"],
+        name=req["ClientName"],
+        secret=svc.box.seal(secret) if secret else None,
+        config=_config(req),
+        created=now,
+        modified=now,
+    )
+    with svc.store.transaction() as tx:
+        pool_of(tx, client.pool_id)
+        tx.insert_client(client)
+    return {"UserPoolClient": client_type(svc, client)}
+
+
+async def describe_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        pool_of(tx, req["UserPoolId"])
+        client = client_of(tx, req["ClientId"], req["UserPoolId"])
+    return {"UserPoolClient": client_type(svc, client)}
+
+
+async def update_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool_of(tx, req["UserPoolId"])
+        client = client_of(tx, req["ClientId"], req["UserPoolId"])
+        client.config = _config(req)
+        client.name = req.get("ClientName", client.name)
+        client.modified = svc.clock.now()
+        tx.update_client(client)
+    return {"UserPoolClient": client_type(svc, client)}
+
+
+async def delete_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool_of(tx, req["UserPoolId"])
+        client_of(tx, req["ClientId"], req["UserPoolId"])
+        tx.delete_client(req["ClientId"])
+    return {}
+
+
+async def list_user_pool_clients(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    limit = req.get("MaxResults", 60)
+    with svc.store.read() as tx:
+        pool_of(tx, req["UserPoolId"])
+        clients = tx.list_clients(req["UserPoolId"], decode_token(req.get("NextToken")), limit + 1)
+    out: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name}
+            for c in clients[:limit]
+        ]
+    }
+    if len(clients) > limit:
+        out["NextToken"] = encode_token(clients[limit - 1].id)
+    return out

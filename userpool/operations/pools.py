@@ -1,0 +1,147 @@
+"""User pool operations: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+from userpool.domain import ids
+from userpool.domain.entities import Pool
+from userpool.domain.passwords import DEFAULT_POLICY
+from userpool.domain.schema import pool_schema
+from userpool.errors import InvalidParameterException
+from userpool.operations.common import pool_of
+from userpool.services import Services
+
+# Members UpdateUserPool may change; every other member keeps its value.
+_MUTABLE = (
+    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
+    "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
+    "VerificationMessageTemplate", "SmsAuthenticationMessage", "UserAttributeUpdateSettings",
+    "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
+    "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
+    "PoolName", "UserPoolTier",
+)
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "Policies": {"PasswordPolicy": dict(DEFAULT_POLICY)},
+        "DeletionProtection": "INACTIVE",
+        "LambdaConfig": {},
+        "MfaConfiguration": "OFF",
+        "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE"},
+        "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7},
+        "UserPoolTags": {},
+        "UserPoolTier": "ESSENTIALS",
+    }
+
+
+def _settable(req: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    config = _defaults()
+    for name in names:
+        if name in req and name != "PoolName":
+            config[name] = copy.deepcopy(req[name])
+    policy = config["Policies"].setdefault("PasswordPolicy", {})
+    for key, value in DEFAULT_POLICY.items():
+        policy.setdefault(key, value)
+    return config
+
+
+def _check(config: dict[str, Any]) -> None:
+    if config.get("AliasAttributes") and config.get("UsernameAttributes"):
+        raise InvalidParameterException(
+            "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool."
+        )
+    for key in ("SmsVerificationMessage", "EmailVerificationMessage"):
+        if key in config and "{####}" not in config[key]:
+            raise InvalidParameterException(f"{key} must contain {{####}}.")
+
+
+def pool_type(svc: Services, pool: Pool) -> dict[str, Any]:
+    """The wire's UserPoolType."""
+    s = svc.settings
+    out: dict[str, Any] = {"Id": pool.id, "Name": pool.name}
+    out.update(pool.config)
+    out["LastModifiedDate"] = pool.modified
+    out["CreationDate"] = pool.created
+    out["Arn"] = f"arn:aws:cognito-idp:{s.region}:{s.account_id}:userpool/{pool.id}"
+    return out
+
+
+async def create_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    creatable = _MUTABLE + ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
+    config = _settable(req, creatable)
+    config["SchemaAttributes"] = pool_schema(req.get("Schema"))
+    _check(config)
+    now = svc.clock.now()
+    pool = Pool(ids.pool_id(svc.settings.region), req["PoolName"], config, now, now)
+    with svc.store.transaction() as tx:
+        tx.insert_pool(pool)
+    return {"UserPool": pool_type(svc, pool)}
+
+
+async def describe_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+    return {"UserPool": pool_type(svc, pool)}
+
+
+async def update_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        config = _settable(req, _MUTABLE)
+        for kept in ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration",
+                     "SchemaAttributes"):
+            if kept in pool.config:
+                config[kept] = pool.config[kept]
+        if "UserPoolTier" not in req:
+            config["UserPoolTier"] = pool.config.get("UserPoolTier", "ESSENTIALS")
+        _check(config)
+        pool.config = config
+        pool.name = req.get("PoolName", pool.name)
+        pool.modified = svc.clock.now()
+        tx.update_pool(pool)
+    return {}
+
+
+async def delete_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        if pool.config.get("DeletionProtection") == "ACTIVE":
+            raise InvalidParameterException(
+                "The user pool cannot be deleted because deletion protection is activated."
+            )
+        tx.delete_pool(pool.id)
+    return {}
+
+
+def decode_token(token: str | None) -> str | None:
+    if token is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except ValueError:
+        raise InvalidParameterException("Invalid pagination token.") from None
+
+
+def encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode()
+
+
+async def list_user_pools(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    limit = req["MaxResults"]
+    with svc.store.read() as tx:
+        pools = tx.list_pools(decode_token(req.get("NextToken")), limit + 1)
+    out: dict[str, Any] = {
+        "UserPools": [
+            {"Id": p.id, "Name": p.name, "LambdaConfig": p.config.get("LambdaConfig", {}),
+             "LastModifiedDate": p.modified, "CreationDate": p.created}
+            for p in pools[:limit]
+        ]
+    }
+    if len(pools) > limit:
+        out["NextToken"] = encode_token(pools[limit - 1].id)
+    return out

@@ -1,0 +1,312 @@
+"""Self-service sign-up: SignUp, ConfirmSignUp, ResendConfirmationCode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from userpool.domain import codes, ids
+from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Message, Pool, User
+from userpool.domain.messages import Delivery, choose_delivery, mask, verification_text
+from userpool.domain.passwords import check_policy
+from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.domain.schema import check_attributes
+from userpool.errors import (
+    AliasExistsException,
+    CodeMismatchException,
+    CognitoError,
+    ExpiredCodeException,
+    InvalidParameterException,
+    LimitExceededException,
+    NotAuthorizedException,
+    UserNotFoundException,
+    UsernameExistsException,
+)
+from userpool.operations import hooks
+from userpool.operations.common import (
+    EMAIL_RE,
+    PHONE_RE,
+    alias_key,
+    attributes_in,
+    check_secret_hash,
+    client_of,
+    find_user,
+    pool_of,
+)
+from userpool.services import Services
+
+HOUR = 3600.0
+MISMATCH = "Invalid verification code provided, please try again."
+EXPIRED = "Invalid code provided, please request a code again."
+ATTEMPTS = "Attempt limit exceeded, please try after some time."
+NOT_FOUND = "Username/client id combination not found."
+
+
+def send_code(svc: Services, tx: Tx, pool: Pool, user: User, delivery: Delivery,
+              now: float) -> dict[str, str]:
+    """Replace the user's sign-up code and put its message in the outbox."""
+    code = codes.new_code()
+    try:
+        previous = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
+    except NotFound:
+        previous = None
+    tx.put_code(codes.replace_code(
+        svc.key, previous, pool.id, user.sub, codes.SIGN_UP, code,
+        now + codes.SIGN_UP_VALIDITY, delivery.attribute, delivery.medium,
+    ))
+    subject, body = verification_text(pool, delivery.medium, code, user.username)
+    tx.enqueue_message(Message(0, pool.id, user.username, delivery.medium,
+                               delivery.destination, subject, body, now, "pending"))
+    return delivery.details()
+
+
+def record(tx: Tx, user: User, kind: str, req: dict[str, Any], now: float) -> None:
+    """An auth event with the request's context and analytics data (never secrets)."""
+    context = req.get("UserContextData") or {}
+    data = {
+        "IpAddress": context.get("IpAddress"),
+        "EncodedDataLength": len(context.get("EncodedData") or ""),
+        "AnalyticsEndpointId": (req.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId"),
+    }
+    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
+
+
+def _sign_in_name(pool: Pool, username: str, attributes: dict[str, str]) -> str:
+    """The stored username; copies email/phone usernames into their attribute."""
+    allowed = pool.username_attributes
+    if allowed:
+        if "email" in allowed and EMAIL_RE.fullmatch(username):
+            attributes["email"] = username
+        elif "phone_number" in allowed and PHONE_RE.fullmatch(username):
+            attributes["phone_number"] = username
+        elif allowed == ["email"]:
+            raise InvalidParameterException("Username should be an email.")
+        elif allowed == ["phone_number"]:
+            raise InvalidParameterException("Username should be a phone number.")
+        else:
+            raise InvalidParameterException("Username should be either an email or a phone number.")
+        return ids.sub()
+    if "email" in pool.alias_attributes and EMAIL_RE.fullmatch(username):
+        raise InvalidParameterException(
+            "Username cannot be of email format, since user pool is configured for email alias."
+        )
+    if "phone_number" in pool.alias_attributes and PHONE_RE.fullmatch(username):
+        raise InvalidParameterException(
+            "Username cannot be of phone number format, since user pool is configured for "
+            "phone number alias."
+        )
+    return username
+
+
+def _exists_message(what: str) -> str:
+    if what in ("email", "phone_number"):
+        return f"An account with the given {what} already exists."
+    return "User already exists"
+
+
+def insert_new_user(tx: Tx, pool: Pool, user: User) -> None:
+    """Insert a user and, in username-attribute pools, claim its email/phone (unique)."""
+    try:
+        tx.insert_user(user, pool.key(user.username))
+        for attribute in pool.username_attributes:
+            if user.attributes.get(attribute):
+                tx.set_alias(pool.id, attribute,
+                             alias_key(pool, attribute, user.attributes[attribute]), user.sub)
+    except AlreadyExists as exc:
+        raise UsernameExistsException(_exists_message(exc.what)) from None
+
+
+def _precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict[str, str]) -> None:
+    """Refuse a taken name before paying for a password hash (the insert re-checks)."""
+    with svc.store.read() as tx:
+        try:
+            tx.user_by_key(pool.id, pool.key(username))
+            raise UsernameExistsException("User already exists")
+        except NotFound:
+            pass
+        for attribute in pool.username_attributes:
+            value = attributes.get(attribute)
+            if value and tx.alias_owner(pool.id, attribute, alias_key(pool, attribute, value)):
+                raise UsernameExistsException(_exists_message(attribute))
+
+
+def _passwordless(pool: Pool) -> bool:
+    factors = ((pool.config.get("Policies") or {}).get("SignInPolicy") or {}).get(
+        "AllowedFirstAuthFactors") or []
+    return "EMAIL_OTP" in factors or "SMS_OTP" in factors
+
+
+def _new_session(svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str,
+                 now: float) -> str | None:
+    if "ALLOW_USER_AUTH" not in client.explicit_auth_flows:
+        return None
+    token, session = codes.new_session(svc.key, client.pool_id, client.id, sub, purpose,
+                                       now + client.auth_session_validity_minutes * 60)
+    tx.put_session(session)
+    return token
+
+
+async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        client = client_of(tx, req["ClientId"])
+        pool = pool_of(tx, client.pool_id)
+    check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+    attributes = attributes_in(req.get("UserAttributes"))
+    check_attributes(pool.config.get("SchemaAttributes") or [], attributes, creating=True)
+    username = _sign_in_name(pool, req["Username"], attributes)
+    password = req.get("Password")
+    if password is None and not _passwordless(pool):
+        # DEVIATION: Cognito's wording for a missing password in a password pool is unconfirmed.
+        raise InvalidParameterException("Password is required for this user pool.")
+    if password is not None:
+        check_policy(password, pool.config["Policies"]["PasswordPolicy"])
+    _precheck_new_user(svc, pool, username, attributes)
+    hashed = await svc.hasher.hash(password) if password is not None else None
+    now = svc.clock.now()
+    user = User(pool.id, username, ids.sub(), UNCONFIRMED, True, hashed, {}, now, now)
+    if pool.username_attributes:
+        user.sub = username
+    user.attributes = {"sub": user.sub, **attributes}
+    out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
+    with svc.store.transaction() as tx:
+        insert_new_user(tx, pool, user)
+        delivery = choose_delivery(pool, user)
+        if delivery is not None:
+            out["CodeDeliveryDetails"] = send_code(svc, tx, pool, user, delivery, now)
+        session = _new_session(svc, tx, client, user.sub, "signup", now)
+        if session is not None:
+            out["Session"] = session
+        record(tx, user, "SignUp", req, now)
+    svc.outbox.notify()
+    return out
+
+
+def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str, masked: CognitoError) -> User:
+    try:
+        return find_user(tx, pool, name)
+    except NotFound:
+        if client.prevent_user_existence_errors:
+            raise masked from None
+        raise UserNotFoundException(NOT_FOUND) from None
+
+
+def _check_session(svc: Services, tx: Tx, token: str, client: AppClient, user: User,
+                   now: float) -> None:
+    """A SignUp session given to ConfirmSignUp must be this user's, this client's, and live."""
+    try:
+        session = tx.take_session(codes.session_hash(svc.key, token))
+    except NotFound:
+        raise NotAuthorizedException("Invalid session for the user.") from None
+    if (session.purpose != "signup" or session.client_id != client.id
+            or session.sub != user.sub):
+        raise NotAuthorizedException("Invalid session for the user.")
+    if session.expires < now:
+        raise NotAuthorizedException("Invalid session for the user, session is expired.")
+
+
+def _claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) -> None:
+    """Make a newly verified email/phone this user's alias; move it only when forced."""
+    if attribute not in pool.alias_attributes:
+        return
+    key = alias_key(pool, attribute, user.attributes.get(attribute, ""))
+    owner = tx.alias_owner(pool.id, attribute, key)
+    if owner == user.sub:
+        return
+    if owner is not None:
+        if not force:
+            raise AliasExistsException(f"An account with the {attribute} already exists.")
+        previous = tx.user_by_sub(pool.id, owner)
+        previous.attributes[f"{attribute}_verified"] = "false"
+        previous.modified = user.modified
+        tx.update_user(previous)
+        tx.drop_alias(pool.id, attribute, key)
+    tx.set_alias(pool.id, attribute, key, user.sub)
+
+
+def _confirm(svc: Services, tx: Tx, pool: Pool, client: AppClient, user: User,
+             attribute: str | None, req: dict[str, Any], now: float) -> str | None:
+    """Commit a good code: CONFIRMED, the code's attribute verified, alias claimed."""
+    if req.get("Session") is not None:
+        _check_session(svc, tx, req["Session"], client, user, now)
+    user.status = CONFIRMED
+    user.modified = now
+    if attribute is not None:
+        user.attributes[f"{attribute}_verified"] = "true"
+        _claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
+    tx.update_user(user)
+    tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
+    tx.clear_attempts(pool.id, user.sub, "confirm")
+    record(tx, user, "ConfirmSignUp", req, now)
+    return _new_session(svc, tx, client, user.sub, "signin", now)
+
+
+async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    now = svc.clock.now()
+    failure: CognitoError | None = None
+    session: str | None = None
+    with svc.store.transaction() as tx:
+        client = client_of(tx, req["ClientId"])
+        check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+        pool = pool_of(tx, client.pool_id)
+        user = _user_for_code(tx, pool, client, req["Username"], CodeMismatchException(MISMATCH))
+        if user.status != UNCONFIRMED:
+            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+        if tx.count_attempts(pool.id, user.sub, "confirm", now - HOUR) >= svc.settings.code_attempts_per_hour:
+            raise LimitExceededException(ATTEMPTS)
+        try:
+            stored = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
+            verdict = codes.judge(svc.key, stored, req["ConfirmationCode"], now)
+        except NotFound:
+            stored, verdict = None, codes.Verdict.EXPIRED
+        if verdict is codes.Verdict.OK and stored is not None:
+            session = _confirm(svc, tx, pool, client, user, stored.attribute, req, now)
+        else:
+            tx.add_attempt(pool.id, user.sub, "confirm", now)
+            failure = (ExpiredCodeException(EXPIRED) if verdict is codes.Verdict.EXPIRED
+                       else CodeMismatchException(MISMATCH))
+    if failure is not None:
+        raise failure
+    await hooks.post_confirmation(svc, pool, client.id, user, req.get("ClientMetadata"))
+    return {"Session": session} if session else {}
+
+
+def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
+    """A plausible CodeDeliveryDetails for a user that does not exist (ENABLED clients)."""
+    if EMAIL_RE.fullmatch(name):
+        return Delivery("email", "EMAIL", name).details()
+    if PHONE_RE.fullmatch(name):
+        return Delivery("phone_number", "SMS", name).details()
+    letter = "abcdefghijklmnopqrstuvwxyz"[svc.key[0] % 26]
+    if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
+        return {"Destination": mask("+10000000000", "SMS"), "DeliveryMedium": "SMS",
+                "AttributeName": "phone_number"}
+    return {"Destination": f"{name[:1]}***@{letter}***", "DeliveryMedium": "EMAIL",
+            "AttributeName": "email"}
+
+
+async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    now = svc.clock.now()
+    with svc.store.transaction() as tx:
+        client = client_of(tx, req["ClientId"])
+        check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+        pool = pool_of(tx, client.pool_id)
+        try:
+            user = find_user(tx, pool, req["Username"])
+        except NotFound:
+            if client.prevent_user_existence_errors:
+                return {"CodeDeliveryDetails": _masked_delivery(svc, pool, req["Username"])}
+            raise UserNotFoundException(NOT_FOUND) from None
+        if user.status != UNCONFIRMED:
+            # DEVIATION: the exception type for an already confirmed user is unconfirmed.
+            raise InvalidParameterException("User is already confirmed.")
+        if tx.count_attempts(pool.id, user.sub, "resend", now - HOUR) >= svc.settings.resend_per_hour:
+            raise LimitExceededException(ATTEMPTS)
+        delivery = choose_delivery(pool, user)
+        if delivery is None:
+            raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
+        details = send_code(svc, tx, pool, user, delivery, now)
+        tx.add_attempt(pool.id, user.sub, "resend", now)
+        record(tx, user, "ResendCode", req, now)
+    svc.outbox.notify()
+    return {"CodeDeliveryDetails": details}

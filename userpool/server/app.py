@@ -1,0 +1,66 @@
+"""Adapters from granian's RSGI and from ASGI to ``wire.dispatch``; services built per worker."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from userpool.config import Settings, from_env
+from userpool.server.wire import dispatch
+from userpool.services import Services, build_services
+
+
+class App:
+    """An RSGI application (granian) that is also an ASGI one (uvicorn and friends)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+        self.svc: Services | None = None
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> Services:
+        if self.svc is None:
+            self.svc = build_services(self.settings or from_env())
+            self.svc.outbox.start(loop)
+        return self.svc
+
+    # RSGI ----------------------------------------------------------------
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._start(loop)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.svc is not None:
+            self.svc.close()
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        svc = self.svc or self._start(asyncio.get_running_loop())
+        body = await proto()
+        response = await dispatch(svc, scope.method, scope.path, scope.headers.get, body)
+        proto.response_bytes(response.status, response.headers, response.body)
+
+    # ASGI ----------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                self._start(asyncio.get_running_loop())
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        svc = self.svc or self._start(asyncio.get_running_loop())
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        response = await dispatch(svc, scope["method"], scope["path"], headers.get, b"".join(chunks))
+        await send({
+            "type": "http.response.start", "status": response.status,
+            "headers": [(k.encode(), v.encode()) for k, v in response.headers],
+        })
+        await send({"type": "http.response.body", "body": response.body})
+
+
+def create_app() -> App:
+    """The factory granian workers call: settings come from ``USERPOOL_*`` variables."""
+    return App()

@@ -1,0 +1,120 @@
+"""The wire: one ``dispatch`` from (method, path, headers, body) to a response.
+
+It checks the content type, splits ``X-Amz-Target``, parses JSON, validates against
+the model, calls the operation and renders every outcome — success, a Cognito error,
+or an unexpected failure (logged with its request id, answered as a bare
+``InternalErrorException``) — with ``x-amzn-RequestId`` and CORS headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from userpool.errors import (
+    CognitoError,
+    InternalErrorException,
+    SerializationException,
+    UnknownOperationException,
+    UnsupportedMediaTypeException,
+    UnsupportedOperationException,
+)
+from userpool.model import TARGET_PREFIX, operations
+from userpool.operations import REGISTRY
+from userpool.services import Services
+
+log = logging.getLogger("userpool.server")
+
+JSON_TYPE = "application/x-amz-json-1.1"
+_ACCEPTED_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
+ALLOW_HEADERS = (
+    "content-type, x-amz-target, x-amz-user-agent, cache-control, amz-sdk-invocation-id, "
+    "amz-sdk-request, authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256, "
+    "x-amz-api-version, user-agent"
+)
+CORS = [
+    ("access-control-allow-origin", "*"),
+    ("access-control-expose-headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
+]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _headers(request_id: str, content_type: str = JSON_TYPE) -> list[tuple[str, str]]:
+    return [("content-type", content_type), ("x-amzn-requestid", request_id), *CORS]
+
+
+def _header_safe(text: str) -> str:
+    return text.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
+
+
+def error_response(error: CognitoError, request_id: str) -> Response:
+    """The one renderer of errors: body ``__type``/``message`` and ``x-amzn-ErrorType``."""
+    headers = _headers(request_id)
+    headers.append(("x-amzn-errortype", f"{error.code}:"))
+    headers.append(("x-amzn-errormessage", _header_safe(error.message)[:1024]))
+    return Response(error.status, headers, orjson.dumps(error.body()))
+
+
+def _preflight(request_id: str) -> Response:
+    headers = _headers(request_id)
+    headers += [
+        ("access-control-allow-methods", "POST, GET, OPTIONS"),
+        ("access-control-allow-headers", ALLOW_HEADERS),
+        ("access-control-max-age", "86400"),
+    ]
+    return Response(200, headers, b"")
+
+
+def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict[str, Any]]:
+    """(operation name, request dict), or the protocol error that stops the request."""
+    content_type = (headers("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in _ACCEPTED_TYPES:
+        raise UnsupportedMediaTypeException(
+            f"Unsupported content type '{content_type}'; expected {JSON_TYPE}."
+        )
+    target = headers("x-amz-target") or ""
+    name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else ""
+    if name not in operations():
+        raise UnknownOperationException(f"Unknown operation '{target}'.")
+    try:
+        request = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        raise SerializationException("The request body is not valid JSON.") from None
+    if not isinstance(request, dict):
+        raise SerializationException("Start of structure or map found where not expected.")
+    return name, request
+
+
+async def dispatch(svc: Services, method: str, path: str,
+                   headers: Callable[[str], str | None], body: bytes) -> Response:
+    request_id = str(uuid.uuid4())
+    if method == "OPTIONS":
+        return _preflight(request_id)
+    if method == "GET" and path == "/health":
+        return Response(200, _headers(request_id, "application/json"), b'{"status":"ok"}')
+    try:
+        if method != "POST" or path not in ("/", ""):
+            raise UnknownOperationException(f"No operation at {method} {path}.")
+        name, request = _parse(headers, body)
+        handler = REGISTRY.get(name)
+        if handler is None:
+            raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
+        operations()[name].validate(request)
+        result = await handler(svc, request)
+        return Response(200, _headers(request_id), orjson.dumps(result))
+    except CognitoError as error:
+        return error_response(error, request_id)
+    except Exception:
+        log.exception("request %s failed", request_id)
+        return error_response(InternalErrorException(), request_id)

@@ -1,0 +1,42 @@
+"""The one place adapters are wired: store, sender, outbox relay, hasher, clock, keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from userpool.config import Settings
+from userpool.delivery import make_sender
+from userpool.delivery.outbox import OutboxRelay
+from userpool.domain.crypto import SecretBox
+from userpool.domain.passwords import Hasher
+from userpool.domain.ports import Clock, Store, SystemClock
+from userpool.storage import open_store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    hasher: Hasher
+    box: SecretBox
+    outbox: OutboxRelay
+    key: bytes = field(repr=False, default=b"")
+
+    def close(self) -> None:
+        self.hasher.close()
+        self.store.close()
+
+
+def build_services(settings: Settings) -> Services:
+    store = open_store(settings.db, synchronous=settings.synchronous)
+    key = store.secret_key()
+    return Services(
+        settings=settings,
+        store=store,
+        clock=SystemClock(),
+        hasher=Hasher(settings.hasher_threads),
+        box=SecretBox(key),
+        outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
+        key=key,
+    )
