@@ -23,15 +23,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
     serve.add_argument("--region", help="region in pool ids and ARNs (default us-east-1)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--sender", choices=["console", "smtp", "none"],
-                       help="how codes go out (default console)")
+    serve.add_argument(
+        "--sender", choices=["console", "smtp", "none"], help="how codes go out (default console)"
+    )
     serve.add_argument("--smtp-host")
     serve.add_argument("--smtp-port", type=int)
     serve.add_argument("--smtp-from")
-    serve.add_argument("--keep-message-text", action="store_true", default=None,
-                       help="keep delivered messages' text in the outbox with a real sender")
-    serve.add_argument("--synchronous", choices=["NORMAL", "FULL"],
-                       help="SQLite durability: NORMAL survives a crash, FULL power loss too")
+    serve.add_argument(
+        "--keep-message-text",
+        action="store_true",
+        default=None,
+        help="keep delivered messages' text in the outbox with a real sender",
+    )
+    serve.add_argument(
+        "--synchronous",
+        choices=["NORMAL", "FULL"],
+        help="SQLite durability: NORMAL survives a crash, FULL power loss too",
+    )
 
     outbox = commands.add_parser("outbox", help="print recent messages (codes) from the outbox")
     outbox.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
@@ -42,18 +50,34 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     settings = from_env(
-        host=args.host, port=args.port, db=args.db, region=args.region, sender=args.sender,
-        smtp_host=args.smtp_host, smtp_port=args.smtp_port, smtp_from=args.smtp_from,
-        keep_message_text=args.keep_message_text, synchronous=args.synchronous,
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        region=args.region,
+        sender=args.sender,
+        smtp_host=args.smtp_host,
+        smtp_port=args.smtp_port,
+        smtp_from=args.smtp_from,
+        keep_message_text=args.keep_message_text,
+        synchronous=args.synchronous,
     )
     _export(settings)
-    print(f"userpool {__version__} on http://{settings.host}:{settings.port} "
-          f"(db {settings.db}, region {settings.region}, sender {settings.sender})", flush=True)
+    print(
+        f"userpool {__version__} on http://{settings.host}:{settings.port} "
+        f"(db {settings.db}, region {settings.region}, sender {settings.sender})",
+        flush=True,
+    )
     Granian(
-        "userpool.server.app:create_app", address=settings.host, port=settings.port,
-        interface=Interfaces.RSGI, workers=args.workers, factory=True, log_level="warning",
+        "userpool.server.app:create_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.RSGI,
+        workers=args.workers,
+        factory=True,
+        log_level=LogLevels.warning,
     ).serve()
     return 0
 
@@ -61,8 +85,16 @@ def _serve(args: argparse.Namespace) -> int:
 def _export(settings: Settings) -> None:
     """Workers are separate processes: they read the settings back from the environment."""
     os.environ["USERPOOL_DB"] = os.path.abspath(settings.db)
-    for name in ("host", "port", "region", "sender", "smtp_host", "smtp_port", "smtp_from",
-                 "synchronous"):
+    for name in (
+        "host",
+        "port",
+        "region",
+        "sender",
+        "smtp_host",
+        "smtp_port",
+        "smtp_from",
+        "synchronous",
+    ):
         os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
     if settings.keep_message_text is not None:
         os.environ["USERPOOL_KEEP_MESSAGE_TEXT"] = str(settings.keep_message_text)
@@ -80,8 +112,10 @@ def _outbox(args: argparse.Namespace) -> int:
         when = datetime.fromtimestamp(m.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
         text = m.body if m.body is not None else "(text not kept)"
         subject = f" [{m.subject}]" if m.subject else ""
-        print(f"{when}  {m.pool_id}  {m.username}  {m.medium} {m.destination}  {m.status}"
-              f"{subject}\n    {text}")
+        print(
+            f"{when}  {m.pool_id}  {m.username}  {m.medium} {m.destination}  {m.status}"
+            f"{subject}\n    {text}"
+        )
     store.close()
     return 0
 

@@ -15,6 +15,10 @@ class ConsoleSender:
     def send(self, message: Message) -> None:
         log.info(
             "%s to %s (pool %s, user %s): %s%s",
-            message.medium, message.destination, message.pool_id, message.username,
-            f"[{message.subject}] " if message.subject else "", message.body,
+            message.medium,
+            message.destination,
+            message.pool_id,
+            message.username,
+            f"[{message.subject}] " if message.subject else "",
+            message.body,
         )

@@ -9,6 +9,7 @@ hands them to the sender in a thread, off the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from userpool.domain.ports import Sender, Store
@@ -40,10 +41,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=5.0)
-            except TimeoutError:
-                pass
             self._wake.clear()
             try:
                 await self.drain()

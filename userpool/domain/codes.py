@@ -28,14 +28,31 @@ def code_hash(key: bytes, pool_id: str, sub: str, purpose: str, code: str) -> st
     return crypto.keyed_hash(key, "code", pool_id, sub, purpose, code)
 
 
-def replace_code(key: bytes, previous: Code | None, pool_id: str, sub: str, purpose: str,
-                 code: str, expires: float, attribute: str | None, medium: str | None) -> Code:
+def replace_code(
+    key: bytes,
+    previous: Code | None,
+    pool_id: str,
+    sub: str,
+    purpose: str,
+    code: str,
+    expires: float,
+    attribute: str | None,
+    medium: str | None,
+) -> Code:
     """A new current code; the previous one is kept (hashed) only to recognise it as superseded."""
     superseded: list[str] = []
     if previous is not None:
         superseded = (previous.superseded + [previous.code_hash])[-KEEP_SUPERSEDED:]
-    return Code(pool_id, sub, purpose, code_hash(key, pool_id, sub, purpose, code), expires,
-                attribute, medium, superseded)
+    return Code(
+        pool_id,
+        sub,
+        purpose,
+        code_hash(key, pool_id, sub, purpose, code),
+        expires,
+        attribute,
+        medium,
+        superseded,
+    )
 
 
 def judge(key: bytes, stored: Code, given: str, now: float) -> Verdict:
@@ -53,8 +70,9 @@ def session_hash(key: bytes, token: str) -> str:
     return crypto.keyed_hash(key, "session", token)
 
 
-def new_session(key: bytes, pool_id: str, client_id: str, sub: str, purpose: str,
-                expires: float) -> tuple[str, Session]:
+def new_session(
+    key: bytes, pool_id: str, client_id: str, sub: str, purpose: str, expires: float
+) -> tuple[str, Session]:
     """A random session token for the client, and what the store keeps of it."""
     token = ids.token()
     return token, Session(session_hash(key, token), pool_id, client_id, sub, purpose, expires)

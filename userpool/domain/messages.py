@@ -57,16 +57,24 @@ def verification_text(pool: Pool, medium: str, code: str, username: str) -> tupl
     conf: dict[str, Any] = pool.config
     template = conf.get("VerificationMessageTemplate") or {}
     if medium == "SMS":
-        text = template.get("SmsMessage") or conf.get("SmsVerificationMessage") or DEFAULT_VERIFY_TEXT
+        text = (
+            template.get("SmsMessage") or conf.get("SmsVerificationMessage") or DEFAULT_VERIFY_TEXT
+        )
         return None, fill(text, code, username)
-    text = template.get("EmailMessage") or conf.get("EmailVerificationMessage") or DEFAULT_VERIFY_TEXT
+    text = (
+        template.get("EmailMessage") or conf.get("EmailVerificationMessage") or DEFAULT_VERIFY_TEXT
+    )
     subject = (
-        template.get("EmailSubject") or conf.get("EmailVerificationSubject") or DEFAULT_VERIFY_SUBJECT
+        template.get("EmailSubject")
+        or conf.get("EmailVerificationSubject")
+        or DEFAULT_VERIFY_SUBJECT
     )
     return subject, fill(text, code, username)
 
 
-def invitation_text(pool: Pool, medium: str, password: str, username: str) -> tuple[str | None, str]:
+def invitation_text(
+    pool: Pool, medium: str, password: str, username: str
+) -> tuple[str | None, str]:
     """(subject, body) of an AdminCreateUser invitation."""
     conf = (pool.config.get("AdminCreateUserConfig") or {}).get("InviteMessageTemplate") or {}
     if medium == "SMS":

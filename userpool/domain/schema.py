@@ -9,20 +9,37 @@ import regex
 from userpool.errors import InvalidParameterException
 
 _STANDARD_STRINGS = [
-    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
-    "profile", "picture", "website", "email", "gender", "birthdate", "zoneinfo", "locale",
-    "phone_number", "address",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "address",
 ]
 _BOOLEANS = ["email_verified", "phone_number_verified"]
 _EMAIL = regex.compile(r"[^@\s]+@[^@\s]+")
 _PHONE = regex.compile(r"\+[0-9]{1,15}")
 
 
-def _string(name: str, *, mutable: bool = True, required: bool = False,
-            lo: str = "0", hi: str = "2048") -> dict[str, Any]:
+def _string(
+    name: str, *, mutable: bool = True, required: bool = False, lo: str = "0", hi: str = "2048"
+) -> dict[str, Any]:
     return {
-        "Name": name, "AttributeDataType": "String", "DeveloperOnlyAttribute": False,
-        "Mutable": mutable, "Required": required,
+        "Name": name,
+        "AttributeDataType": "String",
+        "DeveloperOnlyAttribute": False,
+        "Mutable": mutable,
+        "Required": required,
         "StringAttributeConstraints": {"MinLength": lo, "MaxLength": hi},
     }
 
@@ -33,14 +50,25 @@ def standard_schema() -> list[dict[str, Any]]:
     for name in _STANDARD_STRINGS:
         out.append(_string(name, lo="10", hi="10") if name == "birthdate" else _string(name))
         if name in ("email", "phone_number"):
-            out.append({
-                "Name": f"{name}_verified", "AttributeDataType": "Boolean",
-                "DeveloperOnlyAttribute": False, "Mutable": True, "Required": False,
-            })
-    out.append({
-        "Name": "updated_at", "AttributeDataType": "Number", "DeveloperOnlyAttribute": False,
-        "Mutable": True, "Required": False, "NumberAttributeConstraints": {"MinValue": "0"},
-    })
+            out.append(
+                {
+                    "Name": f"{name}_verified",
+                    "AttributeDataType": "Boolean",
+                    "DeveloperOnlyAttribute": False,
+                    "Mutable": True,
+                    "Required": False,
+                }
+            )
+    out.append(
+        {
+            "Name": "updated_at",
+            "AttributeDataType": "Number",
+            "DeveloperOnlyAttribute": False,
+            "Mutable": True,
+            "Required": False,
+            "NumberAttributeConstraints": {"MinValue": "0"},
+        }
+    )
     return out
 
 
@@ -64,8 +92,9 @@ def pool_schema(requested: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return list(schema.values())
 
 
-def check_attributes(schema: list[dict[str, Any]], attributes: dict[str, str],
-                     *, creating: bool) -> None:
+def check_attributes(
+    schema: list[dict[str, Any]], attributes: dict[str, str], *, creating: bool
+) -> None:
     """Cognito's InvalidParameterException for unknown, malformed or missing attributes."""
     known = {a["Name"]: a for a in schema}
     for name, value in attributes.items():

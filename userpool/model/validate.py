@@ -33,9 +33,7 @@ def _describe(value: Any, path: str, sensitive: bool) -> str:
 
 
 def _fail(errors: list[str], value: Any, path: str, sensitive: bool, rule: str) -> None:
-    errors.append(
-        f"{_describe(value, path, sensitive)} failed to satisfy constraint: {rule}"
-    )
+    errors.append(f"{_describe(value, path, sensitive)} failed to satisfy constraint: {rule}")
 
 
 def _type_error(errors: list[str], path: str, kind: str) -> None:
@@ -56,13 +54,37 @@ def _string_check(shape: dict[str, Any]) -> Check:
             _type_error(errors, path, "string")
             return
         if lo is not None and len(value) < lo:
-            _fail(errors, value, path, sensitive, f"Member must have length greater than or equal to {lo}")
+            _fail(
+                errors,
+                value,
+                path,
+                sensitive,
+                f"Member must have length greater than or equal to {lo}",
+            )
         if hi is not None and len(value) > hi:
-            _fail(errors, value, path, sensitive, f"Member must have length less than or equal to {hi}")
+            _fail(
+                errors,
+                value,
+                path,
+                sensitive,
+                f"Member must have length less than or equal to {hi}",
+            )
         if compiled is not None and compiled.fullmatch(value) is None:
-            _fail(errors, value, path, sensitive, f"Member must satisfy regular expression pattern: {pattern}")
+            _fail(
+                errors,
+                value,
+                path,
+                sensitive,
+                f"Member must satisfy regular expression pattern: {pattern}",
+            )
         if enum is not None and value not in enum:
-            _fail(errors, value, path, sensitive, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+            _fail(
+                errors,
+                value,
+                path,
+                sensitive,
+                f"Member must satisfy enum value set: [{', '.join(enum)}]",
+            )
 
     return check
 
@@ -77,7 +99,9 @@ def _number_check(shape: dict[str, Any]) -> Check:
             _type_error(errors, path, "integer" if integral else "number")
             return
         if lo is not None and value < lo:
-            _fail(errors, value, path, False, f"Member must have value greater than or equal to {lo}")
+            _fail(
+                errors, value, path, False, f"Member must have value greater than or equal to {lo}"
+            )
         if hi is not None and value > hi:
             _fail(errors, value, path, False, f"Member must have value less than or equal to {hi}")
 
@@ -156,12 +180,26 @@ class _Compiler:
                 _type_error(errors, path, "list")
                 return
             if lo is not None and len(value) < lo:
-                _fail(errors, value, path, False, f"Member must have length greater than or equal to {lo}")
+                _fail(
+                    errors,
+                    value,
+                    path,
+                    False,
+                    f"Member must have length greater than or equal to {lo}",
+                )
             if hi is not None and len(value) > hi:
-                _fail(errors, value, path, False, f"Member must have length less than or equal to {hi}")
+                _fail(
+                    errors,
+                    value,
+                    path,
+                    False,
+                    f"Member must have length less than or equal to {hi}",
+                )
             for i, item in enumerate(value, 1):
                 if item is None:
-                    errors.append(f"Value null at '{path}.{i}.member' failed to satisfy constraint: Member must not be null")
+                    errors.append(
+                        f"Value null at '{path}.{i}.member' failed to satisfy constraint: Member must not be null"
+                    )
                 else:
                     item_check(item, f"{path}.{i}.member", errors)
 
@@ -177,13 +215,27 @@ class _Compiler:
                 _type_error(errors, path, "map")
                 return
             if lo is not None and len(value) < lo:
-                _fail(errors, value, path, False, f"Member must have length greater than or equal to {lo}")
+                _fail(
+                    errors,
+                    value,
+                    path,
+                    False,
+                    f"Member must have length greater than or equal to {lo}",
+                )
             if hi is not None and len(value) > hi:
-                _fail(errors, value, path, False, f"Member must have length less than or equal to {hi}")
+                _fail(
+                    errors,
+                    value,
+                    path,
+                    False,
+                    f"Member must have length less than or equal to {hi}",
+                )
             for k, v in value.items():
                 key_check(k, f"{path}.key", errors)
                 if v is None:
-                    errors.append(f"Value null at '{path}.value' failed to satisfy constraint: Member must not be null")
+                    errors.append(
+                        f"Value null at '{path}.value' failed to satisfy constraint: Member must not be null"
+                    )
                 else:
                     value_check(v, f"{path}.value", errors)
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from userpool.domain import codes, ids
-from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, UNCONFIRMED, Message, Pool, User
+from userpool.domain.entities import (
+    CONFIRMED,
+    FORCE_CHANGE_PASSWORD,
+    UNCONFIRMED,
+    Message,
+    Pool,
+    User,
+)
 from userpool.domain.messages import invitation_text
 from userpool.domain.passwords import check_policy, temporary_password
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
@@ -44,7 +51,9 @@ async def admin_confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str,
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
         if user.status != UNCONFIRMED:
-            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+            raise NotAuthorizedException(
+                f"User cannot be confirmed. Current status is {user.status}"
+            )
         user.status = CONFIRMED
         user.modified = svc.clock.now()
         tx.update_user(user)
@@ -57,9 +66,11 @@ def sync_aliases(tx: Tx, pool: Pool, user: User, force: bool) -> None:
     """Make the alias table match the user's attributes (verified ones in alias pools)."""
     for attribute in pool.sign_in_attributes:
         value = user.attributes.get(attribute)
-        wanted = bool(value) and (attribute in pool.username_attributes
-                                  or attribute == "preferred_username"
-                                  or user.verified(attribute))
+        wanted = bool(value) and (
+            attribute in pool.username_attributes
+            or attribute == "preferred_username"
+            or user.verified(attribute)
+        )
         tx.drop_aliases_of(pool.id, user.sub, attribute)
         if not wanted or value is None:
             continue
@@ -84,8 +95,19 @@ def _invite(tx: Tx, pool: Pool, user: User, password: str, mediums: list[str], n
         chosen = [(m, a) for m, a in targets if user.attributes.get(a)][:1]
     for medium, attribute in chosen:
         subject, body = invitation_text(pool, medium, password, user.username)
-        tx.enqueue_message(Message(0, pool.id, user.username, medium, user.attributes[attribute],
-                                   subject, body, now, "pending"))
+        tx.enqueue_message(
+            Message(
+                0,
+                pool.id,
+                user.username,
+                medium,
+                user.attributes[attribute],
+                subject,
+                body,
+                now,
+                "pending",
+            )
+        )
 
 
 async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -103,8 +125,17 @@ async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any
     hashed = await svc.hasher.hash(password)
     now = svc.clock.now()
     sub = username if pool.username_attributes else ids.sub()
-    user = User(pool.id, username, sub, FORCE_CHANGE_PASSWORD, True, hashed,
-                {"sub": sub, **attributes}, now, now)
+    user = User(
+        pool.id,
+        username,
+        sub,
+        FORCE_CHANGE_PASSWORD,
+        True,
+        hashed,
+        {"sub": sub, **attributes},
+        now,
+        now,
+    )
     with svc.store.transaction() as tx:
         insert_new_user(tx, pool, user)
         sync_aliases(tx, pool, user, bool(req.get("ForceAliasCreation")))
@@ -114,8 +145,9 @@ async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any
     return {"User": user_type(user)}
 
 
-async def _resend_invitation(svc: Services, pool: Pool, req: dict[str, Any],
-                             policy: dict[str, Any]) -> dict[str, Any]:
+async def _resend_invitation(
+    svc: Services, pool: Pool, req: dict[str, Any], policy: dict[str, Any]
+) -> dict[str, Any]:
     password = req.get("TemporaryPassword") or temporary_password(policy)
     check_policy(password, policy)
     hashed = await svc.hasher.hash(password)

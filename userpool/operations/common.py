@@ -98,12 +98,10 @@ def attributes_in(items: list[dict[str, Any]] | None) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items or []}
 
 
-def attributes_out(attributes: dict[str, str], only: list[str] | None = None) -> list[dict[str, str]]:
-    return [
-        {"Name": k, "Value": v}
-        for k, v in attributes.items()
-        if only is None or k in only
-    ]
+def attributes_out(
+    attributes: dict[str, str], only: list[str] | None = None
+) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in attributes.items() if only is None or k in only]
 
 
 def user_type(user: User, only: list[str] | None = None) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from userpool.errors import UnexpectedLambdaException
 from userpool.services import Services
 
 
-def post_confirmation_event(svc: Services, pool: Pool, client_id: str | None, user: User,
-                            metadata: dict[str, str] | None) -> dict[str, Any]:
+def post_confirmation_event(
+    svc: Services, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+) -> dict[str, Any]:
     """The PostConfirmation_ConfirmSignUp event exactly as Cognito builds it."""
     attributes = dict(user.attributes)
     attributes["cognito:user_status"] = user.status
@@ -33,8 +34,9 @@ def post_confirmation_event(svc: Services, pool: Pool, client_id: str | None, us
     }
 
 
-async def post_confirmation(svc: Services, pool: Pool, client_id: str | None, user: User,
-                            metadata: dict[str, str] | None) -> None:
+async def post_confirmation(
+    svc: Services, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+) -> None:
     """Run the pool's PostConfirmation trigger, if it has one, with the client metadata."""
     if not (pool.config.get("LambdaConfig") or {}).get("PostConfirmation"):
         return

@@ -15,8 +15,16 @@ from userpool.services import Services
 
 _FILTER = regex.compile(r'\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*')
 _SEARCHABLE = {
-    "username", "email", "phone_number", "name", "given_name", "family_name",
-    "preferred_username", "cognito:user_status", "status", "sub",
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
 }
 _PAGE = 200
 

@@ -16,12 +16,26 @@ from userpool.services import Services
 
 # Members UpdateUserPool may change; every other member keeps its value.
 _MUTABLE = (
-    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
-    "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
-    "VerificationMessageTemplate", "SmsAuthenticationMessage", "UserAttributeUpdateSettings",
-    "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
-    "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
-    "PoolName", "UserPoolTier",
+    "Policies",
+    "DeletionProtection",
+    "LambdaConfig",
+    "AutoVerifiedAttributes",
+    "SmsVerificationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "UserAttributeUpdateSettings",
+    "MfaConfiguration",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "UserPoolTags",
+    "AdminCreateUserConfig",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "PoolName",
+    "UserPoolTier",
 )
 
 
@@ -33,7 +47,10 @@ def _defaults() -> dict[str, Any]:
         "MfaConfiguration": "OFF",
         "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE"},
         "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
-        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7},
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": False,
+            "UnusedAccountValidityDays": 7,
+        },
         "UserPoolTags": {},
         "UserPoolTier": "ESSENTIALS",
     }
@@ -93,8 +110,12 @@ async def update_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         config = _settable(req, _MUTABLE)
-        for kept in ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration",
-                     "SchemaAttributes"):
+        for kept in (
+            "AliasAttributes",
+            "UsernameAttributes",
+            "UsernameConfiguration",
+            "SchemaAttributes",
+        ):
             if kept in pool.config:
                 config[kept] = pool.config[kept]
         if "UserPoolTier" not in req:
@@ -137,8 +158,13 @@ async def list_user_pools(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         pools = tx.list_pools(decode_token(req.get("NextToken")), limit + 1)
     out: dict[str, Any] = {
         "UserPools": [
-            {"Id": p.id, "Name": p.name, "LambdaConfig": p.config.get("LambdaConfig", {}),
-             "LastModifiedDate": p.modified, "CreationDate": p.created}
+            {
+                "Id": p.id,
+                "Name": p.name,
+                "LambdaConfig": p.config.get("LambdaConfig", {}),
+                "LastModifiedDate": p.modified,
+                "CreationDate": p.created,
+            }
             for p in pools[:limit]
         ]
     }

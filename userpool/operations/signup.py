@@ -20,8 +20,8 @@ from userpool.errors import (
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
-    UserNotFoundException,
     UsernameExistsException,
+    UserNotFoundException,
 )
 from userpool.operations import hooks
 from userpool.operations.common import (
@@ -43,21 +43,42 @@ ATTEMPTS = "Attempt limit exceeded, please try after some time."
 NOT_FOUND = "Username/client id combination not found."
 
 
-def send_code(svc: Services, tx: Tx, pool: Pool, user: User, delivery: Delivery,
-              now: float) -> dict[str, str]:
+def send_code(
+    svc: Services, tx: Tx, pool: Pool, user: User, delivery: Delivery, now: float
+) -> dict[str, str]:
     """Replace the user's sign-up code and put its message in the outbox."""
     code = codes.new_code()
     try:
         previous = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
     except NotFound:
         previous = None
-    tx.put_code(codes.replace_code(
-        svc.key, previous, pool.id, user.sub, codes.SIGN_UP, code,
-        now + codes.SIGN_UP_VALIDITY, delivery.attribute, delivery.medium,
-    ))
+    tx.put_code(
+        codes.replace_code(
+            svc.key,
+            previous,
+            pool.id,
+            user.sub,
+            codes.SIGN_UP,
+            code,
+            now + codes.SIGN_UP_VALIDITY,
+            delivery.attribute,
+            delivery.medium,
+        )
+    )
     subject, body = verification_text(pool, delivery.medium, code, user.username)
-    tx.enqueue_message(Message(0, pool.id, user.username, delivery.medium,
-                               delivery.destination, subject, body, now, "pending"))
+    tx.enqueue_message(
+        Message(
+            0,
+            pool.id,
+            user.username,
+            delivery.medium,
+            delivery.destination,
+            subject,
+            body,
+            now,
+            "pending",
+        )
+    )
     return delivery.details()
 
 
@@ -111,13 +132,19 @@ def insert_new_user(tx: Tx, pool: Pool, user: User) -> None:
         tx.insert_user(user, pool.key(user.username))
         for attribute in pool.username_attributes:
             if user.attributes.get(attribute):
-                tx.set_alias(pool.id, attribute,
-                             alias_key(pool, attribute, user.attributes[attribute]), user.sub)
+                tx.set_alias(
+                    pool.id,
+                    attribute,
+                    alias_key(pool, attribute, user.attributes[attribute]),
+                    user.sub,
+                )
     except AlreadyExists as exc:
         raise UsernameExistsException(_exists_message(exc.what)) from None
 
 
-def _precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict[str, str]) -> None:
+def _precheck_new_user(
+    svc: Services, pool: Pool, username: str, attributes: dict[str, str]
+) -> None:
     """Refuse a taken name before paying for a password hash (the insert re-checks)."""
     with svc.store.read() as tx:
         try:
@@ -133,16 +160,24 @@ def _precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dic
 
 def _passwordless(pool: Pool) -> bool:
     factors = ((pool.config.get("Policies") or {}).get("SignInPolicy") or {}).get(
-        "AllowedFirstAuthFactors") or []
+        "AllowedFirstAuthFactors"
+    ) or []
     return "EMAIL_OTP" in factors or "SMS_OTP" in factors
 
 
-def _new_session(svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str,
-                 now: float) -> str | None:
+def _new_session(
+    svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str, now: float
+) -> str | None:
     if "ALLOW_USER_AUTH" not in client.explicit_auth_flows:
         return None
-    token, session = codes.new_session(svc.key, client.pool_id, client.id, sub, purpose,
-                                       now + client.auth_session_validity_minutes * 60)
+    token, session = codes.new_session(
+        svc.key,
+        client.pool_id,
+        client.id,
+        sub,
+        purpose,
+        now + client.auth_session_validity_minutes * 60,
+    )
     tx.put_session(session)
     return token
 
@@ -191,15 +226,15 @@ def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str, masked: Cog
         raise UserNotFoundException(NOT_FOUND) from None
 
 
-def _check_session(svc: Services, tx: Tx, token: str, client: AppClient, user: User,
-                   now: float) -> None:
+def _check_session(
+    svc: Services, tx: Tx, token: str, client: AppClient, user: User, now: float
+) -> None:
     """A SignUp session given to ConfirmSignUp must be this user's, this client's, and live."""
     try:
         session = tx.take_session(codes.session_hash(svc.key, token))
     except NotFound:
         raise NotAuthorizedException("Invalid session for the user.") from None
-    if (session.purpose != "signup" or session.client_id != client.id
-            or session.sub != user.sub):
+    if session.purpose != "signup" or session.client_id != client.id or session.sub != user.sub:
         raise NotAuthorizedException("Invalid session for the user.")
     if session.expires < now:
         raise NotAuthorizedException("Invalid session for the user, session is expired.")
@@ -224,8 +259,16 @@ def _claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) ->
     tx.set_alias(pool.id, attribute, key, user.sub)
 
 
-def _confirm(svc: Services, tx: Tx, pool: Pool, client: AppClient, user: User,
-             attribute: str | None, req: dict[str, Any], now: float) -> str | None:
+def _confirm(
+    svc: Services,
+    tx: Tx,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    attribute: str | None,
+    req: dict[str, Any],
+    now: float,
+) -> str | None:
     """Commit a good code: CONFIRMED, the code's attribute verified, alias claimed."""
     if req.get("Session") is not None:
         _check_session(svc, tx, req["Session"], client, user, now)
@@ -251,8 +294,13 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         pool = pool_of(tx, client.pool_id)
         user = _user_for_code(tx, pool, client, req["Username"], CodeMismatchException(MISMATCH))
         if user.status != UNCONFIRMED:
-            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
-        if tx.count_attempts(pool.id, user.sub, "confirm", now - HOUR) >= svc.settings.code_attempts_per_hour:
+            raise NotAuthorizedException(
+                f"User cannot be confirmed. Current status is {user.status}"
+            )
+        if (
+            tx.count_attempts(pool.id, user.sub, "confirm", now - HOUR)
+            >= svc.settings.code_attempts_per_hour
+        ):
             raise LimitExceededException(ATTEMPTS)
         try:
             stored = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
@@ -263,8 +311,11 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             session = _confirm(svc, tx, pool, client, user, stored.attribute, req, now)
         else:
             tx.add_attempt(pool.id, user.sub, "confirm", now)
-            failure = (ExpiredCodeException(EXPIRED) if verdict is codes.Verdict.EXPIRED
-                       else CodeMismatchException(MISMATCH))
+            failure = (
+                ExpiredCodeException(EXPIRED)
+                if verdict is codes.Verdict.EXPIRED
+                else CodeMismatchException(MISMATCH)
+            )
     if failure is not None:
         raise failure
     await hooks.post_confirmation(svc, pool, client.id, user, req.get("ClientMetadata"))
@@ -279,10 +330,16 @@ def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
         return Delivery("phone_number", "SMS", name).details()
     letter = "abcdefghijklmnopqrstuvwxyz"[svc.key[0] % 26]
     if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
-        return {"Destination": mask("+10000000000", "SMS"), "DeliveryMedium": "SMS",
-                "AttributeName": "phone_number"}
-    return {"Destination": f"{name[:1]}***@{letter}***", "DeliveryMedium": "EMAIL",
-            "AttributeName": "email"}
+        return {
+            "Destination": mask("+10000000000", "SMS"),
+            "DeliveryMedium": "SMS",
+            "AttributeName": "phone_number",
+        }
+    return {
+        "Destination": f"{name[:1]}***@{letter}***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
 
 
 async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +357,10 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         if user.status != UNCONFIRMED:
             # DEVIATION: the exception type for an already confirmed user is unconfirmed.
             raise InvalidParameterException("User is already confirmed.")
-        if tx.count_attempts(pool.id, user.sub, "resend", now - HOUR) >= svc.settings.resend_per_hour:
+        if (
+            tx.count_attempts(pool.id, user.sub, "resend", now - HOUR)
+            >= svc.settings.resend_per_hour
+        ):
             raise LimitExceededException(ATTEMPTS)
         delivery = choose_delivery(pool, user)
         if delivery is None:

@@ -53,11 +53,16 @@ class App:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        response = await dispatch(svc, scope["method"], scope["path"], headers.get, b"".join(chunks))
-        await send({
-            "type": "http.response.start", "status": response.status,
-            "headers": [(k.encode(), v.encode()) for k, v in response.headers],
-        })
+        response = await dispatch(
+            svc, scope["method"], scope["path"], headers.get, b"".join(chunks)
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers],
+            }
+        )
         await send({"type": "http.response.body", "body": response.body})
 
 

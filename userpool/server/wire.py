@@ -84,7 +84,7 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
             f"Unsupported content type '{content_type}'; expected {JSON_TYPE}."
         )
     target = headers("x-amz-target") or ""
-    name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else ""
+    name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
     if name not in operations():
         raise UnknownOperationException(f"Unknown operation '{target}'.")
     try:
@@ -96,8 +96,9 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
-async def dispatch(svc: Services, method: str, path: str,
-                   headers: Callable[[str], str | None], body: bytes) -> Response:
+async def dispatch(
+    svc: Services, method: str, path: str, headers: Callable[[str], str | None], body: bytes
+) -> Response:
     request_id = str(uuid.uuid4())
     if method == "OPTIONS":
         return _preflight(request_id)

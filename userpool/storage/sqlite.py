@@ -65,20 +65,35 @@ def _user(row: sqlite3.Row | tuple[Any, ...]) -> User:
 
 
 def _pool(row: tuple[Any, ...]) -> Pool:
-    return Pool(id=row[0], name=row[1], config=orjson.loads(row[2]), created=row[3], modified=row[4])
+    return Pool(
+        id=row[0], name=row[1], config=orjson.loads(row[2]), created=row[3], modified=row[4]
+    )
 
 
 def _client(row: tuple[Any, ...]) -> AppClient:
     return AppClient(
-        id=row[0], pool_id=row[1], name=row[2], secret=row[3],
-        config=orjson.loads(row[4]), created=row[5], modified=row[6],
+        id=row[0],
+        pool_id=row[1],
+        name=row[2],
+        secret=row[3],
+        config=orjson.loads(row[4]),
+        created=row[5],
+        modified=row[6],
     )
 
 
 def _message(row: tuple[Any, ...]) -> Message:
     return Message(
-        id=row[0], pool_id=row[1], username=row[2], medium=row[3], destination=row[4],
-        subject=row[5], body=row[6], created=row[7], status=row[8], error=row[9],
+        id=row[0],
+        pool_id=row[1],
+        username=row[2],
+        medium=row[3],
+        destination=row[4],
+        subject=row[5],
+        body=row[6],
+        created=row[7],
+        status=row[8],
+        error=row[9],
     )
 
 
@@ -136,8 +151,15 @@ class SQLiteTx:
     def insert_client(self, client: AppClient) -> None:
         self._write(
             "INSERT INTO clients VALUES (?,?,?,?,?,?,?)",
-            (client.id, client.pool_id, client.name, client.secret, _dumps(client.config),
-             client.created, client.modified),
+            (
+                client.id,
+                client.pool_id,
+                client.name,
+                client.secret,
+                _dumps(client.config),
+                client.created,
+                client.modified,
+            ),
             "client",
         )
 
@@ -164,9 +186,19 @@ class SQLiteTx:
     def insert_user(self, user: User, key: str) -> None:
         self._write(
             f"INSERT INTO users ({_USER_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (user.pool_id, user.sub, user.username, key, user.status, int(user.enabled),
-             user.password_hash, _dumps(user.attributes), _dumps(user.extra),
-             user.created, user.modified),
+            (
+                user.pool_id,
+                user.sub,
+                user.username,
+                key,
+                user.status,
+                int(user.enabled),
+                user.password_hash,
+                _dumps(user.attributes),
+                _dumps(user.extra),
+                user.created,
+                user.modified,
+            ),
             "username",
         )
 
@@ -174,8 +206,16 @@ class SQLiteTx:
         self.db.execute(
             "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
             "modified=? WHERE pool_id=? AND sub=?",
-            (user.status, int(user.enabled), user.password_hash, _dumps(user.attributes),
-             _dumps(user.extra), user.modified, user.pool_id, user.sub),
+            (
+                user.status,
+                int(user.enabled),
+                user.password_hash,
+                _dumps(user.attributes),
+                _dumps(user.extra),
+                user.modified,
+                user.pool_id,
+                user.sub,
+            ),
         )
 
     def delete_user(self, pool_id: str, sub: str) -> None:
@@ -183,14 +223,16 @@ class SQLiteTx:
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
 
     def user_by_key(self, pool_id: str, key: str) -> User:
-        return _user(self._one(
-            f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND username_key=?", (pool_id, key)
-        ))
+        return _user(
+            self._one(
+                f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND username_key=?", (pool_id, key)
+            )
+        )
 
     def user_by_sub(self, pool_id: str, sub: str) -> User:
-        return _user(self._one(
-            f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
-        ))
+        return _user(
+            self._one(f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND sub=?", (pool_id, sub))
+        )
 
     def user_by_alias(self, pool_id: str, attribute: str, key: str) -> User:
         owner = self.alias_owner(pool_id, attribute, key)
@@ -238,15 +280,32 @@ class SQLiteTx:
     def put_code(self, code: Code) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?)",
-            (code.pool_id, code.sub, code.purpose, code.code_hash, code.expires,
-             code.attribute, code.medium, _dumps(code.superseded)),
+            (
+                code.pool_id,
+                code.sub,
+                code.purpose,
+                code.code_hash,
+                code.expires,
+                code.attribute,
+                code.medium,
+                _dumps(code.superseded),
+            ),
         )
 
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
         row = self._one(
             "SELECT * FROM codes WHERE pool_id=? AND sub=? AND purpose=?", (pool_id, sub, purpose)
         )
-        return Code(*row[:7], superseded=orjson.loads(row[7]))
+        return Code(
+            pool_id=row[0],
+            sub=row[1],
+            purpose=row[2],
+            code_hash=row[3],
+            expires=row[4],
+            attribute=row[5],
+            medium=row[6],
+            superseded=orjson.loads(row[7]),
+        )
 
     def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
         self.db.execute(
@@ -272,8 +331,14 @@ class SQLiteTx:
     def put_session(self, session: Session) -> None:
         self.db.execute(
             "INSERT INTO sessions VALUES (?,?,?,?,?,?)",
-            (session.token_hash, session.pool_id, session.client_id, session.sub,
-             session.purpose, session.expires),
+            (
+                session.token_hash,
+                session.pool_id,
+                session.client_id,
+                session.sub,
+                session.purpose,
+                session.expires,
+            ),
         )
 
     def take_session(self, token_hash: str) -> Session:
@@ -289,8 +354,16 @@ class SQLiteTx:
         cur = self.db.execute(
             "INSERT INTO outbox (pool_id, username, medium, destination, subject, body, "
             "created, status) VALUES (?,?,?,?,?,?,?,?)",
-            (message.pool_id, message.username, message.medium, message.destination,
-             message.subject, message.body, message.created, message.status),
+            (
+                message.pool_id,
+                message.username,
+                message.medium,
+                message.destination,
+                message.subject,
+                message.body,
+                message.created,
+                message.status,
+            ),
         )
         return int(cur.lastrowid or 0)
 
@@ -381,7 +454,9 @@ class SQLiteStore:
 
     def recent_messages(self, limit: int) -> list[Message]:
         with self.read() as tx:
-            rows = tx.db.execute("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            rows = tx.db.execute(
+                "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [_message(tuple(r)) for r in rows]
 
     def close(self) -> None:

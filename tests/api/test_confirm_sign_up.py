@@ -1,0 +1,399 @@
+"""ConfirmSignUp through boto3: every rule of spec §2 and the sign-up Session of §3."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers import Server, secret_hash
+
+PASSWORD = "Passw0rd!"
+
+
+def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    err = exc.value.response["Error"]
+    return str(err["Code"]), str(err["Message"])
+
+
+def _attrs(user: dict[str, Any]) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+
+@pytest.fixture
+def signed_up(idp: Any, client: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    def sign_up(username: str, email: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
+        out = idp.sign_up(
+            ClientId=kwargs.pop("ClientId", client["ClientId"]),
+            Username=username,
+            Password=PASSWORD,
+            UserAttributes=attributes,
+            **kwargs,
+        )
+        return dict(out)
+
+    return sign_up
+
+
+def test_confirm_with_the_code_confirms_and_verifies_email(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("amy")
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"], Username="amy", ConfirmationCode=server.code("amy@example.com")
+    )
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="amy")
+    assert user["UserStatus"] == "CONFIRMED"
+    assert _attrs(user)["email_verified"] == "true"
+
+
+def test_confirm_verifies_only_the_attribute_the_code_went_to(
+    idp: Any, server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(AutoVerifiedAttributes=["email", "phone_number"])
+    client = make_client(pool)
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="ben",
+        Password=PASSWORD,
+        UserAttributes=[
+            {"Name": "email", "Value": "ben@example.com"},
+            {"Name": "phone_number", "Value": "+15555550100"},
+        ],
+    )
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"], Username="ben", ConfirmationCode=server.code("+15555550100")
+    )
+    attrs = _attrs(idp.admin_get_user(UserPoolId=pool["Id"], Username="ben"))
+    assert attrs["phone_number_verified"] == "true"
+    assert attrs.get("email_verified") != "true"
+
+
+def test_wrong_code_is_code_mismatch_and_user_stays_unconfirmed(
+    idp: Any, pool: dict[str, Any], client: dict[str, Any], signed_up: Any, server: Server
+) -> None:
+    signed_up("cat")
+    wrong = "000000" if server.code("cat@example.com") != "000000" else "111111"
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="cat", ConfirmationCode=wrong)
+    assert _error(exc) == (
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    )
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="cat")["UserStatus"] == "UNCONFIRMED"
+
+
+def test_code_older_than_24_hours_is_expired(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("dan")
+    server.sql("UPDATE codes SET expires=? WHERE sub=?", time.time() - 1, out["UserSub"])
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="dan",
+            ConfirmationCode=server.code("dan@example.com"),
+        )
+    assert _error(exc) == (
+        "ExpiredCodeException",
+        "Invalid code provided, please request a code again.",
+    )
+
+
+def test_code_expires_24_hours_after_it_was_sent(
+    server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    before = time.time()
+    out = signed_up("dee")
+    (expires,) = server.sql("SELECT expires FROM codes WHERE sub=?", out["UserSub"])[0]
+    assert before + 24 * 3600 - 5 <= expires <= time.time() + 24 * 3600
+
+
+def test_code_superseded_by_a_resend_is_expired_and_the_new_one_works(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("eli")
+    first = server.code("eli@example.com")
+    for _ in range(5):  # resend until the new code differs from the first
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="eli")
+        if server.code("eli@example.com") != first:
+            break
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="eli", ConfirmationCode=first)
+    assert _error(exc)[0] == "ExpiredCodeException"
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"], Username="eli", ConfirmationCode=server.code("eli@example.com")
+    )
+
+
+def test_user_without_outstanding_code_gets_expired_code(
+    idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(AutoVerifiedAttributes=[])
+    client = make_client(pool)
+    out = idp.sign_up(ClientId=client["ClientId"], Username="fin", Password=PASSWORD)
+    assert "CodeDeliveryDetails" not in out
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="fin", ConfirmationCode="123456")
+    assert _error(exc)[0] == "ExpiredCodeException"
+
+
+def test_too_many_wrong_codes_is_limit_exceeded_even_for_the_right_code(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("gil")
+    code = server.code("gil@example.com")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(ClientError) as exc:
+            idp.confirm_sign_up(ClientId=client["ClientId"], Username="gil", ConfirmationCode=wrong)
+        assert _error(exc)[0] == "CodeMismatchException"
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="gil", ConfirmationCode=code)
+    assert _error(exc) == (
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    )
+
+
+def test_requests_refused_by_the_limit_do_not_count(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("hap")
+    wrong = "000000" if server.code("hap@example.com") != "000000" else "111111"
+    for _ in range(8):
+        with pytest.raises(ClientError):
+            idp.confirm_sign_up(ClientId=client["ClientId"], Username="hap", ConfirmationCode=wrong)
+    counted = server.sql(
+        "SELECT count(*) FROM attempts WHERE sub=? AND action='confirm'", out["UserSub"]
+    )[0][0]
+    assert counted == 5
+
+
+def test_attempts_older_than_an_hour_no_longer_count(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("ivy")
+    code = server.code("ivy@example.com")
+    for _ in range(5):
+        server.sql(
+            "INSERT INTO attempts VALUES ((SELECT pool_id FROM users WHERE sub=?), ?, "
+            "'confirm', ?)",
+            out["UserSub"],
+            out["UserSub"],
+            time.time() - 3700,
+        )
+    idp.confirm_sign_up(ClientId=client["ClientId"], Username="ivy", ConfirmationCode=code)
+
+
+def test_confirmed_user_cannot_be_confirmed_again(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("jay")
+    code = server.code("jay@example.com")
+    idp.confirm_sign_up(ClientId=client["ClientId"], Username="jay", ConfirmationCode=code)
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="jay", ConfirmationCode=code)
+    assert _error(exc) == (
+        "NotAuthorizedException",
+        "User cannot be confirmed. Current status is CONFIRMED",
+    )
+
+
+def test_unknown_user_is_user_not_found(idp: Any, client: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"], Username="nobody", ConfirmationCode="123456"
+        )
+    assert _error(exc) == ("UserNotFoundException", "Username/client id combination not found.")
+
+
+def test_unknown_user_is_masked_when_client_prevents_existence_errors(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, PreventUserExistenceErrors="ENABLED")
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"], Username="nobody", ConfirmationCode="123456"
+        )
+    assert _error(exc) == (
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    )
+
+
+def test_unknown_client_is_resource_not_found(idp: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId="x" * 26, Username="a", ConfirmationCode="123456")
+    assert _error(exc) == (
+        "ResourceNotFoundException",
+        f"User pool client {'x' * 26} does not exist.",
+    )
+
+
+def test_confirm_by_sub(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("kai")
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username=out["UserSub"],
+        ConfirmationCode=server.code("kai@example.com"),
+    )
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="kai")["UserStatus"] == "CONFIRMED"
+
+
+def test_email_username_pool_confirms_by_email(
+    idp: Any, server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(UsernameAttributes=["email"])
+    client = make_client(pool)
+    idp.sign_up(ClientId=client["ClientId"], Username="lou@example.com", Password=PASSWORD)
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="lou@example.com",
+        ConfirmationCode=server.code("lou@example.com"),
+    )
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="lou@example.com")
+    assert user["UserStatus"] == "CONFIRMED"
+
+
+def test_secret_client_requires_a_good_secret_hash(
+    idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, GenerateSecret=True)
+    cid, secret = client["ClientId"], client["ClientSecret"]
+    idp.sign_up(
+        ClientId=cid,
+        Username="mia",
+        Password=PASSWORD,
+        SecretHash=secret_hash(secret, "mia", cid),
+        UserAttributes=[{"Name": "email", "Value": "mia@example.com"}],
+    )
+    code = server.code("mia@example.com")
+    for bad in (None, secret_hash("wrong" * 5, "mia", cid)):
+        kwargs = {} if bad is None else {"SecretHash": bad}
+        with pytest.raises(ClientError) as exc:
+            idp.confirm_sign_up(ClientId=cid, Username="mia", ConfirmationCode=code, **kwargs)
+        assert _error(exc) == (
+            "NotAuthorizedException",
+            f"Unable to verify secret hash for client {cid}",
+        )
+    idp.confirm_sign_up(
+        ClientId=cid,
+        Username="mia",
+        ConfirmationCode=code,
+        SecretHash=secret_hash(secret, "mia", cid),
+    )
+
+
+def test_secret_hash_to_client_without_secret_is_invalid_parameter(
+    idp: Any, client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("ned")
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="ned",
+            ConfirmationCode="123456",
+            SecretHash="c2VjcmV0",
+        )
+    assert _error(exc)[0] == "InvalidParameterException"
+
+
+def test_context_and_analytics_are_accepted_and_recorded(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("ola")
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="ola",
+        ConfirmationCode=server.code("ola@example.com"),
+        UserContextData={"IpAddress": "192.0.2.1", "EncodedData": "eyJ4Ijoi"},
+        AnalyticsMetadata={"AnalyticsEndpointId": "endpoint-1"},
+        ClientMetadata={"source": "test"},
+    )
+    rows = server.sql(
+        "SELECT data FROM events WHERE sub=? AND kind='ConfirmSignUp'", out["UserSub"]
+    )
+    assert '"IpAddress":"192.0.2.1"' in rows[0][0] and "endpoint-1" in rows[0][0]
+
+
+# --- the sign-up Session (spec §3) -------------------------------------------------------
+
+
+def test_confirm_returns_a_new_session_for_user_auth_clients(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("pam")
+    confirmed = idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="pam",
+        ConfirmationCode=server.code("pam@example.com"),
+        Session=out["Session"],
+    )
+    assert len(confirmed["Session"]) >= 20 and confirmed["Session"] != out["Session"]
+    rows = server.sql("SELECT purpose, expires FROM sessions WHERE sub=?", out["UserSub"])
+    assert [r[0] for r in rows] == ["signin"]
+    assert rows[0][1] <= time.time() + 3 * 60 + 1
+
+
+def test_confirm_without_user_auth_returns_no_session(
+    idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any], signed_up: Any
+) -> None:
+    plain = make_client(pool)
+    signed_up("quin", ClientId=plain["ClientId"])
+    out = idp.confirm_sign_up(
+        ClientId=plain["ClientId"],
+        Username="quin",
+        ConfirmationCode=server.code("quin@example.com"),
+    )
+    assert "Session" not in out
+
+
+def test_session_of_another_user_is_refused(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
+) -> None:
+    other = signed_up("rex")
+    signed_up("roy")
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="roy",
+            ConfirmationCode=server.code("roy@example.com"),
+            Session=other["Session"],
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="roy")["UserStatus"] == "UNCONFIRMED"
+
+
+def test_expired_session_is_refused(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("sal")
+    server.sql("UPDATE sessions SET expires=? WHERE sub=?", time.time() - 1, out["UserSub"])
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="sal",
+            ConfirmationCode=server.code("sal@example.com"),
+            Session=out["Session"],
+        )
+    assert _error(exc) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
+    )
+
+
+def test_session_lifetime_follows_auth_session_validity(
+    idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any], signed_up: Any
+) -> None:
+    client = make_client(pool, ExplicitAuthFlows=["ALLOW_USER_AUTH"], AuthSessionValidity=15)
+    before = time.time()
+    out = signed_up("ted", ClientId=client["ClientId"])
+    (expires,) = server.sql("SELECT expires FROM sessions WHERE sub=?", out["UserSub"])[0]
+    assert before + 15 * 60 - 2 <= expires <= time.time() + 15 * 60

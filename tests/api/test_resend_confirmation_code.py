@@ -1,0 +1,90 @@
+"""ResendConfirmationCode through boto3."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers import Server
+
+PASSWORD = "Passw0rd!"
+
+
+def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    err = exc.value.response["Error"]
+    return str(err["Code"]), str(err["Message"])
+
+
+def _sign_up(idp: Any, client: dict[str, Any], name: str) -> None:
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username=name,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
+    )
+
+
+def test_resend_sends_a_new_code_with_masked_details(
+    idp: Any, server: Server, client: dict[str, Any]
+) -> None:
+    _sign_up(idp, client, "ada")
+    out = idp.resend_confirmation_code(ClientId=client["ClientId"], Username="ada")
+    assert out["CodeDeliveryDetails"] == {
+        "Destination": "a***@e***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
+    assert len(server.messages("ada@example.com")) == 2
+
+
+def test_resend_to_confirmed_user_is_refused(
+    idp: Any, server: Server, client: dict[str, Any]
+) -> None:
+    _sign_up(idp, client, "bob")
+    idp.confirm_sign_up(
+        ClientId=client["ClientId"], Username="bob", ConfirmationCode=server.code("bob@example.com")
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="bob")
+    assert _error(exc) == ("InvalidParameterException", "User is already confirmed.")
+
+
+def test_resend_to_unknown_user_is_user_not_found(idp: Any, client: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as exc:
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="ghost")
+    assert _error(exc) == ("UserNotFoundException", "Username/client id combination not found.")
+
+
+def test_resend_to_unknown_user_is_masked_for_enabled_clients(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, PreventUserExistenceErrors="ENABLED")
+    out = idp.resend_confirmation_code(ClientId=client["ClientId"], Username="ghost")
+    details = out["CodeDeliveryDetails"]
+    assert details["DeliveryMedium"] == "EMAIL" and details["Destination"].startswith("g***@")
+
+
+def test_resend_is_limited_per_user(idp: Any, client: dict[str, Any]) -> None:
+    _sign_up(idp, client, "cy")
+    for _ in range(5):
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="cy")
+    with pytest.raises(ClientError) as exc:
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="cy")
+    assert _error(exc)[0] == "LimitExceededException"
+
+
+def test_resend_without_auto_verification_is_refused(
+    idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(AutoVerifiedAttributes=[])
+    client = make_client(pool)
+    _sign_up(idp, client, "dee")
+    with pytest.raises(ClientError) as exc:
+        idp.resend_confirmation_code(ClientId=client["ClientId"], Username="dee")
+    assert _error(exc) == (
+        "InvalidParameterException",
+        "Cannot resend codes. Auto verification not turned on.",
+    )
