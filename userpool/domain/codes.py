@@ -57,6 +57,8 @@ def replace_code(
 
 def judge(key: bytes, stored: Code, given: str, now: float) -> Verdict:
     """Compare in constant time; an old (superseded) or late code is EXPIRED."""
+    # DEVIATION: whether a code superseded by a resend is ExpiredCode or CodeMismatch is
+    # unconfirmed; we answer ExpiredCodeException for the last few superseded codes.
     candidate = code_hash(key, stored.pool_id, stored.sub, stored.purpose, given)
     if crypto.equal(candidate, stored.code_hash):
         return Verdict.EXPIRED if now > stored.expires else Verdict.OK

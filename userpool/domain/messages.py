@@ -43,7 +43,10 @@ def choose_delivery(pool: Pool, user: User) -> Delivery | None:
 
 
 def mask(destination: str, medium: str) -> str:
-    """``j***@e***`` for email, ``+*******4567`` for phones."""
+    """``j***@e***`` for email, ``+*******4567`` for phones.
+
+    DEVIATION: Cognito's exact star counts are unconfirmed; these follow observed outputs.
+    """
     if medium == "EMAIL" and "@" in destination:
         local, _, domain = destination.partition("@")
         return f"{local[:1]}***@{domain[:1]}***"

@@ -26,6 +26,7 @@ def _camel(name: str) -> str:
 
 
 def _describe(value: Any, path: str, sensitive: bool) -> str:
+    # DEVIATION: Cognito's echo rule is unconfirmed; we never echo sensitive members.
     if sensitive or not isinstance(value, (str, int, float)) or isinstance(value, bool):
         return f"Value at '{path}'"
     shown = value if len(str(value)) <= 256 else str(value)[:256]

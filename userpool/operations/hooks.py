@@ -20,6 +20,7 @@ def post_confirmation_event(
         if alias in ("email", "phone_number") and user.verified(alias):
             attributes[f"cognito:{alias}_alias"] = user.attributes[alias]
     request: dict[str, Any] = {"userAttributes": attributes}
+    # DEVIATION: clientMetadata is left out when the request had none (unconfirmed).
     if metadata:
         request["clientMetadata"] = dict(metadata)
     return {

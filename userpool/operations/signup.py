@@ -165,6 +165,8 @@ def _passwordless(pool: Pool) -> bool:
     return "EMAIL_OTP" in factors or "SMS_OTP" in factors
 
 
+# DEVIATION: a session is issued whenever the client allows ALLOW_USER_AUTH (whether or not
+# the request carried one), with no check of the pool's tier.
 def _new_session(
     svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str, now: float
 ) -> str | None:
@@ -221,6 +223,8 @@ def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str, masked: Cog
     try:
         return find_user(tx, pool, name)
     except NotFound:
+        # DEVIATION: under PreventUserExistenceErrors=ENABLED an unknown user gets the masked
+        # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
         if client.prevent_user_existence_errors:
             raise masked from None
         raise UserNotFoundException(NOT_FOUND) from None
@@ -229,7 +233,11 @@ def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str, masked: Cog
 def _check_session(
     svc: Services, tx: Tx, token: str, client: AppClient, user: User, now: float
 ) -> None:
-    """A SignUp session given to ConfirmSignUp must be this user's, this client's, and live."""
+    """A SignUp session given to ConfirmSignUp must be this user's, this client's, and live.
+
+    DEVIATION: Cognito's errors for a bad sign-up session are unconfirmed; we refuse the
+    whole confirmation with the texts Cognito uses for invalid challenge sessions.
+    """
     try:
         session = tx.take_session(codes.session_hash(svc.key, token))
     except NotFound:
@@ -250,6 +258,7 @@ def _claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) ->
         return
     if owner is not None:
         if not force:
+            # DEVIATION: the phone_number wording is inferred from the email one.
             raise AliasExistsException(f"An account with the {attribute} already exists.")
         previous = tx.user_by_sub(pool.id, owner)
         previous.attributes[f"{attribute}_verified"] = "false"
@@ -293,10 +302,14 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         pool = pool_of(tx, client.pool_id)
         user = _user_for_code(tx, pool, client, req["Username"], CodeMismatchException(MISMATCH))
+        # DEVIATION: statuses other than CONFIRMED use the same wording; disabled users are
+        # not refused here (Cognito's behaviour for them is unconfirmed).
         if user.status != UNCONFIRMED:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status}"
             )
+        # DEVIATION: Cognito's threshold is unpublished; N failed codes in an hour (default 5)
+        # give LimitExceededException, and refused requests are not counted.
         if (
             tx.count_attempts(pool.id, user.sub, "confirm", now - HOUR)
             >= svc.settings.code_attempts_per_hour
@@ -306,6 +319,7 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             stored = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
             verdict = codes.judge(svc.key, stored, req["ConfirmationCode"], now)
         except NotFound:
+            # DEVIATION: no outstanding code is ExpiredCodeException, as ConfirmForgotPassword.
             stored, verdict = None, codes.Verdict.EXPIRED
         if verdict is codes.Verdict.OK and stored is not None:
             session = _confirm(svc, tx, pool, client, user, stored.attribute, req, now)

@@ -59,7 +59,10 @@ def _header_safe(text: str) -> str:
 
 
 def error_response(error: CognitoError, request_id: str) -> Response:
-    """The one renderer of errors: body ``__type``/``message`` and ``x-amzn-ErrorType``."""
+    """The one renderer of errors: body ``__type``/``message`` and ``x-amzn-ErrorType``.
+
+    DEVIATION: every client error is 400 (as live Cognito answers), not Smithy's 403/404/429.
+    """
     headers = _headers(request_id)
     headers.append(("x-amzn-errortype", f"{error.code}:"))
     headers.append(("x-amzn-errormessage", _header_safe(error.message)[:1024]))
@@ -109,6 +112,8 @@ async def dispatch(
             raise UnknownOperationException(f"No operation at {method} {path}.")
         name, request = _parse(headers, body)
         handler = REGISTRY.get(name)
+        # DEVIATION: SigV4 signatures of signed operations are not verified yet (any or none
+        # is accepted); a modelled operation we do not serve is UnsupportedOperationException.
         if handler is None:
             raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
         operations()[name].validate(request)
