@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import orjson
+
 DEFAULT_DB = os.path.join(".userpool", "userpool.db")
 
 
@@ -35,6 +37,10 @@ class Settings:
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
     hasher_threads: int = 2
+    lambda_endpoint: str | None = None
+    # ARN -> target: "http(s)://..." webhook, "python:module:function", "lambda+http://..."
+    triggers: dict[str, str] = field(default_factory=dict)
+    trigger_timeout: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -52,7 +58,13 @@ def from_env(**overrides: Any) -> Settings:
         if raw is None or f.name == "extra":
             continue
         current = getattr(settings, f.name)
-        if isinstance(current, bool) or f.name == "keep_message_text":
+        if f.name == "triggers":
+            settings.triggers = dict(orjson.loads(raw))
+        elif f.name == "trigger_timeout":
+            settings.trigger_timeout = float(raw)
+        elif f.name == "lambda_endpoint":
+            settings.lambda_endpoint = raw or None
+        elif isinstance(current, bool) or f.name == "keep_message_text":
             setattr(settings, f.name, _env_bool(raw))
         elif isinstance(current, int):
             setattr(settings, f.name, int(raw))

@@ -11,6 +11,7 @@ from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
 from userpool.domain.ports import Clock, Store, SystemClock
 from userpool.storage import open_store
+from userpool.triggers import Triggers
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     hasher: Hasher
     box: SecretBox
     outbox: OutboxRelay
+    triggers: Triggers
     key: bytes = field(repr=False, default=b"")
 
     def close(self) -> None:
@@ -38,5 +40,12 @@ def build_services(settings: Settings) -> Services:
         hasher=Hasher(settings.hasher_threads),
         box=SecretBox(key),
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
+        triggers=Triggers(
+            store,
+            settings.triggers,
+            settings.lambda_endpoint,
+            settings.region,
+            settings.trigger_timeout,
+        ),
         key=key,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from userpool import __version__
 from userpool.config import DEFAULT_DB, Settings, from_env
+from userpool.domain.ports import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +43,23 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite durability: NORMAL survives a crash, FULL power loss too",
     )
 
+    serve.add_argument("--lambda-endpoint", help="AWS Lambda Invoke API endpoint for trigger ARNs")
+    serve.add_argument(
+        "--trigger",
+        nargs=2,
+        action="append",
+        metavar=("ARN", "TARGET"),
+        help="route a trigger ARN to http(s)://URL, python:module:function "
+        "or lambda+ENDPOINT (repeatable)",
+    )
+    serve.add_argument("--trigger-timeout", type=float, help="seconds (default 5, as Cognito)")
+
+    triggers = commands.add_parser("triggers", help="trigger invocations")
+    triggers_commands = triggers.add_subparsers(dest="triggers_command", required=True)
+    log = triggers_commands.add_parser("log", help="print recent trigger invocations")
+    log.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
+    log.add_argument("--limit", type=int, default=20)
+
     outbox = commands.add_parser("outbox", help="print recent messages (codes) from the outbox")
     outbox.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
     outbox.add_argument("--limit", type=int, default=10)
@@ -63,6 +82,9 @@ def _serve(args: argparse.Namespace) -> int:
         smtp_from=args.smtp_from,
         keep_message_text=args.keep_message_text,
         synchronous=args.synchronous,
+        lambda_endpoint=args.lambda_endpoint,
+        trigger_timeout=args.trigger_timeout,
+        triggers=dict(args.trigger) if args.trigger else None,
     )
     _export(settings)
     print(
@@ -96,18 +118,44 @@ def _export(settings: Settings) -> None:
         "synchronous",
     ):
         os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
+    if settings.lambda_endpoint:
+        os.environ["USERPOOL_LAMBDA_ENDPOINT"] = settings.lambda_endpoint
+    os.environ["USERPOOL_TRIGGER_TIMEOUT"] = str(settings.trigger_timeout)
+    os.environ["USERPOOL_TRIGGERS"] = json.dumps(settings.triggers)
     if settings.keep_message_text is not None:
         os.environ["USERPOOL_KEEP_MESSAGE_TEXT"] = str(settings.keep_message_text)
 
 
-def _outbox(args: argparse.Namespace) -> int:
+def _open(db: str | None) -> Store | None:
     from userpool.storage import open_store
 
-    settings = from_env(db=args.db)
+    settings = from_env(db=db)
     if not os.path.exists(settings.db):
         print(f"no data at {settings.db}", file=sys.stderr)
+        return None
+    return open_store(settings.db)
+
+
+def _triggers_log(args: argparse.Namespace) -> int:
+    store = _open(args.db)
+    if store is None:
         return 1
-    store = open_store(settings.db)
+    for pool_id, trigger, source, username, started, ms, outcome, error in reversed(
+        store.recent_invocations(args.limit)
+    ):
+        when = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"{when}  {pool_id}  {trigger} ({source})  user {username}  {ms:.1f} ms  {outcome}"
+            + (f"\n    {error}" if error else "")
+        )
+    store.close()
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    store = _open(args.db)
+    if store is None:
+        return 1
     for m in reversed(store.recent_messages(args.limit)):
         when = datetime.fromtimestamp(m.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
         text = m.body if m.body is not None else "(text not kept)"
@@ -127,4 +175,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "triggers":
+        return _triggers_log(args)
     return _outbox(args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from userpool.domain.entities import AppClient, Code, Message, Pool, Session, User
 
@@ -94,6 +94,18 @@ class Store(Protocol):
         self, message_id: int, ok: bool, error: str | None, keep_text: bool
     ) -> None: ...
     def recent_messages(self, limit: int) -> list[Message]: ...
+    def record_invocation(
+        self,
+        pool_id: str,
+        trigger: str,
+        source: str,
+        username: str,
+        started: float,
+        duration_ms: float,
+        outcome: str,
+        error: str | None,
+    ) -> None: ...
+    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
 
 

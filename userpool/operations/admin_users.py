@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain import codes, ids
+from userpool.domain import codes
 from userpool.domain.entities import (
     CONFIRMED,
     FORCE_CHANGE_PASSWORD,
     UNCONFIRMED,
-    Message,
     Pool,
     User,
 )
-from userpool.domain.messages import invitation_text
+from userpool.domain.messages import Delivery
 from userpool.domain.passwords import check_policy, temporary_password
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.domain.schema import check_attributes
@@ -33,7 +32,8 @@ from userpool.operations.common import (
     pool_of,
     user_type,
 )
-from userpool.operations.signup import _sign_in_name, insert_new_user
+from userpool.operations.hooks import Outgoing
+from userpool.operations.newusers import enqueue, insert_new_user, new_user, sign_in_name
 from userpool.services import Services
 
 NO_USER = "User does not exist."
@@ -87,60 +87,66 @@ def sync_aliases(tx: Tx, pool: Pool, user: User, force: bool) -> None:
         tx.set_alias(pool.id, attribute, key, user.sub)
 
 
-def _invite(tx: Tx, pool: Pool, user: User, password: str, mediums: list[str], now: float) -> None:
+def _invite_targets(user: User, mediums: list[str]) -> list[Delivery]:
     # DEVIATION: when no desired medium matches an attribute we fall back to the one present.
     targets = [("EMAIL", "email"), ("SMS", "phone_number")]
     chosen = [(m, a) for m, a in targets if m in mediums and user.attributes.get(a)]
     if not chosen:
         chosen = [(m, a) for m, a in targets if user.attributes.get(a)][:1]
-    for medium, attribute in chosen:
-        subject, body = invitation_text(pool, medium, password, user.username)
-        tx.enqueue_message(
-            Message(
-                0,
-                pool.id,
-                user.username,
-                medium,
-                user.attributes[attribute],
-                subject,
-                body,
-                now,
-                "pending",
-            )
+    return [Delivery(a, m, user.attributes[a]) for m, a in chosen]
+
+
+async def _invitations(
+    svc: Services, pool: Pool, user: User, password: str, req: dict[str, Any]
+) -> list[Outgoing]:
+    if req.get("MessageAction") == "SUPPRESS":
+        return []
+    mediums = req.get("DesiredDeliveryMediums") or ["SMS"]
+    return [
+        await hooks.compose(
+            svc,
+            pool,
+            None,
+            user,
+            d,
+            "CustomMessage_AdminCreateUser",
+            req.get("ClientMetadata"),
+            secret=password,
         )
+        for d in _invite_targets(user, mediums)
+    ]
 
 
 async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
     policy = pool.config["Policies"]["PasswordPolicy"]
-    action = req.get("MessageAction")
-    if action == "RESEND":
+    if req.get("MessageAction") == "RESEND":
         return await _resend_invitation(svc, pool, req, policy)
     attributes = attributes_in(req.get("UserAttributes"))
     check_attributes(pool.config.get("SchemaAttributes") or [], attributes, creating=True)
-    username = _sign_in_name(pool, req["Username"], attributes)
+    username = sign_in_name(pool, req["Username"], attributes)
     password = req.get("TemporaryPassword") or temporary_password(policy)
     check_policy(password, policy)
-    hashed = await svc.hasher.hash(password)
-    now = svc.clock.now()
-    sub = username if pool.username_attributes else ids.sub()
-    user = User(
-        pool.id,
-        username,
-        sub,
-        FORCE_CHANGE_PASSWORD,
-        True,
-        hashed,
-        {"sub": sub, **attributes},
-        now,
-        now,
+    user = new_user(pool, username, attributes, FORCE_CHANGE_PASSWORD, svc.clock.now())
+    # The answer's auto-confirm/verify flags are ignored for AdminCreateUser, as in Cognito.
+    await hooks.pre_sign_up(
+        svc,
+        pool,
+        None,
+        user,
+        req.get("ValidationData"),
+        req.get("ClientMetadata"),
+        "PreSignUp_AdminCreateUser",
     )
+    user.password_hash = await svc.hasher.hash(password)
+    invitations = await _invitations(svc, pool, user, password, req)
+    now = svc.clock.now()
     with svc.store.transaction() as tx:
         insert_new_user(tx, pool, user)
         sync_aliases(tx, pool, user, bool(req.get("ForceAliasCreation")))
-        if action != "SUPPRESS":
-            _invite(tx, pool, user, password, req.get("DesiredDeliveryMediums") or ["SMS"], now)
+        for out in invitations:
+            enqueue(tx, user, out, now)
     svc.outbox.notify()
     return {"User": user_type(user)}
 
@@ -150,16 +156,20 @@ async def _resend_invitation(
 ) -> dict[str, Any]:
     password = req.get("TemporaryPassword") or temporary_password(policy)
     check_policy(password, policy)
+    with svc.store.read() as tx:
+        user = admin_user(tx, pool, req["Username"])
+    if user.status != FORCE_CHANGE_PASSWORD:
+        raise UnsupportedUserStateException(f"User status is {user.status}")
     hashed = await svc.hasher.hash(password)
+    invitations = await _invitations(svc, pool, user, password, req)
     now = svc.clock.now()
     with svc.store.transaction() as tx:
         user = admin_user(tx, pool, req["Username"])
-        if user.status != FORCE_CHANGE_PASSWORD:
-            raise UnsupportedUserStateException(f"User status is {user.status}")
         user.password_hash = hashed
         user.modified = now
         tx.update_user(user)
-        _invite(tx, pool, user, password, req.get("DesiredDeliveryMediums") or ["SMS"], now)
+        for out in invitations:
+            enqueue(tx, user, out, now)
     svc.outbox.notify()
     return {"User": user_type(user)}
 

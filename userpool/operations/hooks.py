@@ -1,49 +1,129 @@
-"""Where triggers run after commit. Invokers arrive with the triggers issue; until then a
-pool whose LambdaConfig names a function gets Cognito's error for an unreachable one."""
+"""The trigger steps of operations: build Cognito's event, run the pool's function, apply
+its answer. Every step runs outside a database transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from userpool.domain import codes, trigger_events
 from userpool.domain.entities import Pool, User
-from userpool.errors import UnexpectedLambdaException
+from userpool.domain.messages import Delivery, fill, invitation_text, verification_text
+from userpool.errors import InvalidLambdaResponseException
 from userpool.services import Services
 
 
-def post_confirmation_event(
-    svc: Services, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
-) -> dict[str, Any]:
-    """The PostConfirmation_ConfirmSignUp event exactly as Cognito builds it."""
-    attributes = dict(user.attributes)
-    attributes["cognito:user_status"] = user.status
-    for alias in pool.alias_attributes:
-        if alias in ("email", "phone_number") and user.verified(alias):
-            attributes[f"cognito:{alias}_alias"] = user.attributes[alias]
-    request: dict[str, Any] = {"userAttributes": attributes}
-    # DEVIATION: clientMetadata is left out when the request had none (unconfirmed).
-    if metadata:
-        request["clientMetadata"] = dict(metadata)
-    return {
-        "version": "1",
-        "region": svc.settings.region,
-        "userPoolId": pool.id,
-        "userName": user.username,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id},
-        "triggerSource": "PostConfirmation_ConfirmSignUp",
-        "request": request,
-        "response": {},
-    }
+@dataclass
+class Outgoing:
+    """A composed message: where it goes, its secret (code or password), subject and text."""
+
+    delivery: Delivery
+    secret: str
+    subject: str | None
+    body: str
+
+
+@dataclass
+class PreSignUpAnswer:
+    auto_confirm: bool = False
+    auto_verify_email: bool = False
+    auto_verify_phone: bool = False
 
 
 async def post_confirmation(
-    svc: Services, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+    svc: Services,
+    pool: Pool,
+    client_id: str | None,
+    user: User,
+    metadata: dict[str, str] | None,
+    source: str = "PostConfirmation_ConfirmSignUp",
 ) -> None:
-    """Run the pool's PostConfirmation trigger, if it has one, with the client metadata."""
-    if not (pool.config.get("LambdaConfig") or {}).get("PostConfirmation"):
+    """Run PostConfirmation with the request's ClientMetadata; nothing of its answer is read."""
+    if svc.triggers.arn(pool, "PostConfirmation") is None:
         return
-    post_confirmation_event(svc, pool, client_id, user, metadata)
-    # DEVIATION: no invoker is wired yet, so a configured function is unreachable: Cognito's
-    # answer for a missing function. The user stays CONFIRMED, as with any trigger failure.
-    raise UnexpectedLambdaException(
-        "PostConfirmation invocation failed due to error ResourceNotFoundException."
+    event = trigger_events.post_confirmation(
+        svc.settings.region, pool, client_id, user, metadata, source
     )
+    await svc.triggers.run(pool, "PostConfirmation", event)
+
+
+async def pre_sign_up(
+    svc: Services,
+    pool: Pool,
+    client_id: str | None,
+    user: User,
+    validation: list[dict[str, Any]] | None,
+    metadata: dict[str, str] | None,
+    source: str,
+) -> PreSignUpAnswer:
+    """Run PreSignUp; its failure stops the sign-up before any user exists."""
+    if svc.triggers.arn(pool, "PreSignUp") is None:
+        return PreSignUpAnswer()
+    data = {v["Name"]: v.get("Value", "") for v in validation} if validation else None
+    event = trigger_events.pre_sign_up(
+        svc.settings.region, pool, client_id, user, data, metadata, source
+    )
+    output = await svc.triggers.run(pool, "PreSignUp", event) or {}
+    response = output.get("response") or {}
+    if not isinstance(response, dict):
+        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+    return PreSignUpAnswer(
+        *(bool(response.get(k)) for k in ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"))
+    )
+
+
+async def compose(
+    svc: Services,
+    pool: Pool,
+    client_id: str | None,
+    user: User,
+    delivery: Delivery,
+    source: str,
+    metadata: dict[str, str] | None,
+    secret: str | None = None,
+) -> Outgoing:
+    """The message for a code (or an invitation's password), through CustomMessage if set."""
+    invite = source == "CustomMessage_AdminCreateUser"
+    secret = secret if secret is not None else codes.new_code()
+    templates = invitation_text if invite else verification_text
+    subject, body = templates(pool, delivery.medium, "{####}", "{username}")
+    if svc.triggers.arn(pool, "CustomMessage") is not None:
+        subject, body = await _custom_message(
+            svc, pool, client_id, user, delivery, source, metadata, subject, body
+        )
+    return Outgoing(
+        delivery,
+        secret,
+        subject and fill(subject, secret, user.username),
+        fill(body, secret, user.username),
+    )
+
+
+async def _custom_message(
+    svc: Services,
+    pool: Pool,
+    client_id: str | None,
+    user: User,
+    delivery: Delivery,
+    source: str,
+    metadata: dict[str, str] | None,
+    subject: str | None,
+    body: str,
+) -> tuple[str | None, str]:
+    event = trigger_events.custom_message(
+        svc.settings.region, pool, client_id, user, metadata, source
+    )
+    output = await svc.triggers.run(pool, "CustomMessage", event) or {}
+    response = output.get("response") or {}
+    key = "smsMessage" if delivery.medium == "SMS" else "emailMessage"
+    text = response.get(key) if isinstance(response, dict) else None
+    if text is None:
+        return subject, body
+    if not isinstance(text, str) or "{####}" not in text:
+        # DEVIATION: Cognito's answer to a custom message without the code placeholder is
+        # unconfirmed; we refuse it rather than send a message without the code.
+        raise InvalidLambdaResponseException(
+            f"Invalid lambda function output : {key} must contain {{####}}"
+        )
+    new_subject = response.get("emailSubject") if delivery.medium == "EMAIL" else None
+    return (new_subject if isinstance(new_subject, str) else subject), text

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from userpool.domain import codes, ids
-from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Message, Pool, User
-from userpool.domain.messages import Delivery, choose_delivery, mask, verification_text
+from userpool.domain import codes
+from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, User
+from userpool.domain.messages import Delivery, choose_delivery, mask
 from userpool.domain.passwords import check_policy
-from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.domain.ports import NotFound, Tx
 from userpool.domain.schema import check_attributes
 from userpool.errors import (
     AliasExistsException,
@@ -20,7 +18,6 @@ from userpool.errors import (
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
-    UsernameExistsException,
     UserNotFoundException,
 )
 from userpool.operations import hooks
@@ -34,6 +31,15 @@ from userpool.operations.common import (
     find_user,
     pool_of,
 )
+from userpool.operations.newusers import (
+    insert_new_user,
+    new_session,
+    new_user,
+    precheck_new_user,
+    record,
+    sign_in_name,
+    store_code,
+)
 from userpool.services import Services
 
 HOUR = 3600.0
@@ -43,145 +49,21 @@ ATTEMPTS = "Attempt limit exceeded, please try after some time."
 NOT_FOUND = "Username/client id combination not found."
 
 
-def send_code(
-    svc: Services, tx: Tx, pool: Pool, user: User, delivery: Delivery, now: float
-) -> dict[str, str]:
-    """Replace the user's sign-up code and put its message in the outbox."""
-    code = codes.new_code()
-    try:
-        previous = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
-    except NotFound:
-        previous = None
-    tx.put_code(
-        codes.replace_code(
-            svc.key,
-            previous,
-            pool.id,
-            user.sub,
-            codes.SIGN_UP,
-            code,
-            now + codes.SIGN_UP_VALIDITY,
-            delivery.attribute,
-            delivery.medium,
-        )
-    )
-    subject, body = verification_text(pool, delivery.medium, code, user.username)
-    tx.enqueue_message(
-        Message(
-            0,
-            pool.id,
-            user.username,
-            delivery.medium,
-            delivery.destination,
-            subject,
-            body,
-            now,
-            "pending",
-        )
-    )
-    return delivery.details()
-
-
-def record(tx: Tx, user: User, kind: str, req: dict[str, Any], now: float) -> None:
-    """An auth event with the request's context and analytics data (never secrets)."""
-    context = req.get("UserContextData") or {}
-    data = {
-        "IpAddress": context.get("IpAddress"),
-        "EncodedDataLength": len(context.get("EncodedData") or ""),
-        "AnalyticsEndpointId": (req.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId"),
-    }
-    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
-
-
-def _sign_in_name(pool: Pool, username: str, attributes: dict[str, str]) -> str:
-    """The stored username; copies email/phone usernames into their attribute."""
-    allowed = pool.username_attributes
-    if allowed:
-        if "email" in allowed and EMAIL_RE.fullmatch(username):
-            attributes["email"] = username
-        elif "phone_number" in allowed and PHONE_RE.fullmatch(username):
-            attributes["phone_number"] = username
-        elif allowed == ["email"]:
-            raise InvalidParameterException("Username should be an email.")
-        elif allowed == ["phone_number"]:
-            raise InvalidParameterException("Username should be a phone number.")
-        else:
-            raise InvalidParameterException("Username should be either an email or a phone number.")
-        return ids.sub()
-    if "email" in pool.alias_attributes and EMAIL_RE.fullmatch(username):
-        raise InvalidParameterException(
-            "Username cannot be of email format, since user pool is configured for email alias."
-        )
-    if "phone_number" in pool.alias_attributes and PHONE_RE.fullmatch(username):
-        raise InvalidParameterException(
-            "Username cannot be of phone number format, since user pool is configured for "
-            "phone number alias."
-        )
-    return username
-
-
-def _exists_message(what: str) -> str:
-    if what in ("email", "phone_number"):
-        return f"An account with the given {what} already exists."
-    return "User already exists"
-
-
-def insert_new_user(tx: Tx, pool: Pool, user: User) -> None:
-    """Insert a user and, in username-attribute pools, claim its email/phone (unique)."""
-    try:
-        tx.insert_user(user, pool.key(user.username))
-        for attribute in pool.username_attributes:
-            if user.attributes.get(attribute):
-                tx.set_alias(
-                    pool.id,
-                    attribute,
-                    alias_key(pool, attribute, user.attributes[attribute]),
-                    user.sub,
-                )
-    except AlreadyExists as exc:
-        raise UsernameExistsException(_exists_message(exc.what)) from None
-
-
-def _precheck_new_user(
-    svc: Services, pool: Pool, username: str, attributes: dict[str, str]
-) -> None:
-    """Refuse a taken name before paying for a password hash (the insert re-checks)."""
-    with svc.store.read() as tx:
-        try:
-            tx.user_by_key(pool.id, pool.key(username))
-            raise UsernameExistsException("User already exists")
-        except NotFound:
-            pass
-        for attribute in pool.username_attributes:
-            value = attributes.get(attribute)
-            if value and tx.alias_owner(pool.id, attribute, alias_key(pool, attribute, value)):
-                raise UsernameExistsException(_exists_message(attribute))
-
-
 def _passwordless(pool: Pool) -> bool:
-    factors = ((pool.config.get("Policies") or {}).get("SignInPolicy") or {}).get(
-        "AllowedFirstAuthFactors"
-    ) or []
+    policy = (pool.config.get("Policies") or {}).get("SignInPolicy") or {}
+    factors = policy.get("AllowedFirstAuthFactors") or []
     return "EMAIL_OTP" in factors or "SMS_OTP" in factors
 
 
-# DEVIATION: a session is issued whenever the client allows ALLOW_USER_AUTH (whether or not
-# the request carried one), with no check of the pool's tier.
-def _new_session(
-    svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str, now: float
-) -> str | None:
-    if "ALLOW_USER_AUTH" not in client.explicit_auth_flows:
-        return None
-    token, session = codes.new_session(
-        svc.key,
-        client.pool_id,
-        client.id,
-        sub,
-        purpose,
-        now + client.auth_session_validity_minutes * 60,
-    )
-    tx.put_session(session)
-    return token
+def _apply_pre_sign_up(pool: Pool, user: User, answer: hooks.PreSignUpAnswer) -> None:
+    for flag, attribute in (
+        (answer.auto_verify_email, "email"),
+        (answer.auto_verify_phone, "phone_number"),
+    ):
+        if flag and user.attributes.get(attribute):
+            user.attributes[f"{attribute}_verified"] = "true"
+    if answer.auto_confirm:
+        user.status = CONFIRMED
 
 
 async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -191,31 +73,44 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
     attributes = attributes_in(req.get("UserAttributes"))
     check_attributes(pool.config.get("SchemaAttributes") or [], attributes, creating=True)
-    username = _sign_in_name(pool, req["Username"], attributes)
+    username = sign_in_name(pool, req["Username"], attributes)
     password = req.get("Password")
     if password is None and not _passwordless(pool):
         # DEVIATION: Cognito's wording for a missing password in a password pool is unconfirmed.
         raise InvalidParameterException("Password is required for this user pool.")
     if password is not None:
         check_policy(password, pool.config["Policies"]["PasswordPolicy"])
-    _precheck_new_user(svc, pool, username, attributes)
-    hashed = await svc.hasher.hash(password) if password is not None else None
+    precheck_new_user(svc, pool, username, attributes)
+    metadata = req.get("ClientMetadata")
+    user = new_user(pool, username, attributes, UNCONFIRMED, svc.clock.now())
+    answer = await hooks.pre_sign_up(
+        svc, pool, client.id, user, req.get("ValidationData"), metadata, "PreSignUp_SignUp"
+    )
+    _apply_pre_sign_up(pool, user, answer)
+    user.password_hash = await svc.hasher.hash(password) if password is not None else None
+    delivery = choose_delivery(pool, user) if user.status == UNCONFIRMED else None
+    outgoing = None
+    if delivery is not None:
+        outgoing = await hooks.compose(
+            svc, pool, client.id, user, delivery, "CustomMessage_SignUp", metadata
+        )
     now = svc.clock.now()
-    user = User(pool.id, username, ids.sub(), UNCONFIRMED, True, hashed, {}, now, now)
-    if pool.username_attributes:
-        user.sub = username
-    user.attributes = {"sub": user.sub, **attributes}
-    out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
+    out: dict[str, Any] = {"UserConfirmed": user.status == CONFIRMED, "UserSub": user.sub}
     with svc.store.transaction() as tx:
         insert_new_user(tx, pool, user)
-        delivery = choose_delivery(pool, user)
-        if delivery is not None:
-            out["CodeDeliveryDetails"] = send_code(svc, tx, pool, user, delivery, now)
-        session = _new_session(svc, tx, client, user.sub, "signup", now)
+        for attribute in ("email", "phone_number"):
+            if user.verified(attribute):
+                _claim_alias(tx, pool, user, attribute, force=False)
+        if outgoing is not None:
+            out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now)
+        session = new_session(svc, tx, client, user.sub, "signup", now)
         if session is not None:
             out["Session"] = session
         record(tx, user, "SignUp", req, now)
     svc.outbox.notify()
+    if user.status == CONFIRMED:
+        # DEVIATION: a user auto-confirmed by PreSignUp reaches PostConfirmation at sign-up.
+        await hooks.post_confirmation(svc, pool, client.id, user, metadata)
     return out
 
 
@@ -290,7 +185,7 @@ def _confirm(
     tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
     tx.clear_attempts(pool.id, user.sub, "confirm")
     record(tx, user, "ConfirmSignUp", req, now)
-    return _new_session(svc, tx, client, user.sub, "signin", now)
+    return new_session(svc, tx, client, user.sub, "signin", now)
 
 
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -356,30 +251,52 @@ def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
     }
 
 
+def _resend_target(
+    svc: Services, tx: Tx, pool: Pool, client: AppClient, name: str, now: float
+) -> tuple[User, Delivery] | dict[str, Any]:
+    """The user and delivery of a resend, or the masked answer for an unknown user."""
+    try:
+        user = find_user(tx, pool, name)
+    except NotFound:
+        if client.prevent_user_existence_errors:
+            return {"CodeDeliveryDetails": _masked_delivery(svc, pool, name)}
+        raise UserNotFoundException(NOT_FOUND) from None
+    if user.status != UNCONFIRMED:
+        # DEVIATION: the exception type for an already confirmed user is unconfirmed.
+        raise InvalidParameterException("User is already confirmed.")
+    since = now - HOUR
+    if tx.count_attempts(pool.id, user.sub, "resend", since) >= svc.settings.resend_per_hour:
+        raise LimitExceededException(ATTEMPTS)
+    delivery = choose_delivery(pool, user)
+    if delivery is None:
+        raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
+    return user, delivery
+
+
 async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
-    with svc.store.transaction() as tx:
+    with svc.store.read() as tx:
         client = client_of(tx, req["ClientId"])
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         pool = pool_of(tx, client.pool_id)
-        try:
-            user = find_user(tx, pool, req["Username"])
-        except NotFound:
-            if client.prevent_user_existence_errors:
-                return {"CodeDeliveryDetails": _masked_delivery(svc, pool, req["Username"])}
-            raise UserNotFoundException(NOT_FOUND) from None
-        if user.status != UNCONFIRMED:
-            # DEVIATION: the exception type for an already confirmed user is unconfirmed.
-            raise InvalidParameterException("User is already confirmed.")
-        if (
-            tx.count_attempts(pool.id, user.sub, "resend", now - HOUR)
-            >= svc.settings.resend_per_hour
-        ):
-            raise LimitExceededException(ATTEMPTS)
-        delivery = choose_delivery(pool, user)
-        if delivery is None:
-            raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
-        details = send_code(svc, tx, pool, user, delivery, now)
+        target = _resend_target(svc, tx, pool, client, req["Username"], now)
+    if isinstance(target, dict):
+        return target
+    outgoing = await hooks.compose(
+        svc,
+        pool,
+        client.id,
+        target[0],
+        target[1],
+        "CustomMessage_ResendCode",
+        req.get("ClientMetadata"),
+    )
+    with svc.store.transaction() as tx:
+        found = _resend_target(svc, tx, pool, client, req["Username"], now)
+        if isinstance(found, dict):  # deleted meanwhile, masked
+            return found
+        user = found[0]
+        details = store_code(svc, tx, user, outgoing, now)
         tx.add_attempt(pool.id, user.sub, "resend", now)
         record(tx, user, "ResendCode", req, now)
     svc.outbox.notify()

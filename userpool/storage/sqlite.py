@@ -452,6 +452,33 @@ class SQLiteStore:
                 ("sent" if ok else "failed", error, message_id),
             )
 
+    def record_invocation(
+        self,
+        pool_id: str,
+        trigger: str,
+        source: str,
+        username: str,
+        started: float,
+        duration_ms: float,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        with self.transaction() as tx:
+            tx.db.execute(
+                "INSERT INTO trigger_log (pool_id, trigger, source, username, started, "
+                "duration_ms, outcome, error) VALUES (?,?,?,?,?,?,?,?)",
+                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
+            )
+
+    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
+        with self.read() as tx:
+            rows = tx.db.execute(
+                "SELECT pool_id, trigger, source, username, started, duration_ms, outcome, error "
+                "FROM trigger_log ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [tuple(r) for r in rows]
+
     def recent_messages(self, limit: int) -> list[Message]:
         with self.read() as tx:
             rows = tx.db.execute(

@@ -1,0 +1,57 @@
+"""Trigger functions the tests' servers load as ``python:tests.trigger_functions:<name>``.
+
+Each records the event it got (one JSON line in $TRIGGER_EVENTS) so tests can read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+
+def _record(event: dict[str, Any]) -> None:
+    with open(os.environ["TRIGGER_EVENTS"], "a") as out:
+        out.write(json.dumps(event) + "\n")
+
+
+def record(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    return event
+
+
+def fail(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    raise RuntimeError("boom")
+
+
+def slow(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    time.sleep(3)
+    return event
+
+
+def not_json(event: dict[str, Any]) -> Any:
+    _record(event)
+    return {1, 2}
+
+
+def auto_confirm(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    event["response"].update(autoConfirmUser=True, autoVerifyEmail=True)
+    return event
+
+
+def custom_message(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    code = event["request"]["codeParameter"]
+    event["response"]["emailMessage"] = f"Custom {event['triggerSource']}: {code}"
+    event["response"]["emailSubject"] = "Custom subject"
+    return event
+
+
+def message_without_code(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    event["response"]["emailMessage"] = "no code here"
+    return event

@@ -1,0 +1,147 @@
+"""Steps shared by SignUp and AdminCreateUser: sign-in names, uniqueness, codes and
+messages into the outbox, auth events, sign-in sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from userpool.domain import codes, ids
+from userpool.domain.entities import AppClient, Message, Pool, User
+from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.errors import InvalidParameterException, UsernameExistsException
+from userpool.operations.common import EMAIL_RE, PHONE_RE, alias_key
+from userpool.operations.hooks import Outgoing
+from userpool.services import Services
+
+
+def sign_in_name(pool: Pool, username: str, attributes: dict[str, str]) -> str:
+    """The stored username; copies email/phone usernames into their attribute."""
+    allowed = pool.username_attributes
+    if allowed:
+        if "email" in allowed and EMAIL_RE.fullmatch(username):
+            attributes["email"] = username
+        elif "phone_number" in allowed and PHONE_RE.fullmatch(username):
+            attributes["phone_number"] = username
+        elif allowed == ["email"]:
+            raise InvalidParameterException("Username should be an email.")
+        elif allowed == ["phone_number"]:
+            raise InvalidParameterException("Username should be a phone number.")
+        else:
+            raise InvalidParameterException("Username should be either an email or a phone number.")
+        return ids.sub()
+    if "email" in pool.alias_attributes and EMAIL_RE.fullmatch(username):
+        raise InvalidParameterException(
+            "Username cannot be of email format, since user pool is configured for email alias."
+        )
+    if "phone_number" in pool.alias_attributes and PHONE_RE.fullmatch(username):
+        raise InvalidParameterException(
+            "Username cannot be of phone number format, since user pool is configured for "
+            "phone number alias."
+        )
+    return username
+
+
+def new_user(
+    pool: Pool, username: str, attributes: dict[str, str], status: str, now: float
+) -> User:
+    """A user not yet stored; in username-attribute pools the username is the sub."""
+    sub = username if pool.username_attributes else ids.sub()
+    return User(pool.id, username, sub, status, True, None, {"sub": sub, **attributes}, now, now)
+
+
+def _exists_message(what: str) -> str:
+    if what in ("email", "phone_number"):
+        return f"An account with the given {what} already exists."
+    return "User already exists"
+
+
+def insert_new_user(tx: Tx, pool: Pool, user: User) -> None:
+    """Insert a user and, in username-attribute pools, claim its email/phone (unique)."""
+    try:
+        tx.insert_user(user, pool.key(user.username))
+        for attribute in pool.username_attributes:
+            value = user.attributes.get(attribute)
+            if value:
+                tx.set_alias(pool.id, attribute, alias_key(pool, attribute, value), user.sub)
+    except AlreadyExists as exc:
+        raise UsernameExistsException(_exists_message(exc.what)) from None
+
+
+def precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict[str, str]) -> None:
+    """Refuse a taken name before paying for a password hash (the insert re-checks)."""
+    with svc.store.read() as tx:
+        try:
+            tx.user_by_key(pool.id, pool.key(username))
+            raise UsernameExistsException("User already exists")
+        except NotFound:
+            pass
+        for attribute in pool.username_attributes:
+            value = attributes.get(attribute)
+            if value and tx.alias_owner(pool.id, attribute, alias_key(pool, attribute, value)):
+                raise UsernameExistsException(_exists_message(attribute))
+
+
+def enqueue(tx: Tx, user: User, out: Outgoing, now: float) -> None:
+    d = out.delivery
+    tx.enqueue_message(
+        Message(
+            0,
+            user.pool_id,
+            user.username,
+            d.medium,
+            d.destination,
+            out.subject,
+            out.body,
+            now,
+            "pending",
+        )
+    )
+
+
+def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> dict[str, str]:
+    """Make ``out``'s code the user's only valid sign-up code and queue its message."""
+    try:
+        previous = tx.get_code(user.pool_id, user.sub, codes.SIGN_UP)
+    except NotFound:
+        previous = None
+    tx.put_code(
+        codes.replace_code(
+            svc.key,
+            previous,
+            user.pool_id,
+            user.sub,
+            codes.SIGN_UP,
+            out.secret,
+            now + codes.SIGN_UP_VALIDITY,
+            out.delivery.attribute,
+            out.delivery.medium,
+        )
+    )
+    enqueue(tx, user, out, now)
+    return out.delivery.details()
+
+
+def record(tx: Tx, user: User, kind: str, req: dict[str, Any], now: float) -> None:
+    """An auth event with the request's context and analytics data (never secrets)."""
+    context = req.get("UserContextData") or {}
+    data = {
+        "IpAddress": context.get("IpAddress"),
+        "EncodedDataLength": len(context.get("EncodedData") or ""),
+        "AnalyticsEndpointId": (req.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId"),
+    }
+    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
+
+
+# DEVIATION: a session is issued whenever the client allows ALLOW_USER_AUTH (whether or not
+# the request carried one), with no check of the pool's tier.
+def new_session(
+    svc: Services, tx: Tx, client: AppClient, sub: str, purpose: str, now: float
+) -> str | None:
+    if "ALLOW_USER_AUTH" not in client.explicit_auth_flows:
+        return None
+    expires = now + client.auth_session_validity_minutes * 60
+    token, session = codes.new_session(svc.key, client.pool_id, client.id, sub, purpose, expires)
+    tx.put_session(session)
+    return token
