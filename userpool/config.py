@@ -37,11 +37,17 @@ class Settings:
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
     hasher_threads: int = 2
+    # Base URL of token issuers (``iss`` = base + "/" + pool id); default: this server's URL.
+    issuer_base: str | None = None
     lambda_endpoint: str | None = None
     # ARN -> target: "http(s)://..." webhook, "python:module:function", "lambda+http://..."
     triggers: dict[str, str] = field(default_factory=dict)
     trigger_timeout: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def issuer(self, pool_id: str) -> str:
+        base = self.issuer_base or f"http://{self.host}:{self.port}"
+        return f"{base.rstrip('/')}/{pool_id}"
 
     @property
     def keeps_message_text(self) -> bool:

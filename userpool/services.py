@@ -10,6 +10,7 @@ from userpool.delivery.outbox import OutboxRelay
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
 from userpool.domain.ports import Clock, Store, SystemClock
+from userpool.keys import KeyRing
 from userpool.storage import open_store
 from userpool.triggers import Triggers
 
@@ -23,6 +24,7 @@ class Services:
     box: SecretBox
     outbox: OutboxRelay
     triggers: Triggers
+    keys: KeyRing
     key: bytes = field(repr=False, default=b"")
 
     def close(self) -> None:
@@ -40,6 +42,7 @@ def build_services(settings: Settings) -> Services:
         hasher=Hasher(settings.hasher_threads),
         box=SecretBox(key),
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
+        keys=KeyRing(store, SecretBox(key), SystemClock()),
         triggers=Triggers(
             store,
             settings.triggers,

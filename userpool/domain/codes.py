@@ -73,8 +73,14 @@ def session_hash(key: bytes, token: str) -> str:
 
 
 def new_session(
-    key: bytes, pool_id: str, client_id: str, sub: str, purpose: str, expires: float
+    key: bytes,
+    pool_id: str,
+    client_id: str,
+    sub: str,
+    purpose: str,
+    expires: float,
+    token: str | None = None,
 ) -> tuple[str, Session]:
-    """A random session token for the client, and what the store keeps of it."""
-    token = ids.token()
+    """A session token for the client (random unless given), and what the store keeps of it."""
+    token = token or ids.token()
     return token, Session(session_hash(key, token), pool_id, client_id, sub, purpose, expires)

@@ -132,3 +132,18 @@ class Session:
     sub: str
     purpose: str
     expires: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RefreshToken:
+    """What the store keeps of an opaque refresh token (its keyed hash, never the token)."""
+
+    token_hash: str
+    pool_id: str
+    client_id: str
+    sub: str
+    origin_jti: str
+    auth_time: int
+    expires: float
+    revoked: bool = False

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from userpool.operations import admin_users, clients, list_users, pools, signup
+from userpool.operations import (
+    admin_users,
+    auth,
+    clients,
+    list_users,
+    pools,
+    signup,
+    user_tokens,
+)
 from userpool.services import Services
 
 Handler = Callable[[Services, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -34,4 +42,15 @@ REGISTRY: dict[str, Handler] = {
     "AdminDeleteUser": admin_users.admin_delete_user,
     "AdminUpdateUserAttributes": admin_users.admin_update_user_attributes,
     "ListUsers": list_users.list_users,
+    "InitiateAuth": auth.initiate_auth,
+    "AdminInitiateAuth": auth.admin_initiate_auth,
+    "RespondToAuthChallenge": auth.respond_to_auth_challenge,
+    "AdminRespondToAuthChallenge": auth.admin_respond_to_auth_challenge,
+    "GetUser": user_tokens.get_user,
+    "UpdateUserAttributes": user_tokens.update_user_attributes,
+    "DeleteUser": user_tokens.delete_user,
+    "GlobalSignOut": user_tokens.global_sign_out,
+    "AdminUserGlobalSignOut": user_tokens.admin_user_global_sign_out,
+    "RevokeToken": user_tokens.revoke_token,
+    "GetTokensFromRefreshToken": user_tokens.get_tokens_from_refresh_token,
 }

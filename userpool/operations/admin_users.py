@@ -33,7 +33,13 @@ from userpool.operations.common import (
     user_type,
 )
 from userpool.operations.hooks import Outgoing
-from userpool.operations.newusers import enqueue, insert_new_user, new_user, sign_in_name
+from userpool.operations.newusers import (
+    enqueue,
+    insert_new_user,
+    new_user,
+    set_password,
+    sign_in_name,
+)
 from userpool.services import Services
 
 NO_USER = "User does not exist."
@@ -139,7 +145,7 @@ async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any
         req.get("ClientMetadata"),
         "PreSignUp_AdminCreateUser",
     )
-    user.password_hash = await svc.hasher.hash(password)
+    await set_password(svc, pool, user, password)
     invitations = await _invitations(svc, pool, user, password, req)
     now = svc.clock.now()
     with svc.store.transaction() as tx:
@@ -160,12 +166,13 @@ async def _resend_invitation(
         user = admin_user(tx, pool, req["Username"])
     if user.status != FORCE_CHANGE_PASSWORD:
         raise UnsupportedUserStateException(f"User status is {user.status}")
-    hashed = await svc.hasher.hash(password)
+    await set_password(svc, pool, user, password)
     invitations = await _invitations(svc, pool, user, password, req)
     now = svc.clock.now()
     with svc.store.transaction() as tx:
-        user = admin_user(tx, pool, req["Username"])
-        user.password_hash = hashed
+        fresh = admin_user(tx, pool, req["Username"])
+        fresh.password_hash, fresh.extra["srp"] = user.password_hash, user.extra["srp"]
+        user = fresh
         user.modified = now
         tx.update_user(user)
         for out in invitations:
@@ -196,23 +203,30 @@ async def admin_delete_user(svc: Services, req: dict[str, Any]) -> dict[str, Any
     return {}
 
 
+def apply_attribute_changes(
+    tx: Tx, pool: Pool, user: User, changes: dict[str, str], now: float
+) -> None:
+    """Apply attribute changes; a new email/phone is unverified and loses its alias."""
+    for attribute in ("email", "phone_number"):
+        changed = attribute in changes and changes[attribute] != user.attributes.get(attribute)
+        if changed and f"{attribute}_verified" not in changes:
+            # DEVIATION: Cognito keeps the old value until the new one is verified when
+            # UserAttributeUpdateSettings asks; we apply it at once, unverified.
+            changes[f"{attribute}_verified"] = "false"
+    user.attributes.update(changes)
+    user.modified = now
+    try:
+        sync_aliases(tx, pool, user, force=False)
+    except AlreadyExists:
+        raise AliasExistsException("An account with the given alias already exists.") from None
+    tx.update_user(user)
+
+
 async def admin_update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     changes = attributes_in(req.get("UserAttributes"))
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
         user = admin_user(tx, pool, req["Username"])
-        for attribute in ("email", "phone_number"):
-            changed = attribute in changes and changes[attribute] != user.attributes.get(attribute)
-            if changed and f"{attribute}_verified" not in changes:
-                # DEVIATION: Cognito keeps the old value until the new one is verified when
-                # UserAttributeUpdateSettings asks; we apply it at once, unverified.
-                changes[f"{attribute}_verified"] = "false"
-        user.attributes.update(changes)
-        user.modified = svc.clock.now()
-        try:
-            sync_aliases(tx, pool, user, force=False)
-        except AlreadyExists:
-            raise AliasExistsException("An account with the given alias already exists.") from None
-        tx.update_user(user)
+        apply_attribute_changes(tx, pool, user, changes, svc.clock.now())
     return {}

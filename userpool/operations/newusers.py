@@ -3,11 +3,12 @@ messages into the outbox, auth events, sign-in sessions."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 
-from userpool.domain import codes, ids
+from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.errors import InvalidParameterException, UsernameExistsException
@@ -49,6 +50,13 @@ def new_user(
     """A user not yet stored; in username-attribute pools the username is the sub."""
     sub = username if pool.username_attributes else ids.sub()
     return User(pool.id, username, sub, status, True, None, {"sub": sub, **attributes}, now, now)
+
+
+async def set_password(svc: Services, pool: Pool, user: User, password: str) -> None:
+    """Argon2id hash (hasher pool) and the SRP verifier (a thread), both off the event loop."""
+    user.password_hash = await svc.hasher.hash(password)
+    salt, verifier = await asyncio.to_thread(srp.make_verifier, pool.id, user.username, password)
+    user.extra["srp"] = {"salt": salt, "verifier": verifier}
 
 
 def _exists_message(what: str) -> str:

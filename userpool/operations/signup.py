@@ -37,6 +37,7 @@ from userpool.operations.newusers import (
     new_user,
     precheck_new_user,
     record,
+    set_password,
     sign_in_name,
     store_code,
 )
@@ -87,7 +88,8 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         svc, pool, client.id, user, req.get("ValidationData"), metadata, "PreSignUp_SignUp"
     )
     _apply_pre_sign_up(pool, user, answer)
-    user.password_hash = await svc.hasher.hash(password) if password is not None else None
+    if password is not None:
+        await set_password(svc, pool, user, password)
     delivery = choose_delivery(pool, user) if user.status == UNCONFIRMED else None
     outgoing = None
     if delivery is not None:

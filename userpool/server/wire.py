@@ -26,6 +26,7 @@ from userpool.errors import (
 )
 from userpool.model import TARGET_PREFIX, operations
 from userpool.operations import REGISTRY
+from userpool.operations.common import pool_of
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
@@ -99,14 +100,55 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
+async def well_known(svc: Services, path: str, request_id: str) -> Response:
+    """``/health``, and per pool ``/.well-known/jwks.json`` and ``openid-configuration``."""
+    headers = _headers(request_id, "application/json")
+    if path == "/health":
+        return Response(200, headers, b'{"status":"ok"}')
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[1] == ".well-known":
+        try:
+            with svc.store.read() as tx:
+                pool_of(tx, parts[0])
+        except CognitoError as error:
+            return error_response(error, request_id)
+        if parts[2] == "jwks.json":
+            keys = await svc.keys.keys(parts[0])
+            return Response(200, headers, orjson.dumps({"keys": keys.jwks}))
+        if parts[2] == "openid-configuration":
+            return Response(200, headers, orjson.dumps(openid_configuration(svc, parts[0])))
+    return Response(404, headers, b'{"message":"Not Found"}')
+
+
+def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
+    issuer = svc.settings.issuer(pool_id)
+    return {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": [
+            "sub",
+            "email",
+            "email_verified",
+            "phone_number",
+            "phone_number_verified",
+            "cognito:username",
+        ],
+    }
+
+
 async def dispatch(
     svc: Services, method: str, path: str, headers: Callable[[str], str | None], body: bytes
 ) -> Response:
     request_id = str(uuid.uuid4())
     if method == "OPTIONS":
         return _preflight(request_id)
-    if method == "GET" and path == "/health":
-        return Response(200, _headers(request_id, "application/json"), b'{"status":"ok"}')
+    if method == "GET":
+        return await well_known(svc, path, request_id)
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")

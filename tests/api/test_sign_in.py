@@ -1,0 +1,464 @@
+"""Sign-in through boto3: the ConfirmSignUp Session, USER_AUTH, passwords, SRP, tokens, JWKS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
+
+from tests.helpers import Server, secret_hash
+
+PASSWORD = "Passw0rd!"
+FLOWS = [
+    "ALLOW_USER_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
+
+
+def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    err = exc.value.response["Error"]
+    return str(err["Code"]), str(err["Message"])
+
+
+@pytest.fixture
+def app(make_client: Callable[..., Any], pool: dict[str, Any]) -> dict[str, Any]:
+    return dict(make_client(pool, ExplicitAuthFlows=FLOWS))
+
+
+@pytest.fixture
+def confirmed(idp: Any, server: Server, app: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+    def make(name: str) -> dict[str, Any]:
+        out = idp.sign_up(
+            ClientId=app["ClientId"],
+            Username=name,
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
+        )
+        done = idp.confirm_sign_up(
+            ClientId=app["ClientId"],
+            Username=name,
+            Session=out["Session"],
+            ConfirmationCode=server.code(f"{name}@example.com"),
+        )
+        return {"sub": out["UserSub"], "session": done["Session"]}
+
+    return make
+
+
+def _claims(server: Server, pool: dict[str, Any], token: str, **kwargs: Any) -> dict[str, Any]:
+    jwks = jwt.PyJWKClient(f"{server.url}/{pool['Id']}/.well-known/jwks.json")
+    key = jwks.get_signing_key_from_jwt(token)
+    return dict(
+        jwt.decode(
+            token, key.key, algorithms=["RS256"], issuer=f"{server.url}/{pool['Id']}", **kwargs
+        )
+    )
+
+
+def test_confirm_sign_up_session_signs_in_with_user_auth(
+    idp: Any, server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    user = confirmed("ann")
+    out = idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "ann"},
+        Session=user["session"],
+    )
+    result = out["AuthenticationResult"]
+    assert result["TokenType"] == "Bearer" and result["ExpiresIn"] == 3600
+    claims = _claims(server, pool, result["IdToken"], audience=app["ClientId"])
+    assert claims["sub"] == user["sub"] and claims["token_use"] == "id"
+    assert claims["cognito:username"] == "ann" and claims["email_verified"] is True
+
+
+def test_sign_up_session_is_single_use(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
+    user = confirmed("bea")
+    idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "bea"},
+        Session=user["session"],
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "bea"},
+            Session=user["session"],
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+
+
+def test_sign_up_session_of_another_user_is_refused(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    one = confirmed("cal")
+    confirmed("cid")
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "cid"},
+            Session=one["session"],
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+
+
+def test_expired_sign_up_session_is_refused(
+    idp: Any, server: Server, app: dict[str, Any], confirmed: Any
+) -> None:
+    user = confirmed("dot")
+    server.sql("UPDATE sessions SET expires=? WHERE sub=?", time.time() - 1, user["sub"])
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "dot"},
+            Session=user["session"],
+        )
+    assert _error(exc) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
+    )
+
+
+def test_admin_initiate_auth_with_the_sign_up_session(
+    idp: Any, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    user = confirmed("eda")
+    out = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=app["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": "eda"},
+        Session=user["session"],
+    )
+    assert "AccessToken" in out["AuthenticationResult"]
+
+
+def test_user_auth_without_session_lists_available_challenges(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("fay")
+    out = idp.initiate_auth(
+        AuthFlow="USER_AUTH", ClientId=app["ClientId"], AuthParameters={"USERNAME": "fay"}
+    )
+    assert out["ChallengeName"] == "SELECT_CHALLENGE"
+    assert {"PASSWORD", "PASSWORD_SRP"} <= set(out["AvailableChallenges"])
+    answer = idp.respond_to_auth_challenge(
+        ClientId=app["ClientId"],
+        ChallengeName="SELECT_CHALLENGE",
+        Session=out["Session"],
+        ChallengeResponses={"USERNAME": "fay", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
+    )
+    assert "IdToken" in answer["AuthenticationResult"]
+
+
+def test_user_auth_preferring_password(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
+    confirmed("gus")
+    out = idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "gus", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD},
+    )
+    assert "AccessToken" in out["AuthenticationResult"]
+
+
+def test_user_password_auth_and_wrong_password(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("hal")
+    out = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "hal", "PASSWORD": PASSWORD},
+    )
+    assert "RefreshToken" in out["AuthenticationResult"]
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "hal", "PASSWORD": "Wr0ng!pass"},
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_flow_not_enabled_on_client_is_refused(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any], confirmed: Any
+) -> None:
+    plain = make_client(pool)
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=plain["ClientId"],
+            AuthParameters={"USERNAME": "x", "PASSWORD": PASSWORD},
+        )
+    assert _error(exc) == (
+        "InvalidParameterException",
+        "USER_PASSWORD_AUTH flow not enabled for this client",
+    )
+
+
+def test_unconfirmed_user_is_told_so_even_with_wrong_password(
+    idp: Any, app: dict[str, Any]
+) -> None:
+    idp.sign_up(ClientId=app["ClientId"], Username="ian", Password=PASSWORD)
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "ian", "PASSWORD": "Wr0ng!pass"},
+        )
+    assert _error(exc) == ("UserNotConfirmedException", "User is not confirmed.")
+
+
+def test_unknown_user_is_user_not_found(idp: Any, app: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "ghost", "PASSWORD": PASSWORD},
+        )
+    assert _error(exc) == ("UserNotFoundException", "User does not exist.")
+
+
+def test_lockout_after_repeated_wrong_passwords(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("jon")
+    for _ in range(5):
+        with pytest.raises(ClientError):
+            idp.initiate_auth(
+                AuthFlow="USER_PASSWORD_AUTH",
+                ClientId=app["ClientId"],
+                AuthParameters={"USERNAME": "jon", "PASSWORD": "Wr0ng!pass"},
+            )
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"USERNAME": "jon", "PASSWORD": PASSWORD},
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Password attempts exceeded")
+
+
+def test_secret_client_needs_secret_hash_in_auth_parameters(
+    idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, GenerateSecret=True, ExplicitAuthFlows=FLOWS)
+    cid, secret = client["ClientId"], client["ClientSecret"]
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="kit",
+        TemporaryPassword="Temp0rary!",
+        MessageAction="SUPPRESS",
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=cid,
+            AuthParameters={"USERNAME": "kit", "PASSWORD": "Temp0rary!"},
+        )
+    assert _error(exc) == (
+        "NotAuthorizedException",
+        f"Client {cid} is configured with secret but SECRET_HASH was not received",
+    )
+    out = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=cid,
+        AuthParameters={
+            "USERNAME": "kit",
+            "PASSWORD": "Temp0rary!",
+            "SECRET_HASH": secret_hash(secret, "kit", cid),
+        },
+    )
+    assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_new_password_required_confirms_an_admin_created_user(
+    idp: Any, pool: dict[str, Any], app: dict[str, Any]
+) -> None:
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="lou",
+        TemporaryPassword="Temp0rary!",
+        MessageAction="SUPPRESS",
+    )
+    out = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=app["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "lou", "PASSWORD": "Temp0rary!"},
+    )
+    assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    done = idp.admin_respond_to_auth_challenge(
+        UserPoolId=pool["Id"],
+        ClientId=app["ClientId"],
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=out["Session"],
+        ChallengeResponses={"USERNAME": "lou", "NEW_PASSWORD": "N3w!passwd"},
+    )
+    assert "IdToken" in done["AuthenticationResult"]
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="lou")["UserStatus"] == "CONFIRMED"
+    idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "lou", "PASSWORD": "N3w!passwd"},
+    )
+
+
+def test_srp_sign_in_with_pycognito(
+    server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("mia")
+    aws = AWSSRP(
+        username="mia",
+        password=PASSWORD,
+        pool_id=pool["Id"],
+        client_id=app["ClientId"],
+        client=server.client(),
+    )
+    tokens = aws.authenticate_user()
+    assert "IdToken" in tokens["AuthenticationResult"]
+
+
+def test_srp_with_wrong_password_is_refused(
+    server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("ned")
+    aws = AWSSRP(
+        username="ned",
+        password="Wr0ng!pass",
+        pool_id=pool["Id"],
+        client_id=app["ClientId"],
+        client=server.client(),
+    )
+    with pytest.raises(ClientError) as exc:
+        aws.authenticate_user()
+    assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_access_token_claims_and_get_user(
+    idp: Any, server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    user = confirmed("oli")
+    result = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "oli", "PASSWORD": PASSWORD},
+    )
+    access = result["AuthenticationResult"]["AccessToken"]
+    claims = _claims(server, pool, access)
+    assert claims["token_use"] == "access" and claims["client_id"] == app["ClientId"]
+    assert claims["scope"] == "aws.cognito.signin.user.admin" and claims["username"] == "oli"
+    assert claims["sub"] == user["sub"] and "aud" not in claims
+    got = idp.get_user(AccessToken=access)
+    assert got["Username"] == "oli"
+
+
+def test_id_and_access_tokens_use_different_keys(
+    idp: Any, server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("pam")
+    result = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "pam", "PASSWORD": PASSWORD},
+    )
+    r = result["AuthenticationResult"]
+    kids = {
+        jwt.get_unverified_header(r["IdToken"])["kid"],
+        jwt.get_unverified_header(r["AccessToken"])["kid"],
+    }
+    assert len(kids) == 2
+
+
+def test_refresh_token_keeps_auth_time_and_origin(
+    idp: Any, server: Server, pool: dict[str, Any], app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("quin")
+    first = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "quin", "PASSWORD": PASSWORD},
+    )
+    r = first["AuthenticationResult"]
+    again = idp.initiate_auth(
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"REFRESH_TOKEN": r["RefreshToken"]},
+    )
+    new = _claims(server, pool, again["AuthenticationResult"]["AccessToken"])
+    old = _claims(server, pool, r["AccessToken"])
+    assert new["origin_jti"] == old["origin_jti"] and new["auth_time"] == old["auth_time"]
+    assert "RefreshToken" not in again["AuthenticationResult"]
+
+
+def test_global_sign_out_revokes_access_and_refresh_tokens(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("rex")
+    r = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "rex", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    time.sleep(1.01)  # tokens carry whole seconds; sign-out must be strictly later than iat
+    idp.global_sign_out(AccessToken=r["AccessToken"])
+    with pytest.raises(ClientError) as exc:
+        idp.get_user(AccessToken=r["AccessToken"])
+    assert _error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=app["ClientId"],
+            AuthParameters={"REFRESH_TOKEN": r["RefreshToken"]},
+        )
+    assert _error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
+
+
+def test_revoke_token_revokes_the_sign_in(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
+    confirmed("sue")
+    r = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "sue", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    idp.revoke_token(Token=r["RefreshToken"], ClientId=app["ClientId"])
+    with pytest.raises(ClientError) as exc:
+        idp.get_user(AccessToken=r["AccessToken"])
+    assert _error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+
+
+def test_tampered_access_token_is_invalid(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
+    confirmed("ted")
+    r = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app["ClientId"],
+        AuthParameters={"USERNAME": "ted", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    head, body, sig = r["AccessToken"].split(".")
+    forged = f"{head}.{body}.{sig[:-4]}AAAA"
+    with pytest.raises(ClientError) as exc:
+        idp.get_user(AccessToken=forged)
+    assert _error(exc) == ("NotAuthorizedException", "Invalid Access Token")
+
+
+def test_openid_configuration_points_at_the_jwks(server: Server, pool: dict[str, Any]) -> None:
+    import json
+    import urllib.request
+
+    url = f"{server.url}/{pool['Id']}/.well-known/openid-configuration"
+    doc = json.loads(urllib.request.urlopen(url).read())
+    assert doc["issuer"] == f"{server.url}/{pool['Id']}"
+    keys = json.loads(urllib.request.urlopen(doc["jwks_uri"]).read())["keys"]
+    assert len(keys) == 2 and {k["alg"] for k in keys} == {"RS256"}

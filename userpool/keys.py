@@ -1,0 +1,96 @@
+"""Signing keys per pool: created on first use, sealed at rest in the store, loaded once.
+
+Each pool has an active key for ID tokens and another for access tokens (different
+``kid``s, as Cognito). Retired keys stay published in the JWKS so tokens they signed still
+verify. Key objects are cached per process; a ``kid`` this process has not seen (a key
+another process created or rotated in) reloads the pool's keys from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from userpool.domain.crypto import SecretBox
+from userpool.domain.ports import AlreadyExists, Clock, Store
+from userpool.domain.tokens import SigningKey, b64url
+
+USES = ("id", "access")
+
+
+@dataclass
+class PoolKeys:
+    signing: dict[str, SigningKey]  # use -> active key
+    public: dict[str, rsa.RSAPublicKey]  # kid -> key, active and retired
+    jwks: list[dict[str, str]]
+
+
+def _new_pem() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return b64url(secrets.token_bytes(24)), pem
+
+
+class KeyRing:
+    def __init__(self, store: Store, box: SecretBox, clock: Clock) -> None:
+        self.store, self.box, self.clock = store, box, clock
+        self._cache: dict[str, PoolKeys] = {}
+
+    def _load(self, pool_id: str) -> PoolKeys | None:
+        with self.store.read() as tx:
+            rows = tx.pool_keys(pool_id)
+        signing: dict[str, SigningKey] = {}
+        public: dict[str, rsa.RSAPublicKey] = {}
+        jwks = []
+        for kid, use, sealed, active in rows:
+            private = serialization.load_pem_private_key(self.box.open(sealed).encode(), None)
+            assert isinstance(private, rsa.RSAPrivateKey)
+            key = SigningKey(kid, private)
+            public[kid] = private.public_key()
+            jwks.append(key.jwk())
+            if active and use not in signing:
+                signing[use] = key
+        if not all(use in signing for use in USES):
+            return None
+        self._cache[pool_id] = PoolKeys(signing, public, jwks)
+        return self._cache[pool_id]
+
+    async def keys(self, pool_id: str) -> PoolKeys:
+        """The pool's keys, creating them the first time (RSA generation runs in a thread)."""
+        found = self._cache.get(pool_id) or self._load(pool_id)
+        if found is None:
+            await self._create(pool_id, [u for u in USES])
+            found = self._load(pool_id)
+        assert found is not None
+        return found
+
+    def public_key(self, pool_id: str, kid: str) -> rsa.RSAPublicKey | None:
+        cached = self._cache.get(pool_id)
+        if cached is None or kid not in cached.public:
+            cached = self._load(pool_id)
+        return None if cached is None else cached.public.get(kid)
+
+    async def rotate(self, pool_id: str) -> None:
+        """New active keys for both uses; the old ones stay published."""
+        with self.store.transaction() as tx:
+            for use in USES:
+                tx.retire_keys(pool_id, use)
+        self._cache.pop(pool_id, None)
+        await self._create(pool_id, list(USES))
+
+    async def _create(self, pool_id: str, uses: list[str]) -> None:
+        made = [await asyncio.to_thread(_new_pem) for _ in uses]
+        try:
+            with self.store.transaction() as tx:
+                existing = {use for _, use, _, active in tx.pool_keys(pool_id) if active}
+                for use, (kid, pem) in zip(uses, made, strict=True):
+                    if use not in existing:
+                        tx.insert_key(kid, pool_id, use, self.box.seal(pem), self.clock.now())
+        except AlreadyExists:
+            pass  # another process made them first

@@ -1,0 +1,197 @@
+"""Sign-in steps shared by the auth flows: password checks with Cognito's lockout, challenge
+sessions, and issuing tokens (ID, access, refresh) for a user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+
+from userpool.domain import codes, crypto, ids, tokens
+from userpool.domain.entities import (
+    FORCE_CHANGE_PASSWORD,
+    UNCONFIRMED,
+    AppClient,
+    Pool,
+    RefreshToken,
+    User,
+)
+from userpool.domain.ports import NotFound, Tx
+from userpool.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotConfirmedException,
+    UserNotFoundException,
+)
+from userpool.operations.common import client_secret, find_user
+from userpool.services import Services
+
+WRONG = "Incorrect username or password."
+LOCKED = "Password attempts exceeded"
+QUIET = 900.0
+
+
+def param(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise InvalidParameterException(f"Missing required parameter {name}")
+    return value
+
+
+def check_auth_secret(
+    svc: Services, client: AppClient, params: dict[str, str], names: list[str]
+) -> None:
+    """``SECRET_HASH`` inside AuthParameters/ChallengeResponses, for clients with a secret.
+
+    DEVIATION: which name Cognito hashes per flow is partly unconfirmed; we accept a hash
+    made with any of ``names`` (the name typed, the username, the sub).
+    """
+    secret = client_secret(svc, client)
+    if secret is None:
+        return
+    given = params.get("SECRET_HASH")
+    if not given:
+        raise NotAuthorizedException(
+            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+        )
+    if not any(crypto.equal(crypto.secret_hash(secret, n, client.id), given) for n in names if n):
+        raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
+
+
+def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User:
+    try:
+        user = find_user(tx, pool, name)
+    except NotFound:
+        if client.prevent_user_existence_errors:
+            raise NotAuthorizedException(WRONG) from None
+        raise UserNotFoundException("User does not exist.") from None
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    return user
+
+
+def locked(user: User, now: float) -> bool:
+    return float(user.extra.get("locked_until", 0)) > now
+
+
+def note_failure(user: User, now: float) -> None:
+    """Cognito's lockout: after 5 failures, 1 s doubling to 15 min; 15 quiet minutes reset."""
+    if now - float(user.extra.get("last_failure", 0)) > QUIET:
+        user.extra["failures"] = 0
+    failures = int(user.extra.get("failures", 0)) + 1
+    user.extra.update(failures=failures, last_failure=now)
+    if failures >= 5:
+        user.extra["locked_until"] = now + min(2 ** (failures - 5), QUIET)
+
+
+def clear_failures(user: User) -> None:
+    for key in ("failures", "last_failure", "locked_until"):
+        user.extra.pop(key, None)
+
+
+async def check_password(svc: Services, pool: Pool, user: User, password: str) -> None:
+    """Status first (an unconfirmed user hears so even with a wrong password), then lockout."""
+    now = svc.clock.now()
+    if user.status == UNCONFIRMED:
+        raise UserNotConfirmedException("User is not confirmed.")
+    if locked(user, now):
+        raise NotAuthorizedException(LOCKED)
+    good = user.password_hash is not None and await svc.hasher.verify(user.password_hash, password)
+    with svc.store.transaction() as tx:
+        fresh = tx.user_by_sub(pool.id, user.sub)
+        if good:
+            clear_failures(fresh)
+        else:
+            note_failure(fresh, now)
+        tx.update_user(fresh)
+    user.extra = fresh.extra
+    if not good:
+        raise NotAuthorizedException(WRONG)
+
+
+def challenge_session(
+    svc: Services,
+    tx: Tx,
+    client: AppClient,
+    user: User,
+    name: str,
+    data: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> str:
+    expires = svc.clock.now() + client.auth_session_validity_minutes * 60
+    token, session = codes.new_session(
+        svc.key, client.pool_id, client.id, user.sub, f"challenge:{name}", expires, token
+    )
+    session.data = data or {}
+    tx.put_session(session)
+    return token
+
+
+def new_password_challenge(svc: Services, client: AppClient, user: User) -> dict[str, Any]:
+    attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
+    with svc.store.transaction() as tx:
+        session = challenge_session(svc, tx, client, user, "NEW_PASSWORD_REQUIRED")
+    return {
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": session,
+        "ChallengeParameters": {
+            "USER_ID_FOR_SRP": user.username,
+            "requiredAttributes": "[]",
+            "userAttributes": orjson.dumps(attributes).decode(),
+        },
+    }
+
+
+async def after_password(
+    svc: Services, pool: Pool, client: AppClient, user: User
+) -> dict[str, Any]:
+    """What a correct password leads to: a challenge or tokens."""
+    if user.status == FORCE_CHANGE_PASSWORD:
+        return new_password_challenge(svc, client, user)
+    return {"ChallengeParameters": {}, "AuthenticationResult": await issue(svc, pool, client, user)}
+
+
+async def issue(
+    svc: Services, pool: Pool, client: AppClient, user: User, refresh: RefreshToken | None = None
+) -> dict[str, Any]:
+    """An AuthenticationResult; with ``refresh`` the original auth_time and origin are kept."""
+    keys = await svc.keys.keys(pool.id)
+    now = int(svc.clock.now())
+    auth_time = refresh.auth_time if refresh else now
+    origin = refresh.origin_jti if refresh else str(uuid.uuid4())
+    grant = tokens.Grant(pool, client.id, user, auth_time, origin)
+    issuer = svc.settings.issuer(pool.id)
+    access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
+    id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")
+    result: dict[str, Any] = {
+        "AccessToken": tokens.sign(
+            keys.signing["access"], tokens.access_claims(grant, issuer, now, access_ttl)
+        ),
+        "ExpiresIn": access_ttl,
+        "TokenType": "Bearer",
+        "IdToken": tokens.sign(keys.signing["id"], tokens.id_claims(grant, issuer, now, id_ttl)),
+    }
+    if refresh is None:
+        result["RefreshToken"] = _new_refresh(svc, pool, client, user, origin, now)
+    return result
+
+
+def _new_refresh(
+    svc: Services, pool: Pool, client: AppClient, user: User, origin: str, now: int
+) -> str:
+    token = ids.token(96)
+    ttl = tokens.validity(client.config, "RefreshTokenValidity", 30 * 86400, "days")
+    with svc.store.transaction() as tx:
+        tx.put_refresh(
+            RefreshToken(
+                codes.session_hash(svc.key, token),
+                pool.id,
+                client.id,
+                user.sub,
+                origin,
+                now,
+                now + ttl,
+            )
+        )
+    return token
