@@ -1,0 +1,5 @@
+"""Entry point: ``python -m bench`` runs the benchmark driver."""
+
+from bench.driver import main
+
+raise SystemExit(main())

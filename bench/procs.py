@@ -1,0 +1,193 @@
+"""Servers under test and CPU accounting from /proc.
+
+Each server runs on its own free loopback port in its own session (process group) and is
+stopped by its own pid. CPU time is read from ``/proc/<pid>/stat`` for the server's whole
+process tree (granian runs its worker as a child process), so a phase's server cost is the
+difference of two snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class Server:
+    """A server process we started, reachable at ``url``."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    db_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def free_port() -> int:
+    """A port the kernel considers free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def _spawn(name: str, argv: list[str], port: int, log_path: Path, db: Path | None) -> Server:
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    log.close()
+    return Server(name=name, proc=proc, port=port, log_path=log_path, db_path=db)
+
+
+def start_userpool(venv_bin: Path, db: Path, log_dir: Path, sender: str) -> Server:
+    """``userpool serve`` on the (fresh) SQLite file ``db``."""
+    port = free_port()
+    argv = [
+        str(venv_bin / "userpool"), "serve", "--host", LOOPBACK, "--port", str(port),
+        "--db", str(db), "--sender", sender,
+    ]  # fmt: skip
+    return _spawn("userpool", argv, port, log_dir / "userpool.log", db)
+
+
+def start_moto(venv_bin: Path, log_dir: Path) -> Server:
+    """``moto_server`` (Werkzeug, threaded, in memory)."""
+    port = free_port()
+    argv = [str(venv_bin / "moto_server"), "-H", LOOPBACK, "-p", str(port)]
+    return _spawn("moto", argv, port, log_dir / "moto.log", None)
+
+
+def wait_ready(server: Server, timeout: float = 60.0) -> None:
+    """Poll with ListUserPools until the server answers 200; bounded by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited with {server.proc.returncode}; see {server.log_path}"
+            )
+        request = urllib.request.Request(
+            server.url + "/",
+            data=b'{"MaxResults": 1}',
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20250101/us-east-1/"
+                "cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2.0) as response:
+                if response.status == 200:
+                    return
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"{server.name} not ready after {timeout:.0f} s ({last}); see {server.log_path}"
+    )
+
+
+def stop(server: Server, timeout: float = 20.0) -> None:
+    """SIGTERM the server's pid, then its own process group; SIGKILL after ``timeout``."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(timeout=5.0)
+    # Workers that outlived their parent are in the session we created for this server.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2 :].split()
+
+
+def process_cpu(pid: int) -> float:
+    """user+sys seconds of one process (all its threads); 0 if it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def tree_cpu(root: int) -> float:
+    """user+sys seconds of ``root`` and all its descendants, reaped children included."""
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _stat_fields(int(entry))
+        if fields is None:
+            continue
+        pid = int(entry)
+        parent[pid] = int(fields[1])
+        cpu[pid] = sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+    total = 0.0
+    for pid, seconds in cpu.items():
+        node, hops = pid, 0
+        while node not in (0, 1) and hops < 64:
+            if node == root:
+                total += seconds
+                break
+            node, hops = parent.get(node, 0), hops + 1
+    return total
+
+
+def machine_busy() -> float:
+    """Busy CPU seconds of the whole machine, all cores (from /proc/stat)."""
+    with open("/proc/stat") as handle:
+        fields = handle.readline().split()
+    # user nice system idle iowait irq softirq steal ...
+    busy = sum(int(fields[i]) for i in (1, 2, 3, 6, 7, 8))
+    return busy / CLK_TCK
+
+
+def log_problems(server: Server, limit: int = 3) -> list[str]:
+    """Tracebacks found in a server's log: up to ``limit`` excerpts (last lines of each)."""
+    try:
+        lines = server.log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    excerpts: list[str] = []
+    count = 0
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            count += 1
+            if len(excerpts) < limit:
+                end = index + 1
+                while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
+                    end += 1
+                excerpts.append("\n".join(lines[max(index, end - 6) : end + 1]))
+    if count:
+        excerpts.insert(0, f"{count} traceback(s) in {server.log_path}")
+    return excerpts
