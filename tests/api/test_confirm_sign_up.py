@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -168,10 +169,41 @@ def test_requests_refused_by_the_limit_do_not_count(
     for _ in range(8):
         with pytest.raises(ClientError):
             idp.confirm_sign_up(ClientId=client["ClientId"], Username="hap", ConfirmationCode=wrong)
-    counted = server.sql(
-        "SELECT count(*) FROM attempts WHERE sub=? AND action='confirm'", out["UserSub"]
-    )[0][0]
-    assert counted == 5
+    (failures,) = server.sql("SELECT failures FROM codes WHERE sub=?", out["UserSub"])[0]
+    assert len(json.loads(failures)) == 5
+
+
+def test_failures_within_the_hour_block_even_the_right_code(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    out = signed_up("ivo")
+    recent = json.dumps([time.time() - 3500] * 5)
+    server.sql("UPDATE codes SET failures=? WHERE sub=?", recent, out["UserSub"])
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="ivo",
+            ConfirmationCode=server.code("ivo@example.com"),
+        )
+    assert _error(exc)[0] == "LimitExceededException"
+
+
+def test_a_resend_does_not_forgive_wrong_codes(
+    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("iza")
+    wrong = "000000" if server.code("iza@example.com") != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(ClientError):
+            idp.confirm_sign_up(ClientId=client["ClientId"], Username="iza", ConfirmationCode=wrong)
+    idp.resend_confirmation_code(ClientId=client["ClientId"], Username="iza")
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(
+            ClientId=client["ClientId"],
+            Username="iza",
+            ConfirmationCode=server.code("iza@example.com"),
+        )
+    assert _error(exc)[0] == "LimitExceededException"
 
 
 def test_attempts_older_than_an_hour_no_longer_count(
@@ -179,14 +211,8 @@ def test_attempts_older_than_an_hour_no_longer_count(
 ) -> None:
     out = signed_up("ivy")
     code = server.code("ivy@example.com")
-    for _ in range(5):
-        server.sql(
-            "INSERT INTO attempts VALUES ((SELECT pool_id FROM users WHERE sub=?), ?, "
-            "'confirm', ?)",
-            out["UserSub"],
-            out["UserSub"],
-            time.time() - 3700,
-        )
+    old = json.dumps([time.time() - 3700] * 5)
+    server.sql("UPDATE codes SET failures=? WHERE sub=?", old, out["UserSub"])
     idp.confirm_sign_up(ClientId=client["ClientId"], Username="ivy", ConfirmationCode=code)
 
 

@@ -8,6 +8,8 @@ from enum import Enum
 from userpool.domain import crypto, ids
 from userpool.domain.entities import Code, Session
 
+__all__ = ["Code", "Session", "Verdict"]
+
 SIGN_UP = "signup"
 SIGN_UP_VALIDITY = 24 * 3600.0
 KEEP_SUPERSEDED = 5
@@ -41,8 +43,10 @@ def replace_code(
 ) -> Code:
     """A new current code; the previous one is kept (hashed) only to recognise it as superseded."""
     superseded: list[str] = []
+    failures: list[float] = []
     if previous is not None:
         superseded = (previous.superseded + [previous.code_hash])[-KEEP_SUPERSEDED:]
+        failures = previous.failures  # a resend does not forgive wrong guesses
     return Code(
         pool_id,
         sub,
@@ -52,7 +56,12 @@ def replace_code(
         attribute,
         medium,
         superseded,
+        failures,
     )
+
+
+def recent_failures(code: Code, since: float) -> list[float]:
+    return [t for t in code.failures if t >= since]
 
 
 def judge(key: bytes, stored: Code, given: str, now: float) -> Verdict:

@@ -104,6 +104,7 @@ class Code:
     attribute: str | None
     medium: str | None
     superseded: list[str] = field(default_factory=list)
+    failures: list[float] = field(default_factory=list)
 
 
 @dataclass

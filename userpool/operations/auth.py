@@ -17,7 +17,7 @@ from userpool.errors import (
     UserNotConfirmedException,
 )
 from userpool.operations import otp
-from userpool.operations.common import client_of, pool_of
+from userpool.operations.common import client_and_pool, client_of, pool_of
 from userpool.operations.newusers import set_password
 from userpool.operations.signin import (
     after_password,
@@ -70,8 +70,7 @@ def _check_flow(client: AppClient, flow: str, admin: bool) -> None:
 
 async def initiate_auth(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
-        client = client_of(tx, req["ClientId"])
-        pool = pool_of(tx, client.pool_id)
+        client, pool = client_and_pool(tx, req["ClientId"])
     return await _initiate(svc, pool, client, req, admin=False)
 
 
@@ -234,8 +233,7 @@ async def refresh(
 
 async def respond_to_auth_challenge(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
-        client = client_of(tx, req["ClientId"])
-        pool = pool_of(tx, client.pool_id)
+        client, pool = client_and_pool(tx, req["ClientId"])
     return await _respond(svc, pool, client, req)
 
 

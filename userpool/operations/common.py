@@ -37,6 +37,13 @@ def client_of(tx: Tx, client_id: str, pool_id: str | None = None) -> AppClient:
     return client
 
 
+def client_and_pool(tx: Tx, client_id: str) -> tuple[AppClient, Pool]:
+    try:
+        return tx.client_and_pool(client_id)
+    except NotFound:
+        raise ResourceNotFoundException(f"User pool client {client_id} does not exist.") from None
+
+
 def client_secret(svc: Services, client: AppClient) -> str | None:
     return None if client.secret is None else svc.box.open(client.secret)
 

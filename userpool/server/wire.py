@@ -9,7 +9,7 @@ or an unexpected failure (logged with its request id, answered as a bare
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +100,15 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
+def _request_id() -> str:
+    """A random (version 4) UUID, formatted without the cost of ``uuid.uuid4()``."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 async def well_known(svc: Services, path: str, request_id: str) -> Response:
     """``/health``, and per pool ``/.well-known/jwks.json`` and ``openid-configuration``."""
     headers = _headers(request_id, "application/json")
@@ -144,7 +153,7 @@ def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
 async def dispatch(
     svc: Services, method: str, path: str, headers: Callable[[str], str | None], body: bytes
 ) -> Response:
-    request_id = str(uuid.uuid4())
+    request_id = _request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
     if method == "GET":

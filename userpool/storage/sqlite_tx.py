@@ -38,10 +38,25 @@ def _user(row: tuple[Any, ...]) -> User:
     )
 
 
+# Parsed pool/client configurations by (id, modified): a configuration is read on every
+# request but changes rarely. Configs are treated as read-only (updates assign new dicts).
+_CONFIGS: dict[str, tuple[float, str, Any]] = {}
+
+
+def _config(key: str, modified: float, text: str) -> Any:
+    hit = _CONFIGS.get(key)
+    if hit is not None and hit[0] == modified and hit[1] == text:
+        return hit[2]
+    parsed = orjson.loads(text)
+    if len(_CONFIGS) > 10_000:
+        _CONFIGS.clear()
+    _CONFIGS[key] = (modified, text, parsed)
+    return parsed
+
+
 def _pool(row: tuple[Any, ...]) -> Pool:
-    return Pool(
-        id=row[0], name=row[1], config=orjson.loads(row[2]), created=row[3], modified=row[4]
-    )
+    config = _config("p:" + row[0], row[4], row[2])
+    return Pool(id=row[0], name=row[1], config=config, created=row[3], modified=row[4])
 
 
 def _client(row: tuple[Any, ...]) -> AppClient:
@@ -50,7 +65,7 @@ def _client(row: tuple[Any, ...]) -> AppClient:
         pool_id=row[1],
         name=row[2],
         secret=row[3],
-        config=orjson.loads(row[4]),
+        config=_config("c:" + row[0], row[6], row[4]),
         created=row[5],
         modified=row[6],
     )
@@ -135,6 +150,14 @@ class SQLiteTx:
 
     def get_client(self, client_id: str) -> AppClient:
         return _client(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
+
+    def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
+        """One probe for the two things every public operation starts with."""
+        row = self._one(
+            "SELECT c.*, p.* FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.id=?",
+            (client_id,),
+        )
+        return _client(row[:7]), _pool(row[7:])
 
     def update_client(self, client: AppClient) -> None:
         self.db.execute(
@@ -249,7 +272,7 @@ class SQLiteTx:
     # codes and attempts --------------------------------------------------
     def put_code(self, code: Code) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 code.pool_id,
                 code.sub,
@@ -259,6 +282,7 @@ class SQLiteTx:
                 code.attribute,
                 code.medium,
                 _dumps(code.superseded),
+                _dumps(code.failures),
             ),
         )
 
@@ -275,6 +299,7 @@ class SQLiteTx:
             attribute=row[5],
             medium=row[6],
             superseded=orjson.loads(row[7]),
+            failures=orjson.loads(row[8]),
         )
 
     def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
