@@ -55,3 +55,30 @@ def message_without_code(event: dict[str, Any]) -> dict[str, Any]:
     _record(event)
     event["response"]["emailMessage"] = "no code here"
     return event
+
+
+def pre_token_v1(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {"tier": "gold", "iss": "forged"},
+        "claimsToSuppress": ["email"],
+        "groupOverrideDetails": {"groupsToOverride": ["admins"]},
+    }
+    return event
+
+
+def pre_token_v2(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"plan": "pro"}},
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": "t1"},
+            "scopesToAdd": ["api/read"],
+        },
+    }
+    return event
+
+
+def deny(event: dict[str, Any]) -> dict[str, Any]:
+    _record(event)
+    raise RuntimeError("no entry")

@@ -76,6 +76,9 @@ def tserver(tmp_path_factory: pytest.TempPathFactory, fake: str) -> Iterator[Ser
             "auto_confirm",
             "custom_message",
             "message_without_code",
+            "pre_token_v1",
+            "pre_token_v2",
+            "deny",
         )
     }
     routes |= {"hook": f"{fake}/hook", "hooknotjson": f"{fake}/notjson"}
@@ -102,7 +105,11 @@ def setup(tserver: Server) -> Callable[..., tuple[Any, dict[str, Any], dict[str,
         pool = idp.create_user_pool(
             PoolName="t", AutoVerifiedAttributes=["email"], LambdaConfig=config
         )["UserPool"]
-        client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="c")
+        client = idp.create_user_pool_client(
+            UserPoolId=pool["Id"],
+            ClientName="c",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )
         return idp, pool, client["UserPoolClient"]
 
     return make
@@ -400,3 +407,98 @@ def test_triggers_log_shows_each_invocation(tserver: Server, setup: Callable[...
     line = [row for row in out.splitlines() if "user logme" in row][-1]
     assert "PostConfirmation (PostConfirmation_ConfirmSignUp)" in line
     assert "UserLambdaValidationException" in line
+
+
+def _sign_in(idp: Any, srv: Server, client: dict[str, Any], name: str) -> dict[str, Any]:
+    _sign_up(idp, client, name)
+    _confirm(idp, srv, client, name)
+    out = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client["ClientId"],
+        AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
+        ClientMetadata={"via": "test"},
+    )
+    return dict(out["AuthenticationResult"])
+
+
+def _payload(token: str) -> dict[str, Any]:
+    import jwt
+
+    return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
+def test_pre_token_generation_v1_adds_suppresses_and_overrides_groups(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    idp, _, client = setup(PreTokenGeneration="pre_token_v1")
+    result = _sign_in(idp, tserver, client, "ptg")
+    id_claims, access = _payload(result["IdToken"]), _payload(result["AccessToken"])
+    assert id_claims["tier"] == "gold" and "email" not in id_claims
+    assert id_claims["iss"].endswith(client["UserPoolId"])
+    assert id_claims["cognito:groups"] == ["admins"] == access["cognito:groups"]
+    event = [
+        e
+        for e in _events(tserver)
+        if e["userName"] == "ptg" and e["triggerSource"].startswith("TokenGeneration")
+    ][-1]
+    assert event["triggerSource"] == "TokenGeneration_Authentication"
+    assert event["version"] == "1" and event["request"]["clientMetadata"] == {"via": "test"}
+
+
+def test_pre_token_generation_v2_changes_the_access_token(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    idp, pool, client = setup()
+    idp.update_user_pool(
+        UserPoolId=pool["Id"],
+        AutoVerifiedAttributes=["email"],
+        LambdaConfig={
+            "PreTokenGenerationConfig": {
+                "LambdaVersion": "V2_0",
+                "LambdaArn": ARN.format("pre_token_v2"),
+            }
+        },
+    )
+    result = _sign_in(idp, tserver, client, "ptv")
+    access = _payload(result["AccessToken"])
+    assert access["tenant"] == "t1" and "api/read" in access["scope"].split()
+    assert _payload(result["IdToken"])["plan"] == "pro"
+    event = [e for e in _events(tserver) if e["userName"] == "ptv"][-1]
+    assert event["version"] == "2" and "scopes" in event["request"]
+
+
+def test_refresh_runs_pre_token_generation_with_its_source(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    idp, _, client = setup(PreTokenGeneration="pre_token_v1")
+    result = _sign_in(idp, tserver, client, "ref")
+    again = idp.initiate_auth(
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        ClientId=client["ClientId"],
+        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]},
+    )
+    assert _payload(again["AuthenticationResult"]["IdToken"])["tier"] == "gold"
+    sources = [e["triggerSource"] for e in _events(tserver) if e["userName"] == "ref"]
+    assert sources[-1] == "TokenGeneration_RefreshTokens"
+
+
+def test_failing_pre_authentication_refuses_sign_in(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    idp, _, client = setup(PreAuthentication="deny")
+    with pytest.raises(ClientError) as exc:
+        _sign_in(idp, tserver, client, "den")
+    err = exc.value.response["Error"]
+    assert (err["Code"], err["Message"]) == (
+        "UserLambdaValidationException",
+        "PreAuthentication failed with error no entry.",
+    )
+
+
+def test_post_authentication_gets_its_event(tserver: Server, setup: Callable[..., Any]) -> None:
+    idp, _, client = setup(PostAuthentication="record")
+    _sign_in(idp, tserver, client, "pau")
+    event = [e for e in _events(tserver) if e["userName"] == "pau"][-1]
+    assert event["triggerSource"] == "PostAuthentication_Authentication"
+    assert event["request"]["newDeviceUsed"] is False
+    assert event["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED"

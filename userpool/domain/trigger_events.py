@@ -92,3 +92,53 @@ def custom_message(
     event["request"] = _with_metadata(request, metadata)
     event["response"] = {"smsMessage": None, "emailMessage": None, "emailSubject": None}
     return event
+
+
+def pre_authentication(
+    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    event = _common(region, pool, user.username, client_id, "PreAuthentication_Authentication")
+    request = {"userAttributes": user_attributes(pool, user), "userNotFound": False}
+    event["request"] = _with_metadata(request, metadata)
+    event["response"] = {}
+    return event
+
+
+def post_authentication(
+    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    event = _common(region, pool, user.username, client_id, "PostAuthentication_Authentication")
+    request = {"userAttributes": user_attributes(pool, user), "newDeviceUsed": False}
+    event["request"] = _with_metadata(request, metadata)
+    event["response"] = {}
+    return event
+
+
+def pre_token_generation(
+    region: str,
+    pool: Pool,
+    client_id: str,
+    user: User,
+    source: str,
+    version: str,
+    groups: list[str],
+    scopes: list[str],
+    metadata: dict[str, str] | None,
+) -> dict[str, Any]:
+    """Version "1" (V1_0) or "2" (V2_0: scopes and per-token overrides)."""
+    event = _common(region, pool, user.username, client_id, source)
+    event["version"] = version
+    request: dict[str, Any] = {
+        "userAttributes": user_attributes(pool, user),
+        "groupConfiguration": {
+            "groupsToOverride": groups,
+            "iamRolesToOverride": [],
+            "preferredRole": None,
+        },
+    }
+    if version != "1":
+        request["scopes"] = scopes
+    event["request"] = _with_metadata(request, metadata)
+    key = "claimsOverrideDetails" if version == "1" else "claimsAndScopeOverrideDetails"
+    event["response"] = {key: None}
+    return event

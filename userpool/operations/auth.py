@@ -16,7 +16,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotConfirmedException,
 )
-from userpool.operations import otp
+from userpool.operations import otp, token_hooks
 from userpool.operations.common import client_and_pool, client_of, pool_of
 from userpool.operations.newusers import set_password
 from userpool.operations.signin import (
@@ -86,6 +86,7 @@ async def _initiate(
 ) -> dict[str, Any]:
     flow = req["AuthFlow"]
     _check_flow(client, flow, admin)
+    token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
     params: dict[str, str] = req.get("AuthParameters") or {}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
@@ -93,6 +94,7 @@ async def _initiate(
     with svc.store.read() as tx:
         user = user_for_sign_in(tx, pool, client, name)
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
+    await token_hooks.pre_authentication(svc, pool, client.id, user)
     if flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         await check_password(svc, pool, user, param(params, "PASSWORD"))
         return await after_password(svc, pool, client, user)
@@ -248,6 +250,7 @@ async def _respond(
     svc: Services, pool: Pool, client: AppClient, req: dict[str, Any]
 ) -> dict[str, Any]:
     name = req["ChallengeName"]
+    token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
     answers: dict[str, str] = req.get("ChallengeResponses") or {}
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:
@@ -327,5 +330,7 @@ async def _new_password(
         tx.update_user(fresh)
     return {
         "ChallengeParameters": {},
-        "AuthenticationResult": await issue(svc, pool, client, fresh),
+        "AuthenticationResult": await issue(
+            svc, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge"
+        ),
     }

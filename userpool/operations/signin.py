@@ -24,6 +24,7 @@ from userpool.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
+from userpool.operations import token_hooks
 from userpool.operations.common import client_secret, find_user
 from userpool.services import Services
 
@@ -153,9 +154,20 @@ async def after_password(
 
 
 async def issue(
-    svc: Services, pool: Pool, client: AppClient, user: User, refresh: RefreshToken | None = None
+    svc: Services,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    refresh: RefreshToken | None = None,
+    source: str = "TokenGeneration_Authentication",
 ) -> dict[str, Any]:
-    """An AuthenticationResult; with ``refresh`` the original auth_time and origin are kept."""
+    """An AuthenticationResult, after PostAuthentication and PreTokenGeneration; with
+    ``refresh`` the original auth_time and origin are kept and no refresh token is made."""
+    if refresh is None:
+        await token_hooks.post_authentication(svc, pool, client.id, user)
+    else:
+        source = "TokenGeneration_RefreshTokens"
+    changes = await token_hooks.pre_token_generation(svc, pool, client.id, user, source)
     keys = await svc.keys.keys(pool.id)
     now = int(svc.clock.now())
     auth_time = refresh.auth_time if refresh else now
@@ -166,11 +178,14 @@ async def issue(
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")
     result: dict[str, Any] = {
         "AccessToken": tokens.sign(
-            keys.signing["access"], tokens.access_claims(grant, issuer, now, access_ttl)
+            keys.signing["access"],
+            changes.apply(tokens.access_claims(grant, issuer, now, access_ttl), "access"),
         ),
         "ExpiresIn": access_ttl,
         "TokenType": "Bearer",
-        "IdToken": tokens.sign(keys.signing["id"], tokens.id_claims(grant, issuer, now, id_ttl)),
+        "IdToken": tokens.sign(
+            keys.signing["id"], changes.apply(tokens.id_claims(grant, issuer, now, id_ttl), "id")
+        ),
     }
     if refresh is None:
         result["RefreshToken"] = _new_refresh(svc, pool, client, user, origin, now)

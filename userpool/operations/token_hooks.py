@@ -1,0 +1,134 @@
+"""Triggers around sign-in: PreAuthentication, PostAuthentication, PreTokenGeneration (V1, V2).
+
+``CLIENT_METADATA`` carries the current request's ClientMetadata to the token steps deep
+in the auth flows (a request-scoped context variable, set by the auth operations).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from userpool.domain import trigger_events
+from userpool.domain.entities import Pool, User
+from userpool.errors import InvalidLambdaResponseException
+from userpool.services import Services
+
+CLIENT_METADATA: ContextVar[dict[str, str] | None] = ContextVar("client_metadata", default=None)
+
+# Claims a trigger may not change (DEVIATION: Cognito's exact list is not published whole;
+# changes to these are ignored rather than refused).
+RESERVED = frozenset(
+    {
+        "iss",
+        "sub",
+        "aud",
+        "token_use",
+        "exp",
+        "iat",
+        "auth_time",
+        "jti",
+        "origin_jti",
+        "event_id",
+        "client_id",
+        "cognito:username",
+        "username",
+        "scope",
+        "nonce",
+        "at_hash",
+    }
+)
+
+
+@dataclass
+class TokenChanges:
+    """What PreTokenGeneration asked for, per token."""
+
+    id_claims: dict[str, Any] = field(default_factory=dict)
+    id_suppress: list[str] = field(default_factory=list)
+    access_claims: dict[str, Any] = field(default_factory=dict)
+    access_suppress: list[str] = field(default_factory=list)
+    groups: list[str] | None = None
+    scopes_add: list[str] = field(default_factory=list)
+    scopes_suppress: list[str] = field(default_factory=list)
+
+    def apply(self, claims: dict[str, Any], use: str) -> dict[str, Any]:
+        add = self.id_claims if use == "id" else self.access_claims
+        suppress = self.id_suppress if use == "id" else self.access_suppress
+        out = {k: v for k, v in claims.items() if k in RESERVED or k not in suppress}
+        out.update({k: v for k, v in add.items() if k not in RESERVED})
+        if self.groups is not None:
+            out["cognito:groups"] = self.groups
+        if use == "access" and (self.scopes_add or self.scopes_suppress):
+            scopes = [s for s in str(out.get("scope", "")).split() if s not in self.scopes_suppress]
+            out["scope"] = " ".join(scopes + [s for s in self.scopes_add if s not in scopes])
+        return out
+
+
+async def pre_authentication(svc: Services, pool: Pool, client_id: str, user: User) -> None:
+    if svc.triggers.arn(pool, "PreAuthentication") is not None:
+        event = trigger_events.pre_authentication(
+            svc.settings.region, pool, client_id, user, CLIENT_METADATA.get()
+        )
+        await svc.triggers.run(pool, "PreAuthentication", event)
+
+
+async def post_authentication(svc: Services, pool: Pool, client_id: str, user: User) -> None:
+    if svc.triggers.arn(pool, "PostAuthentication") is not None:
+        event = trigger_events.post_authentication(
+            svc.settings.region, pool, client_id, user, CLIENT_METADATA.get()
+        )
+        await svc.triggers.run(pool, "PostAuthentication", event)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+    return value
+
+
+async def pre_token_generation(
+    svc: Services, pool: Pool, client_id: str, user: User, source: str
+) -> TokenChanges:
+    if svc.triggers.arn(pool, "PreTokenGeneration") is None:
+        return TokenChanges()
+    lambda_config = pool.config.get("LambdaConfig") or {}
+    version = (lambda_config.get("PreTokenGenerationConfig") or {}).get("LambdaVersion", "V1_0")
+    number = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}.get(version, "1")
+    scopes = ["aws.cognito.signin.user.admin"]
+    event = trigger_events.pre_token_generation(
+        svc.settings.region,
+        pool,
+        client_id,
+        user,
+        source,
+        number,
+        [],
+        scopes,
+        CLIENT_METADATA.get(),
+    )
+    output = await svc.triggers.run(pool, "PreTokenGeneration", event) or {}
+    response = _dict(output.get("response"))
+    if number == "1":
+        details = _dict(response.get("claimsOverrideDetails"))
+        groups = _dict(details.get("groupOverrideDetails")).get("groupsToOverride")
+        return TokenChanges(
+            id_claims=_dict(details.get("claimsToAddOrOverride")),
+            id_suppress=list(details.get("claimsToSuppress") or []),
+            groups=groups,
+        )
+    details = _dict(response.get("claimsAndScopeOverrideDetails"))
+    id_part = _dict(details.get("idTokenGeneration"))
+    access = _dict(details.get("accessTokenGeneration"))
+    return TokenChanges(
+        id_claims=_dict(id_part.get("claimsToAddOrOverride")),
+        id_suppress=list(id_part.get("claimsToSuppress") or []),
+        access_claims=_dict(access.get("claimsToAddOrOverride")),
+        access_suppress=list(access.get("claimsToSuppress") or []),
+        groups=_dict(details.get("groupOverrideDetails")).get("groupsToOverride"),
+        scopes_add=list(access.get("scopesToAdd") or []),
+        scopes_suppress=list(access.get("scopesToSuppress") or []),
+    )
