@@ -24,6 +24,7 @@ USES = ("id", "access")
 
 @dataclass
 class PoolKeys:
+    version: str
     signing: dict[str, SigningKey]  # use -> active key
     public: dict[str, rsa.RSAPublicKey]  # kid -> key, active and retired
     jwks: list[dict[str, str]]
@@ -45,6 +46,7 @@ class KeyRing:
     def _load(self, pool_id: str) -> PoolKeys | None:
         with self.store.read() as tx:
             rows = tx.pool_keys(pool_id)
+            version = tx.keys_version(pool_id)
         signing: dict[str, SigningKey] = {}
         public: dict[str, rsa.RSAPublicKey] = {}
         jwks = []
@@ -58,12 +60,17 @@ class KeyRing:
                 signing[use] = key
         if not all(use in signing for use in USES):
             return None
-        self._cache[pool_id] = PoolKeys(signing, public, jwks)
+        self._cache[pool_id] = PoolKeys(version, signing, public, jwks)
         return self._cache[pool_id]
 
     async def keys(self, pool_id: str) -> PoolKeys:
         """The pool's keys, creating them the first time (RSA generation runs in a thread)."""
-        found = self._cache.get(pool_id) or self._load(pool_id)
+        found = self._cache.get(pool_id)
+        if found is not None:
+            with self.store.read() as tx:  # one cheap probe: rotated by another process?
+                if tx.keys_version(pool_id) != found.version:
+                    found = None
+        found = found or self._load(pool_id)
         if found is None:
             await self._create(pool_id, [u for u in USES])
             found = self._load(pool_id)

@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     log.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
     log.add_argument("--limit", type=int, default=20)
 
+    pool_keys = commands.add_parser("pool-keys", help="a pool's token signing keys")
+    pool_keys_commands = pool_keys.add_subparsers(dest="pool_keys_command", required=True)
+    rotate = pool_keys_commands.add_parser(
+        "rotate", help="new signing keys; the old ones stay published so their tokens verify"
+    )
+    rotate.add_argument("pool_id")
+    rotate.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
+
     outbox = commands.add_parser("outbox", help="print recent messages (codes) from the outbox")
     outbox.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
     outbox.add_argument("--limit", type=int, default=10)
@@ -152,6 +160,30 @@ def _triggers_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from userpool.services import build_services
+
+    settings = from_env(db=args.db)
+    if not os.path.exists(settings.db):
+        print(f"no data at {settings.db}", file=sys.stderr)
+        return 1
+    svc = build_services(settings)
+    try:
+        with svc.store.read() as tx:
+            tx.get_pool(args.pool_id)
+    except Exception:
+        print(f"User pool {args.pool_id} does not exist.", file=sys.stderr)
+        svc.close()
+        return 1
+    asyncio.run(svc.keys.rotate(args.pool_id))
+    kids = asyncio.run(svc.keys.keys(args.pool_id)).signing
+    print(json.dumps({use: key.kid for use, key in kids.items()}))
+    svc.close()
+    return 0
+
+
 def _outbox(args: argparse.Namespace) -> int:
     store = _open(args.db)
     if store is None:
@@ -177,4 +209,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "triggers":
         return _triggers_log(args)
+    if args.command == "pool-keys":
+        return _rotate_keys(args)
     return _outbox(args)

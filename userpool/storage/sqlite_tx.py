@@ -374,6 +374,14 @@ class SQLiteTx:
         ).fetchall()
         return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
+    def keys_version(self, pool_id: str) -> str:
+        """Changes whenever a key of the pool is added or retired."""
+        row = self.db.execute(
+            "SELECT count(*), max(created), sum(active) FROM signing_keys WHERE pool_id=?",
+            (pool_id,),
+        ).fetchone()
+        return f"{row[0]}:{row[1]}:{row[2]}"
+
     def put_refresh(self, token: RefreshToken) -> None:
         self.db.execute(
             "INSERT INTO refresh_tokens VALUES (?,?,?,?,?,?,?,?)",
