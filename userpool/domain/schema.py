@@ -76,7 +76,10 @@ def pool_schema(requested: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Standard attributes merged with the CreateUserPool ``Schema`` (custom ones prefixed)."""
     schema = {a["Name"]: a for a in standard_schema()}
     for attr in requested or []:
-        name = attr["Name"]
+        name = attr.get("Name")
+        if not name:
+            # DEVIATION: Cognito's wording for a nameless schema attribute is unconfirmed.
+            raise InvalidParameterException("Schema attribute name must not be null.")
         if name in schema:
             merged = dict(schema[name])
             merged.update({k: v for k, v in attr.items() if k in ("Required", "Mutable")})

@@ -1,0 +1,197 @@
+"""Codes go out over real SMTP; the outbox keeps text only when told to; ``userpool outbox``."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.helpers import USERPOOL, Server, free_port
+
+PASSWORD = "Corr3ct-Horse!"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.arrived:
+            self.messages.append(message)
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, to: str, timeout: float = 15.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                for message in self.messages:
+                    if message["To"] == to:
+                        return message
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no email to {to} within {timeout}s")
+                self.arrived.wait(left)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp: Path, smtp: tuple[Inbox, int]) -> Iterator[Callable[..., Server]]:
+    """Start a userpool server that sends through the test's SMTP server."""
+    started: list[Server] = []
+
+    def start(*extra: str) -> Server:
+        srv = Server(
+            tmp, "--sender", "smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp[1]), *extra
+        ).start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+def new_app(srv: Server) -> tuple[Any, str, str]:
+    idp = srv.client()
+    pool = idp.create_user_pool(PoolName="smtp", AutoVerifiedAttributes=["email"])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="app")
+    return idp, pool["Id"], client["UserPoolClient"]["ClientId"]
+
+
+def outbox_row(srv: Server, destination: str, timeout: float = 15.0) -> tuple[str, str | None]:
+    """(status, body) of the message to ``destination`` once the relay has finished with it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = srv.sql("SELECT status, body FROM outbox WHERE destination=?", destination)
+        assert len(rows) == 1, rows
+        status, body = rows[0]
+        if status in ("sent", "failed") or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.05)
+
+
+def code_in(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.findall(r"\b(\d{6})\b", body.get_content())
+    assert len(found) == 1, body.get_content()
+    return str(found[0])
+
+
+def test_sign_up_code_arrives_by_smtp_and_confirms_the_user(
+    smtp: tuple[Inbox, int], smtp_server: Callable[..., Server]
+) -> None:
+    inbox, _ = smtp
+    srv = smtp_server()
+    idp, pool_id, client_id = new_app(srv)
+
+    idp.sign_up(
+        ClientId=client_id,
+        Username="carol",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "carol@example.com"}],
+    )
+    message = inbox.wait_for("carol@example.com")
+
+    assert message["Subject"] == "Your verification code"
+    code = code_in(message)
+    idp.confirm_sign_up(ClientId=client_id, Username="carol", ConfirmationCode=code)
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="carol")["UserStatus"] == "CONFIRMED"
+
+
+def test_delivered_message_text_is_dropped_from_the_outbox(
+    smtp: tuple[Inbox, int], smtp_server: Callable[..., Server]
+) -> None:
+    inbox, _ = smtp
+    srv = smtp_server()
+    idp, _, client_id = new_app(srv)
+
+    idp.sign_up(
+        ClientId=client_id,
+        Username="dave",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "dave@example.com"}],
+    )
+    inbox.wait_for("dave@example.com")
+
+    assert outbox_row(srv, "dave@example.com") == ("sent", None)
+
+
+def test_keep_message_text_keeps_delivered_text_in_the_outbox(
+    smtp: tuple[Inbox, int], smtp_server: Callable[..., Server]
+) -> None:
+    inbox, _ = smtp
+    srv = smtp_server("--keep-message-text")
+    idp, _, client_id = new_app(srv)
+
+    idp.sign_up(
+        ClientId=client_id,
+        Username="erin",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "erin@example.com"}],
+    )
+    code = code_in(inbox.wait_for("erin@example.com"))
+
+    status, body = outbox_row(srv, "erin@example.com")
+    assert status == "sent"
+    assert body is not None
+    assert code in body
+
+
+def test_outbox_command_prints_destination_and_code(
+    server: Server, idp: Any, client: dict[str, Any]
+) -> None:
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="frank",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "frank@example.com"}],
+    )
+    code = server.code("frank@example.com")
+
+    done = subprocess.run(
+        [USERPOOL, "outbox", "--db", server.db], capture_output=True, text=True, timeout=30
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    at = [i for i, line in enumerate(lines) if "frank@example.com" in line]
+    assert at, done.stdout
+    # The message's text (with its code) is on the line after its header line.
+    assert code in lines[at[-1] + 1], done.stdout
+
+
+def test_outbox_command_on_a_missing_database_fails(tmp: Path) -> None:
+    missing = tmp / "nowhere" / "userpool.db"
+    done = subprocess.run(
+        [USERPOOL, "outbox", "--db", str(missing)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode != 0
+    assert str(missing) in done.stderr
