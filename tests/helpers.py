@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import socket
 import sqlite3
@@ -38,12 +39,24 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.log = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.key_id = ""
+        self.key_secret = ""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
+        if not self.key_id:
+            made = subprocess.run(
+                [USERPOOL, "keys", "create", "--db", self.db, "--output", "json"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=self.env,
+            )
+            created = json.loads(made.stdout)
+            self.key_id, self.key_secret = created["AccessKeyId"], created["SecretAccessKey"]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [USERPOOL, *self.args], stdout=log, stderr=log, env=self.env
@@ -78,8 +91,8 @@ class Server:
             "cognito-idp",
             endpoint_url=self.url,
             region_name="us-east-1",
-            aws_access_key_id="AKIDEXAMPLE",
-            aws_secret_access_key="secret",
+            aws_access_key_id=self.key_id,
+            aws_secret_access_key=self.key_secret,
             config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
         )
 
@@ -109,3 +122,16 @@ class Server:
 def secret_hash(secret: str, username: str, client_id: str) -> str:
     mac = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256)
     return base64.b64encode(mac.digest()).decode()
+
+
+def sign(server: Server, headers: dict[str, str], body: bytes, path: str = "/") -> dict[str, str]:
+    """``headers`` plus a SigV4 signature with the server's access key (as botocore signs)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest("POST", f"{server.url}{path}", data=body, headers=dict(headers))
+    SigV4Auth(Credentials(server.key_id, server.key_secret), "cognito-idp", "us-east-1").add_auth(
+        request
+    )
+    return {k: v for k, v in request.headers.items()}

@@ -25,6 +25,8 @@ class Settings:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     synchronous: str = "NORMAL"
+    # Accept any credentials on signed operations (local development on loopback only).
+    dev: bool = False
     sender: str = "console"  # console | smtp | none
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

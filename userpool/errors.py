@@ -73,6 +73,12 @@ InvalidPasswordException = _error("InvalidPasswordException")
 UnsupportedOperationException = _error("UnsupportedOperationException")
 UserNotConfirmedException = _error("UserNotConfirmedException")
 UnauthorizedException = _error("UnauthorizedException")
+# Request authentication (SigV4), as every AWS JSON service answers.
+# DEVIATION: all four are sent with status 400, like every other client error here.
+MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException")
+IncompleteSignatureException = _error("IncompleteSignatureException")
+UnrecognizedClientException = _error("UnrecognizedClientException")
+InvalidSignatureException = _error("InvalidSignatureException")
 CodeDeliveryFailureException = _error("CodeDeliveryFailureException")
 UnsupportedUserStateException = _error("UnsupportedUserStateException")
 PreconditionNotMetException = _error("PreconditionNotMetException")

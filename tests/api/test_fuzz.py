@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import Server
+from tests.helpers import Server, sign
 from userpool.model import TARGET_PREFIX, operations, service_model
 from userpool.operations import REGISTRY
 
@@ -266,10 +266,14 @@ def post(server: Server, operation: str, body: bytes) -> tuple[int, dict[str, st
             "POST",
             "/",
             body=body,
-            headers={
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": TARGET_PREFIX + operation,
-            },
+            headers=sign(
+                server,
+                {
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": TARGET_PREFIX + operation,
+                },
+                body,
+            ),
         )
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, sign
 from userpool.model import operations
 from userpool.operations import REGISTRY
 
@@ -45,6 +45,8 @@ def call(
     if target is not None:
         headers["X-Amz-Target"] = PREFIX + target
     headers.update(extra or {})
+    if method == "POST" and not (extra or {}).get("Authorization"):
+        headers = sign(server, headers, body or b"")
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
         conn.request(method, "/", body=body, headers=headers)

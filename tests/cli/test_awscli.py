@@ -26,8 +26,8 @@ def aws(server: Server, tmp: Path) -> Aws:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_ACCESS_KEY_ID": server.key_id,
+            "AWS_SECRET_ACCESS_KEY": server.key_secret,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_CONFIG_FILE": str(tmp / "no-such-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-such-credentials"),

@@ -1,4 +1,4 @@
-"""``userpool`` subcommands: ``serve`` runs the server, ``outbox`` shows sent messages."""
+"""``userpool`` subcommands: ``serve`` runs the server; the rest work on local data (cli.data)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from userpool import __version__
+from userpool.cli import data
 from userpool.config import DEFAULT_DB, Settings, from_env
-from userpool.domain.ports import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite durability: NORMAL survives a crash, FULL power loss too",
     )
 
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        default=None,
+        help="accept any credentials on signed operations (loopback only)",
+    )
     serve.add_argument("--lambda-endpoint", help="AWS Lambda Invoke API endpoint for trigger ARNs")
     serve.add_argument(
         "--trigger",
@@ -54,23 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--trigger-timeout", type=float, help="seconds (default 5, as Cognito)")
 
-    triggers = commands.add_parser("triggers", help="trigger invocations")
-    triggers_commands = triggers.add_subparsers(dest="triggers_command", required=True)
-    log = triggers_commands.add_parser("log", help="print recent trigger invocations")
-    log.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
-    log.add_argument("--limit", type=int, default=20)
-
-    pool_keys = commands.add_parser("pool-keys", help="a pool's token signing keys")
-    pool_keys_commands = pool_keys.add_subparsers(dest="pool_keys_command", required=True)
-    rotate = pool_keys_commands.add_parser(
-        "rotate", help="new signing keys; the old ones stay published so their tokens verify"
-    )
-    rotate.add_argument("pool_id")
-    rotate.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
-
-    outbox = commands.add_parser("outbox", help="print recent messages (codes) from the outbox")
-    outbox.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
-    outbox.add_argument("--limit", type=int, default=10)
+    data.add_commands(commands)
     return parser
 
 
@@ -93,7 +82,16 @@ def _serve(args: argparse.Namespace) -> int:
         lambda_endpoint=args.lambda_endpoint,
         trigger_timeout=args.trigger_timeout,
         triggers=dict(args.trigger) if args.trigger else None,
+        dev=args.dev,
     )
+    if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"--dev accepts any credentials: refused on non-loopback {settings.host}",
+            file=sys.stderr,
+        )
+        return 2
+    if not settings.dev:
+        _first_key(settings)
     _export(settings)
     print(
         f"userpool {__version__} on http://{settings.host}:{settings.port} "
@@ -112,6 +110,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_key(settings: Settings) -> None:
+    """On a first start with no access key, make one and say how to use it."""
+    from userpool import access_keys
+    from userpool.services import build_services
+
+    svc = build_services(settings)
+    try:
+        if not access_keys.any_live(svc):
+            key_id, secret = access_keys.create(svc)
+            print("Signed (admin) operations need an access key; this one was just created:")
+            data.print_key(key_id, secret, "env")
+            print("(shown once; 'userpool keys create' makes more, --dev accepts any)", flush=True)
+    finally:
+        svc.close()
+
+
 def _export(settings: Settings) -> None:
     """Workers are separate processes: they read the settings back from the environment."""
     os.environ["USERPOOL_DB"] = os.path.abspath(settings.db)
@@ -124,6 +138,7 @@ def _export(settings: Settings) -> None:
         "smtp_port",
         "smtp_from",
         "synchronous",
+        "dev",
     ):
         os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
     if settings.lambda_endpoint:
@@ -134,72 +149,6 @@ def _export(settings: Settings) -> None:
         os.environ["USERPOOL_KEEP_MESSAGE_TEXT"] = str(settings.keep_message_text)
 
 
-def _open(db: str | None) -> Store | None:
-    from userpool.storage import open_store
-
-    settings = from_env(db=db)
-    if not os.path.exists(settings.db):
-        print(f"no data at {settings.db}", file=sys.stderr)
-        return None
-    return open_store(settings.db)
-
-
-def _triggers_log(args: argparse.Namespace) -> int:
-    store = _open(args.db)
-    if store is None:
-        return 1
-    for pool_id, trigger, source, username, started, ms, outcome, error in reversed(
-        store.recent_invocations(args.limit)
-    ):
-        when = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        print(
-            f"{when}  {pool_id}  {trigger} ({source})  user {username}  {ms:.1f} ms  {outcome}"
-            + (f"\n    {error}" if error else "")
-        )
-    store.close()
-    return 0
-
-
-def _rotate_keys(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from userpool.services import build_services
-
-    settings = from_env(db=args.db)
-    if not os.path.exists(settings.db):
-        print(f"no data at {settings.db}", file=sys.stderr)
-        return 1
-    svc = build_services(settings)
-    try:
-        with svc.store.read() as tx:
-            tx.get_pool(args.pool_id)
-    except Exception:
-        print(f"User pool {args.pool_id} does not exist.", file=sys.stderr)
-        svc.close()
-        return 1
-    asyncio.run(svc.keys.rotate(args.pool_id))
-    kids = asyncio.run(svc.keys.keys(args.pool_id)).signing
-    print(json.dumps({use: key.kid for use, key in kids.items()}))
-    svc.close()
-    return 0
-
-
-def _outbox(args: argparse.Namespace) -> int:
-    store = _open(args.db)
-    if store is None:
-        return 1
-    for m in reversed(store.recent_messages(args.limit)):
-        when = datetime.fromtimestamp(m.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        text = m.body if m.body is not None else "(text not kept)"
-        subject = f" [{m.subject}]" if m.subject else ""
-        print(
-            f"{when}  {m.pool_id}  {m.username}  {m.medium} {m.destination}  {m.status}"
-            f"{subject}\n    {text}"
-        )
-    store.close()
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
@@ -207,8 +156,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    if args.command == "triggers":
-        return _triggers_log(args)
-    if args.command == "pool-keys":
-        return _rotate_keys(args)
-    return _outbox(args)
+    return data.run(args)

@@ -34,7 +34,9 @@ class App:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         svc = self.svc or self._start(asyncio.get_running_loop())
         body = await proto()
-        response = await dispatch(svc, scope.method, scope.path, scope.headers.get, body)
+        response = await dispatch(
+            svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
+        )
         proto.response_bytes(response.status, response.headers, response.body)
 
     # ASGI ----------------------------------------------------------------
@@ -54,7 +56,12 @@ class App:
                 break
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         response = await dispatch(
-            svc, scope["method"], scope["path"], headers.get, b"".join(chunks)
+            svc,
+            scope["method"],
+            scope["path"],
+            headers.get,
+            b"".join(chunks),
+            scope.get("query_string", b"").decode("latin-1"),
         )
         await send(
             {

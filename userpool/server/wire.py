@@ -12,10 +12,12 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from userpool import access_keys
 from userpool.errors import (
     CognitoError,
     InternalErrorException,
@@ -27,6 +29,7 @@ from userpool.errors import (
 from userpool.model import TARGET_PREFIX, operations
 from userpool.operations import REGISTRY
 from userpool.operations.common import pool_of
+from userpool.server import sigv4
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
@@ -151,7 +154,12 @@ def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
 
 
 async def dispatch(
-    svc: Services, method: str, path: str, headers: Callable[[str], str | None], body: bytes
+    svc: Services,
+    method: str,
+    path: str,
+    headers: Callable[[str], str | None],
+    body: bytes,
+    query: str = "",
 ) -> Response:
     request_id = _request_id()
     if method == "OPTIONS":
@@ -163,11 +171,21 @@ async def dispatch(
             raise UnknownOperationException(f"No operation at {method} {path}.")
         name, request = _parse(headers, body)
         handler = REGISTRY.get(name)
-        # DEVIATION: SigV4 signatures of signed operations are not verified yet (any or none
-        # is accepted); a modelled operation we do not serve is UnsupportedOperationException.
+        # DEVIATION: a modelled operation we do not serve is UnsupportedOperationException.
         if handler is None:
             raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
-        operations()[name].validate(request)
+        model = operations()[name]
+        if model.signed and not svc.settings.dev:
+            sigv4.verify(
+                method,
+                path,
+                query,
+                headers,
+                body,
+                lambda key_id: access_keys.secret_of(svc, key_id),
+                datetime.now(UTC),
+            )
+        model.validate(request)
         result = await handler(svc, request)
         return Response(200, _headers(request_id), orjson.dumps(result))
     except CognitoError as error:

@@ -374,6 +374,28 @@ class SQLiteTx:
         ).fetchall()
         return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
+    def insert_access_key(self, key_id: str, sealed: str, created: float) -> None:
+        self._write("INSERT INTO access_keys VALUES (?,?,?,0)", (key_id, sealed, created), "key")
+
+    def access_key(self, key_id: str) -> str | None:
+        """The sealed secret of a live access key."""
+        row = self.db.execute(
+            "SELECT secret FROM access_keys WHERE access_key_id=? AND revoked=0", (key_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def access_keys(self) -> list[tuple[str, float, bool]]:
+        rows = self.db.execute(
+            "SELECT access_key_id, created, revoked FROM access_keys ORDER BY created"
+        ).fetchall()
+        return [(r[0], r[1], bool(r[2])) for r in rows]
+
+    def revoke_access_key(self, key_id: str) -> bool:
+        cur = self.db.execute(
+            "UPDATE access_keys SET revoked=1 WHERE access_key_id=? AND revoked=0", (key_id,)
+        )
+        return cur.rowcount > 0
+
     def keys_version(self, pool_id: str) -> str:
         """Changes whenever a key of the pool is added or retired."""
         row = self.db.execute(
