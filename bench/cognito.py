@@ -44,10 +44,14 @@ class Pool:
     client_id: str
 
 
-def make_pool(idp: Any, name: str) -> Pool:
-    """A pool with ``AutoVerifiedAttributes=[email]`` and an app client without a secret."""
+def make_pool(idp: Any, name: str, auth_flows: list[str] | None = None) -> Pool:
+    """A pool with ``AutoVerifiedAttributes=[email]`` and an app client without a secret.
+
+    ``auth_flows``, if given, becomes the client's ``ExplicitAuthFlows``.
+    """
     pool = idp.create_user_pool(PoolName=name, AutoVerifiedAttributes=["email"])["UserPool"]
-    app = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName=f"{name}-app")
+    extra: dict[str, Any] = {"ExplicitAuthFlows": auth_flows} if auth_flows else {}
+    app = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName=f"{name}-app", **extra)
     return Pool(pool["Id"], app["UserPoolClient"]["ClientId"])
 
 

@@ -48,6 +48,8 @@ class Phase:
     server_cpu_ms: float
     client_cpu_ms: float
     foreign_cpu_pct: float
+    t_first: float = 0.0  # first send and last answer, time.monotonic() clock
+    t_last: float = 0.0
 
 
 @dataclass
@@ -98,6 +100,7 @@ def timed_phase(engine: Engine, target: Target, op: str, bodies: list[bytes], co
         server_cpu_ms=server_cpu * 1000 / max(answered, 1),
         client_cpu_ms=out.client_cpu_s * 1000 / max(answered, 1),
         foreign_cpu_pct=max(0.0, 100 * foreign / (cpu_count() * wall)),
+        t_first=out.t_first, t_last=out.t_last,
     )  # fmt: skip
 
 
@@ -150,7 +153,10 @@ def warm_up(engine: Engine, target: Target, n: int, workdir: Path) -> dict[str, 
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__,
+        epilog="bench/run --mixed --help: the mixed-load benchmark (bench/mixed.py)",
+    )  # fmt: skip
     parser.add_argument("-n", "--users", type=int, default=1000, help="users per pool (1000)")
     parser.add_argument("--levels", default="1,16,64", help="concurrency levels (1,16,64)")
     parser.add_argument("--runs", type=int, default=1, help="runs per level; medians (1)")

@@ -58,13 +58,27 @@ def _spawn(name: str, argv: list[str], port: int, log_path: Path, db: Path | Non
     return Server(name=name, proc=proc, port=port, log_path=log_path, db_path=db)
 
 
+def _serve_has_dev(userpool: str) -> bool:
+    """Whether ``userpool serve`` has ``--dev`` (accept any credentials, loopback only)."""
+    try:
+        out = subprocess.run([userpool, "serve", "--help"], capture_output=True, text=True,
+                             timeout=30, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--dev" in out.stdout
+
+
 def start_userpool(venv_bin: Path, db: Path, log_dir: Path, sender: str) -> Server:
-    """``userpool serve`` on the (fresh) SQLite file ``db``."""
+    """``userpool serve`` on the (fresh) SQLite file ``db``; with ``--dev`` where the server
+    has it, so that boto3's dummy credentials are accepted on signed operations."""
     port = free_port()
+    userpool = str(venv_bin / "userpool")
     argv = [
-        str(venv_bin / "userpool"), "serve", "--host", LOOPBACK, "--port", str(port),
-        "--db", str(db), "--sender", sender,
+        userpool, "serve", "--host", LOOPBACK, "--port", str(port), "--db", str(db),
+        "--sender", sender,
     ]  # fmt: skip
+    if _serve_has_dev(userpool):
+        argv.append("--dev")
     return _spawn("userpool", argv, port, log_dir / "userpool.log", db)
 
 

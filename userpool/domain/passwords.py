@@ -7,15 +7,21 @@ Hashing is CPU bound (~38 ms); callers run it in the bounded hasher pool
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
 import string
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from userpool.errors import InvalidPasswordException
+
+T = TypeVar("T")
 
 # OWASP: m=19 MiB, t=2, p=1.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, type=Type.ID)
@@ -70,11 +76,21 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
+def _lower_priority() -> None:
+    """Hashing yields the CPU to the event loop: on Linux, nice applies per thread."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 class Hasher:
-    """A bounded thread pool for Argon2 (the C code releases the GIL)."""
+    """A bounded pool of low-priority threads for CPU-heavy work: Argon2 (whose C code
+    releases the GIL) and SRP arithmetic. Low priority keeps ConfirmSignUp's latency when
+    sign-ups and sign-ins keep every hasher busy."""
 
     def __init__(self, threads: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority
+        )
 
     async def hash(self, password: str) -> str:
         return await asyncio.get_running_loop().run_in_executor(self._pool, hash_password, password)
@@ -82,6 +98,9 @@ class Hasher:
     async def verify(self, stored: str, password: str) -> bool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, verify_password, stored, password)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)

@@ -4,7 +4,6 @@ NEW_PASSWORD_REQUIRED, refresh tokens)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from userpool.domain import codes, srp
@@ -174,7 +173,7 @@ async def _srp_challenge(
         raise UserNotConfirmedException("User is not confirmed.")
     if not srp.check_a(a_hex) or not verifier:
         raise NotAuthorizedException("Incorrect username or password.")
-    b_hex, big_b = await asyncio.to_thread(srp.server_challenge, verifier["verifier"])
+    b_hex, big_b = await svc.hasher.run(srp.server_challenge, verifier["verifier"])
     # The secret block doubles as the challenge's session key: clients such as pycognito
     # answer PASSWORD_VERIFIER without the Session, as Cognito allows.
     secret_block = srp.new_secret_block()
@@ -292,7 +291,7 @@ async def _verify_srp(
         raise NotAuthorizedException("Password attempts exceeded")
     verifier = user.extra.get("srp") or {}
     data = session.data
-    ok = bool(verifier) and await asyncio.to_thread(
+    ok = bool(verifier) and await svc.hasher.run(
         srp.verify_claim,
         pool.id,
         user.username,

@@ -3,7 +3,6 @@ messages into the outbox, auth events, sign-in sessions."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -55,7 +54,7 @@ def new_user(
 async def set_password(svc: Services, pool: Pool, user: User, password: str) -> None:
     """Argon2id hash (hasher pool) and the SRP verifier (a thread), both off the event loop."""
     user.password_hash = await svc.hasher.hash(password)
-    salt, verifier = await asyncio.to_thread(srp.make_verifier, pool.id, user.username, password)
+    salt, verifier = await svc.hasher.run(srp.make_verifier, pool.id, user.username, password)
     user.extra["srp"] = {"salt": salt, "verifier": verifier}
 
 

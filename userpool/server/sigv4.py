@@ -95,7 +95,7 @@ def verify(
     if not authorization:
         raise MissingAuthenticationTokenException("Missing Authentication Token")
     credential, signed, signature = _parse(authorization)
-    if not REQUIRED <= set(signed):
+    if not set(signed) >= REQUIRED:
         # DEVIATION: we insist on signing what names the operation and the host, so a captured
         # signature cannot be replayed as another operation.
         raise InvalidSignatureException(
