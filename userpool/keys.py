@@ -78,9 +78,16 @@ class KeyRing:
         return found
 
     def public_key(self, pool_id: str, kid: str) -> rsa.RSAPublicKey | None:
+        """A pool's public key by ``kid``; an unknown kid costs one cheap probe, and the
+        keys are reloaded only when the pool's keys really changed."""
         cached = self._cache.get(pool_id)
-        if cached is None or kid not in cached.public:
-            cached = self._load(pool_id)
+        if cached is not None and kid in cached.public:
+            return cached.public[kid]
+        if cached is not None:
+            with self.store.read() as tx:
+                if tx.keys_version(pool_id) == cached.version:
+                    return None
+        cached = self._load(pool_id)
         return None if cached is None else cached.public.get(kid)
 
     async def rotate(self, pool_id: str) -> None:

@@ -381,38 +381,69 @@ def test_confirm_without_user_auth_returns_no_session(
     assert "Session" not in out
 
 
-def test_session_of_another_user_is_refused(
+def test_another_users_session_does_not_block_a_good_code(
     idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
 ) -> None:
     other = signed_up("rex")
     signed_up("roy")
-    with pytest.raises(ClientError) as exc:
-        idp.confirm_sign_up(
-            ClientId=client["ClientId"],
-            Username="roy",
-            ConfirmationCode=server.code("roy@example.com"),
-            Session=other["Session"],
-        )
-    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
-    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="roy")["UserStatus"] == "UNCONFIRMED"
+    out = idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="roy",
+        ConfirmationCode=server.code("roy@example.com"),
+        Session=other["Session"],
+    )
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="roy")["UserStatus"] == "CONFIRMED"
+    signed_in = idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=client["ClientId"],
+        AuthParameters={"USERNAME": "roy"},
+        Session=out["Session"],
+    )
+    assert "IdToken" in signed_in["AuthenticationResult"]
 
 
-def test_expired_session_is_refused(
-    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
+def test_expired_session_does_not_block_a_good_code(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
 ) -> None:
     out = signed_up("sal")
     server.sql("UPDATE sessions SET expires=? WHERE sub=?", time.time() - 1, out["UserSub"])
-    with pytest.raises(ClientError) as exc:
-        idp.confirm_sign_up(
-            ClientId=client["ClientId"],
-            Username="sal",
-            ConfirmationCode=server.code("sal@example.com"),
-            Session=out["Session"],
-        )
-    assert _error(exc) == (
-        "NotAuthorizedException",
-        "Invalid session for the user, session is expired.",
+    done = idp.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="sal",
+        ConfirmationCode=server.code("sal@example.com"),
+        Session=out["Session"],
     )
+    assert len(done["Session"]) >= 20
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="sal")["UserStatus"] == "CONFIRMED"
+
+
+def test_unknown_users_guesses_are_limited_like_real_ones_when_existence_is_hidden(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, PreventUserExistenceErrors="ENABLED")
+    answers = []
+    for _ in range(6):
+        with pytest.raises(ClientError) as exc:
+            idp.confirm_sign_up(
+                ClientId=client["ClientId"], Username="nobody-at-all", ConfirmationCode="123456"
+            )
+        answers.append(_error(exc)[0])
+    assert answers == ["CodeMismatchException"] * 5 + ["LimitExceededException"]
+
+
+def test_code_sent_to_an_old_address_cannot_verify_a_new_one(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
+) -> None:
+    signed_up("uli")
+    old_code = server.code("uli@example.com")
+    idp.admin_update_user_attributes(
+        UserPoolId=pool["Id"],
+        Username="uli",
+        UserAttributes=[{"Name": "email", "Value": "uli-new@example.com"}],
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.confirm_sign_up(ClientId=client["ClientId"], Username="uli", ConfirmationCode=old_code)
+    assert _error(exc)[0] == "ExpiredCodeException"
 
 
 def test_session_lifetime_follows_auth_session_validity(

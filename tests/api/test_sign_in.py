@@ -412,7 +412,6 @@ def test_global_sign_out_revokes_access_and_refresh_tokens(
         ClientId=app["ClientId"],
         AuthParameters={"USERNAME": "rex", "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    time.sleep(1.01)  # tokens carry whole seconds; sign-out must be strictly later than iat
     idp.global_sign_out(AccessToken=r["AccessToken"])
     with pytest.raises(ClientError) as exc:
         idp.get_user(AccessToken=r["AccessToken"])
@@ -462,3 +461,128 @@ def test_openid_configuration_points_at_the_jwks(server: Server, pool: dict[str,
     assert doc["issuer"] == f"{server.url}/{pool['Id']}"
     keys = json.loads(urllib.request.urlopen(doc["jwks_uri"]).read())["keys"]
     assert len(keys) == 2 and {k["alg"] for k in keys} == {"RS256"}
+
+
+def test_tokens_from_a_sign_in_right_after_global_sign_out_work(
+    idp: Any, app: dict[str, Any], confirmed: Any
+) -> None:
+    confirmed("sol")
+    auth = {"USERNAME": "sol", "PASSWORD": PASSWORD}
+    first = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=app["ClientId"], AuthParameters=auth
+    )["AuthenticationResult"]
+    idp.global_sign_out(AccessToken=first["AccessToken"])
+    again = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=app["ClientId"], AuthParameters=auth
+    )["AuthenticationResult"]
+    assert idp.get_user(AccessToken=again["AccessToken"])["Username"] == "sol"
+
+
+def test_concurrent_wrong_passwords_cannot_outrun_the_lockout(
+    server: Server, app: dict[str, Any], confirmed: Any
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    confirmed("vic")
+
+    def guess(_: int) -> str:
+        try:
+            server.client().initiate_auth(
+                AuthFlow="USER_PASSWORD_AUTH",
+                ClientId=app["ClientId"],
+                AuthParameters={"USERNAME": "vic", "PASSWORD": "Wr0ng!pass"},
+            )
+        except ClientError as exc:
+            return str(exc.response["Error"]["Message"])
+        return "signed in"
+
+    with ThreadPoolExecutor(16) as workers:
+        answers = list(workers.map(guess, range(16)))
+    assert answers.count("Incorrect username or password.") <= 5
+    assert "Password attempts exceeded" in answers
+
+
+def test_unknown_and_real_users_look_alike_when_existence_is_hidden(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any], confirmed: Any
+) -> None:
+    hidden = make_client(pool, ExplicitAuthFlows=FLOWS, PreventUserExistenceErrors="ENABLED")
+    confirmed("wyn")
+    answers = {}
+    for name in ("wyn", "nobody-here"):
+        with pytest.raises(ClientError) as exc:
+            idp.initiate_auth(
+                AuthFlow="USER_PASSWORD_AUTH",
+                ClientId=hidden["ClientId"],
+                AuthParameters={"USERNAME": name, "PASSWORD": "Wr0ng!pass"},
+            )
+        answers[name] = _error(exc)
+        srp = idp.initiate_auth(
+            AuthFlow="USER_SRP_AUTH",
+            ClientId=hidden["ClientId"],
+            AuthParameters={"USERNAME": name, "SRP_A": "0a" * 64},
+        )
+        assert srp["ChallengeName"] == "PASSWORD_VERIFIER"
+        assert set(srp["ChallengeParameters"]) == {
+            "SALT",
+            "SRP_B",
+            "SECRET_BLOCK",
+            "USER_ID_FOR_SRP",
+            "USERNAME",
+        }
+    assert (
+        answers["wyn"]
+        == answers["nobody-here"]
+        == ("NotAuthorizedException", "Incorrect username or password.")
+    )
+
+
+def test_unconfirmed_user_cannot_use_an_email_code_instead(
+    idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+    )
+    client = make_client(pool, ExplicitAuthFlows=FLOWS)
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="xio",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "xio@example.com"}],
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.initiate_auth(
+            AuthFlow="USER_AUTH",
+            ClientId=client["ClientId"],
+            AuthParameters={"USERNAME": "xio", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+        )
+    assert _error(exc) == ("UserNotConfirmedException", "User is not confirmed.")
+
+
+def test_new_password_challenge_cannot_write_protected_attributes(
+    idp: Any, pool: dict[str, Any], app: dict[str, Any]
+) -> None:
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="yul",
+        TemporaryPassword="Temp0rary!",
+        MessageAction="SUPPRESS",
+    )
+    out = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=app["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "yul", "PASSWORD": "Temp0rary!"},
+    )
+    with pytest.raises(ClientError) as exc:
+        idp.admin_respond_to_auth_challenge(
+            UserPoolId=pool["Id"],
+            ClientId=app["ClientId"],
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=out["Session"],
+            ChallengeResponses={
+                "USERNAME": "yul",
+                "NEW_PASSWORD": "N3w!passwd",
+                "userAttributes.email_verified": "true",
+            },
+        )
+    assert _error(exc)[0] == "NotAuthorizedException"

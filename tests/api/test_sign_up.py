@@ -297,3 +297,60 @@ def test_concurrent_sign_ups_with_one_username_create_one_user(
     assert results.count("ok") == 1
     assert set(results) == {"ok", "UsernameExistsException"}
     assert server.sql("SELECT count(*) FROM users WHERE pool_id=?", pool["Id"])[0][0] == 1
+
+
+@pytest.mark.parametrize("name", ["email_verified", "phone_number_verified", "dev:flag"])
+def test_sign_up_cannot_write_verification_or_developer_attributes(
+    idp: Any, client: dict[str, Any], name: str
+) -> None:
+    with pytest.raises(ClientError) as exc:
+        idp.sign_up(
+            ClientId=client["ClientId"],
+            Username="wil",
+            Password=PASSWORD,
+            UserAttributes=[
+                {"Name": "email", "Value": "wil@example.com"},
+                {"Name": name, "Value": "true"},
+            ],
+        )
+    assert _error(exc) == (
+        "NotAuthorizedException",
+        "A client attempted to write unauthorized attribute",
+    )
+
+
+def test_sign_up_respects_the_clients_write_attributes(
+    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
+) -> None:
+    client = make_client(pool, WriteAttributes=["email"])
+    with pytest.raises(ClientError) as exc:
+        idp.sign_up(
+            ClientId=client["ClientId"],
+            Username="xen",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "name", "Value": "Xen"}],
+        )
+    assert _error(exc)[0] == "NotAuthorizedException"
+
+
+def test_admin_create_user_only_pool_refuses_sign_up(
+    idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
+    client = make_client(pool)
+    with pytest.raises(ClientError) as exc:
+        idp.sign_up(ClientId=client["ClientId"], Username="yan", Password=PASSWORD)
+    assert _error(exc) == ("NotAuthorizedException", "SignUp is not permitted for this user pool")
+
+
+def test_null_attribute_values_are_stored_as_empty(
+    idp: Any, pool: dict[str, Any], client: dict[str, Any]
+) -> None:
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="zed",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "given_name"}],
+    )
+    out = idp.list_users(UserPoolId=pool["Id"], Filter='given_name ^= "a"')
+    assert out["Users"] == []

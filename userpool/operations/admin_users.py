@@ -209,6 +209,9 @@ def apply_attribute_changes(
     """Apply attribute changes; a new email/phone is unverified and loses its alias."""
     for attribute in ("email", "phone_number"):
         changed = attribute in changes and changes[attribute] != user.attributes.get(attribute)
+        if changed:
+            # A code sent to the old address must not verify the new one.
+            tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
         if changed and f"{attribute}_verified" not in changes:
             # DEVIATION: Cognito keeps the old value until the new one is verified when
             # UserAttributeUpdateSettings asks; we apply it at once, unverified.

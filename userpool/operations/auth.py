@@ -10,23 +10,31 @@ from userpool.domain import codes, srp
 from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, Session, User
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
+from userpool.domain.schema import check_attributes
 from userpool.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     UserNotConfirmedException,
 )
-from userpool.operations import otp, token_hooks
-from userpool.operations.common import client_and_pool, client_of, pool_of
+from userpool.operations import decoys, otp, token_hooks
+from userpool.operations.admin_users import apply_attribute_changes
+from userpool.operations.common import (
+    check_writable,
+    client_and_pool,
+    client_of,
+    pool_of,
+    stored_user,
+)
 from userpool.operations.newusers import set_password
 from userpool.operations.signin import (
     after_password,
+    begin_attempt,
     challenge_session,
     check_auth_secret,
     check_password,
     issue,
-    locked,
-    note_failure,
     param,
+    settle_attempt,
     user_for_sign_in,
 )
 from userpool.services import Services
@@ -91,7 +99,11 @@ async def _initiate(
         return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
     name = param(params, "USERNAME")
     with svc.store.read() as tx:
-        user = user_for_sign_in(tx, pool, client, name)
+        found = user_for_sign_in(tx, pool, client, name)
+    if found is None:
+        check_auth_secret(svc, client, params, [name])
+        return await _decoy(svc, pool, flow, params, req.get("Session"))
+    user = found
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
     await token_hooks.pre_authentication(svc, pool, client.id, user)
     if flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
@@ -100,6 +112,21 @@ async def _initiate(
     if flow == "USER_SRP_AUTH":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
     return await _user_auth(svc, pool, client, user, params, req.get("Session"))
+
+
+async def _decoy(
+    svc: Services, pool: Pool, flow: str, params: dict[str, str], session: str | None
+) -> dict[str, Any]:
+    """What an unknown user gets under PreventUserExistenceErrors=ENABLED."""
+    name = params["USERNAME"]
+    choice = params.get("PREFERRED_CHALLENGE")
+    if flow == "USER_SRP_AUTH" or (flow == "USER_AUTH" and choice == "PASSWORD_SRP"):
+        return await decoys.srp_challenge(svc, pool.id, name)
+    if flow == "USER_AUTH" and session is not None:
+        raise NotAuthorizedException(INVALID_SESSION)
+    if flow == "USER_AUTH" and choice is None:
+        return decoys.select_challenge()
+    raise await decoys.wrong_password(svc, params.get("PASSWORD", ""))
 
 
 async def _user_auth(
@@ -126,9 +153,11 @@ def available_factors(pool: Pool, user: User) -> list[str]:
     out: list[str] = []
     if "PASSWORD" in allowed and user.password_hash:
         out += ["PASSWORD", "PASSWORD_SRP"]
-    if "EMAIL_OTP" in allowed and user.attributes.get("email"):
+    if user.status != CONFIRMED:
+        return out  # codes only replace a password for confirmed users, at verified addresses
+    if "EMAIL_OTP" in allowed and user.verified("email"):
         out.append("EMAIL_OTP")
-    if "SMS_OTP" in allowed and user.attributes.get("phone_number"):
+    if "SMS_OTP" in allowed and user.verified("phone_number"):
         out.append("SMS_OTP")
     return out
 
@@ -141,6 +170,8 @@ async def _first_factor(
     choice: str | None,
     params: dict[str, str],
 ) -> dict[str, Any]:
+    if user.status == UNCONFIRMED:
+        raise UserNotConfirmedException("User is not confirmed.")
     factors = available_factors(pool, user)
     if choice is None:
         with svc.store.transaction() as tx:
@@ -253,7 +284,10 @@ async def _respond(
     answers: dict[str, str] = req.get("ChallengeResponses") or {}
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:
-        user = user_for_sign_in(tx, pool, client, username)
+        found = user_for_sign_in(tx, pool, client, username)
+    if found is None:  # a decoy challenge being answered: refuse as for a wrong password
+        raise await decoys.wrong_password(svc, answers.get("PASSWORD", ""))
+    user = found
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])
     token = req.get("Session")
     if name == "PASSWORD_VERIFIER":
@@ -287,8 +321,7 @@ async def _verify_srp(
     session: Session,
     answers: dict[str, str],
 ) -> dict[str, Any]:
-    if locked(user, svc.clock.now()):
-        raise NotAuthorizedException("Password attempts exceeded")
+    begin_attempt(svc, pool, user)
     verifier = user.extra.get("srp") or {}
     data = session.data
     ok = bool(verifier) and await svc.hasher.run(
@@ -303,12 +336,7 @@ async def _verify_srp(
         param(answers, "TIMESTAMP"),
         param(answers, "PASSWORD_CLAIM_SIGNATURE"),
     )
-    if not ok:
-        with svc.store.transaction() as tx:
-            fresh = tx.user_by_sub(pool.id, user.sub)
-            note_failure(fresh, svc.clock.now())
-            tx.update_user(fresh)
-        raise NotAuthorizedException("Incorrect username or password.")
+    settle_attempt(svc, pool, user, ok)
     return await after_password(svc, pool, client, user)
 
 
@@ -317,16 +345,19 @@ async def _new_password(
 ) -> dict[str, Any]:
     password = param(answers, "NEW_PASSWORD")
     check_policy(password, pool.config["Policies"]["PasswordPolicy"])
+    changes = {
+        key.removeprefix("userAttributes."): value
+        for key, value in answers.items()
+        if key.startswith("userAttributes.")
+    }
+    check_writable(client, changes)
+    check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
     await set_password(svc, pool, user, password)
     with svc.store.transaction() as tx:
-        fresh = tx.user_by_sub(pool.id, user.sub)
+        fresh = stored_user(tx, pool.id, user.sub)
         fresh.password_hash, fresh.extra["srp"] = user.password_hash, user.extra["srp"]
         fresh.status = CONFIRMED
-        for key, value in answers.items():
-            if key.startswith("userAttributes."):
-                fresh.attributes[key.removeprefix("userAttributes.")] = value
-        fresh.modified = svc.clock.now()
-        tx.update_user(fresh)
+        apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
     return {
         "ChallengeParameters": {},
         "AuthenticationResult": await issue(

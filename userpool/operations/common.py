@@ -13,6 +13,7 @@ from userpool.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     ResourceNotFoundException,
+    UserNotFoundException,
 )
 from userpool.services import Services
 
@@ -82,6 +83,14 @@ def find_user(tx: Tx, pool: Pool, name: str) -> User:
     return tx.user_by_sub(pool.id, name.lower())
 
 
+def stored_user(tx: Tx, pool_id: str, sub: str) -> User:
+    """The user as stored now (it may have been deleted while the request waited)."""
+    try:
+        return tx.user_by_sub(pool_id, sub)
+    except NotFound:
+        raise UserNotFoundException("User does not exist.") from None
+
+
 def _alias_kind(pool: Pool, name: str) -> str | None:
     kinds = pool.sign_in_attributes
     if "email" in kinds and "@" in name:
@@ -101,8 +110,21 @@ def alias_key(pool: Pool, attribute: str, value: str) -> str:
     return pool.key(value)
 
 
+def check_writable(client: AppClient, attributes: dict[str, str]) -> None:
+    """What an app client may write: never ``*_verified`` or ``dev:*``, and only its
+    ``WriteAttributes`` when it lists them."""
+    allowed = client.config.get("WriteAttributes")
+    for name in attributes:
+        if (
+            name.endswith("_verified")
+            or name.startswith("dev:")
+            or (allowed and name not in allowed)
+        ):
+            raise NotAuthorizedException("A client attempted to write unauthorized attribute")
+
+
 def attributes_in(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {item["Name"]: item.get("Value", "") for item in items or []}
+    return {item["Name"]: item.get("Value") or "" for item in items or []}
 
 
 def attributes_out(

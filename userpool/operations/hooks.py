@@ -68,7 +68,10 @@ async def pre_sign_up(
     if not isinstance(response, dict):
         raise InvalidLambdaResponseException("Unrecognizable lambda output")
     return PreSignUpAnswer(
-        *(bool(response.get(k)) for k in ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"))
+        *(
+            response.get(k) is True
+            for k in ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone")
+        )
     )
 
 

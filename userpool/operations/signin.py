@@ -25,7 +25,7 @@ from userpool.errors import (
     UserNotFoundException,
 )
 from userpool.operations import token_hooks
-from userpool.operations.common import client_secret, find_user
+from userpool.operations.common import client_secret, find_user, stored_user
 from userpool.services import Services
 
 WRONG = "Incorrect username or password."
@@ -60,12 +60,14 @@ def check_auth_secret(
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 
-def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User:
+def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User | None:
+    """The user, or None for an unknown one when the client hides existence (the caller
+    then answers with a decoy); otherwise Cognito's UserNotFoundException."""
     try:
         user = find_user(tx, pool, name)
     except NotFound:
         if client.prevent_user_existence_errors:
-            raise NotAuthorizedException(WRONG) from None
+            return None
         raise UserNotFoundException("User does not exist.") from None
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
@@ -93,22 +95,34 @@ def clear_failures(user: User) -> None:
 
 async def check_password(svc: Services, pool: Pool, user: User, password: str) -> None:
     """Status first (an unconfirmed user hears so even with a wrong password), then lockout."""
-    now = svc.clock.now()
     if user.status == UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
-    if locked(user, now):
-        raise NotAuthorizedException(LOCKED)
-    good = user.password_hash is not None and await svc.hasher.verify(user.password_hash, password)
+    begin_attempt(svc, pool, user)
+    stored = user.password_hash
+    verdict = await svc.hasher.verify(stored, password) if stored else False
+    settle_attempt(svc, pool, user, verdict)
+
+
+def begin_attempt(svc: Services, pool: Pool, user: User) -> None:
+    """Count the attempt as failed before checking it, so concurrent guesses cannot all
+    slip past the lockout while the (slow) check runs; a success takes it back."""
+    now = svc.clock.now()
     with svc.store.transaction() as tx:
-        fresh = tx.user_by_sub(pool.id, user.sub)
-        if good:
-            clear_failures(fresh)
-        else:
-            note_failure(fresh, now)
+        fresh = stored_user(tx, pool.id, user.sub)
+        if locked(fresh, now):
+            raise NotAuthorizedException(LOCKED)
+        note_failure(fresh, now)
         tx.update_user(fresh)
-    user.extra = fresh.extra
+
+
+def settle_attempt(svc: Services, pool: Pool, user: User, good: bool) -> None:
     if not good:
         raise NotAuthorizedException(WRONG)
+    with svc.store.transaction() as tx:
+        fresh = stored_user(tx, pool.id, user.sub)
+        clear_failures(fresh)
+        tx.update_user(fresh)
+    user.extra = fresh.extra
 
 
 def challenge_session(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from userpool.domain import codes
+from userpool.domain import codes, crypto
 from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, User
 from userpool.domain.messages import Delivery, choose_delivery, mask
 from userpool.domain.passwords import check_policy
@@ -20,13 +21,14 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import hooks
+from userpool.operations import decoys, hooks
 from userpool.operations.common import (
     EMAIL_RE,
     PHONE_RE,
     alias_key,
     attributes_in,
     check_secret_hash,
+    check_writable,
     client_and_pool,
     find_user,
 )
@@ -70,7 +72,15 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+    if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
+        raise NotAuthorizedException("SignUp is not permitted for this user pool")
     attributes = attributes_in(req.get("UserAttributes"))
+    check_writable(client, attributes)
+    if "preferred_username" in attributes and "preferred_username" in pool.alias_attributes:
+        # DEVIATION: documented rule, undocumented wording.
+        raise InvalidParameterException(
+            "preferred_username cannot be set at sign-up when it is an alias attribute."
+        )
     check_attributes(pool.config.get("SchemaAttributes") or [], attributes, creating=True)
     username = sign_in_name(pool, req["Username"], attributes)
     password = req.get("Password")
@@ -103,7 +113,8 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
                 _claim_alias(tx, pool, user, attribute, force=False)
         if outgoing is not None:
             out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now)
-        session = new_session(svc, tx, client, user.sub, "signup", now)
+        purpose = "signin" if user.status == CONFIRMED else "signup"
+        session = new_session(svc, tx, client, user.sub, purpose, now)
         if session is not None:
             out["Session"] = session
         record(tx, user, "SignUp", req, now)
@@ -114,40 +125,47 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str, masked: CognitoError) -> User:
+def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str) -> User | None:
+    """The user, or None for an unknown user of a client that hides existence."""
     try:
         return find_user(tx, pool, name)
     except NotFound:
         # DEVIATION: under PreventUserExistenceErrors=ENABLED an unknown user gets the masked
         # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
         if client.prevent_user_existence_errors:
-            raise masked from None
+            return None
         raise UserNotFoundException(NOT_FOUND) from None
 
 
-def _check_session(
-    svc: Services, tx: Tx, token: str, client: AppClient, user: User, now: float
-) -> None:
-    """A SignUp session given to ConfirmSignUp must be this user's, this client's, and live.
+def _unknown_guess(svc: Services, tx: Tx, pool: Pool, name: str, now: float) -> CognitoError:
+    """A code for nobody: wrong, and limited per name exactly like a real user's guesses."""
+    ghost = "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
+    if (
+        tx.count_attempts(pool.id, ghost, "confirm", now - HOUR)
+        >= svc.settings.code_attempts_per_hour
+    ):
+        return LimitExceededException(ATTEMPTS)
+    tx.add_attempt(pool.id, ghost, "confirm", now)
+    return CodeMismatchException(MISMATCH)
 
-    DEVIATION: Cognito's errors for a bad sign-up session are unconfirmed; we refuse the
-    whole confirmation with the texts Cognito uses for invalid challenge sessions.
+
+def _spend_session(svc: Services, tx: Tx, token: str) -> None:
+    """The SignUp session is used up by the confirmation.
+
+    DEVIATION: Cognito's handling of a stale SignUp session is unconfirmed. The code is the
+    proof, so an unknown, expired or mismatched session never blocks a good code (users
+    often take longer than the session's 3 minutes to type it); the new Session is issued
+    either way.
     """
-    try:
-        session = tx.take_session(codes.session_hash(svc.key, token))
-    except NotFound:
-        raise NotAuthorizedException("Invalid session for the user.") from None
-    if session.purpose != "signup" or session.client_id != client.id or session.sub != user.sub:
-        raise NotAuthorizedException("Invalid session for the user.")
-    if session.expires < now:
-        raise NotAuthorizedException("Invalid session for the user, session is expired.")
+    with contextlib.suppress(NotFound):
+        tx.take_session(codes.session_hash(svc.key, token))
 
 
 def _claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) -> None:
     """Make a newly verified email/phone this user's alias; move it only when forced."""
-    if attribute not in pool.alias_attributes:
+    if attribute not in pool.alias_attributes or not user.attributes.get(attribute):
         return
-    key = alias_key(pool, attribute, user.attributes.get(attribute, ""))
+    key = alias_key(pool, attribute, user.attributes[attribute])
     owner = tx.alias_owner(pool.id, attribute, key)
     if owner == user.sub:
         return
@@ -175,7 +193,7 @@ def _confirm(
 ) -> str | None:
     """Commit a good code: CONFIRMED, the code's attribute verified, alias claimed."""
     if req.get("Session") is not None:
-        _check_session(svc, tx, req["Session"], client, user, now)
+        _spend_session(svc, tx, req["Session"])
     user.status = CONFIRMED
     user.modified = now
     if attribute is not None:
@@ -187,46 +205,56 @@ def _confirm(
     return new_session(svc, tx, client, user.sub, "signin", now)
 
 
+def _check_code(
+    svc: Services,
+    tx: Tx,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    req: dict[str, Any],
+    now: float,
+) -> tuple[CognitoError | None, str | None]:
+    """(the failure to report after commit, or the new sign-in session)."""
+    # DEVIATION: statuses other than CONFIRMED use the same wording; disabled users are
+    # not refused here (Cognito's behaviour for them is unconfirmed).
+    if user.status != UNCONFIRMED:
+        raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+    try:
+        stored: codes.Code | None = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
+    except NotFound:
+        # DEVIATION: no outstanding code is ExpiredCodeException, as ConfirmForgotPassword.
+        return ExpiredCodeException(EXPIRED), None
+    assert stored is not None
+    # DEVIATION: Cognito's threshold is unpublished; N failed codes in an hour (default 5)
+    # give LimitExceededException, and refused requests are not counted.
+    recent = codes.recent_failures(stored, now - HOUR)
+    if len(recent) >= svc.settings.code_attempts_per_hour:
+        raise LimitExceededException(ATTEMPTS)
+    verdict = codes.judge(svc.key, stored, req["ConfirmationCode"], now)
+    if verdict is codes.Verdict.OK:
+        return None, _confirm(svc, tx, pool, client, user, stored.attribute, req, now)
+    stored.failures = [*recent, now]
+    tx.put_code(stored)
+    if verdict is codes.Verdict.EXPIRED:
+        return ExpiredCodeException(EXPIRED), None
+    return CodeMismatchException(MISMATCH), None
+
+
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
-    failure: CognitoError | None = None
-    session: str | None = None
     with svc.store.transaction() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
-        user = _user_for_code(tx, pool, client, req["Username"], CodeMismatchException(MISMATCH))
-        # DEVIATION: statuses other than CONFIRMED use the same wording; disabled users are
-        # not refused here (Cognito's behaviour for them is unconfirmed).
-        if user.status != UNCONFIRMED:
-            raise NotAuthorizedException(
-                f"User cannot be confirmed. Current status is {user.status}"
-            )
-        try:
-            stored: codes.Code | None = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
-        except NotFound:
-            # DEVIATION: no outstanding code is ExpiredCodeException, as ConfirmForgotPassword.
-            stored = None
-        verdict = codes.Verdict.EXPIRED
-        if stored is not None:
-            # DEVIATION: Cognito's threshold is unpublished; N failed codes in an hour (default
-            # 5) give LimitExceededException, and refused requests are not counted.
-            recent = codes.recent_failures(stored, now - HOUR)
-            if len(recent) >= svc.settings.code_attempts_per_hour:
-                raise LimitExceededException(ATTEMPTS)
-            verdict = codes.judge(svc.key, stored, req["ConfirmationCode"], now)
-        if verdict is codes.Verdict.OK and stored is not None:
-            session = _confirm(svc, tx, pool, client, user, stored.attribute, req, now)
+        user = _user_for_code(tx, pool, client, req["Username"])
+        failure: CognitoError | None
+        session: str | None
+        if user is None:
+            failure, session = _unknown_guess(svc, tx, pool, req["Username"], now), None
         else:
-            if stored is not None:
-                stored.failures = [*recent, now]
-                tx.put_code(stored)
-            failure = (
-                ExpiredCodeException(EXPIRED)
-                if verdict is codes.Verdict.EXPIRED
-                else CodeMismatchException(MISMATCH)
-            )
+            failure, session = _check_code(svc, tx, pool, client, user, req, now)
     if failure is not None:
         raise failure
+    assert user is not None
     await hooks.post_confirmation(svc, pool, client.id, user, req.get("ClientMetadata"))
     return {"Session": session} if session else {}
 
@@ -237,7 +265,6 @@ def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
         return Delivery("email", "EMAIL", name).details()
     if PHONE_RE.fullmatch(name):
         return Delivery("phone_number", "SMS", name).details()
-    letter = "abcdefghijklmnopqrstuvwxyz"[svc.key[0] % 26]
     if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
         return {
             "Destination": mask("+10000000000", "SMS"),
@@ -245,7 +272,7 @@ def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
             "AttributeName": "phone_number",
         }
     return {
-        "Destination": f"{name[:1]}***@{letter}***",
+        "Destination": decoys.masked_destination(svc, name),
         "DeliveryMedium": "EMAIL",
         "AttributeName": "email",
     }

@@ -82,6 +82,19 @@ async def post_authentication(svc: Services, pool: Pool, client_id: str, user: U
         await svc.triggers.run(pool, "PostAuthentication", event)
 
 
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+    return value
+
+
+def _groups(details: dict[str, Any]) -> list[str] | None:
+    group = _dict(details.get("groupOverrideDetails"))
+    return None if group.get("groupsToOverride") is None else _strings(group["groupsToOverride"])
+
+
 def _dict(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
@@ -114,21 +127,20 @@ async def pre_token_generation(
     response = _dict(output.get("response"))
     if number == "1":
         details = _dict(response.get("claimsOverrideDetails"))
-        groups = _dict(details.get("groupOverrideDetails")).get("groupsToOverride")
         return TokenChanges(
             id_claims=_dict(details.get("claimsToAddOrOverride")),
-            id_suppress=list(details.get("claimsToSuppress") or []),
-            groups=groups,
+            id_suppress=_strings(details.get("claimsToSuppress")),
+            groups=_groups(details),
         )
     details = _dict(response.get("claimsAndScopeOverrideDetails"))
     id_part = _dict(details.get("idTokenGeneration"))
     access = _dict(details.get("accessTokenGeneration"))
     return TokenChanges(
         id_claims=_dict(id_part.get("claimsToAddOrOverride")),
-        id_suppress=list(id_part.get("claimsToSuppress") or []),
+        id_suppress=_strings(id_part.get("claimsToSuppress")),
         access_claims=_dict(access.get("claimsToAddOrOverride")),
-        access_suppress=list(access.get("claimsToSuppress") or []),
-        groups=_dict(details.get("groupOverrideDetails")).get("groupsToOverride"),
-        scopes_add=list(access.get("scopesToAdd") or []),
-        scopes_suppress=list(access.get("scopesToSuppress") or []),
+        access_suppress=_strings(access.get("claimsToSuppress")),
+        groups=_groups(details),
+        scopes_add=_strings(access.get("scopesToAdd")),
+        scopes_suppress=_strings(access.get("scopesToSuppress")),
     )

@@ -15,7 +15,14 @@ from userpool.domain.schema import check_attributes
 from userpool.errors import NotAuthorizedException, UnauthorizedException, UserNotFoundException
 from userpool.operations.admin_users import admin_user, apply_attribute_changes
 from userpool.operations.auth import refresh
-from userpool.operations.common import attributes_in, attributes_out, client_of, pool_of
+from userpool.operations.common import (
+    attributes_in,
+    attributes_out,
+    check_writable,
+    client_of,
+    pool_of,
+    stored_user,
+)
 from userpool.services import Services
 
 INVALID = "Invalid Access Token"
@@ -47,7 +54,7 @@ async def access_user(svc: Services, token: str) -> tuple[Pool, User, dict[str, 
             revoked = tx.origin_revoked(claims["origin_jti"])
     except NotFound:
         raise UserNotFoundException("User does not exist.") from None
-    if revoked or claims["iat"] < float(user.extra.get("signed_out_at", 0)):
+    if revoked:
         raise NotAuthorizedException("Access Token has been revoked")
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
@@ -60,14 +67,13 @@ async def get_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user, _ = await access_user(svc, req["AccessToken"])
+    pool, user, claims = await access_user(svc, req["AccessToken"])
     changes = attributes_in(req.get("UserAttributes"))
     check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
-    for name in changes:
-        if name.endswith("_verified"):
-            raise NotAuthorizedException("A client attempted to write unauthorized attribute")
+    with svc.store.read() as tx:
+        check_writable(client_of(tx, claims["client_id"]), changes)
     with svc.store.transaction() as tx:
-        fresh = tx.user_by_sub(pool.id, user.sub)
+        fresh = stored_user(tx, pool.id, user.sub)
         apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
     return {}
 
@@ -81,9 +87,6 @@ async def delete_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
 
 def _sign_out(svc: Services, pool: Pool, user: User) -> None:
     with svc.store.transaction() as tx:
-        fresh = tx.user_by_sub(pool.id, user.sub)
-        fresh.extra["signed_out_at"] = svc.clock.now()
-        tx.update_user(fresh)
         tx.revoke_user_tokens(pool.id, user.sub)
 
 

@@ -445,6 +445,12 @@ class SQLiteTx:
         return row is not None
 
     def revoke_user_tokens(self, pool_id: str, sub: str) -> None:
+        """Every sign-in of the user: refresh tokens, and access/ID tokens by their origin."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO revoked_origins SELECT origin_jti, expires FROM "
+            "refresh_tokens WHERE pool_id=? AND sub=? AND revoked=0",
+            (pool_id, sub),
+        )
         self.db.execute(
             "UPDATE refresh_tokens SET revoked=1 WHERE pool_id=? AND sub=?", (pool_id, sub)
         )

@@ -59,7 +59,10 @@ def _parse(raw: bytes) -> tuple[int, dict[str, str], bytes]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = _dechunk(body)
+        try:
+            body = _dechunk(body)
+        except ValueError:
+            raise HTTPError("malformed chunked body") from None
     return status, headers, body
 
 
