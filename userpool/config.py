@@ -38,7 +38,8 @@ class Settings:
     keep_message_text: bool | None = None
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
-    hasher_threads: int = 2
+    # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.
+    hasher_threads: int = max(1, (os.cpu_count() or 2) - 1)
     # Base URL of token issuers (``iss`` = base + "/" + pool id); default: this server's URL.
     issuer_base: str | None = None
     lambda_endpoint: str | None = None

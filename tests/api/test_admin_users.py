@@ -206,3 +206,17 @@ def test_sub_is_immutable(idp: Any, pool: dict[str, Any]) -> None:
             UserPoolId=pool["Id"], Username="mo", UserAttributes=[{"Name": "sub", "Value": "x"}]
         )
     assert _error(exc)[0] == "InvalidParameterException"
+
+
+def test_deleting_a_user_removes_their_messages_events_and_tokens(
+    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any]
+) -> None:
+    out = idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="gone",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "gone@example.com"}],
+    )
+    idp.admin_delete_user(UserPoolId=pool["Id"], Username="gone")
+    assert server.messages("gone@example.com") == []
+    assert server.sql("SELECT count(*) FROM events WHERE sub=?", out["UserSub"])[0][0] == 0

@@ -2,8 +2,10 @@
 
 A request enqueues its message with the rest of its writes, so a code is never sent for
 a sign-up that rolled back and never lost for one that committed. After commit the
-operation calls ``notify()``; the relay claims pending rows (safe across processes) and
-hands them to the sender in a thread, off the event loop.
+operation calls ``notify()``; the relay claims due rows under a lease (safe across
+processes; a dead process's claims are retried), hands them to the sender in a thread,
+off the event loop, and retries failures with backoff. Once a minute it also purges
+expired sessions, attempts and tokens.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from userpool.domain.ports import Sender, Store
 
 log = logging.getLogger("userpool.outbox")
+PURGE_EVERY = 60.0  # seconds between purges of expired sessions, attempts and tokens
 
 
 class OutboxRelay:
@@ -24,13 +28,14 @@ class OutboxRelay:
         self.keep_text = keep_text
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._purged = 0.0
 
     def notify(self) -> None:
         if self.sender is not None:
             self._wake.set()
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        if self.sender is not None and self._task is None:
+        if self._task is None:
             self._task = (loop or asyncio.get_running_loop()).create_task(self._run())
             self._wake.set()
 
@@ -45,13 +50,17 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout=5.0)
             self._wake.clear()
             try:
-                await self.drain()
+                if time.time() - self._purged > PURGE_EVERY:
+                    self.store.purge(time.time())
+                    self._purged = time.time()
+                if self.sender is not None:
+                    await self.drain()
             except Exception:  # the relay must outlive a bad message or a flaky server
                 log.exception("outbox relay failed; will retry")
 
     async def drain(self) -> None:
         assert self.sender is not None
-        while batch := self.store.claim_messages(32):
+        while batch := self.store.claim_messages(32, time.time()):
             for message in batch:
                 try:
                     await asyncio.to_thread(self.sender.send, message)

@@ -20,6 +20,9 @@ from typing import Any
 from userpool.domain.entities import Message
 from userpool.storage.sqlite_tx import SQLiteTx, message_row
 
+LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
+MAX_TRIES = 5
+
 
 def _migrations() -> list[tuple[int, str]]:
     folder = resources.files("userpool.storage") / "migrations"
@@ -102,23 +105,41 @@ class SQLiteStore:
         finally:
             self.db.execute("COMMIT")
 
-    def claim_messages(self, limit: int) -> list[Message]:
+    def claim_messages(self, limit: int, now: float) -> list[Message]:
+        """Pending messages due now, and ones whose claim's lease ran out (their process died)."""
         with self.transaction() as tx:
             rows = tx.db.execute(
-                "UPDATE outbox SET status='sending' WHERE id IN (SELECT id FROM outbox "
-                "WHERE status='pending' ORDER BY id LIMIT ?) RETURNING *",
-                (limit,),
+                "UPDATE outbox SET status='sending', claimed=?, tries=tries+1 WHERE id IN "
+                "(SELECT id FROM outbox WHERE (status='pending' AND next_try<=?) OR "
+                "(status='sending' AND claimed<?) ORDER BY id LIMIT ?) RETURNING *",
+                (now, now, now - LEASE, limit),
             ).fetchall()
         return [message_row(tuple(r)) for r in rows]
 
     def finish_message(self, message_id: int, ok: bool, error: str | None, keep_text: bool) -> None:
-        body = "body" if keep_text or not ok else "NULL"
+        """Sent (text dropped unless kept), retried later with backoff, or given up."""
         with self.transaction() as tx:
+            if ok:
+                body = "body" if keep_text else "NULL"
+                tx.db.execute(
+                    f"UPDATE outbox SET status='sent', error=NULL, sent=strftime('%s','now'), "
+                    f"body={body} WHERE id=?",
+                    (message_id,),
+                )
+                return
             tx.db.execute(
-                f"UPDATE outbox SET status=?, error=?, sent=strftime('%s','now'), body={body} "
-                "WHERE id=?",
-                ("sent" if ok else "failed", error, message_id),
+                "UPDATE outbox SET error=?, status=CASE WHEN tries>=? THEN 'failed' "
+                "ELSE 'pending' END, next_try=strftime('%s','now') + 5 * (1 << tries) WHERE id=?",
+                (error, MAX_TRIES, message_id),
             )
+
+    def purge(self, now: float) -> None:
+        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
+        with self.transaction() as tx:
+            tx.db.execute("DELETE FROM sessions WHERE expires<?", (now,))
+            tx.db.execute("DELETE FROM attempts WHERE at<?", (now - 86400,))
+            tx.db.execute("DELETE FROM revoked_origins WHERE expires<?", (now,))
+            tx.db.execute("DELETE FROM refresh_tokens WHERE expires<?", (now,))
 
     def record_invocation(
         self,

@@ -122,7 +122,19 @@ class SQLiteTx:
         )
 
     def delete_pool(self, pool_id: str) -> None:
-        for table in ("users", "aliases", "codes", "attempts", "sessions", "clients"):
+        for table in (
+            "users",
+            "aliases",
+            "codes",
+            "attempts",
+            "sessions",
+            "clients",
+            "refresh_tokens",
+            "signing_keys",
+            "events",
+            "outbox",
+            "trigger_log",
+        ):
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=?", (pool_id,))
         self.db.execute("DELETE FROM pools WHERE id=?", (pool_id,))
 
@@ -212,7 +224,20 @@ class SQLiteTx:
         )
 
     def delete_user(self, pool_id: str, sub: str) -> None:
-        for table in ("users", "aliases", "codes", "attempts", "sessions"):
+        row = self.db.execute(
+            "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
+        ).fetchone()
+        if row is not None:  # messages and events about the user go with the user
+            self.db.execute("DELETE FROM outbox WHERE pool_id=? AND username=?", (pool_id, row[0]))
+        for table in (
+            "users",
+            "aliases",
+            "codes",
+            "attempts",
+            "sessions",
+            "refresh_tokens",
+            "events",
+        ):
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
 
     def user_by_key(self, pool_id: str, key: str) -> User:
