@@ -367,3 +367,15 @@ def test_sensitive_values_stay_out_of_the_error_message_header(server: Server) -
     for text in (answer.raw.decode(), answer.headers.get("x-amzn-errormessage", "")):
         assert "Hidden" not in text
         assert "pw pw" not in text
+
+
+def test_oversize_body_is_refused_without_a_500(server: Server) -> None:
+    body = b'{"PoolName": "' + b"x" * (2 << 20) + b'"}'
+    answer = call(server, body, target="CreateUserPool")
+    assert_error(answer, "SerializationException")
+
+
+def test_deeply_nested_json_is_refused_without_a_500(server: Server) -> None:
+    body = b"[" * 5000 + b"]" * 5000
+    answer = call(server, body, target="SignUp")
+    assert_error(answer, "SerializationException")

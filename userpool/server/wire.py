@@ -83,6 +83,9 @@ def _preflight(request_id: str) -> Response:
     return Response(200, headers, b"")
 
 
+MAX_BODY = 1 << 20  # DEVIATION: Cognito's request size limit is unpublished; 1 MiB here.
+
+
 def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict[str, Any]]:
     """(operation name, request dict), or the protocol error that stops the request."""
     content_type = (headers("content-type") or "").split(";")[0].strip().lower()
@@ -90,6 +93,8 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
         raise UnsupportedMediaTypeException(
             f"Unsupported content type '{content_type}'; expected {JSON_TYPE}."
         )
+    if len(body) > MAX_BODY:
+        raise SerializationException(f"The request body is larger than {MAX_BODY} bytes.")
     target = headers("x-amz-target") or ""
     name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
     if name not in operations():
