@@ -73,6 +73,7 @@ InvalidPasswordException = _error("InvalidPasswordException")
 UnsupportedOperationException = _error("UnsupportedOperationException")
 UserNotConfirmedException = _error("UserNotConfirmedException")
 UnauthorizedException = _error("UnauthorizedException")
+UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
 # Request authentication (SigV4), as every AWS JSON service answers.
 # DEVIATION: all four are sent with status 400, like every other client error here.
 MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException")

@@ -346,7 +346,7 @@ def test_context_and_analytics_are_accepted_and_recorded(
     rows = server.sql(
         "SELECT data FROM events WHERE sub=? AND kind='ConfirmSignUp'", out["UserSub"]
     )
-    assert '"IpAddress":"192.0.2.1"' in rows[0][0] and "endpoint-1" in rows[0][0]
+    assert '"ContextIpAddress":"192.0.2.1"' in rows[0][0] and "endpoint-1" in rows[0][0]
 
 
 # --- the sign-up Session (spec §3) -------------------------------------------------------

@@ -105,6 +105,9 @@ class Tx(Protocol):
     # outbox and events
     def enqueue_message(self, message: Message) -> int: ...
     def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None: ...
+    def list_events(
+        self, pool_id: str, sub: str, before: int | None, limit: int
+    ) -> list[tuple[int, str, float, str]]: ...
 
 
 class Store(Protocol):

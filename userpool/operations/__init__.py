@@ -16,6 +16,7 @@ from userpool.operations import (
     list_users,
     pools,
     signup,
+    threat,
     user_tokens,
 )
 from userpool.services import Services
@@ -53,4 +54,7 @@ REGISTRY: dict[str, Handler] = {
     "AdminUserGlobalSignOut": user_tokens.admin_user_global_sign_out,
     "RevokeToken": user_tokens.revoke_token,
     "GetTokensFromRefreshToken": user_tokens.get_tokens_from_refresh_token,
+    "SetRiskConfiguration": threat.set_risk_configuration,
+    "DescribeRiskConfiguration": threat.describe_risk_configuration,
+    "AdminListUserAuthEvents": threat.admin_list_user_auth_events,
 }

@@ -16,7 +16,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotConfirmedException,
 )
-from userpool.operations import decoys, otp, token_hooks
+from userpool.operations import decoys, otp, risk, token_hooks
 from userpool.operations.admin_users import apply_attribute_changes
 from userpool.operations.common import (
     check_writable,
@@ -94,6 +94,7 @@ async def _initiate(
     flow = req["AuthFlow"]
     _check_flow(client, flow, admin)
     token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
+    token_hooks.AUTH_REQUEST.set(req)
     params: dict[str, str] = req.get("AuthParameters") or {}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
@@ -105,6 +106,7 @@ async def _initiate(
         return await _decoy(svc, pool, flow, params, req.get("Session"))
     user = found
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
+    risk.guard(svc, pool, client, user, "SignIn", req)
     await token_hooks.pre_authentication(svc, pool, client.id, user)
     if flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         await check_password(svc, pool, user, param(params, "PASSWORD"))
@@ -281,6 +283,7 @@ async def _respond(
 ) -> dict[str, Any]:
     name = req["ChallengeName"]
     token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
+    token_hooks.AUTH_REQUEST.set(req)
     answers: dict[str, str] = req.get("ChallengeResponses") or {}
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:

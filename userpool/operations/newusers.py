@@ -3,10 +3,6 @@ messages into the outbox, auth events, sign-in sessions."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
@@ -128,17 +124,6 @@ def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> 
     )
     enqueue(tx, user, out, now)
     return out.delivery.details()
-
-
-def record(tx: Tx, user: User, kind: str, req: dict[str, Any], now: float) -> None:
-    """An auth event with the request's context and analytics data (never secrets)."""
-    context = req.get("UserContextData") or {}
-    data = {
-        "IpAddress": context.get("IpAddress"),
-        "EncodedDataLength": len(context.get("EncodedData") or ""),
-        "AnalyticsEndpointId": (req.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId"),
-    }
-    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
 
 
 # DEVIATION: a session is issued whenever the client allows ALLOW_USER_AUTH (whether or not

@@ -81,7 +81,7 @@ def pool_type(svc: Services, pool: Pool) -> dict[str, Any]:
     """The wire's UserPoolType."""
     s = svc.settings
     out: dict[str, Any] = {"Id": pool.id, "Name": pool.name}
-    out.update(pool.config)
+    out.update({k: v for k, v in pool.config.items() if not k.startswith("_")})
     out["LastModifiedDate"] = pool.modified
     out["CreationDate"] = pool.created
     out["Arn"] = f"arn:aws:cognito-idp:{s.region}:{s.account_id}:userpool/{pool.id}"
@@ -118,6 +118,8 @@ async def update_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]
         ):
             if kept in pool.config:
                 config[kept] = pool.config[kept]
+        for private in (k for k in pool.config if k.startswith("_")):
+            config[private] = pool.config[private]  # e.g. risk configurations
         if "UserPoolTier" not in req:
             config["UserPoolTier"] = pool.config.get("UserPoolTier", "ESSENTIALS")
         _check(config)

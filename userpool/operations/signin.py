@@ -24,7 +24,7 @@ from userpool.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations import token_hooks
+from userpool.operations import risk, token_hooks
 from userpool.operations.common import client_secret, find_user, stored_user
 from userpool.services import Services
 
@@ -115,8 +115,26 @@ def begin_attempt(svc: Services, pool: Pool, user: User) -> None:
         tx.update_user(fresh)
 
 
+def _sign_in_event(
+    tx: Tx, svc: Services, pool: Pool, client: AppClient | None, user: User, response: str
+) -> None:
+    req = token_hooks.AUTH_REQUEST.get() or {}
+    risk.record(
+        tx,
+        user,
+        "SignIn",
+        req,
+        svc.clock.now(),
+        client=client,
+        response=response,
+        risk=risk.assess(pool, client, req),
+    )
+
+
 def settle_attempt(svc: Services, pool: Pool, user: User, good: bool) -> None:
     if not good:
+        with svc.store.transaction() as tx:
+            _sign_in_event(tx, svc, pool, None, user, "Fail")
         raise NotAuthorizedException(WRONG)
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
@@ -212,6 +230,7 @@ def _new_refresh(
     token = ids.token(96)
     ttl = tokens.validity(client.config, "RefreshTokenValidity", 30 * 86400, "days")
     with svc.store.transaction() as tx:
+        _sign_in_event(tx, svc, pool, client, user, "Pass")
         tx.put_refresh(
             RefreshToken(
                 codes.session_hash(svc.key, token),

@@ -21,7 +21,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import decoys, hooks
+from userpool.operations import decoys, hooks, risk
 from userpool.operations.common import (
     EMAIL_RE,
     PHONE_RE,
@@ -37,7 +37,6 @@ from userpool.operations.newusers import (
     new_session,
     new_user,
     precheck_new_user,
-    record,
     set_password,
     sign_in_name,
     store_code,
@@ -90,6 +89,7 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     if password is not None:
         check_policy(password, pool.config["Policies"]["PasswordPolicy"])
     precheck_new_user(svc, pool, username, attributes)
+    verdict = risk.guard(svc, pool, client, None, "SignUp", req)
     metadata = req.get("ClientMetadata")
     user = new_user(pool, username, attributes, UNCONFIRMED, svc.clock.now())
     answer = await hooks.pre_sign_up(
@@ -117,7 +117,7 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         session = new_session(svc, tx, client, user.sub, purpose, now)
         if session is not None:
             out["Session"] = session
-        record(tx, user, "SignUp", req, now)
+        risk.record(tx, user, "SignUp", req, now, client=client, risk=verdict)
     svc.outbox.notify()
     if user.status == CONFIRMED:
         # DEVIATION: a user auto-confirmed by PreSignUp reaches PostConfirmation at sign-up.
@@ -201,7 +201,9 @@ def _confirm(
         _claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
     tx.update_user(user)
     tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
-    record(tx, user, "ConfirmSignUp", req, now)
+    risk.record(
+        tx, user, "ConfirmSignUp", req, now, client=client, risk=risk.assess(pool, client, req)
+    )
     return new_session(svc, tx, client, user.sub, "signin", now)
 
 
@@ -248,8 +250,14 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         user = _user_for_code(tx, pool, client, req["Username"])
         failure: CognitoError | None
         session: str | None
+        verdict = risk.assess(pool, client, req)
         if user is None:
             failure, session = _unknown_guess(svc, tx, pool, req["Username"], now), None
+        elif risk.blocks(pool, verdict):
+            risk.record(
+                tx, user, "ConfirmSignUp", req, now, client=client, response="Fail", risk=verdict
+            )
+            failure, session = NotAuthorizedException(risk.BLOCKED), None
         else:
             failure, session = _check_code(svc, tx, pool, client, user, req, now)
     if failure is not None:
@@ -324,6 +332,8 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         user = found[0]
         details = store_code(svc, tx, user, outgoing, now)
         tx.add_attempt(pool.id, user.sub, "resend", now)
-        record(tx, user, "ResendCode", req, now)
+        risk.record(
+            tx, user, "ResendCode", req, now, client=client, risk=risk.assess(pool, client, req)
+        )
     svc.outbox.notify()
     return {"CodeDeliveryDetails": details}

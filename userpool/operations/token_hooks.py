@@ -16,6 +16,8 @@ from userpool.errors import InvalidLambdaResponseException
 from userpool.services import Services
 
 CLIENT_METADATA: ContextVar[dict[str, str] | None] = ContextVar("client_metadata", default=None)
+# The auth request being served (its UserContextData/ContextData feed the SignIn event).
+AUTH_REQUEST: ContextVar[dict[str, Any] | None] = ContextVar("auth_request", default=None)
 
 # Claims a trigger may not change (DEVIATION: Cognito's exact list is not published whole;
 # changes to these are ignored rather than refused).

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from userpool.config import Settings, from_env
+from userpool.operations.risk import REQUEST_IP
 from userpool.server.wire import dispatch
 from userpool.services import Services, build_services
 
@@ -34,6 +35,7 @@ class App:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         svc = self.svc or self._start(asyncio.get_running_loop())
         body = await proto()
+        REQUEST_IP.set(_host(scope.client))
         response = await dispatch(
             svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
         )
@@ -55,6 +57,7 @@ class App:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        REQUEST_IP.set((scope.get("client") or (None,))[0])
         response = await dispatch(
             svc,
             scope["method"],
@@ -71,6 +74,14 @@ class App:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _host(client: str | None) -> str | None:
+    """The address part of granian's ``host:port`` (IPv6 in brackets or bare)."""
+    if not client:
+        return None
+    host = client.rsplit(":", 1)[0] if client.count(":") == 1 or "]" in client else client
+    return host.strip("[]")
 
 
 def create_app() -> App:

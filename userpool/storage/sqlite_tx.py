@@ -8,82 +8,30 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import orjson
-
 from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
 from userpool.domain.ports import AlreadyExists, NotFound
-
-_USER_COLS = (
-    "pool_id, sub, username, username_key, status, enabled, password_hash, attributes, "
-    "extra, created, modified"
+from userpool.storage.rows import (
+    POOL_TABLES,
+    SESSION_COLS,
+    USER_COLS,
+    USER_TABLES,
+    client_row,
+    client_values,
+    code_row,
+    code_values,
+    dumps,
+    message_row,
+    message_values,
+    pool_row,
+    refresh_row,
+    refresh_values,
+    session_row,
+    session_values,
+    user_row,
+    user_values,
 )
 
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _user(row: tuple[Any, ...]) -> User:
-    return User(
-        pool_id=row[0],
-        sub=row[1],
-        username=row[2],
-        status=row[4],
-        enabled=bool(row[5]),
-        password_hash=row[6],
-        attributes=orjson.loads(row[7]),
-        extra=orjson.loads(row[8]),
-        created=row[9],
-        modified=row[10],
-    )
-
-
-# Parsed pool/client configurations by (id, modified): a configuration is read on every
-# request but changes rarely. Configs are treated as read-only (updates assign new dicts).
-_CONFIGS: dict[str, tuple[float, str, Any]] = {}
-
-
-def _config(key: str, modified: float, text: str) -> Any:
-    hit = _CONFIGS.get(key)
-    if hit is not None and hit[0] == modified and hit[1] == text:
-        return hit[2]
-    parsed = orjson.loads(text)
-    if len(_CONFIGS) > 10_000:
-        _CONFIGS.clear()
-    _CONFIGS[key] = (modified, text, parsed)
-    return parsed
-
-
-def _pool(row: tuple[Any, ...]) -> Pool:
-    config = _config("p:" + row[0], row[4], row[2])
-    return Pool(id=row[0], name=row[1], config=config, created=row[3], modified=row[4])
-
-
-def _client(row: tuple[Any, ...]) -> AppClient:
-    return AppClient(
-        id=row[0],
-        pool_id=row[1],
-        name=row[2],
-        secret=row[3],
-        config=_config("c:" + row[0], row[6], row[4]),
-        created=row[5],
-        modified=row[6],
-    )
-
-
-def message_row(row: tuple[Any, ...]) -> Message:
-    return Message(
-        id=row[0],
-        pool_id=row[1],
-        username=row[2],
-        medium=row[3],
-        destination=row[4],
-        subject=row[5],
-        body=row[6],
-        created=row[7],
-        status=row[8],
-        error=row[9],
-    )
+__all__ = ["SQLiteTx", "message_row"]
 
 
 class SQLiteTx:
@@ -105,36 +53,24 @@ class SQLiteTx:
             raise AlreadyExists(what) from exc
 
     # pools ---------------------------------------------------------------
-    def insert_pool(self, pool: Pool) -> None:
+    def insertpool_row(self, pool: Pool) -> None:
         self._write(
             "INSERT INTO pools VALUES (?,?,?,?,?)",
-            (pool.id, pool.name, _dumps(pool.config), pool.created, pool.modified),
+            (pool.id, pool.name, dumps(pool.config), pool.created, pool.modified),
             "pool",
         )
 
-    def get_pool(self, pool_id: str) -> Pool:
-        return _pool(self._one("SELECT * FROM pools WHERE id=?", (pool_id,)))
+    def getpool_row(self, pool_id: str) -> Pool:
+        return pool_row(self._one("SELECT * FROM pools WHERE id=?", (pool_id,)))
 
-    def update_pool(self, pool: Pool) -> None:
+    def updatepool_row(self, pool: Pool) -> None:
         self.db.execute(
             "UPDATE pools SET name=?, config=?, modified=? WHERE id=?",
-            (pool.name, _dumps(pool.config), pool.modified, pool.id),
+            (pool.name, dumps(pool.config), pool.modified, pool.id),
         )
 
-    def delete_pool(self, pool_id: str) -> None:
-        for table in (
-            "users",
-            "aliases",
-            "codes",
-            "attempts",
-            "sessions",
-            "clients",
-            "refresh_tokens",
-            "signing_keys",
-            "events",
-            "outbox",
-            "trigger_log",
-        ):
+    def deletepool_row(self, pool_id: str) -> None:
+        for table in POOL_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=?", (pool_id,))
         self.db.execute("DELETE FROM pools WHERE id=?", (pool_id,))
 
@@ -142,42 +78,30 @@ class SQLiteTx:
         rows = self.db.execute(
             "SELECT * FROM pools WHERE id > ? ORDER BY id LIMIT ?", (after or "", limit)
         ).fetchall()
-        return [_pool(tuple(r)) for r in rows]
+        return [pool_row(tuple(r)) for r in rows]
 
     # clients -------------------------------------------------------------
-    def insert_client(self, client: AppClient) -> None:
-        self._write(
-            "INSERT INTO clients VALUES (?,?,?,?,?,?,?)",
-            (
-                client.id,
-                client.pool_id,
-                client.name,
-                client.secret,
-                _dumps(client.config),
-                client.created,
-                client.modified,
-            ),
-            "client",
-        )
+    def insertclient_row(self, client: AppClient) -> None:
+        self._write("INSERT INTO clients VALUES (?,?,?,?,?,?,?)", client_values(client), "client")
 
-    def get_client(self, client_id: str) -> AppClient:
-        return _client(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
+    def getclient_row(self, client_id: str) -> AppClient:
+        return client_row(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
 
-    def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
+    def client_andpool_row(self, client_id: str) -> tuple[AppClient, Pool]:
         """One probe for the two things every public operation starts with."""
         row = self._one(
             "SELECT c.*, p.* FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.id=?",
             (client_id,),
         )
-        return _client(row[:7]), _pool(row[7:])
+        return client_row(row[:7]), pool_row(row[7:])
 
-    def update_client(self, client: AppClient) -> None:
+    def updateclient_row(self, client: AppClient) -> None:
         self.db.execute(
             "UPDATE clients SET name=?, config=?, modified=? WHERE id=?",
-            (client.name, _dumps(client.config), client.modified, client.id),
+            (client.name, dumps(client.config), client.modified, client.id),
         )
 
-    def delete_client(self, client_id: str) -> None:
+    def deleteclient_row(self, client_id: str) -> None:
         self.db.execute("DELETE FROM clients WHERE id=?", (client_id,))
 
     def list_clients(self, pool_id: str, after: str | None, limit: int) -> list[AppClient]:
@@ -185,29 +109,17 @@ class SQLiteTx:
             "SELECT * FROM clients WHERE pool_id=? AND id > ? ORDER BY id LIMIT ?",
             (pool_id, after or "", limit),
         ).fetchall()
-        return [_client(tuple(r)) for r in rows]
+        return [client_row(tuple(r)) for r in rows]
 
     # users ---------------------------------------------------------------
-    def insert_user(self, user: User, key: str) -> None:
+    def insertuser_row(self, user: User, key: str) -> None:
         self._write(
-            f"INSERT INTO users ({_USER_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                user.pool_id,
-                user.sub,
-                user.username,
-                key,
-                user.status,
-                int(user.enabled),
-                user.password_hash,
-                _dumps(user.attributes),
-                _dumps(user.extra),
-                user.created,
-                user.modified,
-            ),
+            f"INSERT INTO users ({USER_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            user_values(user, key),
             "username",
         )
 
-    def update_user(self, user: User) -> None:
+    def updateuser_row(self, user: User) -> None:
         self.db.execute(
             "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
             "modified=? WHERE pool_id=? AND sub=?",
@@ -215,41 +127,33 @@ class SQLiteTx:
                 user.status,
                 int(user.enabled),
                 user.password_hash,
-                _dumps(user.attributes),
-                _dumps(user.extra),
+                dumps(user.attributes),
+                dumps(user.extra),
                 user.modified,
                 user.pool_id,
                 user.sub,
             ),
         )
 
-    def delete_user(self, pool_id: str, sub: str) -> None:
+    def deleteuser_row(self, pool_id: str, sub: str) -> None:
         row = self.db.execute(
             "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
         ).fetchone()
         if row is not None:  # messages and events about the user go with the user
             self.db.execute("DELETE FROM outbox WHERE pool_id=? AND username=?", (pool_id, row[0]))
-        for table in (
-            "users",
-            "aliases",
-            "codes",
-            "attempts",
-            "sessions",
-            "refresh_tokens",
-            "events",
-        ):
+        for table in USER_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
 
     def user_by_key(self, pool_id: str, key: str) -> User:
-        return _user(
+        return user_row(
             self._one(
-                f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND username_key=?", (pool_id, key)
+                f"SELECT {USER_COLS} FROM users WHERE pool_id=? AND username_key=?", (pool_id, key)
             )
         )
 
     def user_by_sub(self, pool_id: str, sub: str) -> User:
-        return _user(
-            self._one(f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND sub=?", (pool_id, sub))
+        return user_row(
+            self._one(f"SELECT {USER_COLS} FROM users WHERE pool_id=? AND sub=?", (pool_id, sub))
         )
 
     def user_by_alias(self, pool_id: str, attribute: str, key: str) -> User:
@@ -260,11 +164,11 @@ class SQLiteTx:
 
     def list_users(self, pool_id: str, after: str | None, limit: int) -> list[User]:
         rows = self.db.execute(
-            f"SELECT {_USER_COLS} FROM users WHERE pool_id=? AND username_key > ? "
+            f"SELECT {USER_COLS} FROM users WHERE pool_id=? AND username_key > ? "
             "ORDER BY username_key LIMIT ?",
             (pool_id, after or "", limit),
         ).fetchall()
-        return [_user(tuple(r)) for r in rows]
+        return [user_row(tuple(r)) for r in rows]
 
     # aliases -------------------------------------------------------------
     def set_alias(self, pool_id: str, attribute: str, key: str, sub: str) -> None:
@@ -297,34 +201,15 @@ class SQLiteTx:
     # codes and attempts --------------------------------------------------
     def put_code(self, code: Code) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                code.pool_id,
-                code.sub,
-                code.purpose,
-                code.code_hash,
-                code.expires,
-                code.attribute,
-                code.medium,
-                _dumps(code.superseded),
-                _dumps(code.failures),
-            ),
+            "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?,?)", code_values(code)
         )
 
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
-        row = self._one(
-            "SELECT * FROM codes WHERE pool_id=? AND sub=? AND purpose=?", (pool_id, sub, purpose)
-        )
-        return Code(
-            pool_id=row[0],
-            sub=row[1],
-            purpose=row[2],
-            code_hash=row[3],
-            expires=row[4],
-            attribute=row[5],
-            medium=row[6],
-            superseded=orjson.loads(row[7]),
-            failures=orjson.loads(row[8]),
+        return code_row(
+            self._one(
+                "SELECT * FROM codes WHERE pool_id=? AND sub=? AND purpose=?",
+                (pool_id, sub, purpose),
+            )
         )
 
     def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
@@ -349,33 +234,13 @@ class SQLiteTx:
 
     # sessions ------------------------------------------------------------
     def put_session(self, session: Session) -> None:
-        self.db.execute(
-            "INSERT INTO sessions VALUES (?,?,?,?,?,?,?)",
-            (
-                session.token_hash,
-                session.pool_id,
-                session.client_id,
-                session.sub,
-                session.purpose,
-                session.expires,
-                _dumps(session.data),
-            ),
-        )
+        self.db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?)", session_values(session))
 
     def take_session(self, token_hash: str) -> Session:
-        row = self._one(
-            "DELETE FROM sessions WHERE token_hash=? RETURNING token_hash, pool_id, client_id, "
-            "sub, purpose, expires, data",
-            (token_hash,),
-        )
-        return Session(
-            token_hash=row[0],
-            pool_id=row[1],
-            client_id=row[2],
-            sub=row[3],
-            purpose=row[4],
-            expires=row[5],
-            data=orjson.loads(row[6]),
+        return session_row(
+            self._one(
+                f"DELETE FROM sessions WHERE token_hash=? RETURNING {SESSION_COLS}", (token_hash,)
+            )
         )
 
     # signing keys and refresh tokens --------------------------------------
@@ -431,30 +296,12 @@ class SQLiteTx:
 
     def put_refresh(self, token: RefreshToken) -> None:
         self.db.execute(
-            "INSERT INTO refresh_tokens VALUES (?,?,?,?,?,?,?,?)",
-            (
-                token.token_hash,
-                token.pool_id,
-                token.client_id,
-                token.sub,
-                token.origin_jti,
-                token.auth_time,
-                token.expires,
-                int(token.revoked),
-            ),
+            "INSERT INTO refresh_tokens VALUES (?,?,?,?,?,?,?,?)", refresh_values(token)
         )
 
     def get_refresh(self, token_hash: str) -> RefreshToken:
-        row = self._one("SELECT * FROM refresh_tokens WHERE token_hash=?", (token_hash,))
-        return RefreshToken(
-            token_hash=row[0],
-            pool_id=row[1],
-            client_id=row[2],
-            sub=row[3],
-            origin_jti=row[4],
-            auth_time=row[5],
-            expires=row[6],
-            revoked=bool(row[7]),
+        return refresh_row(
+            self._one("SELECT * FROM refresh_tokens WHERE token_hash=?", (token_hash,))
         )
 
     def revoke_origin(self, origin_jti: str, expires: float) -> None:
@@ -485,18 +332,20 @@ class SQLiteTx:
         cur = self.db.execute(
             "INSERT INTO outbox (pool_id, username, medium, destination, subject, body, "
             "created, status) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                message.pool_id,
-                message.username,
-                message.medium,
-                message.destination,
-                message.subject,
-                message.body,
-                message.created,
-                message.status,
-            ),
+            message_values(message),
         )
         return int(cur.lastrowid or 0)
+
+    def list_events(
+        self, pool_id: str, sub: str, before: int | None, limit: int
+    ) -> list[tuple[int, str, float, str]]:
+        """(id, kind, at, data) of a user's events, newest first."""
+        rows = self.db.execute(
+            "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND id<? "
+            "ORDER BY id DESC LIMIT ?",
+            (pool_id, sub, before if before is not None else 1 << 62, limit),
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
         self.db.execute(
