@@ -185,3 +185,36 @@ def test_blocked_confirmation_is_refused_and_recorded(
     assert (
         events[0]["EventResponse"] == "Fail" and events[0]["EventRisk"]["RiskDecision"] == "Block"
     )
+
+
+def test_events_export_writes_pinpoint_shaped_lines(
+    idp: Any, server: Server, pool: dict[str, Any], make_client: Callable[..., Any]
+) -> None:
+    import json
+    import subprocess
+
+    from tests.helpers import USERPOOL
+
+    analytics = {
+        "ApplicationId": "a" * 32,
+        "ExternalId": "ext",
+        "UserDataShared": False,
+        "RoleArn": "arn:aws:iam::123456789012:role/pinpoint",
+    }
+    client = make_client(pool, AnalyticsConfiguration=analytics)
+    idp.sign_up(
+        ClientId=client["ClientId"],
+        Username="ana",
+        Password=PASSWORD,
+        AnalyticsMetadata={"AnalyticsEndpointId": "endpoint-7"},
+    )
+    out = subprocess.run(
+        [USERPOOL, "events", "export", "--db", server.db, "--pool", pool["Id"]],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [json.loads(row) for row in out.splitlines()]
+    assert lines[-1]["event_type"] == "_userauth.sign_up"
+    assert lines[-1]["application"] == {"app_id": "a" * 32}
+    assert lines[-1]["endpoint"] == {"Id": "endpoint-7"}

@@ -1,23 +1,23 @@
 """Commands on the local data directory, no server needed: ``outbox``, ``triggers log``,
-``pool-keys rotate``, ``keys create|list|revoke``."""
+``pool-keys rotate``, ``keys create|list|revoke``, ``events export``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
 import sys
 from datetime import UTC, datetime
 
-from userpool import access_keys
+from userpool import access_keys, storage
+from userpool.cli import events
 from userpool.config import DEFAULT_DB, from_env
 from userpool.services import Services, build_services
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        parser.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
+        parser.add_argument("--db", help=f"SQLite file or postgresql:// URL (default {DEFAULT_DB})")
         return parser
 
     outbox = with_db(commands.add_parser("outbox", help="print recent messages (codes)"))
@@ -40,6 +40,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     rotate.add_argument("pool_id")
 
+    events.add_command(commands, with_db)
+
     keys = commands.add_parser("keys", help="access keys for signed (admin) operations")
     keys_sub = keys.add_subparsers(dest="sub", required=True)
     create = with_db(keys_sub.add_parser("create", help="a new key; its secret is shown once"))
@@ -50,7 +52,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _services(db: str | None, create: bool = False) -> Services | None:
     settings = from_env(db=db, sender="none")
-    if not create and not os.path.exists(settings.db):
+    if not create and not storage.exists(settings.db):
         print(f"no data at {settings.db}", file=sys.stderr)
         return None
     return build_services(settings)
@@ -133,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             "keys": keys,
             "pool-keys": rotate_pool_keys,
             "triggers": triggers_log,
+            "events": events.export,
         }[args.command]
         return handler(svc, args)
     finally:

@@ -121,6 +121,9 @@ class Store(Protocol):
         self, message_id: int, ok: bool, error: str | None, keep_text: bool
     ) -> None: ...
     def recent_messages(self, limit: int) -> list[Message]: ...
+    def events_after(
+        self, after_id: int, limit: int
+    ) -> list[tuple[int, str, str, str, float, str]]: ...
     def record_invocation(
         self,
         pool_id: str,

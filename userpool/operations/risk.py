@@ -103,6 +103,7 @@ def record(
     data = {
         "IpAddress": request_ip(client, req),
         "ContextIpAddress": context.get("IpAddress"),
+        "ClientId": client.id if client else None,
         "EncodedDataLength": len(context.get("EncodedData") or ""),
         "AnalyticsEndpointId": (req.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId"),
         "Response": response,

@@ -168,6 +168,17 @@ class SQLiteStore:
             ).fetchall()
         return [tuple(r) for r in rows]
 
+    def events_after(
+        self, after_id: int, limit: int
+    ) -> list[tuple[int, str, str, str, float, str]]:
+        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
+        with self.read() as tx:
+            rows = tx.db.execute(
+                "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>? ORDER BY id LIMIT ?",
+                (after_id, limit),
+            ).fetchall()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
     def recent_messages(self, limit: int) -> list[Message]:
         with self.read() as tx:
             rows = tx.db.execute(
