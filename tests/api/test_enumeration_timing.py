@@ -28,7 +28,11 @@ def _timed(call: Callable[[], Any]) -> tuple[float, str]:
 
 
 def _compare(known: list[float], unknown: list[float]) -> float:
-    """Ratio of medians; the interleaved sampling keeps machine noise on both sides."""
+    """Ratio of medians; the interleaved sampling keeps machine noise on both sides.
+
+    The band (1/4 to 4) is wide because the machine may be shared; what it must catch is a
+    gross gap, such as an Argon2 check (~40 ms) spent for one kind of user and not the other.
+    """
     return statistics.median(unknown) / statistics.median(known)
 
 
@@ -65,7 +69,8 @@ def test_confirm_sign_up_answers_and_times_alike(hidden: Any) -> None:
             bucket.append(took)
             outcomes.add(outcome)
     assert outcomes <= {"CodeMismatchException"}
-    assert 0.5 < _compare(known, unknown) < 2.0
+    ratio = _compare(known, unknown)
+    assert 0.25 < ratio < 4.0, (ratio, sorted(known), sorted(unknown))
 
 
 def test_sign_in_answers_and_times_alike(hidden: Any) -> None:
@@ -85,4 +90,5 @@ def test_sign_in_answers_and_times_alike(hidden: Any) -> None:
             bucket.append(took)
             outcomes.add(outcome)
     assert outcomes == {"NotAuthorizedException"}
-    assert 0.5 < _compare(known, unknown) < 2.0
+    ratio = _compare(known, unknown)
+    assert 0.25 < ratio < 4.0, (ratio, sorted(known), sorted(unknown))
