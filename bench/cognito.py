@@ -96,17 +96,27 @@ def fixed_codes(code: str) -> CodeSource:
 def outbox_codes(db: Path, wait: float = 10.0) -> CodeSource:
     """userpool: the latest code per destination from the SQLite outbox (read-only)."""
 
+    def rows() -> list[tuple[str, str | None]]:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute("SELECT destination, body FROM outbox ORDER BY id").fetchall()
+        finally:
+            conn.close()
+
+    return outbox_rows_codes(rows, wait)
+
+
+def outbox_rows_codes(rows: Callable[[], list[tuple[str, str | None]]],
+                      wait: float = 10.0) -> CodeSource:  # fmt: skip
+    """Codes parsed from outbox rows ``(destination, body)`` in id order, whatever the store;
+    polls for up to ``wait`` seconds until every wanted destination has one."""
+
     def source(emails: list[str]) -> dict[str, str]:
         wanted = set(emails)
         found: dict[str, str] = {}
         deadline = time.monotonic() + wait
         while True:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-            try:
-                rows = conn.execute("SELECT destination, body FROM outbox ORDER BY id").fetchall()
-            finally:
-                conn.close()
-            for destination, body in rows:
+            for destination, body in rows():
                 match = CODE_RE.search(body or "")
                 if destination in wanted and match:
                     found[destination] = match.group(1)

@@ -12,6 +12,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -79,13 +80,17 @@ def log(message: str) -> None:
 
 
 def timed_phase(engine: Engine, target: Target, op: str, bodies: list[bytes], concurrency: int,
-                run: int, workdir: Path, time_limit: float) -> Phase:  # fmt: skip
+                run: int, workdir: Path, time_limit: float, expect: str = "",
+                cpu: Callable[[], float] | None = None) -> Phase:  # fmt: skip
+    """One engine run between CPU snapshots. ``cpu`` gives the server's CPU seconds so far
+    (default: its process tree); ``expect`` is text every 200 answer must contain."""
     pid = target.server.pid
-    busy0, server0, self0 = procs.machine_busy(), procs.tree_cpu(pid), time.process_time()
+    server_cpu_now = cpu or (lambda: procs.tree_cpu(pid))
+    busy0, server0, self0 = procs.machine_busy(), server_cpu_now(), time.process_time()
     wall0 = time.monotonic()
-    out = engine.run(target.server.port, op, bodies, concurrency, workdir, time_limit)
+    out = engine.run(target.server.port, op, bodies, concurrency, workdir, time_limit, expect)
     wall = time.monotonic() - wall0
-    busy1, server1, self1 = procs.machine_busy(), procs.tree_cpu(pid), time.process_time()
+    busy1, server1, self1 = procs.machine_busy(), server_cpu_now(), time.process_time()
     answered = out.ok + sum(out.errors.values())
     seconds = max(out.t_last - out.t_first, 1e-9)
     server_cpu = server1 - server0

@@ -44,12 +44,16 @@ class Outcome:
 
 
 class Engine:
-    """Interface: ``run`` blocks until every body is answered or ``time_limit`` passes."""
+    """Interface: ``run`` blocks until every body is answered or ``time_limit`` passes.
+
+    ``expect``, if not empty, is text every 200 answer must contain; a 200 answer without it
+    is counted as the error ``200 unexpected-body``.
+    """
 
     name = "engine"
 
     def run(self, port: int, target: str, bodies: list[bytes], concurrency: int,
-            workdir: Path, time_limit: float) -> Outcome:  # fmt: skip
+            workdir: Path, time_limit: float, expect: str = "") -> Outcome:  # fmt: skip
         raise NotImplementedError
 
 
@@ -76,7 +80,7 @@ class WrkEngine(Engine):
         return first[0].split(" Copyright")[0] if first else "wrk (unknown version)"
 
     def run(self, port: int, target: str, bodies: list[bytes], concurrency: int,
-            workdir: Path, time_limit: float) -> Outcome:  # fmt: skip
+            workdir: Path, time_limit: float, expect: str = "") -> Outcome:  # fmt: skip
         threads = max(1, min(self.threads, concurrency, len(bodies)))
         workdir.mkdir(parents=True, exist_ok=True)
         body_file = workdir / "bodies.jsonl"
@@ -86,7 +90,8 @@ class WrkEngine(Engine):
             old.unlink()
         script = LUA_TEMPLATE.read_text()
         for key, value in (("BODIES", str(body_file)), ("TARGET", target),
-                           ("DONE_PREFIX", done_prefix), ("THREADS", str(threads))):  # fmt: skip
+                           ("DONE_PREFIX", done_prefix), ("THREADS", str(threads)),
+                           ("EXPECT", expect)):  # fmt: skip
             script = script.replace(f"@{key}@", value)
         script_path = workdir / "once.lua"
         script_path.write_text(script)
@@ -163,14 +168,14 @@ class AsyncioEngine(Engine):
     name = "asyncio"
 
     def run(self, port: int, target: str, bodies: list[bytes], concurrency: int,
-            workdir: Path, time_limit: float) -> Outcome:  # fmt: skip
+            workdir: Path, time_limit: float, expect: str = "") -> Outcome:  # fmt: skip
         cpu0 = time.process_time()
-        outcome = asyncio.run(self._run(port, target, bodies, concurrency, time_limit))
+        outcome = asyncio.run(self._run(port, target, bodies, concurrency, time_limit, expect))
         outcome.client_cpu_s = time.process_time() - cpu0
         return outcome
 
     async def _run(self, port: int, target: str, bodies: list[bytes], concurrency: int,
-                   time_limit: float) -> Outcome:  # fmt: skip
+                   time_limit: float, expect: str) -> Outcome:  # fmt: skip
         head = (
             f"POST / HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\n"
             f"Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n"
@@ -210,7 +215,10 @@ class AsyncioEngine(Engine):
                         writer.close()
                     writer = None
                     continue
-                if status == 200:
+                if status == 200 and expect and expect.encode() not in body:
+                    kind = "200 unexpected-body"
+                    outcome.errors[kind] = outcome.errors.get(kind, 0) + 1
+                elif status == 200:
                     outcome.ok += 1
                 else:
                     match = TYPE_RE.search(body)

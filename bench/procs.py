@@ -49,11 +49,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _spawn(name: str, argv: list[str], port: int, log_path: Path, db: Path | None) -> Server:
+def _spawn(name: str, argv: list[str], port: int, log_path: Path, db: Path | None,
+           env: dict[str, str] | None = None, cwd: Path | None = None) -> Server:  # fmt: skip
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-    )
+        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True, env=env, cwd=cwd,
+    )  # fmt: skip
     log.close()
     return Server(name=name, proc=proc, port=port, log_path=log_path, db_path=db)
 
@@ -68,18 +70,24 @@ def _serve_has_dev(userpool: str) -> bool:
     return "--dev" in out.stdout
 
 
-def start_userpool(venv_bin: Path, db: Path, log_dir: Path, sender: str) -> Server:
-    """``userpool serve`` on the (fresh) SQLite file ``db``; with ``--dev`` where the server
-    has it, so that boto3's dummy credentials are accepted on signed operations."""
+def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, *,
+                   name: str = "userpool", workers: int = 1, db_url: str | None = None,
+                   cwd: Path | None = None) -> Server:  # fmt: skip
+    """``userpool serve`` on the (fresh) SQLite file ``db``, or on ``db_url`` if given (then
+    ``db_path`` is None); with ``--dev`` where the server has it, so that boto3's dummy
+    credentials are accepted on signed operations. ``workers`` > 1 adds ``--workers``."""
     port = free_port()
     userpool = str(venv_bin / "userpool")
     argv = [
-        userpool, "serve", "--host", LOOPBACK, "--port", str(port), "--db", str(db),
-        "--sender", sender,
+        userpool, "serve", "--host", LOOPBACK, "--port", str(port),
+        "--db", db_url or str(db), "--sender", sender,
     ]  # fmt: skip
+    if workers != 1:
+        argv += ["--workers", str(workers)]
     if _serve_has_dev(userpool):
         argv.append("--dev")
-    return _spawn("userpool", argv, port, log_dir / "userpool.log", db)
+    log_path = log_dir / f"{name}.log"
+    return _spawn(name, argv, port, log_path, None if db_url else db, cwd=cwd)
 
 
 def start_moto(venv_bin: Path, log_dir: Path) -> Server:
@@ -153,8 +161,8 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def tree_cpu(root: int) -> float:
-    """user+sys seconds of ``root`` and all its descendants, reaped children included."""
+def _process_table() -> tuple[dict[int, int], dict[int, float]]:
+    """(parent of each pid, user+sys seconds of each pid including its reaped children)."""
     parent: dict[int, int] = {}
     cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
@@ -166,15 +174,28 @@ def tree_cpu(root: int) -> float:
         pid = int(entry)
         parent[pid] = int(fields[1])
         cpu[pid] = sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
-    total = 0.0
-    for pid, seconds in cpu.items():
-        node, hops = pid, 0
-        while node not in (0, 1) and hops < 64:
-            if node == root:
-                total += seconds
-                break
-            node, hops = parent.get(node, 0), hops + 1
-    return total
+    return parent, cpu
+
+
+def _in_tree(pid: int, root: int, parent: dict[int, int]) -> bool:
+    node, hops = pid, 0
+    while node not in (0, 1) and hops < 64:
+        if node == root:
+            return True
+        node, hops = parent.get(node, 0), hops + 1
+    return False
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its live descendants."""
+    parent, _ = _process_table()
+    return [pid for pid in parent if _in_tree(pid, root, parent)]
+
+
+def tree_cpu(root: int) -> float:
+    """user+sys seconds of ``root`` and all its descendants, reaped children included."""
+    parent, cpu = _process_table()
+    return sum(seconds for pid, seconds in cpu.items() if _in_tree(pid, root, parent))
 
 
 def machine_busy() -> float:

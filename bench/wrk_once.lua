@@ -18,6 +18,7 @@ local BODIES = "@BODIES@"
 local TARGET = "@TARGET@"
 local DONE_PREFIX = "@DONE_PREFIX@"
 local THREADS = @THREADS@
+local EXPECT = [==[@EXPECT@]==] -- if not empty, a 200 answer must contain this text
 local PARK_MS = 3600000
 
 local counter = 0
@@ -95,6 +96,8 @@ function response(status, headers, body)
     local kind = body and body:match('"__type"%s*:%s*"([^"]+)"') or "-"
     kind = status .. " " .. kind:gsub("[^%w%.%-_#:]", "?")
     errors[kind] = (errors[kind] or 0) + 1
+  elseif EXPECT ~= "" and not (body and body:find(EXPECT, 1, true)) then
+    errors["200 unexpected-body"] = (errors["200 unexpected-body"] or 0) + 1
   end
   if received >= n then
     t_last = now()
