@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Server
+from tests.helpers import Server, drop_schemas
 
 _names = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_schemas() -> Iterator[None]:
+    """PostgreSQL schemas made by this run's tests are dropped when the run ends."""
+    yield
+    drop_schemas()
 
 
 @pytest.fixture(scope="session")

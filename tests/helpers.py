@@ -1,4 +1,10 @@
-"""Test helpers: a real ``userpool serve`` on a loopback port, boto3 clients, codes from the outbox."""
+"""Test helpers: a real ``userpool serve`` on a loopback port, boto3 clients, codes from the outbox.
+
+``USERPOOL_TEST_BACKEND=postgresql`` puts every server on PostgreSQL (a fresh schema of
+``USERPOOL_TEST_PG``, default the local server's database ``test``) instead of a SQLite
+file. Without PostgreSQL such tests are skipped, saying why, except where ``CI=true``:
+there they fail, since CI has PostgreSQL and a silent skip would hide breakage.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import hashlib
 import hmac
 import json
 import os
+import re
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -17,10 +25,73 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 USERPOOL = str(Path(sys.executable).with_name("userpool"))
+BACKEND = os.environ.get("USERPOOL_TEST_BACKEND", "sqlite")
+PG_URL = os.environ.get("USERPOOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+RUN = secrets.token_hex(4)  # this test run's schemas are up_<RUN>_*: runs never collide
+_schemas: set[str] = set()
+_pg_problem: list[str | None] = []
+
+
+def pg_problem() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it can (asked once per run)."""
+    if not _pg_problem:
+        try:
+            import psycopg
+
+            with psycopg.connect(PG_URL, connect_timeout=3) as db:
+                db.execute("SELECT 1")
+            _pg_problem.append(None)
+        except Exception as exc:  # any failure to reach it is the reason to report
+            _pg_problem.append(f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+    return _pg_problem[0]
+
+
+def require_pg() -> None:
+    """Skip the test without PostgreSQL, with the reason; fail instead when CI=true."""
+    problem = pg_problem()
+    if problem is None:
+        return
+    message = f"PostgreSQL at {PG_URL} is unreachable ({problem})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI must have it", pytrace=False)
+    pytest.skip(message)
+
+
+def pg_schema(name: str) -> str:
+    """The URL of this run's schema ``name`` (created now; dropped by ``drop_schemas``)."""
+    import psycopg
+
+    require_pg()
+    schema = f"up_{RUN}_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"[:63]
+    with psycopg.connect(PG_URL, autocommit=True) as db:
+        db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    _schemas.add(schema)
+    return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+
+
+def drop_schemas() -> None:
+    """Drop the schemas this run made."""
+    if not _schemas:
+        return
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as db:
+        for schema in sorted(_schemas):
+            db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    _schemas.clear()
+
+
+def server_db(tmp: Path) -> str:
+    """The ``--db`` of a server whose data lives under ``tmp``: the same for every server
+    made with that ``tmp`` (a restart finds its data), on the backend under test."""
+    if BACKEND == "postgresql":
+        return pg_schema(hashlib.sha1(str(tmp).encode()).hexdigest()[:16])
+    return str(tmp / "userpool.db")
 
 
 def free_port() -> int:
@@ -30,11 +101,13 @@ def free_port() -> int:
 
 
 class Server:
-    """A ``userpool serve`` subprocess with its own data directory."""
+    """A ``userpool serve`` subprocess with its own data directory (or ``db``, to share)."""
 
-    def __init__(self, tmp: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, tmp: Path, *args: str, env: dict[str, str] | None = None, db: str | None = None
+    ) -> None:
         self.port = free_port()
-        self.db = str(tmp / "userpool.db")
+        self.db = db or server_db(tmp)
         self.args = ["serve", "--port", str(self.port), "--db", self.db, *args]
         self.env = {**os.environ, **(env or {})}
         self.log = tmp / "server.log"
@@ -93,11 +166,13 @@ class Server:
             region_name="us-east-1",
             aws_access_key_id=self.key_id,
             aws_secret_access_key=self.key_secret,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+            config=Config(**{"retries": {"max_attempts": 1, "mode": "standard"}, **config}),
         )
 
     def sql(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
-        """Read or change stored state directly (e.g. to age a code)."""
+        """Read or change stored state directly (e.g. to age a code); ``?`` placeholders."""
+        if self.db.startswith("postgresql://"):
+            return pg_sql(self.db, query, *args)
         db = sqlite3.connect(self.db, timeout=10)
         try:
             with db:
@@ -117,6 +192,15 @@ class Server:
         found = re.findall(r"\b(\d{6})\b", body)
         assert found, body
         return str(found[-1])
+
+
+def pg_sql(url: str, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """``Server.sql`` on PostgreSQL: the same SQL, ``?`` placeholders made ``%s``."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        cur = db.execute(query.replace("?", "%s"), args)
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:

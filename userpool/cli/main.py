@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from userpool import __version__
+from userpool import __version__, storage
 from userpool.cli import data
 from userpool.config import DEFAULT_DB, Settings, from_env
 
@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Cognito-compatible server")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 9229)")
-    serve.add_argument("--db", help=f"SQLite file (default {DEFAULT_DB})")
+    serve.add_argument("--db", help=f"SQLite file or postgresql:// URL (default {DEFAULT_DB})")
     serve.add_argument("--region", help="region in pool ids and ARNs (default us-east-1)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument(
@@ -95,7 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
     _export(settings)
     print(
         f"userpool {__version__} on http://{settings.host}:{settings.port} "
-        f"(db {settings.db}, region {settings.region}, sender {settings.sender})",
+        f"(db {storage.redact(settings.db)}, region {settings.region}, sender {settings.sender})",
         flush=True,
     )
     Granian(
@@ -128,7 +128,7 @@ def _first_key(settings: Settings) -> None:
 
 def _export(settings: Settings) -> None:
     """Workers are separate processes: they read the settings back from the environment."""
-    os.environ["USERPOOL_DB"] = os.path.abspath(settings.db)
+    os.environ["USERPOOL_DB"] = storage.locate(settings.db)
     for name in (
         "host",
         "port",
@@ -152,8 +152,9 @@ def _export(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
+    words = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(words)
     if args.command == "serve":
         return _serve(args)
     return data.run(args)

@@ -1,12 +1,48 @@
-"""Storage adapters implementing the ``Store`` port (SQLite now; PostgreSQL later)."""
+"""Storage adapters implementing the ``Store`` port: SQLite (a file) and PostgreSQL (a URL).
+
+``--db`` (``USERPOOL_DB``) names the store: ``postgresql://...`` (or ``postgres://``) is a
+PostgreSQL database, anything else a SQLite file (``sqlite:///path`` or a plain path).
+"""
 
 from __future__ import annotations
 
+import os
+import re
+
 from userpool.domain.ports import Store
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(db: str) -> bool:
+    """Whether ``db`` names a database server rather than a file."""
+    return db.startswith(POSTGRES_SCHEMES)
+
+
+def locate(db: str) -> str:
+    """``db`` as other processes (workers) must be told it: files by absolute path."""
+    return db if is_url(db) else os.path.abspath(db)
+
+
+def exists(db: str) -> bool:
+    """Whether there may be data at ``db`` (a server database is assumed to be there)."""
+    return is_url(db) or os.path.exists(db.removeprefix("sqlite://"))
+
+
+def redact(db: str) -> str:
+    """``db`` fit for a log line: a URL's password hidden."""
+    if not is_url(db):
+        return db
+    db = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", db)
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", db)
 
 
 def open_store(url: str, synchronous: str = "NORMAL") -> Store:
-    """Open the store a ``--db`` value names: a path or ``sqlite:///path`` for SQLite."""
+    """Open the store a ``--db`` value names (``synchronous`` applies to SQLite only)."""
+    if is_url(url):
+        from userpool.storage.postgres import PostgresStore
+
+        return PostgresStore(url)
     from userpool.storage.sqlite import SQLiteStore
 
     path = url.removeprefix("sqlite://") if url.startswith("sqlite://") else url

@@ -53,23 +53,23 @@ class SQLiteTx:
             raise AlreadyExists(what) from exc
 
     # pools ---------------------------------------------------------------
-    def insertpool_row(self, pool: Pool) -> None:
+    def insert_pool(self, pool: Pool) -> None:
         self._write(
             "INSERT INTO pools VALUES (?,?,?,?,?)",
             (pool.id, pool.name, dumps(pool.config), pool.created, pool.modified),
             "pool",
         )
 
-    def getpool_row(self, pool_id: str) -> Pool:
+    def get_pool(self, pool_id: str) -> Pool:
         return pool_row(self._one("SELECT * FROM pools WHERE id=?", (pool_id,)))
 
-    def updatepool_row(self, pool: Pool) -> None:
+    def update_pool(self, pool: Pool) -> None:
         self.db.execute(
             "UPDATE pools SET name=?, config=?, modified=? WHERE id=?",
             (pool.name, dumps(pool.config), pool.modified, pool.id),
         )
 
-    def deletepool_row(self, pool_id: str) -> None:
+    def delete_pool(self, pool_id: str) -> None:
         for table in POOL_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE pool_id=?", (pool_id,))
         self.db.execute("DELETE FROM pools WHERE id=?", (pool_id,))
@@ -81,13 +81,13 @@ class SQLiteTx:
         return [pool_row(tuple(r)) for r in rows]
 
     # clients -------------------------------------------------------------
-    def insertclient_row(self, client: AppClient) -> None:
+    def insert_client(self, client: AppClient) -> None:
         self._write("INSERT INTO clients VALUES (?,?,?,?,?,?,?)", client_values(client), "client")
 
-    def getclient_row(self, client_id: str) -> AppClient:
+    def get_client(self, client_id: str) -> AppClient:
         return client_row(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
 
-    def client_andpool_row(self, client_id: str) -> tuple[AppClient, Pool]:
+    def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
         """One probe for the two things every public operation starts with."""
         row = self._one(
             "SELECT c.*, p.* FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.id=?",
@@ -95,13 +95,13 @@ class SQLiteTx:
         )
         return client_row(row[:7]), pool_row(row[7:])
 
-    def updateclient_row(self, client: AppClient) -> None:
+    def update_client(self, client: AppClient) -> None:
         self.db.execute(
             "UPDATE clients SET name=?, config=?, modified=? WHERE id=?",
             (client.name, dumps(client.config), client.modified, client.id),
         )
 
-    def deleteclient_row(self, client_id: str) -> None:
+    def delete_client(self, client_id: str) -> None:
         self.db.execute("DELETE FROM clients WHERE id=?", (client_id,))
 
     def list_clients(self, pool_id: str, after: str | None, limit: int) -> list[AppClient]:
@@ -112,14 +112,14 @@ class SQLiteTx:
         return [client_row(tuple(r)) for r in rows]
 
     # users ---------------------------------------------------------------
-    def insertuser_row(self, user: User, key: str) -> None:
+    def insert_user(self, user: User, key: str) -> None:
         self._write(
             f"INSERT INTO users ({USER_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             user_values(user, key),
             "username",
         )
 
-    def updateuser_row(self, user: User) -> None:
+    def update_user(self, user: User) -> None:
         self.db.execute(
             "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
             "modified=? WHERE pool_id=? AND sub=?",
@@ -135,7 +135,7 @@ class SQLiteTx:
             ),
         )
 
-    def deleteuser_row(self, pool_id: str, sub: str) -> None:
+    def delete_user(self, pool_id: str, sub: str) -> None:
         row = self.db.execute(
             "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
         ).fetchone()

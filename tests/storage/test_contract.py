@@ -1,0 +1,700 @@
+"""The storage contract: every test runs on SQLite and on PostgreSQL and must pass on both.
+
+What an operation may rely on, whatever the backend: uniqueness surfaces as
+``AlreadyExists(what)`` and leaves the transaction usable, a failed transaction leaves
+nothing behind, sessions are single-use, the outbox hands a message to one claimer, and
+two writers of one user (or one alias) run one after the other, the second seeing what
+the first committed. PostgreSQL tests run in a schema of their own; without PostgreSQL
+they are skipped, saying why (in CI, where it must be there, they fail).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import pg_schema
+from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
+from userpool.domain.ports import AlreadyExists, NotFound, Store
+from userpool.errors import InvalidParameterException, TooManyRequestsException
+from userpool.storage import open_store
+
+_schemas = itertools.count()
+OpenStore = Callable[[], Store]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
+    """Opens stores on one fresh database of the backend under test (several may share it)."""
+    if request.param == "sqlite":
+        url = str(tmp_path / "store.db")
+    else:
+        url = pg_schema(f"contract_{next(_schemas)}")
+    opened: list[Store] = []
+
+    def open_one() -> Store:
+        opened.append(open_store(url))
+        return opened[-1]
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(opener: OpenStore) -> Store:
+    return opener()
+
+
+def pool(pool_id: str = "us-east-1_pool", **config: Any) -> Pool:
+    return Pool(pool_id, f"name-{pool_id}", {"Policies": {}, **config}, 1.0, 1.0)
+
+
+def client(client_id: str, pool_id: str = "us-east-1_pool") -> AppClient:
+    return AppClient(client_id, pool_id, "app", "secret", {"ExplicitAuthFlows": []}, 1.0, 1.0)
+
+
+def user(name: str, sub: str | None = None, pool_id: str = "us-east-1_pool") -> User:
+    return User(
+        pool_id=pool_id,
+        username=name,
+        sub=sub or f"sub-{name}",
+        status="UNCONFIRMED",
+        enabled=True,
+        password_hash="hash",
+        attributes={"email": f"{name}@example.com"},
+        created=2.0,
+        modified=2.0,
+        extra={"failed": []},
+    )
+
+
+def code(sub: str, expires: float = 100.0) -> Code:
+    return Code("us-east-1_pool", sub, "signup", "h" * 64, expires, "email", "EMAIL")
+
+
+def session(token: str, expires: float = 100.0) -> Session:
+    return Session(token, "us-east-1_pool", "c1", "sub-amy", "signin", expires, {"n": 1})
+
+
+def refresh(token: str, origin: str, sub: str = "sub-amy", expires: float = 100.0) -> RefreshToken:
+    return RefreshToken(token, "us-east-1_pool", "c1", sub, origin, 5, expires)
+
+
+def message(destination: str, body: str = "code 123456") -> Message:
+    return Message(0, "us-east-1_pool", "amy", "EMAIL", destination, "subj", body, 1.0, "pending")
+
+
+def with_user(store: Store, *names: str) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool())
+        for name in names:
+            tx.insert_user(user(name), name)
+
+
+# pools and clients -----------------------------------------------------------------------
+def test_a_pool_is_stored_read_updated_listed_and_deleted(store: Store) -> None:
+    with store.transaction() as tx:
+        for pool_id in ("p3", "p1", "p2", "P0"):
+            tx.insert_pool(pool(pool_id))
+    with store.transaction() as tx:
+        changed = tx.get_pool("p1")
+        changed.config = {"MfaConfiguration": "OFF"}
+        changed.name, changed.modified = "renamed", 9.5
+        tx.update_pool(changed)
+    with store.read() as tx:
+        assert tx.get_pool("p1") == Pool("p1", "renamed", {"MfaConfiguration": "OFF"}, 1.0, 9.5)
+        assert [p.id for p in tx.list_pools(None, 10)] == ["P0", "p1", "p2", "p3"]  # binary
+        assert [p.id for p in tx.list_pools("p1", 1)] == ["p2"]
+    with store.transaction() as tx:
+        tx.delete_pool("p1")
+    with store.read() as tx, pytest.raises(NotFound):
+        tx.get_pool("p1")
+
+
+def test_a_second_pool_with_one_id_already_exists(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool("p1"))
+    with pytest.raises(AlreadyExists) as exc, store.transaction() as tx:
+        tx.insert_pool(pool("p1"))
+    assert exc.value.what == "pool"
+
+
+def test_a_client_is_stored_with_its_pool_listed_by_pool_and_deleted(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool())
+        tx.insert_pool(pool("other"))
+        for client_id in ("c2", "c1", "c3"):
+            tx.insert_client(client(client_id))
+        tx.insert_client(client("c0", "other"))
+        with pytest.raises(AlreadyExists) as exc:
+            tx.insert_client(client("c1"))
+        assert exc.value.what == "client"
+        updated = client("c2")
+        updated.name, updated.config, updated.modified = "web", {"AuthSessionValidity": 5}, 3.0
+        tx.update_client(updated)
+    with store.read() as tx:
+        found, its_pool = tx.client_and_pool("c2")
+        assert found == client("c2").__class__(
+            "c2", "us-east-1_pool", "web", "secret", {"AuthSessionValidity": 5}, 1.0, 3.0
+        )
+        assert its_pool == pool()
+        assert tx.get_client("c1") == client("c1")
+        assert [c.id for c in tx.list_clients("us-east-1_pool", None, 10)] == ["c1", "c2", "c3"]
+        assert [c.id for c in tx.list_clients("us-east-1_pool", "c1", 1)] == ["c2"]
+    with store.transaction() as tx:
+        tx.delete_client("c1")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.get_client("c1")
+        with pytest.raises(NotFound):
+            tx.client_and_pool("c1")
+
+
+# users and aliases -----------------------------------------------------------------------
+def test_a_user_is_found_by_key_and_sub_updated_and_listed_in_key_order(store: Store) -> None:
+    with_user(store, "bob", "amy", "Cat")
+    with store.transaction() as tx:
+        amy = tx.user_by_key("us-east-1_pool", "amy")
+        amy.status, amy.enabled, amy.modified = "CONFIRMED", False, 7.25
+        amy.attributes["email_verified"] = "true"
+        amy.extra = {"failed": [1.5]}
+        tx.update_user(amy)
+    with store.read() as tx:
+        stored = tx.user_by_sub("us-east-1_pool", "sub-amy")
+        assert stored == amy and stored.enabled is False
+        assert [u.username for u in tx.list_users("us-east-1_pool", None, 10)] == [
+            "Cat",
+            "amy",
+            "bob",
+        ]
+        assert [u.username for u in tx.list_users("us-east-1_pool", "amy", 5)] == ["bob"]
+        with pytest.raises(NotFound):
+            tx.user_by_key("us-east-1_pool", "nobody")
+        with pytest.raises(NotFound):
+            tx.user_by_sub("other-pool", "sub-amy")
+
+
+def test_a_taken_username_or_sub_already_exists_as_username(store: Store) -> None:
+    with_user(store, "amy")
+    for clash in (user("amy", sub="another-sub"), user("zed", sub="sub-amy")):
+        with pytest.raises(AlreadyExists) as exc, store.transaction() as tx:
+            tx.insert_user(clash, clash.username)
+        assert exc.value.what == "username"
+
+
+def test_an_alias_has_one_owner_and_names_its_attribute_when_taken(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.set_alias("us-east-1_pool", "email", "a@example.com", "sub-amy")
+        tx.set_alias("us-east-1_pool", "phone_number", "+15550100", "sub-amy")
+        for attribute, key in (("email", "a@example.com"), ("phone_number", "+15550100")):
+            with pytest.raises(AlreadyExists) as exc:
+                tx.set_alias("us-east-1_pool", attribute, key, "sub-bob")
+            assert exc.value.what == attribute
+    with store.read() as tx:
+        assert tx.alias_owner("us-east-1_pool", "email", "a@example.com") == "sub-amy"
+        assert tx.alias_owner("us-east-1_pool", "email", "b@example.com") is None
+        assert tx.user_by_alias("us-east-1_pool", "email", "a@example.com").username == "amy"
+        with pytest.raises(NotFound):
+            tx.user_by_alias("us-east-1_pool", "email", "b@example.com")
+
+
+def test_aliases_are_dropped_one_by_attribute_or_all(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.set_alias("us-east-1_pool", "email", "a@example.com", "sub-amy")
+        tx.set_alias("us-east-1_pool", "phone_number", "+15550100", "sub-amy")
+        tx.set_alias("us-east-1_pool", "preferred_username", "ames", "sub-amy")
+        tx.drop_alias("us-east-1_pool", "preferred_username", "ames")
+        tx.drop_aliases_of("us-east-1_pool", "sub-amy", "phone_number")
+    with store.read() as tx:
+        assert tx.alias_owner("us-east-1_pool", "preferred_username", "ames") is None
+        assert tx.alias_owner("us-east-1_pool", "phone_number", "+15550100") is None
+        assert tx.alias_owner("us-east-1_pool", "email", "a@example.com") == "sub-amy"
+    with store.transaction() as tx:
+        tx.drop_aliases_of("us-east-1_pool", "sub-amy")
+        tx.set_alias("us-east-1_pool", "email", "a@example.com", "sub-bob")  # free again
+    with store.read() as tx:
+        assert tx.alias_owner("us-east-1_pool", "email", "a@example.com") == "sub-bob"
+
+
+def test_already_exists_leaves_the_transaction_usable(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        with pytest.raises(AlreadyExists):
+            tx.insert_user(user("amy", sub="second"), "amy")
+        tx.insert_user(user("bob"), "bob")
+    with store.read() as tx:
+        assert tx.user_by_key("us-east-1_pool", "bob").sub == "sub-bob"
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+    with_user(store, "amy")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert_user(user("bob"), "bob")
+        tx.set_alias("us-east-1_pool", "email", "a@example.com", "sub-amy")
+        tx.put_code(code("sub-amy"))
+        raise RuntimeError("the operation gave up")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.user_by_key("us-east-1_pool", "bob")
+        assert tx.alias_owner("us-east-1_pool", "email", "a@example.com") is None
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
+def test_deleting_a_user_takes_its_aliases_codes_sessions_tokens_events_and_messages(
+    store: Store,
+) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        for sub in ("sub-amy", "sub-bob"):
+            tx.set_alias("us-east-1_pool", "email", f"{sub}@example.com", sub)
+            tx.put_code(code(sub))
+            tx.add_attempt("us-east-1_pool", sub, "resend", 5.0)
+            tx.record_event("us-east-1_pool", sub, "SignUp", 5.0, "{}")
+        tx.put_session(session("s1"))
+        tx.put_refresh(refresh("r1", "o1"))
+        tx.enqueue_message(message("amy@example.com"))
+    with store.transaction() as tx:
+        tx.delete_user("us-east-1_pool", "sub-amy")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.user_by_sub("us-east-1_pool", "sub-amy")
+        assert tx.alias_owner("us-east-1_pool", "email", "sub-amy@example.com") is None
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "signup")
+        with pytest.raises(NotFound):
+            tx.get_refresh("r1")
+        assert tx.count_attempts("us-east-1_pool", "sub-amy", "resend", 0.0) == 0
+        assert tx.list_events("us-east-1_pool", "sub-amy", None, 10) == []
+        # bob keeps everything
+        assert tx.alias_owner("us-east-1_pool", "email", "sub-bob@example.com") == "sub-bob"
+        assert tx.count_attempts("us-east-1_pool", "sub-bob", "resend", 0.0) == 1
+    with pytest.raises(NotFound), store.transaction() as tx:
+        tx.take_session("s1")
+    assert store.recent_messages(10) == []
+
+
+def test_deleting_a_pool_takes_everything_in_it(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.insert_pool(pool("other"))
+        tx.insert_user(user("amy", pool_id="other"), "amy")
+        tx.insert_client(client("c1"))
+        tx.set_alias("us-east-1_pool", "email", "a@example.com", "sub-amy")
+        tx.insert_key("k1", "us-east-1_pool", "id", "pem", 1.0)
+        tx.enqueue_message(message("amy@example.com"))
+    with store.transaction() as tx:
+        tx.delete_pool("us-east-1_pool")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.user_by_key("us-east-1_pool", "amy")
+        with pytest.raises(NotFound):
+            tx.get_client("c1")
+        assert tx.alias_owner("us-east-1_pool", "email", "a@example.com") is None
+        assert tx.pool_keys("us-east-1_pool") == []
+        assert tx.user_by_key("other", "amy").pool_id == "other"
+    assert store.recent_messages(10) == []
+
+
+# codes, attempts, sessions ---------------------------------------------------------------
+def test_a_code_is_stored_replaced_and_deleted(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_code(code("sub-amy", expires=50.0))
+        replaced = code("sub-amy", expires=80.0)
+        replaced.superseded, replaced.failures = ["old"], [1.0, 2.5]
+        tx.put_code(replaced)
+    with store.read() as tx:
+        assert tx.get_code("us-east-1_pool", "sub-amy", "signup") == replaced
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "forgot")
+    with store.transaction() as tx:
+        tx.delete_code("us-east-1_pool", "sub-amy", "signup")
+    with store.read() as tx, pytest.raises(NotFound):
+        tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
+def test_attempts_are_counted_since_a_moment_and_cleared_per_action(store: Store) -> None:
+    with store.transaction() as tx:
+        for at in (10.0, 20.0, 30.0):
+            tx.add_attempt("us-east-1_pool", "sub-amy", "confirm", at)
+        tx.add_attempt("us-east-1_pool", "sub-amy", "resend", 30.0)
+        assert tx.count_attempts("us-east-1_pool", "sub-amy", "confirm", 20.0) == 2
+        tx.clear_attempts("us-east-1_pool", "sub-amy", "confirm")
+    with store.read() as tx:
+        assert tx.count_attempts("us-east-1_pool", "sub-amy", "confirm", 0.0) == 0
+        assert tx.count_attempts("us-east-1_pool", "sub-amy", "resend", 0.0) == 1
+
+
+def test_a_session_is_taken_once(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_session(session("s1"))
+    with store.transaction() as tx:
+        assert tx.take_session("s1") == session("s1")
+    with pytest.raises(NotFound), store.transaction() as tx:
+        tx.take_session("s1")
+
+
+def test_a_session_taken_in_a_rolled_back_transaction_is_still_there(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_session(session("s1"))
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.take_session("s1")
+        raise RuntimeError("rolled back")
+    with store.transaction() as tx:
+        assert tx.take_session("s1").token_hash == "s1"
+
+
+# tokens and keys ---------------------------------------------------------------------------
+def test_refresh_tokens_are_revoked_by_origin_and_by_user(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_refresh(refresh("r1", "o1"))
+        tx.put_refresh(refresh("r2", "o2"))
+        tx.put_refresh(refresh("r3", "o2", expires=200.0))
+        tx.put_refresh(refresh("r4", "o4", sub="sub-bob"))
+        tx.revoke_origin("o1", 100.0)
+    with store.read() as tx:
+        assert tx.get_refresh("r1").revoked and tx.origin_revoked("o1")
+        assert tx.get_refresh("r2") == refresh("r2", "o2")
+        assert not tx.origin_revoked("o2")
+        with pytest.raises(NotFound):
+            tx.get_refresh("nope")
+    with store.transaction() as tx:
+        tx.revoke_user_tokens("us-east-1_pool", "sub-amy")
+        tx.revoke_origin("o1", 150.0)  # again: no harm
+    with store.read() as tx:
+        assert all(tx.get_refresh(t).revoked for t in ("r1", "r2", "r3"))
+        assert tx.origin_revoked("o2") and not tx.origin_revoked("o4")
+        assert not tx.get_refresh("r4").revoked
+
+
+def test_signing_keys_have_one_active_key_per_use_and_a_version(store: Store) -> None:
+    with store.transaction() as tx:
+        empty = tx.keys_version("us-east-1_pool")
+        tx.insert_key("k1", "us-east-1_pool", "id", "pem1", 1.0)
+        tx.insert_key("k2", "us-east-1_pool", "access", "pem2", 2.0)
+        with pytest.raises(AlreadyExists) as exc:
+            tx.insert_key("k3", "us-east-1_pool", "id", "pem3", 3.0)
+        assert exc.value.what == "key"
+        with pytest.raises(AlreadyExists):
+            tx.insert_key("k1", "other", "id", "pem1", 1.0)
+        two = tx.keys_version("us-east-1_pool")
+    assert two != empty
+    with store.transaction() as tx:
+        tx.retire_keys("us-east-1_pool", "id")
+        retired = tx.keys_version("us-east-1_pool")
+        tx.insert_key("k3", "us-east-1_pool", "id", "pem3", 3.0)
+    with store.read() as tx:
+        assert tx.pool_keys("us-east-1_pool") == [
+            ("k3", "id", "pem3", True),
+            ("k2", "access", "pem2", True),
+            ("k1", "id", "pem1", False),
+        ]
+        assert len({empty, two, retired, tx.keys_version("us-east-1_pool")}) == 4
+
+
+def test_access_keys_are_stored_listed_and_revoked_once(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_access_key("AKIA1", "sealed1", 1.0)
+        tx.insert_access_key("AKIA2", "sealed2", 2.0)
+        with pytest.raises(AlreadyExists) as exc:
+            tx.insert_access_key("AKIA1", "again", 3.0)
+        assert exc.value.what == "key"
+    with store.transaction() as tx:
+        assert tx.access_key("AKIA1") == "sealed1"
+        assert tx.revoke_access_key("AKIA1") is True
+        assert tx.revoke_access_key("AKIA1") is False
+        assert tx.revoke_access_key("AKIA9") is False
+    with store.read() as tx:
+        assert tx.access_key("AKIA1") is None and tx.access_key("AKIA9") is None
+        assert tx.access_keys() == [("AKIA1", 1.0, True), ("AKIA2", 2.0, False)]
+
+
+def test_the_secret_key_is_made_once_and_shared_by_every_store_on_the_database(
+    opener: OpenStore,
+) -> None:
+    first, second = opener(), opener()
+    assert len(first.secret_key()) == 32
+    assert first.secret_key() == second.secret_key()
+    first.close()
+    assert opener().secret_key() == second.secret_key()
+
+
+# outbox, events, trigger log, purge -------------------------------------------------------
+def test_a_claimed_message_is_not_claimed_again_until_its_lease_runs_out(store: Store) -> None:
+    with store.transaction() as tx:
+        first = tx.enqueue_message(message("a@example.com"))
+        second = tx.enqueue_message(message("b@example.com"))
+    assert second > first > 0
+    now = time.time()
+    claimed = store.claim_messages(10, now)
+    assert [(m.id, m.destination, m.status) for m in claimed] == [
+        (first, "a@example.com", "sending"),
+        (second, "b@example.com", "sending"),
+    ]
+    assert store.claim_messages(10, now + 1) == []
+    assert [m.id for m in store.claim_messages(1, now + 3600)] == [first]
+
+
+def test_a_sent_message_keeps_its_text_only_when_asked(store: Store) -> None:
+    with store.transaction() as tx:
+        kept = tx.enqueue_message(message("a@example.com"))
+        dropped = tx.enqueue_message(message("b@example.com"))
+    store.claim_messages(10, time.time())
+    store.finish_message(kept, True, None, keep_text=True)
+    store.finish_message(dropped, True, None, keep_text=False)
+    found = {m.id: m for m in store.recent_messages(10)}
+    assert (found[kept].status, found[kept].body) == ("sent", "code 123456")
+    assert (found[dropped].status, found[dropped].body) == ("sent", None)
+    assert [m.id for m in store.recent_messages(1)] == [dropped]
+    assert store.claim_messages(10, time.time() + 3600) == []
+
+
+def test_a_failed_message_is_retried_later_then_given_up(store: Store) -> None:
+    with store.transaction() as tx:
+        made = tx.enqueue_message(message("a@example.com"))
+    now = time.time()
+    for attempt in range(1, 6):
+        claimed = store.claim_messages(10, now + 10_000 * attempt)
+        assert [m.id for m in claimed] == [made]
+        store.finish_message(made, False, f"refused {attempt}", keep_text=True)
+        (stored,) = store.recent_messages(1)
+        assert stored.error == f"refused {attempt}"
+        assert stored.status == ("failed" if attempt == 5 else "pending")
+        if attempt == 1:
+            assert store.claim_messages(10, time.time()) == []  # backoff: not yet
+    assert store.claim_messages(10, now + 10**9) == []
+
+
+def test_concurrent_claimers_never_get_one_message_twice(opener: OpenStore) -> None:
+    stores = [opener(), opener()]
+    with stores[0].transaction() as tx:
+        made = {tx.enqueue_message(message(f"u{i}@example.com")) for i in range(60)}
+    now = time.time()
+
+    def drain(store: Store) -> list[int]:
+        got: list[int] = []
+        while batch := store.claim_messages(4, now):
+            got += [m.id for m in batch]
+        return got
+
+    with ThreadPoolExecutor(2) as workers:
+        claimed = list(workers.map(drain, stores))
+    assert sorted(claimed[0] + claimed[1]) == sorted(made)
+
+
+def test_events_are_listed_newest_first_per_user_and_exported_oldest_first(
+    store: Store,
+) -> None:
+    with store.transaction() as tx:
+        for i in range(5):
+            tx.record_event("us-east-1_pool", "sub-amy", f"kind{i}", float(i), f'{{"i":{i}}}')
+        tx.record_event("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}")
+    with store.read() as tx:
+        newest = tx.list_events("us-east-1_pool", "sub-amy", None, 2)
+        assert [e[1] for e in newest] == ["kind4", "kind3"]
+        older = tx.list_events("us-east-1_pool", "sub-amy", newest[-1][0], 10)
+        assert [(e[1], e[2], e[3]) for e in older] == [
+            ("kind2", 2.0, '{"i":2}'),
+            ("kind1", 1.0, '{"i":1}'),
+            ("kind0", 0.0, '{"i":0}'),
+        ]
+    exported = store.events_after(0, 4)
+    assert [(e[2], e[3]) for e in exported] == [("sub-amy", f"kind{i}") for i in range(4)]
+    rest = store.events_after(exported[-1][0], 10)
+    assert [(e[1], e[2], e[3], e[4], e[5]) for e in rest] == [
+        ("us-east-1_pool", "sub-amy", "kind4", 4.0, '{"i":4}'),
+        ("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}"),
+    ]
+
+
+def test_trigger_invocations_are_recorded_newest_first(store: Store) -> None:
+    store.record_invocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None)
+    store.record_invocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom")
+    assert store.recent_invocations(10) == [
+        ("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom"),
+        ("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None),
+    ]
+
+
+def test_purge_drops_what_expired_and_keeps_the_rest(store: Store) -> None:
+    now = 1_000_000.0
+    with store.transaction() as tx:
+        tx.put_session(session("old", expires=now - 1))
+        tx.put_session(session("live", expires=now + 60))
+        tx.add_attempt("us-east-1_pool", "sub-amy", "confirm", now - 86_401)
+        tx.add_attempt("us-east-1_pool", "sub-amy", "confirm", now - 3_600)
+        tx.put_refresh(refresh("r-old", "o-old", expires=now - 1))
+        tx.put_refresh(refresh("r-live", "o-live", expires=now + 60))
+        tx.revoke_origin("o-old", now - 1)
+        tx.revoke_origin("o-live", now + 60)
+    store.purge(now)
+    with store.transaction() as tx:
+        with pytest.raises(NotFound):
+            tx.take_session("old")
+        assert tx.take_session("live").token_hash == "live"
+        assert tx.count_attempts("us-east-1_pool", "sub-amy", "confirm", 0.0) == 1
+        with pytest.raises(NotFound):
+            tx.get_refresh("r-old")
+        assert tx.get_refresh("r-live").token_hash == "r-live"
+        assert not tx.origin_revoked("o-old") and tx.origin_revoked("o-live")
+
+
+# two writers ------------------------------------------------------------------------------
+def _in_turn(first: Callable[[], Any], second: Callable[[], Any]) -> Any:
+    """Run ``first`` (which calls ``started.set()`` once it holds its locks, then lingers)
+    and, once it has started, ``second`` in another thread; the result of ``second``."""
+    with ThreadPoolExecutor(2) as workers:
+        running = workers.submit(first)
+        assert started.wait(10)
+        result = workers.submit(second).result(30)
+        running.result(30)
+    return result
+
+
+started = threading.Event()
+
+
+@pytest.fixture(autouse=True)
+def _reset_started() -> None:
+    started.clear()
+
+
+def test_a_writer_of_a_user_sees_what_the_other_writer_of_that_user_committed(
+    opener: OpenStore,
+) -> None:
+    one, two = opener(), opener()
+    with_user(one, "amy")
+
+    def confirm() -> None:
+        with one.transaction() as tx:
+            amy = tx.user_by_key("us-east-1_pool", "amy")
+            started.set()
+            time.sleep(0.3)
+            amy.status = "CONFIRMED"
+            tx.update_user(amy)
+
+    def read_for_writing() -> str:
+        with two.transaction() as tx:
+            return tx.user_by_sub("us-east-1_pool", "sub-amy").status
+
+    assert _in_turn(confirm, read_for_writing) == "CONFIRMED"
+
+
+def test_a_second_claim_of_an_alias_sees_the_first_owner(opener: OpenStore) -> None:
+    one, two = opener(), opener()
+    with_user(one, "amy", "bob")
+
+    def claim(store: Store, sub: str, signal: bool) -> str | None:
+        with store.transaction() as tx:
+            owner = tx.alias_owner("us-east-1_pool", "email", "x@example.com")
+            if signal:
+                started.set()
+                time.sleep(0.3)
+            if owner is None:
+                tx.set_alias("us-east-1_pool", "email", "x@example.com", sub)
+            return owner
+
+    seen = _in_turn(lambda: claim(one, "sub-amy", True), lambda: claim(two, "sub-bob", False))
+    assert seen == "sub-amy"
+    with one.read() as tx:
+        assert tx.alias_owner("us-east-1_pool", "email", "x@example.com") == "sub-amy"
+
+
+def test_a_session_taken_by_two_writers_at_once_is_taken_once(opener: OpenStore) -> None:
+    stores = [opener() for _ in range(4)]
+    with stores[0].transaction() as tx:
+        tx.put_session(session("s1"))
+
+    def take(store: Store) -> bool:
+        try:
+            with store.transaction() as tx:
+                tx.take_session("s1")
+                time.sleep(0.05)
+            return True
+        except NotFound:
+            return False
+
+    with ThreadPoolExecutor(4) as workers:
+        assert sorted(workers.map(take, stores)) == [False, False, False, True]
+
+
+def test_a_nul_character_is_stored_on_sqlite_and_refused_as_a_parameter_on_postgresql(
+    store: Store,
+) -> None:
+    """The one value the backends cannot agree on: PostgreSQL text cannot hold U+0000."""
+    on_postgresql = store.__class__.__name__ == "PostgresStore"
+    try:
+        with store.transaction() as tx:
+            tx.enqueue_message(message("a\x00@example.com"))
+    except InvalidParameterException:
+        assert on_postgresql and store.recent_messages(1) == []
+    else:
+        assert not on_postgresql
+        assert store.recent_messages(1)[0].destination == "a\x00@example.com"
+
+
+def test_every_sqlite_migration_has_a_postgresql_twin() -> None:
+    def names(folder: str) -> list[str]:
+        found = resources.files("userpool.storage") / folder
+        return sorted(item.name for item in found.iterdir() if item.name.endswith(".sql"))
+
+    assert names("migrations") == names("migrations_pg")
+
+
+def test_writers_crossing_two_users_both_succeed_or_one_is_told_to_retry(
+    opener: OpenStore,
+) -> None:
+    """Locks taken in opposite orders may deadlock on PostgreSQL: the loser is answered
+    with TooManyRequestsException (which the AWS SDKs retry), never an internal error."""
+    one, two = opener(), opener()
+    with_user(one, "amy", "bob")
+    both = threading.Barrier(2)
+
+    def cross(store: Store, first: str, second: str) -> str:
+        try:
+            with store.transaction() as tx:
+                tx.user_by_key("us-east-1_pool", first)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both.wait(timeout=0.5)  # on SQLite the other writer is still waiting
+                tx.user_by_key("us-east-1_pool", second)
+            return "ok"
+        except TooManyRequestsException:
+            return "retry"
+
+    with ThreadPoolExecutor(2) as workers:
+        outcomes = sorted(
+            workers.map(lambda args: cross(*args), [(one, "amy", "bob"), (two, "bob", "amy")])
+        )
+    assert outcomes in (["ok", "ok"], ["ok", "retry"])
+
+
+def test_a_postgresql_store_reconnects_after_losing_its_connection() -> None:
+    import psycopg
+
+    from userpool.storage.postgres import PostgresStore
+
+    store = PostgresStore(pg_schema("reconnect"))
+    try:
+        with store.transaction() as tx:
+            tx.insert_pool(pool())
+            row = tx.db.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        with psycopg.connect(store.url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+        time.sleep(0.1)
+        with store.read() as tx:
+            assert tx.get_pool("us-east-1_pool").id == "us-east-1_pool"
+    finally:
+        store.close()

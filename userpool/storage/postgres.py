@@ -1,0 +1,241 @@
+"""The PostgreSQL store: connection, migrations, transactions and the outbox's queries.
+
+Owns the connection (one per process, used from the event loop thread; operations call
+the store synchronously and never await inside a transaction, so transactions on it never
+interleave), the migrations (``migrations_pg/NNN_*.sql``, applied under an advisory lock
+and recorded in ``schema_version``, so several processes may start at once), the secret
+key in ``meta`` (created once by whichever process gets there first), and the mapping of
+PostgreSQL's concurrency failures to an answer a client retries.
+
+Write transactions run at READ COMMITTED; ``postgres_tx`` takes the row and advisory
+locks that give them the same outcomes as SQLite's single writer. Read transactions are
+REPEATABLE READ READ ONLY: one snapshot, as a SQLite read transaction. Nothing shared
+lives in this process: several servers on one database answer as one.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from userpool.domain.entities import Message
+from userpool.errors import InvalidParameterException, TooManyRequestsException
+from userpool.storage.postgres_tx import Connection, PostgresTx
+from userpool.storage.rows import message_row
+
+log = logging.getLogger("userpool.storage")
+
+LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
+MAX_TRIES = 5
+# Failures of a normal race (a deadlock between two requests, a lock held too long):
+# the request is answered with a throttling error, which the AWS SDKs retry.
+RETRYABLE = (
+    pg_errors.DeadlockDetected,
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+)
+SESSION_SETTINGS = (
+    # A lock wait is bounded (it blocks this process's event loop while it lasts) ...
+    "SET lock_timeout = '10s'",
+    # ... and a process frozen inside a transaction cannot hold its locks for long.
+    "SET idle_in_transaction_session_timeout = '60s'",
+)
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("userpool.storage") / "migrations_pg"
+    found = []
+    for item in folder.iterdir():
+        if item.name.endswith(".sql"):
+            found.append((int(item.name.split("_", 1)[0]), item.read_text()))
+    return sorted(found)
+
+
+class PostgresStore:
+    """The PostgreSQL adapter of the ``Store`` port."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = self._connect()
+        self._migrate()
+        self._key = self._load_key()
+
+    def _connect(self) -> Connection:
+        db = psycopg.connect(self.url, autocommit=True)
+        for statement in SESSION_SETTINGS:
+            db.execute(statement)
+        return db
+
+    def _begin(self, statement: str) -> Connection:
+        """Start a transaction, first reconnecting if the connection was lost."""
+        if self.db.closed or self.db.broken:
+            self.db = self._connect()
+        try:
+            self.db.execute(statement)
+        except psycopg.OperationalError:
+            if not self.db.broken:
+                raise
+            log.warning("database connection lost; reconnecting")
+            self.db = self._connect()
+            self.db.execute(statement)
+        return self.db
+
+    @contextmanager
+    def _tx(self, begin: str, write: bool) -> Iterator[PostgresTx]:
+        db = self._begin(begin)
+        try:
+            yield PostgresTx(db, write)
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if not db.broken and not db.closed:
+                db.execute("ROLLBACK")
+            if isinstance(exc, RETRYABLE):
+                log.info("transaction gave way to a concurrent one: %s", exc)
+                raise TooManyRequestsException(
+                    "Too many concurrent requests for this resource; try again."
+                ) from exc
+            if type(exc) is psycopg.DataError:  # refused before sending: a NUL in a text
+                # DEVIATION: SQLite stores U+0000 in text; PostgreSQL cannot, so a value
+                # holding one that validation let through is refused here, not a 500.
+                raise InvalidParameterException(
+                    "A value contains a character that cannot be stored (U+0000)."
+                ) from exc
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresTx]:
+        with self._tx("BEGIN", True) as tx:
+            yield tx
+
+    def _migrate(self) -> None:
+        with self._tx("BEGIN", True) as tx:
+            tx.db.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended("
+                "'userpool migrations ' || current_schema(), 0))"
+            )
+            tx.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = tx.db.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = row[0] if row and row[0] is not None else 0
+            for version, sql in _migrations():
+                if version > current:
+                    tx.db.execute(sql.encode())
+                    tx.db.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+
+    def _load_key(self) -> bytes:
+        with self.transaction() as tx:
+            row = tx.db.execute("SELECT value FROM meta WHERE key='code_key'").fetchone()
+            if row is not None:
+                return bytes(row[0])
+            tx.db.execute(
+                "INSERT INTO meta VALUES ('code_key', %s) ON CONFLICT DO NOTHING",
+                (secrets.token_bytes(32),),
+            )
+            # another process may have been first: its key is the key
+            row = tx.db.execute("SELECT value FROM meta WHERE key='code_key'").fetchone()
+            assert row is not None
+            return bytes(row[0])
+
+    def secret_key(self) -> bytes:
+        """The key of this store's keyed hashes (codes, sessions)."""
+        return self._key
+
+    @contextmanager
+    def read(self) -> Iterator[PostgresTx]:
+        with self._tx("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", False) as tx:
+            yield tx
+
+    def claim_messages(self, limit: int, now: float) -> list[Message]:
+        """Pending messages due now, and ones whose claim's lease ran out (their process died).
+
+        Rows another process is claiming right now are skipped, not waited for."""
+        with self.transaction() as tx:
+            rows = tx.db.execute(
+                "UPDATE outbox SET status='sending', claimed=%s, tries=tries+1 WHERE id IN "
+                "(SELECT id FROM outbox WHERE (status='pending' AND next_try<=%s) OR "
+                "(status='sending' AND claimed<%s) ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED) RETURNING *",
+                (now, now, now - LEASE, limit),
+            ).fetchall()
+        return sorted((message_row(r) for r in rows), key=lambda m: m.id)
+
+    def finish_message(self, message_id: int, ok: bool, error: str | None, keep_text: bool) -> None:
+        """Sent (text dropped unless kept), retried later with backoff, or given up."""
+        with self.transaction() as tx:
+            if ok:
+                body = "body" if keep_text else "NULL"
+                tx.db.execute(
+                    "UPDATE outbox SET status='sent', error=NULL, "
+                    f"sent=floor(extract(epoch FROM now())), body={body} WHERE id=%s",
+                    (message_id,),
+                )
+                return
+            tx.db.execute(
+                "UPDATE outbox SET error=%s, status=CASE WHEN tries>=%s THEN 'failed' "
+                "ELSE 'pending' END, "
+                "next_try=floor(extract(epoch FROM now())) + 5 * (1 << tries) WHERE id=%s",
+                (error, MAX_TRIES, message_id),
+            )
+
+    def purge(self, now: float) -> None:
+        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
+        with self.transaction() as tx:
+            tx.db.execute("DELETE FROM sessions WHERE expires<%s", (now,))
+            tx.db.execute("DELETE FROM attempts WHERE at<%s", (now - 86400,))
+            tx.db.execute("DELETE FROM revoked_origins WHERE expires<%s", (now,))
+            tx.db.execute("DELETE FROM refresh_tokens WHERE expires<%s", (now,))
+
+    def record_invocation(
+        self,
+        pool_id: str,
+        trigger: str,
+        source: str,
+        username: str,
+        started: float,
+        duration_ms: float,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        with self.transaction() as tx:
+            tx.db.execute(
+                "INSERT INTO trigger_log (pool_id, trigger, source, username, started, "
+                "duration_ms, outcome, error) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
+            )
+
+    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
+        with self.read() as tx:
+            rows = tx.db.execute(
+                "SELECT pool_id, trigger, source, username, started, duration_ms, outcome, error "
+                "FROM trigger_log ORDER BY id DESC LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def events_after(
+        self, after_id: int, limit: int
+    ) -> list[tuple[int, str, str, str, float, str]]:
+        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
+        with self.read() as tx:
+            rows = tx.db.execute(
+                "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>%s "
+                "ORDER BY id LIMIT %s",
+                (after_id, limit),
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def recent_messages(self, limit: int) -> list[Message]:
+        with self.read() as tx:
+            rows = tx.db.execute(
+                "SELECT * FROM outbox ORDER BY id DESC LIMIT %s", (limit,)
+            ).fetchall()
+        return [message_row(r) for r in rows]
+
+    def close(self) -> None:
+        self.db.close()

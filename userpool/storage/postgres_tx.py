@@ -1,0 +1,414 @@
+"""One PostgreSQL transaction's reads and writes: the ``Tx`` port on a psycopg connection.
+
+Owns the locking that makes a PostgreSQL transaction answer as SQLite's single writer
+does (``BEGIN IMMEDIATE`` serializes every write transaction there):
+
+* In a write transaction a user read (``user_by_key``/``_sub``/``_alias``) takes the
+  user's row lock (``FOR UPDATE``), and so does ``get_code`` for the code: two requests
+  about one user run one after the other, and the second sees what the first committed
+  (READ COMMITTED re-reads a locked row's newest version). Two confirmations of one code
+  give one success.
+* A value that may not exist yet cannot be row-locked, so an alias key and an attempt
+  counter are guarded by transaction-scoped advisory locks: ``alias_owner`` and
+  ``set_alias`` of one (pool, attribute, key) serialize, so two forced claims of one alias
+  end with one owner, the second taking it from the first as on SQLite.
+* Inserts use ``ON CONFLICT DO NOTHING``: a uniqueness conflict (also with a concurrent,
+  not yet committed insert, which it waits for) becomes ``AlreadyExists(what)`` without
+  aborting the transaction, so an operation may catch it and go on, as on SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
+from userpool.domain.ports import AlreadyExists, NotFound
+from userpool.storage.rows import (
+    POOL_TABLES,
+    SESSION_COLS,
+    USER_COLS,
+    USER_TABLES,
+    client_row,
+    client_values,
+    code_row,
+    code_values,
+    dumps,
+    message_values,
+    pool_row,
+    refresh_row,
+    refresh_values,
+    session_row,
+    session_values,
+    user_row,
+    user_values,
+)
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+def _marks(n: int) -> str:
+    return ",".join(["%s"] * n)
+
+
+class PostgresTx:
+    """Reads and writes of one transaction; ``write`` says whether reads lock (see above)."""
+
+    def __init__(self, db: Connection, write: bool) -> None:
+        self.db = db
+        self.write = write
+        self._for_update = " FOR UPDATE" if write else ""
+        self._held: set[str] = set()
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        row = self.db.execute(sql, args).fetchone()
+        if row is None:
+            raise NotFound(sql)
+        return tuple(row)
+
+    def _insert(self, sql: str, args: tuple[Any, ...], what: str) -> None:
+        if self.db.execute(sql + " ON CONFLICT DO NOTHING", args).rowcount == 0:
+            raise AlreadyExists(what)
+
+    def _lock(self, *parts: str) -> None:
+        """A lock on a name until the transaction ends (for rows that may not exist yet).
+
+        Its own statement: the read after it must take a snapshot after the wait."""
+        name = "\x1f".join(parts)
+        if self.write and name not in self._held:
+            self.db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+            self._held.add(name)
+
+    # pools ---------------------------------------------------------------
+    def insert_pool(self, pool: Pool) -> None:
+        self._insert(
+            "INSERT INTO pools VALUES (%s,%s,%s,%s,%s)",
+            (pool.id, pool.name, dumps(pool.config), pool.created, pool.modified),
+            "pool",
+        )
+
+    def get_pool(self, pool_id: str) -> Pool:
+        return pool_row(self._one("SELECT * FROM pools WHERE id=%s", (pool_id,)))
+
+    def update_pool(self, pool: Pool) -> None:
+        self.db.execute(
+            "UPDATE pools SET name=%s, config=%s, modified=%s WHERE id=%s",
+            (pool.name, dumps(pool.config), pool.modified, pool.id),
+        )
+
+    def delete_pool(self, pool_id: str) -> None:
+        for table in POOL_TABLES:
+            self.db.execute(f"DELETE FROM {table} WHERE pool_id=%s", (pool_id,))
+        self.db.execute("DELETE FROM pools WHERE id=%s", (pool_id,))
+
+    def list_pools(self, after: str | None, limit: int) -> list[Pool]:
+        rows = self.db.execute(
+            "SELECT * FROM pools WHERE id > %s ORDER BY id LIMIT %s", (after or "", limit)
+        ).fetchall()
+        return [pool_row(r) for r in rows]
+
+    # clients -------------------------------------------------------------
+    def insert_client(self, client: AppClient) -> None:
+        self._insert(f"INSERT INTO clients VALUES ({_marks(7)})", client_values(client), "client")
+
+    def get_client(self, client_id: str) -> AppClient:
+        return client_row(self._one("SELECT * FROM clients WHERE id=%s", (client_id,)))
+
+    def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
+        """One probe for the two things every public operation starts with."""
+        row = self._one(
+            "SELECT c.*, p.* FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.id=%s",
+            (client_id,),
+        )
+        return client_row(row[:7]), pool_row(row[7:])
+
+    def update_client(self, client: AppClient) -> None:
+        self.db.execute(
+            "UPDATE clients SET name=%s, config=%s, modified=%s WHERE id=%s",
+            (client.name, dumps(client.config), client.modified, client.id),
+        )
+
+    def delete_client(self, client_id: str) -> None:
+        self.db.execute("DELETE FROM clients WHERE id=%s", (client_id,))
+
+    def list_clients(self, pool_id: str, after: str | None, limit: int) -> list[AppClient]:
+        rows = self.db.execute(
+            "SELECT * FROM clients WHERE pool_id=%s AND id > %s ORDER BY id LIMIT %s",
+            (pool_id, after or "", limit),
+        ).fetchall()
+        return [client_row(r) for r in rows]
+
+    # users ---------------------------------------------------------------
+    def insert_user(self, user: User, key: str) -> None:
+        self._insert(
+            f"INSERT INTO users ({USER_COLS}) VALUES ({_marks(11)})",
+            user_values(user, key),
+            "username",
+        )
+
+    def update_user(self, user: User) -> None:
+        self.db.execute(
+            "UPDATE users SET status=%s, enabled=%s, password_hash=%s, attributes=%s, "
+            "extra=%s, modified=%s WHERE pool_id=%s AND sub=%s",
+            (
+                user.status,
+                int(user.enabled),
+                user.password_hash,
+                dumps(user.attributes),
+                dumps(user.extra),
+                user.modified,
+                user.pool_id,
+                user.sub,
+            ),
+        )
+
+    def delete_user(self, pool_id: str, sub: str) -> None:
+        row = self.db.execute(
+            "SELECT username FROM users WHERE pool_id=%s AND sub=%s", (pool_id, sub)
+        ).fetchone()
+        if row is not None:  # messages and events about the user go with the user
+            self.db.execute(
+                "DELETE FROM outbox WHERE pool_id=%s AND username=%s", (pool_id, row[0])
+            )
+        for table in USER_TABLES:
+            self.db.execute(f"DELETE FROM {table} WHERE pool_id=%s AND sub=%s", (pool_id, sub))
+
+    def user_by_key(self, pool_id: str, key: str) -> User:
+        return user_row(
+            self._one(
+                f"SELECT {USER_COLS} FROM users WHERE pool_id=%s AND username_key=%s"
+                + self._for_update,
+                (pool_id, key),
+            )
+        )
+
+    def user_by_sub(self, pool_id: str, sub: str) -> User:
+        return user_row(
+            self._one(
+                f"SELECT {USER_COLS} FROM users WHERE pool_id=%s AND sub=%s" + self._for_update,
+                (pool_id, sub),
+            )
+        )
+
+    def user_by_alias(self, pool_id: str, attribute: str, key: str) -> User:
+        """The alias's owner; once the owner is locked the alias is read again, since a
+        forced claim may have moved it while this transaction waited for the lock."""
+        for _ in range(3):
+            owner = self._owner(pool_id, attribute, key)
+            if owner is None:
+                raise NotFound("alias")
+            user = self.user_by_sub(pool_id, owner)
+            if not self.write or self._owner(pool_id, attribute, key) == owner:
+                return user
+        return user
+
+    def list_users(self, pool_id: str, after: str | None, limit: int) -> list[User]:
+        rows = self.db.execute(
+            f"SELECT {USER_COLS} FROM users WHERE pool_id=%s AND username_key > %s "
+            "ORDER BY username_key LIMIT %s",
+            (pool_id, after or "", limit),
+        ).fetchall()
+        return [user_row(r) for r in rows]
+
+    # aliases -------------------------------------------------------------
+    def _owner(self, pool_id: str, attribute: str, key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT sub FROM aliases WHERE pool_id=%s AND attribute=%s AND value_key=%s",
+            (pool_id, attribute, key),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_alias(self, pool_id: str, attribute: str, key: str, sub: str) -> None:
+        self._lock("alias", pool_id, attribute, key)
+        self._insert(
+            "INSERT INTO aliases VALUES (%s,%s,%s,%s)", (pool_id, attribute, key, sub), attribute
+        )
+
+    def alias_owner(self, pool_id: str, attribute: str, key: str) -> str | None:
+        self._lock("alias", pool_id, attribute, key)
+        return self._owner(pool_id, attribute, key)
+
+    def drop_alias(self, pool_id: str, attribute: str, key: str) -> None:
+        self.db.execute(
+            "DELETE FROM aliases WHERE pool_id=%s AND attribute=%s AND value_key=%s",
+            (pool_id, attribute, key),
+        )
+
+    def drop_aliases_of(self, pool_id: str, sub: str, attribute: str | None = None) -> None:
+        if attribute is None:
+            self.db.execute("DELETE FROM aliases WHERE pool_id=%s AND sub=%s", (pool_id, sub))
+        else:
+            self.db.execute(
+                "DELETE FROM aliases WHERE pool_id=%s AND sub=%s AND attribute=%s",
+                (pool_id, sub, attribute),
+            )
+
+    # codes and attempts --------------------------------------------------
+    def put_code(self, code: Code) -> None:
+        self.db.execute(
+            f"INSERT INTO codes VALUES ({_marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
+            "UPDATE SET code_hash=EXCLUDED.code_hash, expires=EXCLUDED.expires, "
+            "attribute=EXCLUDED.attribute, medium=EXCLUDED.medium, "
+            "superseded=EXCLUDED.superseded, failures=EXCLUDED.failures",
+            code_values(code),
+        )
+
+    def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
+        return code_row(
+            self._one(
+                "SELECT * FROM codes WHERE pool_id=%s AND sub=%s AND purpose=%s" + self._for_update,
+                (pool_id, sub, purpose),
+            )
+        )
+
+    def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
+        self.db.execute(
+            "DELETE FROM codes WHERE pool_id=%s AND sub=%s AND purpose=%s", (pool_id, sub, purpose)
+        )
+
+    def count_attempts(self, pool_id: str, sub: str, action: str, since: float) -> int:
+        self._lock("attempts", pool_id, sub, action)
+        row = self.db.execute(
+            "SELECT count(*) FROM attempts WHERE pool_id=%s AND sub=%s AND action=%s AND at>=%s",
+            (pool_id, sub, action, since),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def add_attempt(self, pool_id: str, sub: str, action: str, at: float) -> None:
+        self.db.execute("INSERT INTO attempts VALUES (%s,%s,%s,%s)", (pool_id, sub, action, at))
+
+    def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
+        self.db.execute(
+            "DELETE FROM attempts WHERE pool_id=%s AND sub=%s AND action=%s",
+            (pool_id, sub, action),
+        )
+
+    # sessions ------------------------------------------------------------
+    def put_session(self, session: Session) -> None:
+        self.db.execute(f"INSERT INTO sessions VALUES ({_marks(7)})", session_values(session))
+
+    def take_session(self, token_hash: str) -> Session:
+        """Single use: of two concurrent takes the second waits, then finds nothing."""
+        return session_row(
+            self._one(
+                f"DELETE FROM sessions WHERE token_hash=%s RETURNING {SESSION_COLS}",
+                (token_hash,),
+            )
+        )
+
+    # signing keys and access keys -----------------------------------------
+    def insert_key(self, kid: str, pool_id: str, use: str, pem: str, created: float) -> None:
+        self._insert(
+            "INSERT INTO signing_keys VALUES (%s,%s,%s,%s,%s,1)",
+            (kid, pool_id, use, pem, created),
+            "key",
+        )
+
+    def retire_keys(self, pool_id: str, use: str) -> None:
+        self.db.execute(
+            "UPDATE signing_keys SET active=0 WHERE pool_id=%s AND use=%s", (pool_id, use)
+        )
+
+    def pool_keys(self, pool_id: str) -> list[tuple[str, str, str, bool]]:
+        """(kid, use, sealed pem, active) of every key of the pool, newest first."""
+        rows = self.db.execute(
+            "SELECT kid, use, pem, active FROM signing_keys WHERE pool_id=%s ORDER BY created DESC",
+            (pool_id,),
+        ).fetchall()
+        return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def keys_version(self, pool_id: str) -> str:
+        """Changes whenever a key of the pool is added or retired."""
+        row = self.db.execute(
+            "SELECT count(*), max(created), sum(active) FROM signing_keys WHERE pool_id=%s",
+            (pool_id,),
+        ).fetchone()
+        assert row is not None
+        return f"{row[0]}:{row[1]}:{row[2]}"
+
+    def insert_access_key(self, key_id: str, sealed: str, created: float) -> None:
+        self._insert(
+            "INSERT INTO access_keys VALUES (%s,%s,%s,0)", (key_id, sealed, created), "key"
+        )
+
+    def access_key(self, key_id: str) -> str | None:
+        """The sealed secret of a live access key."""
+        row = self.db.execute(
+            "SELECT secret FROM access_keys WHERE access_key_id=%s AND revoked=0", (key_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def access_keys(self) -> list[tuple[str, float, bool]]:
+        rows = self.db.execute(
+            "SELECT access_key_id, created, revoked FROM access_keys ORDER BY created"
+        ).fetchall()
+        return [(r[0], r[1], bool(r[2])) for r in rows]
+
+    def revoke_access_key(self, key_id: str) -> bool:
+        cur = self.db.execute(
+            "UPDATE access_keys SET revoked=1 WHERE access_key_id=%s AND revoked=0", (key_id,)
+        )
+        return cur.rowcount > 0
+
+    # refresh tokens ------------------------------------------------------
+    def put_refresh(self, token: RefreshToken) -> None:
+        self.db.execute(f"INSERT INTO refresh_tokens VALUES ({_marks(8)})", refresh_values(token))
+
+    def get_refresh(self, token_hash: str) -> RefreshToken:
+        return refresh_row(
+            self._one("SELECT * FROM refresh_tokens WHERE token_hash=%s", (token_hash,))
+        )
+
+    def revoke_origin(self, origin_jti: str, expires: float) -> None:
+        self.db.execute("UPDATE refresh_tokens SET revoked=1 WHERE origin_jti=%s", (origin_jti,))
+        self.db.execute(
+            "INSERT INTO revoked_origins VALUES (%s,%s) "
+            "ON CONFLICT (origin_jti) DO UPDATE SET expires=EXCLUDED.expires",
+            (origin_jti, expires),
+        )
+
+    def origin_revoked(self, origin_jti: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM revoked_origins WHERE origin_jti=%s", (origin_jti,)
+        ).fetchone()
+        return row is not None
+
+    def revoke_user_tokens(self, pool_id: str, sub: str) -> None:
+        """Every sign-in of the user: refresh tokens, and access/ID tokens by their origin."""
+        # One row per origin (an upsert may not touch a row twice); the latest expiry.
+        self.db.execute(
+            "INSERT INTO revoked_origins SELECT origin_jti, max(expires) FROM refresh_tokens "
+            "WHERE pool_id=%s AND sub=%s AND revoked=0 GROUP BY origin_jti "
+            "ON CONFLICT (origin_jti) DO UPDATE SET expires=EXCLUDED.expires",
+            (pool_id, sub),
+        )
+        self.db.execute(
+            "UPDATE refresh_tokens SET revoked=1 WHERE pool_id=%s AND sub=%s", (pool_id, sub)
+        )
+
+    # outbox and events ---------------------------------------------------
+    def enqueue_message(self, message: Message) -> int:
+        row = self._one(
+            "INSERT INTO outbox (pool_id, username, medium, destination, subject, body, "
+            f"created, status) VALUES ({_marks(8)}) RETURNING id",
+            message_values(message),
+        )
+        return int(row[0])
+
+    def list_events(
+        self, pool_id: str, sub: str, before: int | None, limit: int
+    ) -> list[tuple[int, str, float, str]]:
+        """(id, kind, at, data) of a user's events, newest first."""
+        rows = self.db.execute(
+            "SELECT id, kind, at, data FROM events WHERE pool_id=%s AND sub=%s AND id<%s "
+            "ORDER BY id DESC LIMIT %s",
+            (pool_id, sub, before if before is not None else 1 << 62, limit),
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
+        self.db.execute(
+            "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (%s,%s,%s,%s,%s)",
+            (pool_id, sub, kind, at, data),
+        )
