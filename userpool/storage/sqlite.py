@@ -56,7 +56,8 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.execute("PRAGMA cache_size=-65536")
+        self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB: large pools stay in memory
+        self.db.execute("PRAGMA mmap_size=1073741824")
         self._migrate()
         self._key = self._load_key()
 
