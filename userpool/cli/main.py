@@ -152,7 +152,12 @@ def _export(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
+    from userpool.cli import cognito_idp
+
     words = list(sys.argv[1:] if argv is None else argv)
+    if cognito_idp.claims(words):
+        return cognito_idp.main(words)
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = _parser().parse_args(words)
     if args.command == "serve":

@@ -1,0 +1,110 @@
+"""With no endpoint the CLI works on the local data itself, and means what the server means.
+
+No server, region or credentials are needed; the file is the server's own, so a running
+``userpool serve`` on it sees the change (and the other way round); every served
+operation runs; an operation we do not serve answers as the server does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.harness import Cli
+from tests.helpers import Server
+
+PASSWORD = "Corr3ct-Horse!"
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    (tmp_path / "srv").mkdir()
+    server = Server(tmp_path / "srv").start()
+    yield server
+    server.stop()
+
+
+def test_admin_confirm_sign_up_on_the_file_is_seen_by_a_running_server(
+    cli: Cli, own_server: Server
+) -> None:
+    idp = own_server.client()
+    pool = idp.create_user_pool(PoolName="shared")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(UserPoolId=pool, ClientName="a")["UserPoolClient"]
+    idp.sign_up(ClientId=client["ClientId"], Username="sam", Password=PASSWORD)
+
+    done = cli(
+        *["cognito-idp", "admin-confirm-sign-up", "--user-pool-id", pool, "--username", "sam"],
+        *["--db", own_server.db],
+        env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_DEFAULT_REGION": None},
+    )
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert idp.admin_get_user(UserPoolId=pool, Username="sam")["UserStatus"] == "CONFIRMED"
+    idp.admin_update_user_attributes(
+        UserPoolId=pool, Username="sam", UserAttributes=[{"Name": "name", "Value": "Sam"}]
+    )
+    seen = cli(
+        *["cognito-idp", "admin-get-user", "--user-pool-id", pool, "--username", "sam"],
+        *["--db", own_server.db, "--query", "UserAttributes[?Name=='name'].Value | [0]"],
+    )
+    assert seen.stdout == '"Sam"\n'
+
+
+def test_userpool_db_environment_variable_names_the_file(cli: Cli, tmp_path: Path) -> None:
+    env = {"USERPOOL_DB": str(tmp_path / "elsewhere.db")}
+    made = cli("cognito-idp", "create-user-pool", "--pool-name", "p", env=env)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "elsewhere.db").exists()
+    listed = cli("cognito-idp", "list-user-pools", "--max-results", "5", env=env)
+    assert [p["Name"] for p in json.loads(listed.stdout)["UserPools"]] == ["p"]
+
+
+def test_db_and_endpoint_url_together_are_refused(cli: Cli) -> None:
+    done = cli(
+        *["cognito-idp", "list-user-pools", "--max-results", "1"],
+        *["--db", "x.db", "--endpoint-url", "http://127.0.0.1:1"],
+    )
+    assert (done.returncode, done.stderr) == (
+        252,
+        "\n--db (local data) and --endpoint-url cannot be used together.\n",
+    )
+
+
+def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
+    done = cli(
+        *["cognito-idp", "admin-add-user-to-group"],
+        *["--user-pool-id", "p", "--username", "u", "--group-name", "g"],
+    )
+    assert (done.returncode, done.stderr) == (
+        254,
+        "\nAn error occurred (UnsupportedOperationException) when calling the "
+        "AdminAddUserToGroup operation: userpool does not implement AdminAddUserToGroup yet.\n",
+    )
+
+
+def _required_only(skeleton: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    out = {}
+    for key in required:
+        value = skeleton[key]
+        out[key] = "x" * 40 if value == "" else value
+    return out
+
+
+def test_every_served_operation_runs_in_process_without_crashing(cli: Cli) -> None:
+    from botocore import xform_name
+
+    from userpool.cli.transport import service
+    from userpool.operations import REGISTRY
+
+    for name in REGISTRY:
+        command = xform_name(name, "-")
+        shape = service().operation_model(name).input_shape
+        skeleton = json.loads(cli("cognito-idp", command, "--generate-cli-skeleton").stdout)
+        document = _required_only(skeleton, list(shape.required_members))
+        done = cli("cognito-idp", command, "--cli-input-json", json.dumps(document))
+        assert done.returncode in (0, 252, 254), (name, done.returncode, done.stderr)
+        assert "InternalErrorException" not in done.stderr, (name, done.stderr)
