@@ -20,7 +20,6 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -29,6 +28,7 @@ from userpool.domain.entities import Message
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage.postgres_tx import Connection, PostgresTx
 from userpool.storage.rows import message_row
+from userpool.storage.shared import SharedQueries
 
 log = logging.getLogger("userpool.storage")
 
@@ -58,8 +58,10 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class PostgresStore:
+class PostgresStore(SharedQueries):
     """The PostgreSQL adapter of the ``Store`` port."""
+
+    marker = "%s"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -182,53 +184,6 @@ class PostgresStore:
                 "next_try=floor(extract(epoch FROM now())) + 5 * (1 << tries) WHERE id=%s",
                 (error, MAX_TRIES, message_id),
             )
-
-    def purge(self, now: float) -> None:
-        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
-        with self.transaction() as tx:
-            tx.db.execute("DELETE FROM sessions WHERE expires<%s", (now,))
-            tx.db.execute("DELETE FROM attempts WHERE at<%s", (now - 86400,))
-            tx.db.execute("DELETE FROM revoked_origins WHERE expires<%s", (now,))
-            tx.db.execute("DELETE FROM refresh_tokens WHERE expires<%s", (now,))
-
-    def record_invocation(
-        self,
-        pool_id: str,
-        trigger: str,
-        source: str,
-        username: str,
-        started: float,
-        duration_ms: float,
-        outcome: str,
-        error: str | None,
-    ) -> None:
-        with self.transaction() as tx:
-            tx.db.execute(
-                "INSERT INTO trigger_log (pool_id, trigger, source, username, started, "
-                "duration_ms, outcome, error) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
-            )
-
-    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT pool_id, trigger, source, username, started, duration_ms, outcome, error "
-                "FROM trigger_log ORDER BY id DESC LIMIT %s",
-                (limit,),
-            ).fetchall()
-        return [tuple(r) for r in rows]
-
-    def events_after(
-        self, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, float, str]]:
-        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>%s "
-                "ORDER BY id LIMIT %s",
-                (after_id, limit),
-            ).fetchall()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def recent_messages(self, limit: int) -> list[Message]:
         with self.read() as tx:

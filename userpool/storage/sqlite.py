@@ -15,9 +15,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
 
 from userpool.domain.entities import Message
+from userpool.storage.shared import SharedQueries
 from userpool.storage.sqlite_tx import SQLiteTx, message_row
 
 LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
@@ -45,7 +45,7 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
-class SQLiteStore:
+class SQLiteStore(SharedQueries):
     """The SQLite adapter of the ``Store`` port."""
 
     def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
@@ -133,52 +133,6 @@ class SQLiteStore:
                 "ELSE 'pending' END, next_try=strftime('%s','now') + 5 * (1 << tries) WHERE id=?",
                 (error, MAX_TRIES, message_id),
             )
-
-    def purge(self, now: float) -> None:
-        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
-        with self.transaction() as tx:
-            tx.db.execute("DELETE FROM sessions WHERE expires<?", (now,))
-            tx.db.execute("DELETE FROM attempts WHERE at<?", (now - 86400,))
-            tx.db.execute("DELETE FROM revoked_origins WHERE expires<?", (now,))
-            tx.db.execute("DELETE FROM refresh_tokens WHERE expires<?", (now,))
-
-    def record_invocation(
-        self,
-        pool_id: str,
-        trigger: str,
-        source: str,
-        username: str,
-        started: float,
-        duration_ms: float,
-        outcome: str,
-        error: str | None,
-    ) -> None:
-        with self.transaction() as tx:
-            tx.db.execute(
-                "INSERT INTO trigger_log (pool_id, trigger, source, username, started, "
-                "duration_ms, outcome, error) VALUES (?,?,?,?,?,?,?,?)",
-                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
-            )
-
-    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT pool_id, trigger, source, username, started, duration_ms, outcome, error "
-                "FROM trigger_log ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [tuple(r) for r in rows]
-
-    def events_after(
-        self, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, float, str]]:
-        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>? ORDER BY id LIMIT ?",
-                (after_id, limit),
-            ).fetchall()
-        return [tuple(r) for r in rows]  # type: ignore[misc]
 
     def recent_messages(self, limit: int) -> list[Message]:
         with self.read() as tx:

@@ -1,0 +1,80 @@
+"""Store methods whose SQL is the same on SQLite and PostgreSQL (purge, the trigger log,
+the event log); a backend names its parameter marker and its transactions."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+
+class _Tx(Protocol):
+    @property
+    def db(self) -> Any: ...
+
+
+class SharedQueries:
+    """Mixed into each Store adapter; ``?`` in the SQL becomes the backend's ``marker``."""
+
+    marker = "?"
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.marker == "?" else sql.replace("?", self.marker)
+
+    def purge(self, now: float) -> None:
+        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
+        with self.transaction() as tx:
+            tx.db.execute(self._sql("DELETE FROM sessions WHERE expires<?"), (now,))
+            tx.db.execute(self._sql("DELETE FROM attempts WHERE at<?"), (now - 86400,))
+            tx.db.execute(self._sql("DELETE FROM revoked_origins WHERE expires<?"), (now,))
+            tx.db.execute(self._sql("DELETE FROM refresh_tokens WHERE expires<?"), (now,))
+
+    def record_invocation(
+        self,
+        pool_id: str,
+        trigger: str,
+        source: str,
+        username: str,
+        started: float,
+        duration_ms: float,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        with self.transaction() as tx:
+            tx.db.execute(
+                self._sql(
+                    "INSERT INTO trigger_log (pool_id, trigger, source, username, "
+                    "started, duration_ms, outcome, error) VALUES (?,?,?,?,?,?,?,?)"
+                ),
+                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
+            )
+
+    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
+        with self.read() as tx:
+            rows = tx.db.execute(
+                self._sql(
+                    "SELECT pool_id, trigger, source, username, started, duration_ms, "
+                    "outcome, error FROM trigger_log ORDER BY id DESC LIMIT ?"
+                ),
+                (limit,),
+            ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def events_after(
+        self, after_id: int, limit: int
+    ) -> list[tuple[int, str, str, str, float, str]]:
+        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
+        with self.read() as tx:
+            rows = tx.db.execute(
+                self._sql(
+                    "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>? "
+                    "ORDER BY id LIMIT ?"
+                ),
+                (after_id, limit),
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
