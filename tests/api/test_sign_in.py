@@ -284,28 +284,51 @@ def test_secret_client_needs_secret_hash_in_auth_parameters(
     assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
 
-def test_new_password_required_confirms_an_admin_created_user(
-    idp: Any, pool: dict[str, Any], app: dict[str, Any]
-) -> None:
+def _new_password_challenge(
+    idp: Any, pool: dict[str, Any], app: dict[str, Any], name: str
+) -> dict[str, Any]:
+    """An admin-created user signs in with the temporary password: NEW_PASSWORD_REQUIRED."""
     idp.admin_create_user(
         UserPoolId=pool["Id"],
-        Username="lou",
+        Username=name,
         TemporaryPassword="Temp0rary!",
         MessageAction="SUPPRESS",
     )
-    out = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=app["ClientId"],
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "lou", "PASSWORD": "Temp0rary!"},
+    return dict(
+        idp.admin_initiate_auth(
+            UserPoolId=pool["Id"],
+            ClientId=app["ClientId"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": "Temp0rary!"},
+        )
     )
+
+
+def _answer_new_password(
+    idp: Any,
+    pool: dict[str, Any],
+    app: dict[str, Any],
+    challenge: dict[str, Any],
+    answers: dict[str, str],
+) -> dict[str, Any]:
+    return dict(
+        idp.admin_respond_to_auth_challenge(
+            UserPoolId=pool["Id"],
+            ClientId=app["ClientId"],
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=challenge["Session"],
+            ChallengeResponses=answers,
+        )
+    )
+
+
+def test_new_password_required_confirms_an_admin_created_user(
+    idp: Any, pool: dict[str, Any], app: dict[str, Any]
+) -> None:
+    out = _new_password_challenge(idp, pool, app, "lou")
     assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
-    done = idp.admin_respond_to_auth_challenge(
-        UserPoolId=pool["Id"],
-        ClientId=app["ClientId"],
-        ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=out["Session"],
-        ChallengeResponses={"USERNAME": "lou", "NEW_PASSWORD": "N3w!passwd"},
+    done = _answer_new_password(
+        idp, pool, app, out, {"USERNAME": "lou", "NEW_PASSWORD": "N3w!passwd"}
     )
     assert "IdToken" in done["AuthenticationResult"]
     assert idp.admin_get_user(UserPoolId=pool["Id"], Username="lou")["UserStatus"] == "CONFIRMED"
@@ -561,25 +584,14 @@ def test_unconfirmed_user_cannot_use_an_email_code_instead(
 def test_new_password_challenge_cannot_write_protected_attributes(
     idp: Any, pool: dict[str, Any], app: dict[str, Any]
 ) -> None:
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="yul",
-        TemporaryPassword="Temp0rary!",
-        MessageAction="SUPPRESS",
-    )
-    out = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=app["ClientId"],
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "yul", "PASSWORD": "Temp0rary!"},
-    )
+    out = _new_password_challenge(idp, pool, app, "yul")
     with pytest.raises(ClientError) as exc:
-        idp.admin_respond_to_auth_challenge(
-            UserPoolId=pool["Id"],
-            ClientId=app["ClientId"],
-            ChallengeName="NEW_PASSWORD_REQUIRED",
-            Session=out["Session"],
-            ChallengeResponses={
+        _answer_new_password(
+            idp,
+            pool,
+            app,
+            out,
+            {
                 "USERNAME": "yul",
                 "NEW_PASSWORD": "N3w!passwd",
                 "userAttributes.email_verified": "true",
