@@ -598,3 +598,37 @@ def test_new_password_challenge_cannot_write_protected_attributes(
             },
         )
     assert _error(exc)[0] == "NotAuthorizedException"
+
+
+def test_issuer_base_flag_sets_the_token_issuer(tmp_path: Any) -> None:
+    srv = Server(tmp_path, "--issuer-base", "https://idp.example.com").start()
+    try:
+        idp = srv.client()
+        pool = idp.create_user_pool(PoolName="iss")["UserPool"]
+        client = idp.create_user_pool_client(
+            UserPoolId=pool["Id"], ClientName="c", ExplicitAuthFlows=FLOWS
+        )["UserPoolClient"]
+        idp.admin_create_user(
+            UserPoolId=pool["Id"],
+            Username="ivy",
+            MessageAction="SUPPRESS",
+            TemporaryPassword="Temp0rary!",
+        )
+        out = idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client["ClientId"],
+            AuthParameters={"USERNAME": "ivy", "PASSWORD": "Temp0rary!"},
+        )
+        assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+        done = idp.respond_to_auth_challenge(
+            ClientId=client["ClientId"],
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=out["Session"],
+            ChallengeResponses={"USERNAME": "ivy", "NEW_PASSWORD": "N3w!passwd"},
+        )
+        claims = jwt.decode(
+            done["AuthenticationResult"]["IdToken"], options={"verify_signature": False}
+        )
+        assert claims["iss"] == f"https://idp.example.com/{pool['Id']}"
+    finally:
+        srv.stop()

@@ -108,3 +108,16 @@ def test_every_served_operation_runs_in_process_without_crashing(cli: Cli) -> No
         done = cli("cognito-idp", command, "--cli-input-json", json.dumps(document))
         assert done.returncode in (0, 252, 254), (name, done.returncode, done.stderr)
         assert "InternalErrorException" not in done.stderr, (name, done.stderr)
+
+
+def test_migrate_creates_the_schema_of_a_new_database(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+
+    from tests.helpers import USERPOOL
+
+    db = tmp_path / "fresh" / "userpool.db"
+    done = subprocess.run([USERPOOL, "migrate", "--db", str(db)], capture_output=True, text=True)
+    assert done.returncode == 0 and "schema up to date" in done.stdout
+    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert {"users", "codes", "outbox", "access_keys"} <= tables

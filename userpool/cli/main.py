@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 9229)")
     serve.add_argument("--db", help=f"SQLite file or postgresql:// URL (default {DEFAULT_DB})")
     serve.add_argument("--region", help="region in pool ids and ARNs (default us-east-1)")
+    serve.add_argument(
+        "--issuer-base", help="public base URL in tokens' iss (default: this server)"
+    )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument(
         "--sender", choices=["console", "smtp", "none"], help="how codes go out (default console)"
@@ -83,6 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         trigger_timeout=args.trigger_timeout,
         triggers=dict(args.trigger) if args.trigger else None,
         dev=args.dev,
+        issuer_base=args.issuer_base,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -143,6 +147,8 @@ def _export(settings: Settings) -> None:
         os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
     if settings.lambda_endpoint:
         os.environ["USERPOOL_LAMBDA_ENDPOINT"] = settings.lambda_endpoint
+    if settings.issuer_base:
+        os.environ["USERPOOL_ISSUER_BASE"] = settings.issuer_base
     os.environ["USERPOOL_TRIGGER_TIMEOUT"] = str(settings.trigger_timeout)
     os.environ["USERPOOL_TRIGGERS"] = json.dumps(settings.triggers)
     if settings.keep_message_text is not None:
