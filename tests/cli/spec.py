@@ -89,11 +89,47 @@ def as_userpool(text: str) -> str:
     return re.sub(r"^  aws (help|<command>)", r"  userpool \1", text, flags=re.M)
 
 
+# The synopsis of `aws cognito-idp confirm-sign-up` (v2.33), for checkouts without shared/.
+SYNOPSIS = [
+    "--client-id",
+    "--secret-hash",
+    "--username",
+    "--confirmation-code",
+    "--force-alias-creation",
+    "--no-force-alias-creation",
+    "--analytics-metadata",
+    "--user-context-data",
+    "--client-metadata",
+    "--session",
+    "--cli-input-json",
+    "--cli-input-yaml",
+    "--generate-cli-skeleton",
+    "--debug",
+    "--endpoint-url",
+    "--no-verify-ssl",
+    "--no-paginate",
+    "--output",
+    "--query",
+    "--profile",
+    "--region",
+    "--version",
+    "--color",
+    "--no-sign-request",
+    "--ca-bundle",
+    "--cli-read-timeout",
+    "--cli-connect-timeout",
+    "--cli-binary-format",
+    "--no-cli-pager",
+    "--cli-auto-prompt",
+    "--no-cli-auto-prompt",
+]
+
+
 def synopsis_options() -> list[str]:
     """The options of the target synopsis (spec §0), in order."""
     spec = text()
     if not spec:
-        return []
+        return SYNOPSIS
     start = spec.index("confirm-sign-up --client-id <value>")
     block = spec[start : spec.index("```", start)]
     return re.findall(r"--[a-z][a-z0-9-]*", block)

@@ -34,5 +34,8 @@ def sub() -> str:
 
 
 def token(nbytes: int = 48) -> str:
-    """An opaque URL-safe token (sessions)."""
-    return secrets.token_urlsafe(nbytes)
+    """An opaque URL-safe token (sessions, refresh tokens) that never starts with ``-``,
+    so command lines do not take it for an option."""
+    while (value := secrets.token_urlsafe(nbytes))[0] == "-":
+        pass
+    return value
