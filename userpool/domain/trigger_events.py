@@ -94,24 +94,48 @@ def custom_message(
     return event
 
 
-def pre_authentication(
-    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+def _authentication(
+    region: str,
+    pool: Pool,
+    client_id: str | None,
+    user: User,
+    metadata: dict[str, str] | None,
+    source: str,
+    flag: tuple[str, bool],
 ) -> dict[str, Any]:
-    event = _common(region, pool, user.username, client_id, "PreAuthentication_Authentication")
-    request = {"userAttributes": user_attributes(pool, user), "userNotFound": False}
+    event = _common(region, pool, user.username, client_id, source)
+    request: dict[str, Any] = {"userAttributes": user_attributes(pool, user), flag[0]: flag[1]}
     event["request"] = _with_metadata(request, metadata)
     event["response"] = {}
     return event
+
+
+def pre_authentication(
+    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    return _authentication(
+        region,
+        pool,
+        client_id,
+        user,
+        metadata,
+        "PreAuthentication_Authentication",
+        ("userNotFound", False),
+    )
 
 
 def post_authentication(
     region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
 ) -> dict[str, Any]:
-    event = _common(region, pool, user.username, client_id, "PostAuthentication_Authentication")
-    request = {"userAttributes": user_attributes(pool, user), "newDeviceUsed": False}
-    event["request"] = _with_metadata(request, metadata)
-    event["response"] = {}
-    return event
+    return _authentication(
+        region,
+        pool,
+        client_id,
+        user,
+        metadata,
+        "PostAuthentication_Authentication",
+        ("newDeviceUsed", False),
+    )
 
 
 def pre_token_generation(
