@@ -1,0 +1,142 @@
+"""Reads and writes whose SQL is the same on SQLite and PostgreSQL, written once.
+
+``?`` marks parameters; a backend whose driver wants another marker says so in
+``marker``. Each backend's Tx class adds what differs: inserts and their uniqueness
+answers, and, on PostgreSQL, the row and advisory locks that stand in for SQLite's
+single writer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.domain.entities import AppClient, Pool, RefreshToken
+from userpool.domain.ports import NotFound
+from userpool.storage.rows import POOL_TABLES, client_row, dumps, pool_row, refresh_row
+
+
+class SqlTx:
+    """The backend-independent part of a transaction; subclasses set ``db`` and ``marker``."""
+
+    db: Any
+    marker = "?"
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        if self.marker != "?":
+            sql = sql.replace("?", self.marker)
+        return self.db.execute(sql, args)
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        row = self._run(sql, args).fetchone()
+        if row is None:
+            raise NotFound(sql)
+        return tuple(row)
+
+    def get_pool(self, pool_id: str) -> Pool:
+        return pool_row(self._one("SELECT * FROM pools WHERE id=?", (pool_id,)))
+
+    def update_pool(self, pool: Pool) -> None:
+        self._run(
+            "UPDATE pools SET name=?, config=?, modified=? WHERE id=?",
+            (pool.name, dumps(pool.config), pool.modified, pool.id),
+        )
+
+    def delete_pool(self, pool_id: str) -> None:
+        for table in POOL_TABLES:
+            self._run(f"DELETE FROM {table} WHERE pool_id=?", (pool_id,))
+        self._run("DELETE FROM pools WHERE id=?", (pool_id,))
+
+    def get_client(self, client_id: str) -> AppClient:
+        return client_row(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
+
+    def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
+        """One probe for the two things every public operation starts with."""
+        row = self._one(
+            "SELECT c.*, p.* FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.id=?",
+            (client_id,),
+        )
+        return client_row(row[:7]), pool_row(row[7:])
+
+    def update_client(self, client: AppClient) -> None:
+        self._run(
+            "UPDATE clients SET name=?, config=?, modified=? WHERE id=?",
+            (client.name, dumps(client.config), client.modified, client.id),
+        )
+
+    def delete_client(self, client_id: str) -> None:
+        self._run("DELETE FROM clients WHERE id=?", (client_id,))
+
+    def drop_alias(self, pool_id: str, attribute: str, key: str) -> None:
+        self._run(
+            "DELETE FROM aliases WHERE pool_id=? AND attribute=? AND value_key=?",
+            (pool_id, attribute, key),
+        )
+
+    def drop_aliases_of(self, pool_id: str, sub: str, attribute: str | None = None) -> None:
+        if attribute is None:
+            self._run("DELETE FROM aliases WHERE pool_id=? AND sub=?", (pool_id, sub))
+        else:
+            self._run(
+                "DELETE FROM aliases WHERE pool_id=? AND sub=? AND attribute=?",
+                (pool_id, sub, attribute),
+            )
+
+    def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
+        self._run(
+            "DELETE FROM codes WHERE pool_id=? AND sub=? AND purpose=?", (pool_id, sub, purpose)
+        )
+
+    def add_attempt(self, pool_id: str, sub: str, action: str, at: float) -> None:
+        self._run("INSERT INTO attempts VALUES (?,?,?,?)", (pool_id, sub, action, at))
+
+    def retire_keys(self, pool_id: str, use: str) -> None:
+        self._run("UPDATE signing_keys SET active=0 WHERE pool_id=? AND use=?", (pool_id, use))
+
+    def pool_keys(self, pool_id: str) -> list[tuple[str, str, str, bool]]:
+        """(kid, use, sealed pem, active) of every key of the pool, newest first."""
+        rows = self._run(
+            "SELECT kid, use, pem, active FROM signing_keys WHERE pool_id=? ORDER BY created DESC",
+            (pool_id,),
+        ).fetchall()
+        return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def access_key(self, key_id: str) -> str | None:
+        """The sealed secret of a live access key."""
+        row = self._run(
+            "SELECT secret FROM access_keys WHERE access_key_id=? AND revoked=0", (key_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def access_keys(self) -> list[tuple[str, float, bool]]:
+        rows = self._run(
+            "SELECT access_key_id, created, revoked FROM access_keys ORDER BY created"
+        ).fetchall()
+        return [(r[0], r[1], bool(r[2])) for r in rows]
+
+    def get_refresh(self, token_hash: str) -> RefreshToken:
+        return refresh_row(
+            self._one("SELECT * FROM refresh_tokens WHERE token_hash=?", (token_hash,))
+        )
+
+    def origin_revoked(self, origin_jti: str) -> bool:
+        row = self._run(
+            "SELECT 1 FROM revoked_origins WHERE origin_jti=?", (origin_jti,)
+        ).fetchone()
+        return row is not None
+
+    def list_events(
+        self, pool_id: str, sub: str, before: int | None, limit: int
+    ) -> list[tuple[int, str, float, str]]:
+        """(id, kind, at, data) of a user's events, newest first."""
+        rows = self._run(
+            "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND id<? "
+            "ORDER BY id DESC LIMIT ?",
+            (pool_id, sub, before if before is not None else 1 << 62, limit),
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
+        self._run(
+            "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
+            (pool_id, sub, kind, at, data),
+        )
