@@ -108,7 +108,7 @@ def test_admin_create_user_resend_needs_an_existing_user(idp: Any, pool: dict[st
 def test_admin_create_user_resend_sends_a_new_invitation(
     idp: Any, server: Server, pool: dict[str, Any]
 ) -> None:
-    attrs = [{"Name": "email", "Value": "gus@example.com"}]
+    attrs = [{"Name": "email", "Value": "gus-invited@example.com"}]
     idp.admin_create_user(
         UserPoolId=pool["Id"],
         Username="gus",
@@ -121,7 +121,7 @@ def test_admin_create_user_resend_sends_a_new_invitation(
         MessageAction="RESEND",
         DesiredDeliveryMediums=["EMAIL"],
     )
-    assert len(server.messages("gus@example.com")) == 2
+    assert len(server.messages("gus-invited@example.com")) == 2
 
 
 def test_admin_create_user_twice_is_username_exists(idp: Any, pool: dict[str, Any]) -> None:
