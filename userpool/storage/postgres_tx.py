@@ -28,7 +28,6 @@ from userpool.domain.ports import AlreadyExists, NotFound
 from userpool.storage.rows import (
     SESSION_COLS,
     USER_COLS,
-    USER_TABLES,
     client_row,
     client_values,
     code_row,
@@ -107,33 +106,6 @@ class PostgresTx(SqlTx):
             user_values(user, key),
             "username",
         )
-
-    def update_user(self, user: User) -> None:
-        self.db.execute(
-            "UPDATE users SET status=%s, enabled=%s, password_hash=%s, attributes=%s, "
-            "extra=%s, modified=%s WHERE pool_id=%s AND sub=%s",
-            (
-                user.status,
-                int(user.enabled),
-                user.password_hash,
-                dumps(user.attributes),
-                dumps(user.extra),
-                user.modified,
-                user.pool_id,
-                user.sub,
-            ),
-        )
-
-    def delete_user(self, pool_id: str, sub: str) -> None:
-        row = self.db.execute(
-            "SELECT username FROM users WHERE pool_id=%s AND sub=%s", (pool_id, sub)
-        ).fetchone()
-        if row is not None:  # messages and events about the user go with the user
-            self.db.execute(
-                "DELETE FROM outbox WHERE pool_id=%s AND username=%s", (pool_id, row[0])
-            )
-        for table in USER_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE pool_id=%s AND sub=%s", (pool_id, sub))
 
     def user_by_key(self, pool_id: str, key: str) -> User:
         return user_row(
@@ -216,12 +188,6 @@ class PostgresTx(SqlTx):
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
-        self.db.execute(
-            "DELETE FROM attempts WHERE pool_id=%s AND sub=%s AND action=%s",
-            (pool_id, sub, action),
-        )
-
     # sessions ------------------------------------------------------------
     def put_session(self, session: Session) -> None:
         self.db.execute(f"INSERT INTO sessions VALUES ({_marks(7)})", session_values(session))
@@ -256,12 +222,6 @@ class PostgresTx(SqlTx):
         self._insert(
             "INSERT INTO access_keys VALUES (%s,%s,%s,0)", (key_id, sealed, created), "key"
         )
-
-    def revoke_access_key(self, key_id: str) -> bool:
-        cur = self.db.execute(
-            "UPDATE access_keys SET revoked=1 WHERE access_key_id=%s AND revoked=0", (key_id,)
-        )
-        return bool(cur.rowcount > 0)
 
     # refresh tokens ------------------------------------------------------
     def put_refresh(self, token: RefreshToken) -> None:

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain.entities import AppClient, Pool, RefreshToken
+from userpool.domain.entities import AppClient, Pool, RefreshToken, User
 from userpool.domain.ports import NotFound
-from userpool.storage.rows import POOL_TABLES, client_row, dumps, pool_row, refresh_row
+from userpool.storage.rows import (
+    POOL_TABLES,
+    USER_TABLES,
+    client_row,
+    dumps,
+    pool_row,
+    refresh_row,
+)
 
 
 class SqlTx:
@@ -140,3 +147,39 @@ class SqlTx:
             "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
             (pool_id, sub, kind, at, data),
         )
+
+    def update_user(self, user: User) -> None:
+        self._run(
+            "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
+            "modified=? WHERE pool_id=? AND sub=?",
+            (
+                user.status,
+                int(user.enabled),
+                user.password_hash,
+                dumps(user.attributes),
+                dumps(user.extra),
+                user.modified,
+                user.pool_id,
+                user.sub,
+            ),
+        )
+
+    def delete_user(self, pool_id: str, sub: str) -> None:
+        row = self._run(
+            "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
+        ).fetchone()
+        if row is not None:  # messages and events about the user go with the user
+            self._run("DELETE FROM outbox WHERE pool_id=? AND username=?", (pool_id, row[0]))
+        for table in USER_TABLES:
+            self._run(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
+
+    def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
+        self._run(
+            "DELETE FROM attempts WHERE pool_id=? AND sub=? AND action=?", (pool_id, sub, action)
+        )
+
+    def revoke_access_key(self, key_id: str) -> bool:
+        cur = self._run(
+            "UPDATE access_keys SET revoked=1 WHERE access_key_id=? AND revoked=0", (key_id,)
+        )
+        return bool(cur.rowcount > 0)

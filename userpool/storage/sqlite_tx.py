@@ -13,7 +13,6 @@ from userpool.domain.ports import AlreadyExists, NotFound
 from userpool.storage.rows import (
     SESSION_COLS,
     USER_COLS,
-    USER_TABLES,
     client_row,
     client_values,
     code_row,
@@ -78,31 +77,6 @@ class SQLiteTx(SqlTx):
             "username",
         )
 
-    def update_user(self, user: User) -> None:
-        self.db.execute(
-            "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
-            "modified=? WHERE pool_id=? AND sub=?",
-            (
-                user.status,
-                int(user.enabled),
-                user.password_hash,
-                dumps(user.attributes),
-                dumps(user.extra),
-                user.modified,
-                user.pool_id,
-                user.sub,
-            ),
-        )
-
-    def delete_user(self, pool_id: str, sub: str) -> None:
-        row = self.db.execute(
-            "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
-        ).fetchone()
-        if row is not None:  # messages and events about the user go with the user
-            self.db.execute("DELETE FROM outbox WHERE pool_id=? AND username=?", (pool_id, row[0]))
-        for table in USER_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
-
     def user_by_key(self, pool_id: str, key: str) -> User:
         return user_row(
             self._one(
@@ -163,11 +137,6 @@ class SQLiteTx(SqlTx):
         ).fetchone()
         return int(row[0])
 
-    def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
-        self.db.execute(
-            "DELETE FROM attempts WHERE pool_id=? AND sub=? AND action=?", (pool_id, sub, action)
-        )
-
     # sessions ------------------------------------------------------------
     def put_session(self, session: Session) -> None:
         self.db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?)", session_values(session))
@@ -189,12 +158,6 @@ class SQLiteTx(SqlTx):
 
     def insert_access_key(self, key_id: str, sealed: str, created: float) -> None:
         self._write("INSERT INTO access_keys VALUES (?,?,?,0)", (key_id, sealed, created), "key")
-
-    def revoke_access_key(self, key_id: str) -> bool:
-        cur = self.db.execute(
-            "UPDATE access_keys SET revoked=1 WHERE access_key_id=? AND revoked=0", (key_id,)
-        )
-        return bool(cur.rowcount > 0)
 
     def keys_version(self, pool_id: str) -> str:
         """Changes whenever a key of the pool is added or retired."""
