@@ -1,6 +1,10 @@
 """Answers for users that do not exist, when the client has PreventUserExistenceErrors
 ENABLED: the same shapes and the same costs as for a real user, so neither the answer nor
-its timing tells whether a user exists."""
+its timing tells whether a user exists.
+
+DEVIATION: the documented intent of PreventUserExistenceErrors; the exact shapes of
+Cognito's decoy answers are unconfirmed (docs/compatibility.md).
+"""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ async def send(
     """Send an 8-digit code and answer with the challenge to return it."""
     attribute, medium = _TARGET[choice]
     delivery = Delivery(attribute, medium, user.attributes[attribute])
+    # DEVIATION: 8 digits, as reported for Cognito's sign-in codes (the length is unconfirmed).
     code = f"{secrets.randbelow(10**8):08d}"
     now = svc.clock.now()
     text = f"Your sign-in code is {code}. "

@@ -201,9 +201,6 @@ def _confirm(
         _claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
     tx.update_user(user)
     tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
-    risk.record(
-        tx, user, "ConfirmSignUp", req, now, client=client, risk=risk.assess(pool, client, req)
-    )
     return new_session(svc, tx, client, user.sub, "signin", now)
 
 
@@ -260,6 +257,8 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             failure, session = NotAuthorizedException(risk.BLOCKED), None
         else:
             failure, session = _check_code(svc, tx, pool, client, user, req, now)
+            if failure is None:
+                risk.record(tx, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
     if failure is not None:
         raise failure
     assert user is not None
