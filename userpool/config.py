@@ -36,6 +36,11 @@ class Settings:
     smtp_starttls: bool = False
     # None: keep message text only with the console sender (a local development server).
     keep_message_text: bool | None = None
+    # Requests per sliding minute from one source address / naming one app client (0: off).
+    rate_per_ip: int = 12_000
+    rate_per_client: int = 60_000
+    # Shared rate counters in Redis instead of the store (e.g. redis://127.0.0.1:6379/0).
+    redis_url: str | None = None
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
     # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.
@@ -71,8 +76,8 @@ def from_env(**overrides: Any) -> Settings:
             settings.triggers = dict(orjson.loads(raw))
         elif f.name == "trigger_timeout":
             settings.trigger_timeout = float(raw)
-        elif f.name == "lambda_endpoint":
-            settings.lambda_endpoint = raw or None
+        elif f.name in ("lambda_endpoint", "redis_url"):
+            setattr(settings, f.name, raw or None)
         elif isinstance(current, bool) or f.name == "keep_message_text":
             setattr(settings, f.name, _env_bool(raw))
         elif isinstance(current, int):

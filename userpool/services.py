@@ -1,4 +1,5 @@
-"""The one place adapters are wired: store, sender, outbox relay, hasher, clock, keys."""
+"""The one place adapters are wired: store, sender, outbox relay, hasher, clock, keys,
+rate limiter."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
 from userpool.domain.ports import Clock, Store, SystemClock
 from userpool.keys import KeyRing
+from userpool.ratelimit import RateLimiter, make_limiter
 from userpool.storage import open_store
 from userpool.triggers import Triggers
 
@@ -25,6 +27,7 @@ class Services:
     outbox: OutboxRelay
     triggers: Triggers
     keys: KeyRing
+    limiter: RateLimiter
     key: bytes = field(repr=False, default=b"")
 
     def close(self) -> None:
@@ -49,6 +52,9 @@ def build_services(settings: Settings) -> Services:
             settings.lambda_endpoint,
             settings.region,
             settings.trigger_timeout,
+        ),
+        limiter=make_limiter(
+            store, key, settings.redis_url, settings.rate_per_ip, settings.rate_per_client
         ),
         key=key,
     )

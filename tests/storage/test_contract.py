@@ -698,3 +698,24 @@ def test_a_postgresql_store_reconnects_after_losing_its_connection() -> None:
             assert tx.get_pool("us-east-1_pool").id == "us-east-1_pool"
     finally:
         store.close()
+
+
+def test_rate_counts_add_up_across_stores_and_old_slots_are_purged(opener: OpenStore) -> None:
+    """Two processes (stores) adding to one counter see each other's counts in the total."""
+    first, second = opener(), opener()
+    with first.transaction() as tx:
+        assert tx.add_counts({("ip:10.0.0.1", 100): 3, ("client:a", 100): 1}) == {
+            ("ip:10.0.0.1", 100): 3,
+            ("client:a", 100): 1,
+        }
+    with second.transaction() as tx:
+        assert tx.add_counts({("ip:10.0.0.1", 100): 2, ("ip:10.0.0.1", 101): 5}) == {
+            ("ip:10.0.0.1", 100): 5,
+            ("ip:10.0.0.1", 101): 5,
+        }
+    with first.transaction() as tx:
+        tx.purge_counts(101)
+        assert tx.add_counts({("ip:10.0.0.1", 100): 1, ("ip:10.0.0.1", 101): 1}) == {
+            ("ip:10.0.0.1", 100): 1,
+            ("ip:10.0.0.1", 101): 6,
+        }

@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         "or lambda+ENDPOINT (repeatable)",
     )
     serve.add_argument("--trigger-timeout", type=float, help="seconds (default 5, as Cognito)")
+    serve.add_argument(
+        "--rate-per-ip", type=int, help="requests per minute from one address (0: no limit)"
+    )
+    serve.add_argument(
+        "--rate-per-client", type=int, help="requests per minute naming one app client (0: none)"
+    )
+    serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
 
     data.add_commands(commands)
     return parser
@@ -87,6 +94,9 @@ def _serve(args: argparse.Namespace) -> int:
         triggers=dict(args.trigger) if args.trigger else None,
         dev=args.dev,
         issuer_base=args.issuer_base,
+        rate_per_ip=args.rate_per_ip,
+        rate_per_client=args.rate_per_client,
+        redis_url=args.redis_url,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -143,12 +153,16 @@ def _export(settings: Settings) -> None:
         "smtp_from",
         "synchronous",
         "dev",
+        "rate_per_ip",
+        "rate_per_client",
     ):
         os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
     if settings.lambda_endpoint:
         os.environ["USERPOOL_LAMBDA_ENDPOINT"] = settings.lambda_endpoint
     if settings.issuer_base:
         os.environ["USERPOOL_ISSUER_BASE"] = settings.issuer_base
+    if settings.redis_url:
+        os.environ["USERPOOL_REDIS_URL"] = settings.redis_url
     os.environ["USERPOOL_TRIGGER_TIMEOUT"] = str(settings.trigger_timeout)
     os.environ["USERPOOL_TRIGGERS"] = json.dumps(settings.triggers)
     if settings.keep_message_text is not None:

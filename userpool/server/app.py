@@ -22,6 +22,7 @@ class App:
         if self.svc is None:
             self.svc = build_services(self.settings or from_env())
             self.svc.outbox.start(loop)
+            self.svc.limiter.start(loop)
         return self.svc
 
     # RSGI ----------------------------------------------------------------

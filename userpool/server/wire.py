@@ -29,6 +29,7 @@ from userpool.errors import (
 from userpool.model import TARGET_PREFIX, operations
 from userpool.operations import REGISTRY
 from userpool.operations.common import pool_of
+from userpool.operations.risk import REQUEST_IP
 from userpool.server import sigv4
 from userpool.services import Services
 
@@ -174,7 +175,11 @@ async def dispatch(
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
+        svc.limiter.admit("ip", REQUEST_IP.get())
         name, request = _parse(headers, body)
+        client_id = request.get("ClientId")
+        if isinstance(client_id, str):
+            svc.limiter.admit("client", client_id)
         handler = REGISTRY.get(name)
         # DEVIATION: a modelled operation we do not serve is UnsupportedOperationException.
         if handler is None:

@@ -142,6 +142,35 @@ class SqlTx:
         ).fetchall()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
+    def get_event(self, pool_id: str, sub: str, event_id: int) -> tuple[int, str, float, str]:
+        row = self._one(
+            "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND id=?",
+            (pool_id, sub, event_id),
+        )
+        return (row[0], row[1], row[2], row[3])
+
+    def update_event(self, pool_id: str, sub: str, event_id: int, data: str) -> None:
+        self._run(
+            "UPDATE events SET data=? WHERE pool_id=? AND sub=? AND id=?",
+            (data, pool_id, sub, event_id),
+        )
+
+    def add_counts(self, counts: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+        """Add each (name, slot) delta to the shared counters; the totals after adding."""
+        totals = {}
+        for (name, slot), delta in sorted(counts.items()):
+            row = self._run(
+                "INSERT INTO rate_counters (name, slot, count) VALUES (?,?,?) "
+                "ON CONFLICT (name, slot) DO UPDATE SET count = rate_counters.count + "
+                "excluded.count RETURNING count",
+                (name, slot, delta),
+            ).fetchone()
+            totals[(name, slot)] = int(row[0])
+        return totals
+
+    def purge_counts(self, before_slot: int) -> None:
+        self._run("DELETE FROM rate_counters WHERE slot<?", (before_slot,))
+
     def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
         self._run(
             "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
