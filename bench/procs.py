@@ -62,12 +62,17 @@ def _spawn(name: str, argv: list[str], port: int, log_path: Path, db: Path | Non
 
 def _serve_has_dev(userpool: str) -> bool:
     """Whether ``userpool serve`` has ``--dev`` (accept any credentials, loopback only)."""
+    return _serve_has(userpool, "--dev")
+
+
+def _serve_has(userpool: str, flag: str) -> bool:
+    """Whether ``userpool serve --help`` lists ``flag`` (the bench runs older builds too)."""
     try:
         out = subprocess.run([userpool, "serve", "--help"], capture_output=True, text=True,
                              timeout=30, check=False)  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return "--dev" in out.stdout
+    return flag in out.stdout
 
 
 def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, *,
@@ -86,6 +91,10 @@ def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, 
         argv += ["--workers", str(workers)]
     if _serve_has_dev(userpool):
         argv.append("--dev")
+    if _serve_has(userpool, "--rate-per-ip"):
+        # Every request of the load comes from one loopback address: the per-address and
+        # per-client rate limits (which would throttle it at 200 req/s) are off.
+        argv += ["--rate-per-ip", "0", "--rate-per-client", "0"]
     log_path = log_dir / f"{name}.log"
     return _spawn(name, argv, port, log_path, None if db_url else db, cwd=cwd)
 
