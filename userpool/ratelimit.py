@@ -135,6 +135,18 @@ class RateLimiter:
         self.pending[key] = self.pending.get(key, 0) + 1
         self._wake.set()
 
+    def count(self, kind: str, value: str | None) -> None:
+        """Count one event against ``kind:value`` with no limit (e.g. failed attempts, which
+        threat protection reads back with ``recent``)."""
+        if value:
+            key = (f"{kind}:{value}", int(self.clock() // SLOT))
+            self.pending[key] = self.pending.get(key, 0) + 1
+            self._wake.set()
+
+    def recent(self, kind: str, value: str) -> float:
+        """The sliding-minute estimate of ``kind:value``, every process's counts included."""
+        return self.estimate(f"{kind}:{value}", self.clock())
+
     async def sync(self) -> None:
         """Add this process's pending counts to the shared counters and take the totals."""
         pending, self.pending = self.pending, {}
@@ -155,7 +167,7 @@ class RateLimiter:
                 await self.counters.purge(slot - 2)
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        if self._task is None and self.enabled:
+        if self._task is None:
             self._task = (loop or asyncio.get_running_loop()).create_task(self._run())
 
     async def _run(self) -> None:

@@ -4,6 +4,7 @@ rate limiter."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from userpool.config import Settings
 from userpool.delivery import make_sender
@@ -38,6 +39,13 @@ class Services:
 def build_services(settings: Settings) -> Services:
     store = open_store(settings.db, synchronous=settings.synchronous)
     key = store.secret_key()
+    limiter = make_limiter(
+        store, key, settings.redis_url, settings.rate_per_ip, settings.rate_per_client
+    )
+    from userpool.operations import risk  # operations import this module
+
+    # Threat protection scores an address by its recent failures, counted by the limiter.
+    risk.failures_from = partial(limiter.recent, "fail")
     return Services(
         settings=settings,
         store=store,
@@ -53,8 +61,6 @@ def build_services(settings: Settings) -> Services:
             settings.region,
             settings.trigger_timeout,
         ),
-        limiter=make_limiter(
-            store, key, settings.redis_url, settings.rate_per_ip, settings.rate_per_client
-        ),
+        limiter=limiter,
         key=key,
     )

@@ -14,6 +14,7 @@ from userpool.operations import (
     auth,
     clients,
     list_users,
+    notify,
     pools,
     signup,
     threat,
@@ -57,4 +58,6 @@ REGISTRY: dict[str, Handler] = {
     "SetRiskConfiguration": threat.set_risk_configuration,
     "DescribeRiskConfiguration": threat.describe_risk_configuration,
     "AdminListUserAuthEvents": threat.admin_list_user_auth_events,
+    "AdminUpdateAuthEventFeedback": notify.admin_update_auth_event_feedback,
+    "UpdateAuthEventFeedback": notify.update_auth_event_feedback,
 }

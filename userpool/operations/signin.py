@@ -24,7 +24,7 @@ from userpool.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations import risk, token_hooks
+from userpool.operations import notify, risk, token_hooks
 from userpool.operations.common import client_secret, find_user, stored_user
 from userpool.services import Services
 
@@ -119,22 +119,23 @@ def _sign_in_event(
     tx: Tx, svc: Services, pool: Pool, client: AppClient | None, user: User, response: str
 ) -> None:
     req = token_hooks.AUTH_REQUEST.get() or {}
-    risk.record(
-        tx,
-        user,
-        "SignIn",
-        req,
-        svc.clock.now(),
-        client=client,
-        response=response,
-        risk=risk.assess(pool, client, req),
+    verdict = risk.assess(pool, client, req, user)
+    now = svc.clock.now()
+    event = risk.record(
+        tx, user, "SignIn", req, now, client=client, response=response, risk=verdict
     )
+    notify.notify(svc, tx, pool, client, user, req, verdict, event, now)
+    if response == "Pass" and verdict.device is not None:
+        fresh = stored_user(tx, pool.id, user.sub)
+        if risk.remember_device(fresh, verdict):
+            tx.update_user(fresh)
 
 
 def settle_attempt(svc: Services, pool: Pool, user: User, good: bool) -> None:
     if not good:
         with svc.store.transaction() as tx:
             _sign_in_event(tx, svc, pool, None, user, "Fail")
+        svc.outbox.notify()  # a risk notice may be waiting
         raise NotAuthorizedException(WRONG)
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
@@ -242,4 +243,5 @@ def _new_refresh(
                 now + ttl,
             )
         )
+    svc.outbox.notify()  # a risk notice may be waiting
     return token

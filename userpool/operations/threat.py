@@ -67,8 +67,16 @@ def _event(event_id: int, kind: str, at: float, raw: str) -> dict[str, Any]:
     }
     if data.get("RiskLevel"):
         risk["RiskLevel"] = data["RiskLevel"]
-    context = {"IpAddress": data["IpAddress"]} if data.get("IpAddress") else {}
-    return {
+    context = {
+        name: data[key]
+        for name, key in (
+            ("IpAddress", "IpAddress"),
+            ("DeviceName", "DeviceName"),
+            ("Timezone", "Timezone"),
+        )
+        if data.get(key)
+    }
+    event = {
         "EventId": str(event_id),
         "EventType": _EVENT_TYPES.get(kind, kind),
         "CreationDate": at,
@@ -77,6 +85,9 @@ def _event(event_id: int, kind: str, at: float, raw: str) -> dict[str, Any]:
         "ChallengeResponses": [],
         "EventContextData": context,
     }
+    if data.get("Feedback"):
+        event["EventFeedback"] = data["Feedback"]
+    return event
 
 
 async def admin_list_user_auth_events(svc: Services, req: dict[str, Any]) -> dict[str, Any]:

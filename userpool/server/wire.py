@@ -84,6 +84,21 @@ def _preflight(request_id: str) -> Response:
     return Response(200, headers, b"")
 
 
+# Answers that mean a failed guess, counted per address for threat protection's velocity.
+_ATTEMPTS = frozenset(
+    {
+        "ConfirmSignUp",
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "ConfirmForgotPassword",
+    }
+)
+_FAILED_ATTEMPT = frozenset(
+    {"NotAuthorizedException", "CodeMismatchException", "UserNotFoundException"}
+)
+
 MAX_BODY = 1 << 20  # DEVIATION: Cognito's request size limit is unpublished; 1 MiB here.
 
 
@@ -118,12 +133,15 @@ def _request_id() -> str:
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
-async def well_known(svc: Services, path: str, request_id: str) -> Response:
-    """``/health``, and per pool ``/.well-known/jwks.json`` and ``openid-configuration``."""
+async def well_known(svc: Services, path: str, request_id: str, query: str = "") -> Response:
+    """``/health``, and per pool ``/.well-known/jwks.json``, ``openid-configuration`` and
+    the one-click ``auth-event-feedback`` page of threat-protection notices."""
     headers = _headers(request_id, "application/json")
     if path == "/health":
         return Response(200, headers, b'{"status":"ok"}')
     parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[1] == "auth-event-feedback":
+        return await _feedback_page(svc, parts[0], query, request_id)
     if len(parts) == 3 and parts[1] == ".well-known":
         try:
             with svc.store.read() as tx:
@@ -136,6 +154,29 @@ async def well_known(svc: Services, path: str, request_id: str) -> Response:
         if parts[2] == "openid-configuration":
             return Response(200, headers, orjson.dumps(openid_configuration(svc, parts[0])))
     return Response(404, headers, b'{"message":"Not Found"}')
+
+
+async def _feedback_page(svc: Services, pool_id: str, query: str, request_id: str) -> Response:
+    """A notice's feedback link: UpdateAuthEventFeedback from its query, a plain answer."""
+    from urllib.parse import parse_qs
+
+    from userpool.operations.notify import update_auth_event_feedback
+
+    args = {k: v[0] for k, v in parse_qs(query).items()}
+    headers = _headers(request_id, "text/plain; charset=utf-8")
+    request = {
+        "UserPoolId": pool_id,
+        "Username": args.get("username", ""),
+        "EventId": args.get("event_id", ""),
+        "FeedbackToken": args.get("token", ""),
+        "FeedbackValue": args.get("value", ""),
+    }
+    try:
+        operations()["UpdateAuthEventFeedback"].validate(request)
+        await update_auth_event_feedback(svc, request)
+    except CognitoError as error:
+        return Response(400, headers, f"{error.code}: {error.message}\n".encode())
+    return Response(200, headers, b"Thank you: your feedback was recorded.\n")
 
 
 def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
@@ -171,7 +212,8 @@ async def dispatch(
     if method == "OPTIONS":
         return _preflight(request_id)
     if method == "GET":
-        return await well_known(svc, path, request_id)
+        return await well_known(svc, path, request_id, query)
+    name = ""  # the operation, once parsed
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
@@ -199,6 +241,8 @@ async def dispatch(
         result = await handler(svc, request)
         return Response(200, _headers(request_id), orjson.dumps(result))
     except CognitoError as error:
+        if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:
+            svc.limiter.count("fail", REQUEST_IP.get())
         return error_response(error, request_id)
     except Exception:
         log.exception("request %s failed", request_id)

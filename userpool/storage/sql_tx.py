@@ -171,6 +171,14 @@ class SqlTx:
     def purge_counts(self, before_slot: int) -> None:
         self._run("DELETE FROM rate_counters WHERE slot<?", (before_slot,))
 
+    def add_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> int:
+        """Record an auth event; its id."""
+        row = self._run(
+            "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?) RETURNING id",
+            (pool_id, sub, kind, at, data),
+        ).fetchone()
+        return int(row[0])
+
     def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
         self._run(
             "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
