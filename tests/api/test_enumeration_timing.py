@@ -3,6 +3,7 @@ neither by the answer nor by its timing: latency distributions compared side by 
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -92,3 +93,98 @@ def test_sign_in_answers_and_times_alike(hidden: Any) -> None:
     assert outcomes == {"NotAuthorizedException"}
     ratio = _compare(known, unknown)
     assert 0.25 < ratio < 4.0, (ratio, sorted(known), sorted(unknown))
+
+
+MASKED_EMAIL = re.compile(r"^[^*]\*\*\*@[^*]\*\*\*$")
+
+
+@pytest.fixture
+def verified(
+    server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> tuple[Any, dict[str, Any], list[str]]:
+    """An ENABLED client of a pool that sends codes; SAMPLES users, half of them confirmed."""
+    idp = server.client()
+    pool = make_pool(AutoVerifiedAttributes=["email"])
+    client = make_client(pool, PreventUserExistenceErrors="ENABLED")
+    names = [f"tv{i}-{pool['Id'][-6:].lower()}" for i in range(SAMPLES)]
+    for i, name in enumerate(names):
+        email = f"{name}@timing.example.com"
+        idp.sign_up(
+            ClientId=client["ClientId"],
+            Username=name,
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+        if i % 2 == 0:
+            code = server.code(email)
+            idp.confirm_sign_up(ClientId=client["ClientId"], Username=name, ConfirmationCode=code)
+    return idp, client, names
+
+
+def _alike(
+    idp: Any, names: list[str], call: Callable[[str], dict[str, Any]]
+) -> tuple[float, set[str]]:
+    """Median ratio (unknown/known) and the shapes of the answers' delivery details."""
+    known, unknown, shapes = [], [], set()
+    for i, name in enumerate(names):
+        for bucket, who in ((known, name), (unknown, f"ghost{i}-{name}")):
+            started = time.perf_counter()
+            details = call(who)["CodeDeliveryDetails"]
+            bucket.append(time.perf_counter() - started)
+            assert MASKED_EMAIL.match(details["Destination"]), details
+            shapes.add(f"{details['DeliveryMedium']}/{details['AttributeName']}")
+    return _compare(known, unknown), shapes
+
+
+def test_forgot_password_answers_and_times_alike(verified: Any) -> None:
+    idp, client, names = verified
+    confirmed = names[0::2]
+    ratio, shapes = _alike(
+        idp, confirmed, lambda who: idp.forgot_password(ClientId=client["ClientId"], Username=who)
+    )
+    assert shapes == {"EMAIL/email"}
+    assert 0.25 < ratio < 4.0, ratio
+
+
+def test_resend_confirmation_code_answers_and_times_alike(verified: Any) -> None:
+    idp, client, names = verified
+    unconfirmed = names[1::2]
+    ratio, shapes = _alike(
+        idp,
+        unconfirmed,
+        lambda who: idp.resend_confirmation_code(ClientId=client["ClientId"], Username=who),
+    )
+    assert shapes == {"EMAIL/email"}
+    assert 0.25 < ratio < 4.0, ratio
+
+
+def test_a_wrong_secret_hash_takes_as_long_however_close_it_is(
+    server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    """Secret hashes are compared with hmac.compare_digest; this catches any gross gap
+    (an early exit that skips work) between a hash wrong at its start and one wrong only at
+    its end. Nanosecond differences are below what a network timing can see."""
+    import base64
+    import hashlib
+    import hmac
+
+    idp = server.client()
+    client = make_client(make_pool(), GenerateSecret=True)
+    cid, secret = client["ClientId"], client["ClientSecret"]
+    right = base64.b64encode(
+        hmac.new(secret.encode(), f"sh-user{cid}".encode(), hashlib.sha256).digest()
+    ).decode()
+    near = right[:-2] + ("A" if right[-2] != "A" else "B") + right[-1]
+    far = ("A" if right[0] != "A" else "B") + right[1:]
+    samples: dict[str, list[float]] = {"near": [], "far": []}
+    for _ in range(SAMPLES):
+        for kind, given in (("near", near), ("far", far)):
+            took, outcome = _timed(
+                lambda given=given: idp.confirm_sign_up(
+                    ClientId=cid, Username="sh-user", ConfirmationCode="000000", SecretHash=given
+                )
+            )
+            assert outcome == "NotAuthorizedException"
+            samples[kind].append(took)
+    ratio = _compare(samples["near"], samples["far"])
+    assert 0.25 < ratio < 4.0, ratio

@@ -502,3 +502,24 @@ def test_post_authentication_gets_its_event(tserver: Server, setup: Callable[...
     assert event["triggerSource"] == "PostAuthentication_Authentication"
     assert event["request"]["newDeviceUsed"] is False
     assert event["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED"
+
+
+def test_password_recovery_runs_custom_message_and_post_confirmation(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    idp, _, client = setup(CustomMessage="custom_message", PostConfirmation="record")
+    _sign_up(idp, client, "rcv")
+    _confirm(idp, tserver, client, "rcv")
+    idp.forgot_password(ClientId=client["ClientId"], Username="rcv")
+    message = tserver.messages("rcv@example.com")[-1]
+    assert message.startswith("Custom CustomMessage_ForgotPassword: ")
+    idp.confirm_forgot_password(
+        ClientId=client["ClientId"],
+        Username="rcv",
+        ConfirmationCode=tserver.code("rcv@example.com"),
+        Password="N3w-Passw0rd!",
+        ClientMetadata={"why": "forgot"},
+    )
+    event = [e for e in _events(tserver) if e["userName"] == "rcv"][-1]
+    assert event["triggerSource"] == "PostConfirmation_ConfirmForgotPassword"
+    assert event["request"]["clientMetadata"] == {"why": "forgot"}

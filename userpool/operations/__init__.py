@@ -16,6 +16,7 @@ from userpool.operations import (
     list_users,
     notify,
     pools,
+    recovery,
     signup,
     threat,
     user_tokens,
@@ -58,6 +59,8 @@ REGISTRY: dict[str, Handler] = {
     "SetRiskConfiguration": threat.set_risk_configuration,
     "DescribeRiskConfiguration": threat.describe_risk_configuration,
     "AdminListUserAuthEvents": threat.admin_list_user_auth_events,
+    "ForgotPassword": recovery.forgot_password,
+    "ConfirmForgotPassword": recovery.confirm_forgot_password,
     "AdminUpdateAuthEventFeedback": notify.admin_update_auth_event_feedback,
     "UpdateAuthEventFeedback": notify.update_auth_event_feedback,
 }

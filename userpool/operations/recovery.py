@@ -1,0 +1,233 @@
+"""Self-service password recovery: ForgotPassword and ConfirmForgotPassword.
+
+ForgotPassword sends a one-hour code to the user's verified email or phone, in the order
+of the pool's AccountRecoverySetting (phone first when none is set, as Cognito's legacy
+behaviour), through CustomMessage_ForgotPassword. ConfirmForgotPassword checks it like a
+sign-up code (keyed hash, constant time, 5 wrong codes per hour then
+LimitExceededException), sets the new password, confirms a RESET_REQUIRED user, clears
+the sign-in lockout and runs PostConfirmation_ConfirmForgotPassword.
+
+Under PreventUserExistenceErrors=ENABLED an unknown name gets the answers a real user
+would (a masked delivery; CodeMismatchException), and its requests are counted per name
+in the same tables, so the limits and the work done look alike too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.domain import codes, crypto
+from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, AppClient, Pool, User
+from userpool.domain.messages import Delivery
+from userpool.domain.passwords import check_policy
+from userpool.domain.ports import NotFound, Tx
+from userpool.errors import (
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidParameterException,
+    LimitExceededException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from userpool.operations import hooks, risk
+from userpool.operations.common import check_secret_hash, client_and_pool, find_user, stored_user
+from userpool.operations.newusers import enqueue, set_password
+from userpool.operations.signin import clear_failures
+from userpool.operations.signup import (
+    ATTEMPTS,
+    EXPIRED,
+    HOUR,
+    MISMATCH,
+    NOT_FOUND,
+    _masked_delivery,
+)
+from userpool.services import Services
+
+FORGOT = "forgot"
+FORGOT_VALIDITY = 3600.0
+RESET_REQUIRED = "RESET_REQUIRED"
+NO_CHANNEL = (
+    "Cannot reset password for the user as there is no registered/verified email or phone_number"
+)
+# DEVIATION: the message for a user whose password cannot be reset now (FORCE_CHANGE_PASSWORD,
+# or a pool whose recovery is admin_only) is as users quote it; the trigger is unconfirmed.
+CANNOT_RESET = "User password cannot be reset in the current state."
+_CHANNELS = {
+    "verified_phone_number": ("phone_number", "SMS"),
+    "verified_email": ("email", "EMAIL"),
+}
+
+
+def recovery_delivery(pool: Pool, user: User) -> Delivery:
+    """Where a recovery code goes, or Cognito's refusal."""
+    setting = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
+    names = [m["Name"] for m in sorted(setting, key=lambda m: m.get("Priority", 1))]
+    if names == ["admin_only"]:
+        raise NotAuthorizedException(CANNOT_RESET)
+    for name in names or ["verified_phone_number", "verified_email"]:
+        if name not in _CHANNELS:
+            continue
+        attribute, medium = _CHANNELS[name]
+        value = user.attributes.get(attribute)
+        if value and user.attributes.get(f"{attribute}_verified") == "true":
+            return Delivery(attribute, medium, value)
+    raise InvalidParameterException(NO_CHANNEL)
+
+
+def _ghost(svc: Services, pool: Pool, name: str) -> str:
+    """The attempt-table key of a name that belongs to nobody."""
+    return "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
+
+
+def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
+    if tx.count_attempts(pool.id, sub, "forgot", now - HOUR) >= svc.settings.resend_per_hour:
+        raise LimitExceededException(ATTEMPTS)
+    tx.add_attempt(pool.id, sub, "forgot", now)
+
+
+def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Delivery] | None:
+    """The user and where their code goes; None for an unknown name that must be hidden."""
+    try:
+        user = find_user(tx, pool, name)
+    except NotFound:
+        if client.prevent_user_existence_errors:
+            return None
+        raise UserNotFoundException(NOT_FOUND) from None
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    if user.status == FORCE_CHANGE_PASSWORD:
+        raise NotAuthorizedException(CANNOT_RESET)
+    return user, recovery_delivery(pool, user)
+
+
+async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    now = svc.clock.now()
+    name = req["Username"]
+    with svc.store.read() as tx:
+        client, pool = client_and_pool(tx, req["ClientId"])
+        check_secret_hash(svc, client, name, req.get("SecretHash"))
+        target = _target(tx, pool, client, name)
+    if target is None:
+        with svc.store.transaction() as tx:
+            _count_request(svc, tx, pool, _ghost(svc, pool, name), now)
+        return {"CodeDeliveryDetails": _masked_delivery(svc, pool, name)}
+    user, delivery = target
+    risk.guard(svc, pool, client, user, "ForgotPassword", req)
+    outgoing = await hooks.compose(
+        svc,
+        pool,
+        client.id,
+        user,
+        delivery,
+        "CustomMessage_ForgotPassword",
+        req.get("ClientMetadata"),
+    )
+    with svc.store.transaction() as tx:
+        fresh = stored_user(tx, pool.id, user.sub)
+        _count_request(svc, tx, pool, fresh.sub, now)
+        _store_code(svc, tx, fresh, outgoing, now)
+        risk.record(
+            tx,
+            fresh,
+            "ForgotPassword",
+            req,
+            now,
+            client=client,
+            risk=risk.assess(pool, client, req, fresh),
+        )
+    svc.outbox.notify()
+    return {"CodeDeliveryDetails": delivery.details()}
+
+
+def _store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
+    try:
+        previous = tx.get_code(user.pool_id, user.sub, FORGOT)
+    except NotFound:
+        previous = None
+    d = out.delivery
+    tx.put_code(
+        codes.replace_code(
+            svc.key,
+            previous,
+            user.pool_id,
+            user.sub,
+            FORGOT,
+            out.secret,
+            now + FORGOT_VALIDITY,
+            d.attribute,
+            d.medium,
+        )
+    )
+    enqueue(tx, user, out, now)
+
+
+def _check(svc: Services, tx: Tx, user: User, given: str, now: float) -> Exception | None:
+    """None for the right code (now spent), else the error to report after commit."""
+    try:
+        stored = tx.get_code(user.pool_id, user.sub, FORGOT)
+    except NotFound:
+        return ExpiredCodeException(EXPIRED)  # documented for ConfirmForgotPassword
+    recent = codes.recent_failures(stored, now - HOUR)
+    if len(recent) >= svc.settings.code_attempts_per_hour:
+        raise LimitExceededException(ATTEMPTS)
+    verdict = codes.judge(svc.key, stored, given, now)
+    if verdict is codes.Verdict.OK:
+        tx.delete_code(user.pool_id, user.sub, FORGOT)
+        return None
+    stored.failures = [*recent, now]
+    tx.put_code(stored)
+    if verdict is codes.Verdict.EXPIRED:
+        return ExpiredCodeException(EXPIRED)
+    return CodeMismatchException(MISMATCH)
+
+
+def _unknown_guess(svc: Services, pool: Pool, name: str, now: float) -> Exception:
+    with svc.store.transaction() as tx:
+        ghost = _ghost(svc, pool, name)
+        if tx.count_attempts(pool.id, ghost, "confirm-forgot", now - HOUR) >= (
+            svc.settings.code_attempts_per_hour
+        ):
+            return LimitExceededException(ATTEMPTS)
+        tx.add_attempt(pool.id, ghost, "confirm-forgot", now)
+    return CodeMismatchException(MISMATCH)
+
+
+async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+    now = svc.clock.now()
+    name = req["Username"]
+    with svc.store.read() as tx:
+        client, pool = client_and_pool(tx, req["ClientId"])
+        check_secret_hash(svc, client, name, req.get("SecretHash"))
+        target = _target(tx, pool, client, name)
+    if target is None:
+        raise _unknown_guess(svc, pool, name, now)
+    user = target[0]
+    risk.guard(svc, pool, client, user, "ForgotPassword", req)
+    check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
+    with svc.store.transaction() as tx:
+        # The code is checked (and spent) before the slow hash, so a wrong guess costs
+        # no Argon2 work.
+        spent = stored_user(tx, pool.id, user.sub)
+        failure = _check(svc, tx, spent, req["ConfirmationCode"], now)
+    if failure is not None:
+        raise failure
+    await set_password(svc, pool, spent, req["Password"])
+    with svc.store.transaction() as tx:
+        fresh = stored_user(tx, pool.id, user.sub)
+        fresh.password_hash = spent.password_hash
+        fresh.extra["srp"] = spent.extra["srp"]
+        clear_failures(fresh)
+        if fresh.status == RESET_REQUIRED:
+            fresh.status = CONFIRMED
+        fresh.modified = now
+        tx.update_user(fresh)
+        risk.record(tx, fresh, "PasswordChange", req, now, client=client)
+    await hooks.post_confirmation(
+        svc,
+        pool,
+        client.id,
+        fresh,
+        req.get("ClientMetadata"),
+        "PostConfirmation_ConfirmForgotPassword",
+    )
+    return {}
