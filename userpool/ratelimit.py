@@ -34,8 +34,9 @@ log = logging.getLogger("userpool.ratelimit")
 
 SLOT = 60.0  # seconds per counting slot (the sliding window is one slot long)
 SYNC_EVERY = 0.25  # seconds between syncs of this process's counts to the shared counters
-# DEVIATION: Cognito's throttling message; observed texts are "Too many requests" and
-# "Rate exceeded" (spec §2.5); the first is used.
+# DEVIATION: Cognito's quotas are per account and category; these are per source address
+# and per app client. Its throttling texts observed are "Too many requests" and "Rate
+# exceeded" (spec §2.5); the first is used.
 TOO_MANY = "Too many requests"
 
 Counts = dict[tuple[str, int], int]

@@ -119,6 +119,8 @@ def _signals(
     return tuple(found)
 
 
+# DEVIATION: Cognito documents account-takeover actions for sign-in only; here the same
+# level-to-action rule also decides SignUp, ConfirmSignUp and ForgotPassword.
 def _decision(config: dict[str, Any], level: str) -> str:
     actions = (config.get("AccountTakeoverRiskConfiguration") or {}).get("Actions") or {}
     action = (actions.get(f"{level}Action") or {}).get("EventAction", "NO_ACTION")
