@@ -25,6 +25,10 @@ class Settings:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     synchronous: str = "NORMAL"
+    # Level of the server's own loggers (userpool.*): debug logs masked request bodies.
+    log_level: str = "info"
+    # One line per request at INFO (always at debug); off by default: it costs CPU.
+    access_log: bool = False
     # Accept any credentials on signed operations (local development on loopback only).
     dev: bool = False
     sender: str = "console"  # console | smtp | none

@@ -44,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
         choices=["NORMAL", "FULL"],
         help="SQLite durability: NORMAL survives a crash, FULL power loss too",
     )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="level of userpool's log (default info); debug adds request and response "
+        "bodies, sensitive members masked",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="a line per request at info: operation, status, error, ms, request id",
+    )
 
     serve.add_argument(
         "--dev",
@@ -78,10 +90,14 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
+    from userpool.server.request_log import set_level
+
     settings = from_env(
         host=args.host,
         port=args.port,
         db=args.db,
+        log_level=args.log_level,
+        access_log=args.access_log,
         region=args.region,
         sender=args.sender,
         smtp_host=args.smtp_host,
@@ -103,6 +119,11 @@ def _serve(args: argparse.Namespace) -> int:
             f"--dev accepts any credentials: refused on non-loopback {settings.host}",
             file=sys.stderr,
         )
+        return 2
+    try:
+        set_level(settings)
+    except ValueError as exc:  # a USERPOOL_LOG_LEVEL that is no level
+        print(f"log level: {exc}", file=sys.stderr)
         return 2
     if not settings.dev:
         _first_key(settings)
@@ -165,6 +186,8 @@ def _export(settings: Settings) -> None:
         os.environ["USERPOOL_REDIS_URL"] = settings.redis_url
     os.environ["USERPOOL_TRIGGER_TIMEOUT"] = str(settings.trigger_timeout)
     os.environ["USERPOOL_TRIGGERS"] = json.dumps(settings.triggers)
+    os.environ["USERPOOL_LOG_LEVEL"] = settings.log_level
+    os.environ["USERPOOL_ACCESS_LOG"] = str(settings.access_log)
     if settings.keep_message_text is not None:
         os.environ["USERPOOL_KEEP_MESSAGE_TEXT"] = str(settings.keep_message_text)
 

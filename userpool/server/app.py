@@ -7,7 +7,7 @@ from typing import Any
 
 from userpool.config import Settings, from_env
 from userpool.operations.risk import REQUEST_IP
-from userpool.server.wire import dispatch
+from userpool.server.request_log import logged_dispatch, set_level
 from userpool.services import Services, build_services
 
 
@@ -37,7 +37,7 @@ class App:
         svc = self.svc or self._start(asyncio.get_running_loop())
         body = await proto()
         REQUEST_IP.set(_host(scope.client))
-        response = await dispatch(
+        response = await logged_dispatch(
             svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
         )
         proto.response_bytes(response.status, response.headers, response.body)
@@ -59,7 +59,7 @@ class App:
                 break
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         REQUEST_IP.set((scope.get("client") or (None,))[0])
-        response = await dispatch(
+        response = await logged_dispatch(
             svc,
             scope["method"],
             scope["path"],
@@ -87,4 +87,6 @@ def _host(client: str | None) -> str | None:
 
 def create_app() -> App:
     """The factory granian workers call: settings come from ``USERPOOL_*`` variables."""
-    return App()
+    settings = from_env()
+    set_level(settings)
+    return App(settings)

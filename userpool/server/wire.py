@@ -27,6 +27,7 @@ from userpool.errors import (
     UnsupportedOperationException,
 )
 from userpool.model import TARGET_PREFIX, operations
+from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import REGISTRY
 from userpool.operations.common import pool_of
 from userpool.operations.risk import REQUEST_IP
@@ -214,6 +215,7 @@ async def dispatch(
     if method == "GET":
         return await well_known(svc, path, request_id, query)
     name = ""  # the operation, once parsed
+    request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
@@ -244,6 +246,9 @@ async def dispatch(
         if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:
             svc.limiter.count("fail", REQUEST_IP.get())
         return error_response(error, request_id)
-    except Exception:
-        log.exception("request %s failed", request_id)
+    except Exception as exc:
+        # The traceback (Python prints no locals) without the request's sensitive values,
+        # which an exception's message may quote.
+        trace = format_failure(exc, hidden_values(name, request))
+        log.error("request %s failed: %s", request_id, trace)
         return error_response(InternalErrorException(), request_id)
