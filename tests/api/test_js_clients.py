@@ -179,3 +179,14 @@ def test_cognito_jwt_verifier_with_cognito_issuer(node: str, tmp_path: Path) -> 
         assert out["idClaims"]["iss"] == f"{cognito}/{pool_id}"
     finally:
         srv.stop()
+
+
+def test_forgot_password_and_confirm_password(run: Run, idp: Any, app: tuple[str, str]) -> None:
+    """CognitoUser.forgotPassword and confirmPassword (ForgotPassword, ConfirmForgotPassword)."""
+    out = run(mode="forgot-password")
+    assert out["resetDelivery"]["DeliveryMedium"] == "EMAIL"
+    assert out["resetDelivery"]["AttributeName"] == "email"
+    assert out["resetCodeDiffers"] is True
+    assert out["confirmPasswordResult"] == "SUCCESS"
+    assert out["authenticatedWithNewPassword"] is True
+    assert out["oldPasswordRefused"] is True

@@ -138,3 +138,51 @@ def test_cli_confirm_with_a_wrong_code_exits_non_zero_with_code_mismatch(
     assert "CodeMismatchException" in done.stderr, done.stderr
     user = run_json(aws, "admin-get-user", "--user-pool-id", pool_id, "--username", "cli-bob")
     assert user["UserStatus"] == "UNCONFIRMED"
+
+
+def test_cli_forgot_password_then_confirm_forgot_password_sets_the_new_password(
+    aws: Aws, server: Server, app: tuple[str, str]
+) -> None:
+    _, client_id = app
+    email = "cli-fp-carol@example.com"
+    sign_up(aws, client_id, "cli-carol", email)
+    aws(
+        "confirm-sign-up",
+        "--client-id",
+        client_id,
+        "--username",
+        "cli-carol",
+        "--confirmation-code",
+        server.code(email),
+    )
+    sent = run_json(aws, "forgot-password", "--client-id", client_id, "--username", "cli-carol")
+    assert sent["CodeDeliveryDetails"] == {
+        "Destination": "c***@e***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
+    new_password = "Fresh-H0rse-Battery!"
+    aws(
+        "confirm-forgot-password",
+        "--client-id",
+        client_id,
+        "--username",
+        "cli-carol",
+        "--confirmation-code",
+        server.code(email),
+        "--password",
+        new_password,
+    )
+    done = aws(
+        "confirm-forgot-password",
+        "--client-id",
+        client_id,
+        "--username",
+        "cli-carol",
+        "--confirmation-code",
+        "000000",
+        "--password",
+        new_password,
+        check=False,
+    )
+    assert done.returncode != 0 and "ExpiredCodeException" in done.stderr, done.stderr

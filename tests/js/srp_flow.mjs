@@ -15,7 +15,10 @@
 //   --db PATH             the server's SQLite file                       [USERPOOL_DB]
 //   --mode MODE           "flow" (default): sign up, confirm, sign in, verify tokens;
 //                         "wrong-password": sign up, confirm, then sign in with a wrong
-//                         password and report the error                  [USERPOOL_MODE]
+//                         password and report the error;
+//                         "forgot-password": sign up, confirm, forgotPassword, confirmPassword
+//                         with the emailed code, sign in with the new password
+//                                                                        [USERPOOL_MODE]
 //   --verifier KIND       "jwt" (default): JwtVerifier with issuer <endpoint>/<pool id>;
 //                         "cognito": CognitoJwtVerifier (the server must issue tokens as
 //                         https://cognito-idp.<region>.amazonaws.com/<pool id>, i.e. run with
@@ -69,8 +72,8 @@ function options() {
     }
     opts[name] = value;
   }
-  if (!["flow", "wrong-password"].includes(opts.mode)) {
-    throw new UsageError(`--mode must be flow or wrong-password, not ${opts.mode}`);
+  if (!["flow", "wrong-password", "forgot-password"].includes(opts.mode)) {
+    throw new UsageError(`--mode must be flow, wrong-password or forgot-password, not ${opts.mode}`);
   }
   if (!["jwt", "cognito"].includes(opts.verifier)) {
     throw new UsageError(`--verifier must be jwt or cognito, not ${opts.verifier}`);
@@ -108,6 +111,25 @@ function authenticate(user, username, password) {
       customChallenge: () => reject(new Error("unexpected CUSTOM_CHALLENGE")),
       mfaSetup: () => reject(new Error("unexpected MFA_SETUP challenge")),
       selectMFAType: () => reject(new Error("unexpected SELECT_MFA_TYPE challenge")),
+    }),
+  );
+}
+
+function forgotPassword(user) {
+  return new Promise((resolve, reject) =>
+    user.forgotPassword({
+      onSuccess: (data) => resolve(data),
+      onFailure: (err) => reject(err),
+      inputVerificationCode: (data) => resolve(data),
+    }),
+  );
+}
+
+function confirmPassword(user, code, password) {
+  return new Promise((resolve, reject) =>
+    user.confirmPassword(code, password, {
+      onSuccess: (result) => resolve(result),
+      onFailure: (err) => reject(err),
     }),
   );
 }
@@ -235,6 +257,23 @@ async function main() {
       return out;
     }
     throw new Error("authenticateUser succeeded with a wrong password");
+  }
+
+  if (opts.mode === "forgot-password") {
+    const sent = await forgotPassword(user());
+    out.resetDelivery = sent.CodeDeliveryDetails ?? null;
+    const resetCode = await confirmationCode(opts);
+    out.resetCodeDiffers = resetCode !== code;
+    out.confirmPasswordResult = await confirmPassword(user(), resetCode, `${opts.password}-new`);
+    const renewed = await authenticate(user(), opts.username, `${opts.password}-new`);
+    out.authenticatedWithNewPassword = renewed.isValid();
+    try {
+      await authenticate(user(), opts.username, opts.password);
+      out.oldPasswordRefused = false;
+    } catch (err) {
+      out.oldPasswordRefused = describe(err).code === "NotAuthorizedException";
+    }
+    return out;
   }
 
   const signedIn = user();
