@@ -145,8 +145,17 @@ class RateLimiter:
             self._wake.set()
 
     def recent(self, kind: str, value: str) -> float:
-        """The sliding-minute estimate of ``kind:value``, every process's counts included."""
-        return self.estimate(f"{kind}:{value}", self.clock())
+        """The sliding-minute estimate of ``kind:value``, every process's counts included.
+
+        Reading asks the next sync to fetch the name's total (as a zero delta), so other
+        processes' counts show within one sync of the first read.
+        """
+        now = self.clock()
+        key = (f"{kind}:{value}", int(now // SLOT))
+        if key not in self.pending:
+            self.pending[key] = 0
+            self._wake.set()
+        return self.estimate(key[0], now)
 
     async def sync(self) -> None:
         """Add this process's pending counts to the shared counters and take the totals."""

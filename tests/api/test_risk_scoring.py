@@ -223,3 +223,27 @@ def test_feedback_through_the_notice_link_and_the_operations(own: Server) -> Non
             UserPoolId=pool_id, Username="ann", EventId="999999", FeedbackValue="Valid"
         )
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_failures_seen_by_one_process_raise_the_risk_on_another(tmp_path: Path) -> None:
+    """The address's failure count is shared: guesses sent to one server raise the risk of
+    a sign-in on another server of the same database."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = Server(tmp_path / "one").start()
+    two = Server(tmp_path / "two", db=one.db)
+    two.key_id, two.key_secret = one.key_id, one.key_secret
+    two.start()
+    try:
+        idp, pool_id, cid, _ = _setup(one, high="NO_ACTION")
+        other = two.client()
+        _sign_in(other, cid, pool_id, None)  # the second server starts watching the address
+        for n in range(10):
+            with pytest.raises(ClientError):
+                idp.confirm_sign_up(ClientId=cid, Username=f"ghost{n}", ConfirmationCode="000000")
+        time.sleep(1.0)  # both servers sync their counts
+        _sign_in(other, cid, pool_id, None)
+        assert _events(idp, pool_id)[0]["EventRisk"]["RiskLevel"] == "Medium"
+    finally:
+        two.stop()
+        one.stop()
