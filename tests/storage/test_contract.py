@@ -184,6 +184,27 @@ def test_a_user_is_found_by_key_and_sub_updated_and_listed_in_key_order(store: S
             tx.user_by_sub("other-pool", "sub-amy")
 
 
+def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commit(
+    store: Store,
+) -> None:
+    """PostgreSQL sends writes whose answer nobody reads with the next statement or the
+    commit: a failure then shows later, and still leaves nothing behind."""
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.put_session(session("s1"))
+    with pytest.raises(Exception), store.transaction() as tx:  # noqa: B017
+        amy = tx.user_by_key("us-east-1_pool", "amy")
+        amy.status = "CONFIRMED"
+        tx.update_user(amy)
+        tx.delete_code("us-east-1_pool", "sub-amy", "signup")
+        tx.put_session(session("s1"))  # taken: fails now (SQLite) or at commit (PostgreSQL)
+    with store.transaction() as tx:
+        assert tx.user_by_key("us-east-1_pool", "amy").status == "UNCONFIRMED"
+        tx.update_user(amy)  # the store is usable, and a held write is sent with COMMIT
+    with store.read() as tx:
+        assert tx.user_by_sub("us-east-1_pool", "sub-amy").status == "CONFIRMED"
+
+
 def test_a_taken_username_or_sub_already_exists_as_username(store: Store) -> None:
     with_user(store, "amy")
     for clash in (user("amy", sub="another-sub"), user("zed", sub="sub-amy")):

@@ -93,8 +93,9 @@ class PostgresStore(SharedQueries):
     def _tx(self, begin: str, write: bool) -> Iterator[PostgresTx]:
         db = self._begin(begin)
         try:
-            yield PostgresTx(db, write)
-            db.execute("COMMIT")
+            tx = PostgresTx(db, write)
+            yield tx
+            tx.commit()  # with the writes it still holds
         except BaseException as exc:
             if not db.broken and not db.closed:
                 db.execute("ROLLBACK")

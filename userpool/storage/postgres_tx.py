@@ -15,6 +15,13 @@ does (``BEGIN IMMEDIATE`` serializes every write transaction there):
 * Inserts use ``ON CONFLICT DO NOTHING``: a uniqueness conflict (also with a concurrent,
   not yet committed insert, which it waits for) becomes ``AlreadyExists(what)`` without
   aborting the transaction, so an operation may catch it and go on, as on SQLite.
+
+Each statement is a network round trip, so writes whose answer nobody reads (``_later``:
+user updates, code and event writes, attempts, sessions) are held back and sent in one
+pipeline with the next statement, or with ``COMMIT``. The server runs the statements in
+the order they were made, so locks and outcomes are those of sending them one by one; a
+held write's failure surfaces at the next statement of the same transaction, which then
+rolls back as it would have.
 """
 
 from __future__ import annotations
@@ -46,6 +53,29 @@ from userpool.storage.sql_tx import SqlTx
 Connection = psycopg.Connection[tuple[Any, ...]]
 
 
+class Batching:
+    """The connection as one transaction uses it: ``hold`` keeps a write back until the
+    next ``execute``, which sends everything held and itself in one round trip."""
+
+    __slots__ = ("conn", "held")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.held: list[tuple[str, tuple[Any, ...]]] = []
+
+    def hold(self, sql: str, args: tuple[Any, ...]) -> None:
+        self.held.append((sql, args))
+
+    def execute(self, sql: Any, args: Any = None) -> psycopg.Cursor[tuple[Any, ...]]:
+        if not self.held:
+            return self.conn.execute(sql, args)
+        held, self.held = self.held, []
+        with self.conn.pipeline():
+            for query, values in held:
+                self.conn.execute(query, values)
+            return self.conn.execute(sql, args)
+
+
 def _marks(n: int) -> str:
     return ",".join(["%s"] * n)
 
@@ -56,10 +86,17 @@ class PostgresTx(SqlTx):
     marker = "%s"
 
     def __init__(self, db: Connection, write: bool) -> None:
-        self.db = db
+        self.db = Batching(db)
         self.write = write
         self._for_update = " FOR UPDATE" if write else ""
         self._held: set[str] = set()
+
+    def _later(self, sql: str, args: tuple[Any, ...]) -> None:
+        self.db.hold(sql.replace("?", "%s"), args)
+
+    def commit(self) -> None:
+        """``COMMIT``, with the writes still held."""
+        self.db.execute("COMMIT")
 
     def _insert(self, sql: str, args: tuple[Any, ...], what: str) -> None:
         if self.db.execute(sql + " ON CONFLICT DO NOTHING", args).rowcount == 0:
@@ -164,7 +201,7 @@ class PostgresTx(SqlTx):
 
     # codes and attempts --------------------------------------------------
     def put_code(self, code: Code) -> None:
-        self.db.execute(
+        self._later(
             f"INSERT INTO codes VALUES ({_marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
             "UPDATE SET code_hash=EXCLUDED.code_hash, expires=EXCLUDED.expires, "
             "attribute=EXCLUDED.attribute, medium=EXCLUDED.medium, "
@@ -190,7 +227,7 @@ class PostgresTx(SqlTx):
 
     # sessions ------------------------------------------------------------
     def put_session(self, session: Session) -> None:
-        self.db.execute(f"INSERT INTO sessions VALUES ({_marks(7)})", session_values(session))
+        self._later(f"INSERT INTO sessions VALUES ({_marks(7)})", session_values(session))
 
     def take_session(self, token_hash: str) -> Session:
         """Single use: of two concurrent takes the second waits, then finds nothing."""

@@ -33,6 +33,11 @@ class SqlTx:
             sql = sql.replace("?", self.marker)
         return self.db.execute(sql, args)
 
+    def _later(self, sql: str, args: tuple[Any, ...]) -> None:
+        """A write whose answer nobody reads: a backend may send it with the next statement
+        of the transaction (PostgreSQL does, saving a round trip); SQLite runs it now."""
+        self._run(sql, args)
+
     def _one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
         row = self._run(sql, args).fetchone()
         if row is None:
@@ -89,12 +94,12 @@ class SqlTx:
             )
 
     def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
-        self._run(
+        self._later(
             "DELETE FROM codes WHERE pool_id=? AND sub=? AND purpose=?", (pool_id, sub, purpose)
         )
 
     def add_attempt(self, pool_id: str, sub: str, action: str, at: float) -> None:
-        self._run("INSERT INTO attempts VALUES (?,?,?,?)", (pool_id, sub, action, at))
+        self._later("INSERT INTO attempts VALUES (?,?,?,?)", (pool_id, sub, action, at))
 
     def retire_keys(self, pool_id: str, use: str) -> None:
         self._run("UPDATE signing_keys SET active=0 WHERE pool_id=? AND use=?", (pool_id, use))
@@ -180,13 +185,13 @@ class SqlTx:
         return int(row[0])
 
     def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
-        self._run(
+        self._later(
             "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
             (pool_id, sub, kind, at, data),
         )
 
     def update_user(self, user: User) -> None:
-        self._run(
+        self._later(
             "UPDATE users SET status=?, enabled=?, password_hash=?, attributes=?, extra=?, "
             "modified=? WHERE pool_id=? AND sub=?",
             (
@@ -211,7 +216,7 @@ class SqlTx:
             self._run(f"DELETE FROM {table} WHERE pool_id=? AND sub=?", (pool_id, sub))
 
     def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
-        self._run(
+        self._later(
             "DELETE FROM attempts WHERE pool_id=? AND sub=? AND action=?", (pool_id, sub, action)
         )
 
