@@ -184,6 +184,19 @@ def test_a_user_is_found_by_key_and_sub_updated_and_listed_in_key_order(store: S
             tx.user_by_sub("other-pool", "sub-amy")
 
 
+def test_a_client_its_pool_and_a_user_by_key_come_in_one_probe(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.insert_client(client("c1"))
+    with store.read() as tx:
+        found, its_pool, amy = tx.client_pool_user("c1", "amy")
+        assert found == tx.get_client("c1") and its_pool == tx.get_pool("us-east-1_pool")
+        assert amy == tx.user_by_key("us-east-1_pool", "amy")
+        assert tx.client_pool_user("c1", "nobody")[2] is None
+        with pytest.raises(NotFound):
+            tx.client_pool_user("no-such-client", "amy")
+
+
 def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commit(
     store: Store,
 ) -> None:
@@ -611,6 +624,31 @@ def test_a_writer_of_a_user_sees_what_the_other_writer_of_that_user_committed(
             return tx.user_by_sub("us-east-1_pool", "sub-amy").status
 
     assert _in_turn(confirm, read_for_writing) == "CONFIRMED"
+
+
+def test_the_one_probe_lookup_waits_for_the_other_writer_of_that_user(
+    opener: OpenStore,
+) -> None:
+    one, two = opener(), opener()
+    with_user(one, "amy")
+    with one.transaction() as tx:
+        tx.insert_client(client("c1"))
+
+    def confirm() -> None:
+        with one.transaction() as tx:
+            amy = tx.user_by_key("us-east-1_pool", "amy")
+            started.set()
+            time.sleep(0.3)
+            amy.status = "CONFIRMED"
+            tx.update_user(amy)
+
+    def look_up_for_writing() -> str:
+        with two.transaction() as tx:
+            found = tx.client_pool_user("c1", "amy")[2]
+            assert found is not None
+            return found.status
+
+    assert _in_turn(confirm, look_up_for_writing) == "CONFIRMED"
 
 
 def test_a_second_claim_of_an_alias_sees_the_first_owner(opener: OpenStore) -> None:

@@ -45,6 +45,18 @@ def client_and_pool(tx: Tx, client_id: str) -> tuple[AppClient, Pool]:
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.") from None
 
 
+def client_pool_user(tx: Tx, client_id: str, name: str) -> tuple[AppClient, Pool, User | None]:
+    """``client_and_pool`` and, in the same probe, the user whose username is ``name``
+    (None if there is none: then ``find_user(..., username_probed=True)`` goes on with the
+    alias and sub probes). In a case-insensitive pool a name with capitals probes the
+    wrong key; it then finds nobody and ``username_probed`` is False."""
+    try:
+        client, pool, user = tx.client_pool_user(client_id, name)
+    except NotFound:
+        raise ResourceNotFoundException(f"User pool client {client_id} does not exist.") from None
+    return client, pool, user if pool.key(name) == name else None
+
+
 def client_secret(svc: Services, client: AppClient) -> str | None:
     return None if client.secret is None else svc.box.open(client.secret)
 
@@ -63,17 +75,19 @@ def check_secret_hash(svc: Services, client: AppClient, username: str, given: st
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 
-def find_user(tx: Tx, pool: Pool, name: str) -> User:
+def find_user(tx: Tx, pool: Pool, name: str, username_probed: bool = False) -> User:
     """Resolve a name as Cognito does: username, then sign-in alias, then sub.
 
     Two (or three) indexed probes, never an OR that scans the pool. In alias pools only
     verified aliases are in the alias table, so an unconfirmed user's email finds nobody.
+    ``username_probed``: the caller already looked the username up and found nobody.
     """
     key = pool.key(name)
-    try:
-        return tx.user_by_key(pool.id, key)
-    except NotFound:
-        pass
+    if not username_probed:
+        try:
+            return tx.user_by_key(pool.id, key)
+        except NotFound:
+            pass
     attribute = _alias_kind(pool, name)
     if attribute is not None:
         try:

@@ -30,6 +30,7 @@ from userpool.operations.common import (
     check_secret_hash,
     check_writable,
     client_and_pool,
+    client_pool_user,
     find_user,
 )
 from userpool.operations.newusers import (
@@ -125,10 +126,15 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _user_for_code(tx: Tx, pool: Pool, client: AppClient, name: str) -> User | None:
-    """The user, or None for an unknown user of a client that hides existence."""
+def _user_for_code(
+    tx: Tx, pool: Pool, client: AppClient, name: str, probed: User | None
+) -> User | None:
+    """The user (``probed``: found by the first probe), or None for an unknown user of a
+    client that hides existence."""
+    if probed is not None:
+        return probed
     try:
-        return find_user(tx, pool, name)
+        return find_user(tx, pool, name, username_probed=pool.key(name) == name)
     except NotFound:
         # DEVIATION: under PreventUserExistenceErrors=ENABLED an unknown user gets the masked
         # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
@@ -242,9 +248,9 @@ def _check_code(
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.transaction() as tx:
-        client, pool = client_and_pool(tx, req["ClientId"])
+        client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"])
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
-        user = _user_for_code(tx, pool, client, req["Username"])
+        user = _user_for_code(tx, pool, client, req["Username"], probed)
         failure: CognitoError | None
         session: str | None
         verdict = risk.assess(pool, client, req)

@@ -48,7 +48,7 @@ from userpool.storage.rows import (
     user_row,
     user_values,
 )
-from userpool.storage.sql_tx import SqlTx
+from userpool.storage.sql_tx import SqlTx, split_client_pool_user
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -142,6 +142,18 @@ class PostgresTx(SqlTx):
             f"INSERT INTO users ({USER_COLS}) VALUES ({_marks(11)})",
             user_values(user, key),
             "username",
+        )
+
+    def client_pool_user(self, client_id: str, key: str) -> tuple[AppClient, Pool, User | None]:
+        """As on SQLite; in a write transaction the user's row is locked as ``user_by_key``
+        locks it (a lateral subquery: a lock cannot reach into an outer join)."""
+        return split_client_pool_user(
+            self._one(
+                "SELECT c.*, p.*, u.* FROM clients c JOIN pools p ON p.id = c.pool_id "
+                f"LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
+                f"AND username_key = %s{self._for_update}) u ON true WHERE c.id = %s",
+                (key, client_id),
+            )
         )
 
     def user_by_key(self, pool_id: str, key: str) -> User:

@@ -14,12 +14,22 @@ from userpool.domain.entities import AppClient, Pool, RefreshToken, User
 from userpool.domain.ports import NotFound
 from userpool.storage.rows import (
     POOL_TABLES,
+    USER_COLS,
     USER_TABLES,
     client_row,
     dumps,
     pool_row,
     refresh_row,
+    user_row,
 )
+
+_U_COLS = ", ".join("u." + name.strip() for name in USER_COLS.split(","))
+
+
+def split_client_pool_user(row: tuple[Any, ...]) -> tuple[AppClient, Pool, User | None]:
+    """Rows of ``client_pool_user``: the client's 7 columns, the pool's 5, the user's 11."""
+    user = None if row[12] is None else user_row(row[12:])
+    return client_row(row[:7]), pool_row(row[7:12]), user
 
 
 class SqlTx:
@@ -68,6 +78,17 @@ class SqlTx:
             (client_id,),
         )
         return client_row(row[:7]), pool_row(row[7:])
+
+    def client_pool_user(self, client_id: str, key: str) -> tuple[AppClient, Pool, User | None]:
+        """``client_and_pool`` and ``user_by_key`` in one probe: the user whose username key
+        is ``key`` in the client's pool, or None."""
+        return split_client_pool_user(
+            self._one(
+                f"SELECT c.*, p.*, {_U_COLS} FROM clients c JOIN pools p ON p.id = c.pool_id "
+                "LEFT JOIN users u ON u.pool_id = c.pool_id AND u.username_key = ? WHERE c.id=?",
+                (key, client_id),
+            )
+        )
 
     def update_client(self, client: AppClient) -> None:
         self._run(
