@@ -82,3 +82,29 @@ def pre_token_v2(event: dict[str, Any]) -> dict[str, Any]:
 def deny(event: dict[str, Any]) -> dict[str, Any]:
     _record(event)
     raise RuntimeError("no entry")
+
+
+# The old directory that ``migrate`` looks users up in: name -> (password, email, status).
+LEGACY = {
+    "legacy-ann": ("Legacy-Passw0rd!", "legacy-ann@old.example.com", "CONFIRMED"),
+    "legacy-ben": ("Legacy-Passw0rd!", "legacy-ben@old.example.com", "RESET_REQUIRED"),
+    "legacy-cid@old.example.com": ("Legacy-Passw0rd!", "legacy-cid@old.example.com", "CONFIRMED"),
+}
+
+
+def migrate(event: dict[str, Any]) -> dict[str, Any]:
+    """UserMigration: known names with the right password (or any, in the reset flow)."""
+    _record(event)
+    found = LEGACY.get(event["userName"])
+    if found is None:
+        raise RuntimeError("User not found in the old directory")
+    password, email, status = found
+    signing_in = event["triggerSource"] == "UserMigration_Authentication"
+    if signing_in and event["request"]["password"] != password:
+        raise RuntimeError("Bad password")
+    event["response"].update(
+        userAttributes={"email": email, "email_verified": "true", "custom:origin": "legacy"},
+        finalUserStatus=status,
+        messageAction="SUPPRESS",
+    )
+    return event

@@ -72,6 +72,7 @@ TooManyRequestsException = _error("TooManyRequestsException")
 InvalidPasswordException = _error("InvalidPasswordException")
 UnsupportedOperationException = _error("UnsupportedOperationException")
 UserNotConfirmedException = _error("UserNotConfirmedException")
+PasswordResetRequiredException = _error("PasswordResetRequiredException")
 UnauthorizedException = _error("UnauthorizedException")
 UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
 # Request authentication (SigV4), as every AWS JSON service answers.

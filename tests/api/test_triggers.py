@@ -79,6 +79,7 @@ def tserver(tmp_path_factory: pytest.TempPathFactory, fake: str) -> Iterator[Ser
             "pre_token_v1",
             "pre_token_v2",
             "deny",
+            "migrate",
         )
     }
     routes |= {"hook": f"{fake}/hook", "hooknotjson": f"{fake}/notjson"}
@@ -523,3 +524,121 @@ def test_password_recovery_runs_custom_message_and_post_confirmation(
     event = [e for e in _events(tserver) if e["userName"] == "rcv"][-1]
     assert event["triggerSource"] == "PostConfirmation_ConfirmForgotPassword"
     assert event["request"]["clientMetadata"] == {"why": "forgot"}
+
+
+LEGACY_PASSWORD = "Legacy-Passw0rd!"
+
+
+def _migrating_pool(idp: Any, **pool_args: Any) -> tuple[str, str]:
+    pool = idp.create_user_pool(
+        PoolName="m",
+        AutoVerifiedAttributes=["email"],
+        LambdaConfig={"UserMigration": ARN.format("migrate")},
+        Schema=[{"Name": "origin", "AttributeDataType": "String", "Mutable": True}],
+        **pool_args,
+    )["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]
+    return pool["Id"], client["ClientId"]
+
+
+def _password_sign_in(idp: Any, cid: str, name: str, password: str, **extra: Any) -> Any:
+    return idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=cid,
+        AuthParameters={"USERNAME": name, "PASSWORD": password},
+        **extra,
+    )
+
+
+def test_user_migration_at_sign_in_creates_the_user_with_the_password(
+    tserver: Server,
+) -> None:
+    idp = tserver.client()
+    pool_id, cid = _migrating_pool(idp)
+    with pytest.raises(ClientError) as exc:
+        _password_sign_in(idp, cid, "legacy-ann", "Wrong-Passw0rd!")
+    assert exc.value.response["Error"]["Code"] == "UserNotFoundException"
+    assert "Bad password" in exc.value.response["Error"]["Message"]
+    out = _password_sign_in(idp, cid, "legacy-ann", LEGACY_PASSWORD, ClientMetadata={"k": "v"})
+    assert "AccessToken" in out["AuthenticationResult"]
+    event = [e for e in _events(tserver) if e["userName"] == "legacy-ann"][-1]
+    assert event["triggerSource"] == "UserMigration_Authentication"
+    assert event["callerContext"]["clientId"] == cid
+    assert event["request"]["password"] == LEGACY_PASSWORD
+    assert event["request"]["validationData"] == {"k": "v"}
+    assert event["request"]["clientMetadata"] == {"k": "v"}
+    user = idp.admin_get_user(UserPoolId=pool_id, Username="legacy-ann")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert user["UserStatus"] == "CONFIRMED"
+    assert attributes["email"] == "legacy-ann@old.example.com"
+    assert attributes["email_verified"] == "true"
+    assert attributes["custom:origin"] == "legacy"
+    # the second sign-in finds the user: the function is not asked again
+    calls = len(_events(tserver))
+    _password_sign_in(idp, cid, "legacy-ann", LEGACY_PASSWORD)
+    assert len(_events(tserver)) == calls
+
+
+def test_a_user_migrated_as_reset_required_must_reset_then_can_sign_in(tserver: Server) -> None:
+    idp = tserver.client()
+    pool_id, cid = _migrating_pool(idp)
+    with pytest.raises(ClientError) as exc:
+        _password_sign_in(idp, cid, "legacy-ben", LEGACY_PASSWORD)
+    assert exc.value.response["Error"] == {
+        "Code": "PasswordResetRequiredException",
+        "Message": "Password reset required for the user",
+    }
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="legacy-ben")["UserStatus"] == (
+        "RESET_REQUIRED"
+    )
+    idp.forgot_password(ClientId=cid, Username="legacy-ben")
+    idp.confirm_forgot_password(
+        ClientId=cid,
+        Username="legacy-ben",
+        ConfirmationCode=tserver.code("legacy-ben@old.example.com"),
+        Password="Brand-N3w-Pass!",
+    )
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="legacy-ben")["UserStatus"] == (
+        "CONFIRMED"
+    )
+    assert "AuthenticationResult" in _password_sign_in(idp, cid, "legacy-ben", "Brand-N3w-Pass!")
+
+
+def test_user_migration_in_forgot_password_and_in_an_email_username_pool(
+    tserver: Server,
+) -> None:
+    idp = tserver.client()
+    pool_id, cid = _migrating_pool(idp, UsernameAttributes=["email"])
+    email = "legacy-cid@old.example.com"
+    sent = idp.forgot_password(ClientId=cid, Username=email)["CodeDeliveryDetails"]
+    assert sent["DeliveryMedium"] == "EMAIL"
+    event = [e for e in _events(tserver) if e["userName"] == email][-1]
+    assert event["triggerSource"] == "UserMigration_ForgotPassword"
+    assert "password" not in event["request"]
+    user = idp.admin_get_user(UserPoolId=pool_id, Username=email)
+    assert user["Username"] != email  # email-username pools name users by their sub
+    with pytest.raises(ClientError) as exc:
+        idp.forgot_password(ClientId=cid, Username="nobody@old.example.com")
+    assert exc.value.response["Error"]["Code"] == "UserNotFoundException"
+
+
+def test_a_failed_migration_is_hidden_from_clients_that_hide_existence(
+    tserver: Server,
+) -> None:
+    idp = tserver.client()
+    pool_id, _ = _migrating_pool(idp)
+    hidden = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="h",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]["ClientId"]
+    for name in ("legacy-ann", "not-in-either-directory"):
+        with pytest.raises(ClientError) as exc:
+            _password_sign_in(idp, hidden, name, "Wrong-Passw0rd!")
+        assert exc.value.response["Error"] == {
+            "Code": "NotAuthorizedException",
+            "Message": "Incorrect username or password.",
+        }

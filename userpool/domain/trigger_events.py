@@ -166,3 +166,30 @@ def pre_token_generation(
     key = "claimsOverrideDetails" if version == "1" else "claimsAndScopeOverrideDetails"
     event["response"] = {key: None}
     return event
+
+
+def user_migration(
+    region: str,
+    pool: Pool,
+    client_id: str | None,
+    username: str,
+    password: str | None,
+    metadata: dict[str, str] | None,
+    source: str,
+) -> dict[str, Any]:
+    """UserMigration: the name typed, the password (sign-in only), the ClientMetadata as
+    both validationData and clientMetadata (as Cognito passes them)."""
+    event = _common(region, pool, username, client_id, source)
+    request: dict[str, Any] = {"validationData": dict(metadata) if metadata else None}
+    if password is not None:
+        request["password"] = password
+    event["request"] = _with_metadata(request, metadata)
+    event["response"] = {
+        "userAttributes": None,
+        "finalUserStatus": None,
+        "messageAction": None,
+        "desiredDeliveryMediums": None,
+        "forceAliasCreation": None,
+        "enableSMSMFA": None,
+    }
+    return event

@@ -12,11 +12,13 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import check_attributes
 from userpool.errors import (
+    CognitoError,
     InvalidParameterException,
     NotAuthorizedException,
     UserNotConfirmedException,
+    UserNotFoundException,
 )
-from userpool.operations import decoys, otp, risk, token_hooks
+from userpool.operations import decoys, migration, otp, risk, token_hooks
 from userpool.operations.admin_users import apply_attribute_changes
 from userpool.operations.common import (
     check_writable,
@@ -65,6 +67,7 @@ _ADMIN = {
     "USER_AUTH",
 }
 INVALID_SESSION = "Invalid session for the user."
+_PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 
 
 def _check_flow(client: AppClient, flow: str, admin: bool) -> None:
@@ -99,8 +102,7 @@ async def _initiate(
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
     name = param(params, "USERNAME")
-    with svc.store.read() as tx:
-        found = user_for_sign_in(tx, pool, client, name)
+    found = await _user_or_migrated(svc, pool, client, flow, name, req)
     if found is None:
         check_auth_secret(svc, client, params, [name])
         return await _decoy(svc, pool, flow, params, req.get("Session"))
@@ -114,6 +116,36 @@ async def _initiate(
     if flow == "USER_SRP_AUTH":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
     return await _user_auth(svc, pool, client, user, params, req.get("Session"))
+
+
+async def _user_or_migrated(
+    svc: Services, pool: Pool, client: AppClient, flow: str, name: str, req: dict[str, Any]
+) -> User | None:
+    """The user; else, for a password flow, the user the UserMigration function brings;
+    else None (a decoy follows) or UserNotFoundException, as the client hides existence."""
+    unknown: CognitoError | None = None
+    with svc.store.read() as tx:
+        try:
+            found = user_for_sign_in(tx, pool, client, name)
+        except UserNotFoundException as exc:
+            found, unknown = None, exc
+    if found is not None or flow not in _PASSWORD_FLOWS:
+        if unknown is not None:
+            raise unknown
+        return found
+    params = req.get("AuthParameters") or {}
+    check_auth_secret(svc, client, params, [name])
+    try:
+        found = await migration.migrate(
+            svc, pool, client, name, param(params, "PASSWORD"), req.get("ClientMetadata")
+        )
+    except UserNotFoundException:
+        if client.prevent_user_existence_errors:
+            return None
+        raise
+    if found is None and unknown is not None:
+        raise unknown
+    return found
 
 
 async def _decoy(

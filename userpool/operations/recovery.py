@@ -17,7 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from userpool.domain import codes, crypto
-from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, AppClient, Pool, User
+from userpool.domain.entities import (
+    CONFIRMED,
+    FORCE_CHANGE_PASSWORD,
+    RESET_REQUIRED,
+    AppClient,
+    Pool,
+    User,
+)
 from userpool.domain.messages import Delivery
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
@@ -29,7 +36,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import hooks, risk
+from userpool.operations import hooks, migration, risk
 from userpool.operations.common import check_secret_hash, client_and_pool, find_user, stored_user
 from userpool.operations.newusers import enqueue, set_password
 from userpool.operations.signin import clear_failures
@@ -45,7 +52,6 @@ from userpool.services import Services
 
 FORGOT = "forgot"
 FORGOT_VALIDITY = 3600.0
-RESET_REQUIRED = "RESET_REQUIRED"
 NO_CHANNEL = (
     "Cannot reset password for the user as there is no registered/verified email or phone_number"
 )
@@ -93,11 +99,34 @@ def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Del
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException(NOT_FOUND) from None
+    return user, _delivery_for(pool, user)
+
+
+def _delivery_for(pool: Pool, user: User) -> Delivery:
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
     if user.status == FORCE_CHANGE_PASSWORD:
         raise NotAuthorizedException(CANNOT_RESET)
-    return user, recovery_delivery(pool, user)
+    return recovery_delivery(pool, user)
+
+
+async def _target_or_migrated(
+    svc: Services, pool: Pool, client: AppClient, name: str, metadata: dict[str, str] | None
+) -> tuple[User, Delivery] | None:
+    """As ``_target``, but an unknown name is first offered to UserMigration (whose failure
+    is UserNotFoundException)."""
+    with svc.store.read() as tx:
+        try:
+            user: User | None = find_user(tx, pool, name)
+        except NotFound:
+            user = None
+    if user is None:
+        user = await migration.migrate(svc, pool, client, name, None, metadata)
+    if user is None:
+        if client.prevent_user_existence_errors:
+            return None
+        raise UserNotFoundException(NOT_FOUND)
+    return user, _delivery_for(pool, user)
 
 
 async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +135,12 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
         check_secret_hash(svc, client, name, req.get("SecretHash"))
-        target = _target(tx, pool, client, name)
+    try:
+        target = await _target_or_migrated(svc, pool, client, name, req.get("ClientMetadata"))
+    except UserNotFoundException:
+        if not client.prevent_user_existence_errors:
+            raise
+        target = None
     if target is None:
         with svc.store.transaction() as tx:
             _count_request(svc, tx, pool, _ghost(svc, pool, name), now)

@@ -11,6 +11,7 @@ import orjson
 from userpool.domain import codes, crypto, ids, tokens
 from userpool.domain.entities import (
     FORCE_CHANGE_PASSWORD,
+    RESET_REQUIRED,
     UNCONFIRMED,
     AppClient,
     Pool,
@@ -21,6 +22,7 @@ from userpool.domain.ports import NotFound, Tx
 from userpool.errors import (
     InvalidParameterException,
     NotAuthorizedException,
+    PasswordResetRequiredException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -97,6 +99,8 @@ async def check_password(svc: Services, pool: Pool, user: User, password: str) -
     """Status first (an unconfirmed user hears so even with a wrong password), then lockout."""
     if user.status == UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
+    if user.status == RESET_REQUIRED:
+        raise PasswordResetRequiredException("Password reset required for the user")
     begin_attempt(svc, pool, user)
     stored = user.password_hash
     verdict = await svc.hasher.verify(stored, password) if stored else False
