@@ -99,10 +99,10 @@ def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Del
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException(NOT_FOUND) from None
-    return user, _delivery_for(pool, user)
+    return user, delivery_for(pool, user)
 
 
-def _delivery_for(pool: Pool, user: User) -> Delivery:
+def delivery_for(pool: Pool, user: User) -> Delivery:
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
     if user.status == FORCE_CHANGE_PASSWORD:
@@ -126,7 +126,7 @@ async def _target_or_migrated(
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException(NOT_FOUND)
-    return user, _delivery_for(pool, user)
+    return user, delivery_for(pool, user)
 
 
 async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +159,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
         _count_request(svc, tx, pool, fresh.sub, now)
-        _store_code(svc, tx, fresh, outgoing, now)
+        store_code(svc, tx, fresh, outgoing, now)
         risk.record(
             tx,
             fresh,
@@ -173,7 +173,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return {"CodeDeliveryDetails": delivery.details()}
 
 
-def _store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
+def store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
     try:
         previous = tx.get_code(user.pool_id, user.sub, FORGOT)
     except NotFound:
