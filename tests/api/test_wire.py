@@ -197,10 +197,10 @@ def test_target_of_another_service_is_unknown_operation(server: Server) -> None:
 
 
 def test_modelled_but_unserved_operation_is_unsupported(server: Server) -> None:
-    assert "AdminSetUserPassword" in operations()
-    assert "AdminSetUserPassword" not in REGISTRY
-    body = b'{"UserPoolId": "us-east-1_abc", "Username": "u", "Password": "Passw0rd!"}'
-    answer = call(server, body, target="AdminSetUserPassword")
+    assert "CreateGroup" in operations()
+    assert "CreateGroup" not in REGISTRY
+    body = b'{"UserPoolId": "us-east-1_abc", "GroupName": "g"}'
+    answer = call(server, body, target="CreateGroup")
     assert_error(answer, "UnsupportedOperationException")
 
 

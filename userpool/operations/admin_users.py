@@ -1,5 +1,5 @@
 """Administrator user operations: AdminConfirmSignUp, AdminCreateUser, AdminGetUser,
-AdminDeleteUser, AdminUpdateUserAttributes."""
+AdminDeleteUser; and the attribute helpers that attributes.py shares."""
 
 from __future__ import annotations
 
@@ -223,13 +223,3 @@ def apply_attribute_changes(
     except AlreadyExists:
         raise AliasExistsException("An account with the given alias already exists.") from None
     tx.update_user(user)
-
-
-async def admin_update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
-    changes = attributes_in(req.get("UserAttributes"))
-    with svc.store.transaction() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
-        user = admin_user(tx, pool, req["Username"])
-        apply_attribute_changes(tx, pool, user, changes, svc.clock.now())
-    return {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain import codes, crypto
+from userpool.domain import crypto
 from userpool.domain.entities import (
     CONFIRMED,
     FORCE_CHANGE_PASSWORD,
@@ -30,19 +30,17 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
 from userpool.errors import (
     CodeMismatchException,
-    ExpiredCodeException,
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import hooks, migration, risk
+from userpool.operations import hooks, migration, risk, usercodes
 from userpool.operations.common import check_secret_hash, client_and_pool, find_user, stored_user
-from userpool.operations.newusers import enqueue, set_password
+from userpool.operations.newusers import set_password
 from userpool.operations.signin import clear_failures
 from userpool.operations.signup import (
     ATTEMPTS,
-    EXPIRED,
     HOUR,
     MISMATCH,
     NOT_FOUND,
@@ -174,45 +172,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
-    try:
-        previous = tx.get_code(user.pool_id, user.sub, FORGOT)
-    except NotFound:
-        previous = None
-    d = out.delivery
-    tx.put_code(
-        codes.replace_code(
-            svc.key,
-            previous,
-            user.pool_id,
-            user.sub,
-            FORGOT,
-            out.secret,
-            now + FORGOT_VALIDITY,
-            d.attribute,
-            d.medium,
-        )
-    )
-    enqueue(tx, user, out, now)
-
-
-def _check(svc: Services, tx: Tx, user: User, given: str, now: float) -> Exception | None:
-    """None for the right code (now spent), else the error to report after commit."""
-    try:
-        stored = tx.get_code(user.pool_id, user.sub, FORGOT)
-    except NotFound:
-        return ExpiredCodeException(EXPIRED)  # documented for ConfirmForgotPassword
-    recent = codes.recent_failures(stored, now - HOUR)
-    if len(recent) >= svc.settings.code_attempts_per_hour:
-        raise LimitExceededException(ATTEMPTS)
-    verdict = codes.judge(svc.key, stored, given, now)
-    if verdict is codes.Verdict.OK:
-        tx.delete_code(user.pool_id, user.sub, FORGOT)
-        return None
-    stored.failures = [*recent, now]
-    tx.put_code(stored)
-    if verdict is codes.Verdict.EXPIRED:
-        return ExpiredCodeException(EXPIRED)
-    return CodeMismatchException(MISMATCH)
+    usercodes.store(svc, tx, user, FORGOT, out, now, FORGOT_VALIDITY)
 
 
 def _unknown_guess(svc: Services, pool: Pool, name: str, now: float) -> Exception:
@@ -242,7 +202,7 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         # The code is checked (and spent) before the slow hash, so a wrong guess costs
         # no Argon2 work.
         spent = stored_user(tx, pool.id, user.sub)
-        failure = _check(svc, tx, spent, req["ConfirmationCode"], now)
+        failure = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
     if failure is not None:
         raise failure
     await set_password(svc, pool, spent, req["Password"])

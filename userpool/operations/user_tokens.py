@@ -1,5 +1,4 @@
-"""Operations a signed-in user makes with their tokens: GetUser, UpdateUserAttributes,
-DeleteUser, GlobalSignOut, RevokeToken, GetTokensFromRefreshToken; and the admin's
+"""Operations a signed-in user makes with their tokens: GetUser, DeleteUser, GlobalSignOut, RevokeToken, GetTokensFromRefreshToken; and the admin's
 AdminUserGlobalSignOut."""
 
 from __future__ import annotations
@@ -11,17 +10,13 @@ import orjson
 from userpool.domain import codes, crypto, tokens
 from userpool.domain.entities import Pool, User
 from userpool.domain.ports import NotFound
-from userpool.domain.schema import check_attributes
 from userpool.errors import NotAuthorizedException, UnauthorizedException, UserNotFoundException
-from userpool.operations.admin_users import admin_user, apply_attribute_changes
+from userpool.operations.admin_users import admin_user
 from userpool.operations.auth import refresh
 from userpool.operations.common import (
-    attributes_in,
     attributes_out,
-    check_writable,
     client_of,
     pool_of,
-    stored_user,
 )
 from userpool.services import Services
 
@@ -64,18 +59,6 @@ async def access_user(svc: Services, token: str) -> tuple[Pool, User, dict[str, 
 async def get_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     _, user, _ = await access_user(svc, req["AccessToken"])
     return {"Username": user.username, "UserAttributes": attributes_out(user.attributes)}
-
-
-async def update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user, claims = await access_user(svc, req["AccessToken"])
-    changes = attributes_in(req.get("UserAttributes"))
-    check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
-    with svc.store.read() as tx:
-        check_writable(client_of(tx, claims["client_id"]), changes)
-    with svc.store.transaction() as tx:
-        fresh = stored_user(tx, pool.id, user.sub)
-        apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
-    return {}
 
 
 async def delete_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
