@@ -219,3 +219,9 @@ def sign(server: Server, headers: dict[str, str], body: bytes, path: str = "/") 
         request
     )
     return {k: v for k, v in request.headers.items()}
+
+
+def error_of(exc: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
+    """(code, message) of the botocore ClientError a ``pytest.raises`` caught."""
+    err = exc.value.response["Error"]
+    return str(err["Code"]), str(err["Message"])

@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def test_a_permanent_password_confirms_the_user_and_signs_in(
         idp.admin_set_user_password(
             UserPoolId=pool_id, Username="ap-ann", Password="short", Permanent=True
         )
-    assert _error(exc)[0] == "InvalidPasswordException"
+    assert error_of(exc)[0] == "InvalidPasswordException"
 
 
 def test_a_temporary_password_asks_for_a_new_one(idp: Any, app: tuple[str, str]) -> None:
@@ -92,7 +87,10 @@ def test_an_admin_reset_requires_the_emailed_code(
     assert _status(idp, pool_id, "ap-cat") == "RESET_REQUIRED"
     with pytest.raises(ClientError) as exc:
         _sign_in(idp, cid, "ap-cat", PASSWORD)
-    assert _error(exc) == ("PasswordResetRequiredException", "Password reset required for the user")
+    assert error_of(exc) == (
+        "PasswordResetRequiredException",
+        "Password reset required for the user",
+    )
     idp.confirm_forgot_password(
         ClientId=cid, Username="ap-cat", ConfirmationCode=server.code(email), Password="Res3t-Pass!"
     )
@@ -109,10 +107,10 @@ def test_the_signed_in_user_changes_their_password(idp: Any, app: tuple[str, str
         idp.change_password(
             AccessToken=token, PreviousPassword="Wr0ng-pass!", ProposedPassword="Chang3d-Pass!"
         )
-    assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(exc) == ("NotAuthorizedException", "Incorrect username or password.")
     with pytest.raises(ClientError) as exc:
         idp.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="weak")
-    assert _error(exc)[0] == "InvalidPasswordException"
+    assert error_of(exc)[0] == "InvalidPasswordException"
     idp.change_password(
         AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="Chang3d-Pass!"
     )
@@ -135,7 +133,7 @@ def test_wrong_current_passwords_are_limited(idp: Any, app: tuple[str, str]) -> 
         idp.change_password(
             AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="Chang3d-P!1"
         )
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"
 
 
 def test_a_disabled_user_cannot_sign_in_and_loses_their_tokens(
@@ -149,12 +147,12 @@ def test_a_disabled_user_cannot_sign_in_and_loses_their_tokens(
     assert idp.admin_get_user(UserPoolId=pool_id, Username="ap-fay")["Enabled"] is False
     with pytest.raises(ClientError) as exc:
         _sign_in(idp, cid, "ap-fay", PASSWORD)
-    assert _error(exc) == ("NotAuthorizedException", "User is disabled.")
+    assert error_of(exc) == ("NotAuthorizedException", "User is disabled.")
     with pytest.raises(ClientError) as exc:
         idp.get_user(AccessToken=token)
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
     idp.admin_enable_user(UserPoolId=pool_id, Username="ap-fay")
     assert "AuthenticationResult" in _sign_in(idp, cid, "ap-fay", PASSWORD)
     with pytest.raises(ClientError) as exc:
         idp.admin_disable_user(UserPoolId=pool_id, Username="ap-nobody")
-    assert _error(exc)[0] == "UserNotFoundException"
+    assert error_of(exc)[0] == "UserNotFoundException"

@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 def _attrs(user: dict[str, Any]) -> dict[str, str]:
@@ -45,7 +40,7 @@ def test_admin_confirm_of_confirmed_user_is_not_authorized(
     idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username="bo")
     with pytest.raises(ClientError) as exc:
         idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username="bo")
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         "User cannot be confirmed. Current status is CONFIRMED",
     )
@@ -57,7 +52,7 @@ def test_admin_calls_on_unknown_user_say_user_does_not_exist(
     for call in (idp.admin_get_user, idp.admin_delete_user, idp.admin_confirm_sign_up):
         with pytest.raises(ClientError) as exc:
             call(UserPoolId=pool["Id"], Username="ghost")
-        assert _error(exc) == ("UserNotFoundException", "User does not exist.")
+        assert error_of(exc) == ("UserNotFoundException", "User does not exist.")
 
 
 def test_admin_create_user_is_force_change_password_and_invited(
@@ -102,7 +97,7 @@ def test_admin_create_user_suppress_sends_nothing(
 def test_admin_create_user_resend_needs_an_existing_user(idp: Any, pool: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as exc:
         idp.admin_create_user(UserPoolId=pool["Id"], Username="fay", MessageAction="RESEND")
-    assert _error(exc) == ("UserNotFoundException", "User does not exist.")
+    assert error_of(exc) == ("UserNotFoundException", "User does not exist.")
 
 
 def test_admin_create_user_resend_sends_a_new_invitation(
@@ -128,7 +123,7 @@ def test_admin_create_user_twice_is_username_exists(idp: Any, pool: dict[str, An
     idp.admin_create_user(UserPoolId=pool["Id"], Username="hal", MessageAction="SUPPRESS")
     with pytest.raises(ClientError) as exc:
         idp.admin_create_user(UserPoolId=pool["Id"], Username="hal", MessageAction="SUPPRESS")
-    assert _error(exc) == ("UsernameExistsException", "User already exists")
+    assert error_of(exc) == ("UsernameExistsException", "User already exists")
 
 
 def test_admin_created_user_with_verified_email_gets_the_alias(
@@ -154,7 +149,7 @@ def test_admin_delete_user_removes_the_user(idp: Any, pool: dict[str, Any]) -> N
     idp.admin_delete_user(UserPoolId=pool["Id"], Username="jo")
     with pytest.raises(ClientError) as exc:
         idp.admin_get_user(UserPoolId=pool["Id"], Username="jo")
-    assert _error(exc)[0] == "UserNotFoundException"
+    assert error_of(exc)[0] == "UserNotFoundException"
 
 
 def test_admin_update_user_attributes_changes_and_unverifies_a_new_email(
@@ -196,7 +191,7 @@ def test_admin_update_cannot_take_a_verified_alias(idp: Any, make_pool: Callable
         idp.admin_update_user_attributes(
             UserPoolId=pool["Id"], Username="lyn", UserAttributes=verified
         )
-    assert _error(exc)[0] == "AliasExistsException"
+    assert error_of(exc)[0] == "AliasExistsException"
 
 
 def test_sub_is_immutable(idp: Any, pool: dict[str, Any]) -> None:
@@ -205,7 +200,7 @@ def test_sub_is_immutable(idp: Any, pool: dict[str, Any]) -> None:
         idp.admin_update_user_attributes(
             UserPoolId=pool["Id"], Username="mo", UserAttributes=[{"Name": "sub", "Value": "x"}]
         )
-    assert _error(exc)[0] == "InvalidParameterException"
+    assert error_of(exc)[0] == "InvalidParameterException"
 
 
 def test_deleting_a_user_removes_their_messages_events_and_tokens(

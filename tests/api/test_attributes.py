@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 def _member(idp: Any, server: Server, pool_id: str, cid: str, name: str, email: str) -> str:
@@ -71,7 +66,7 @@ def test_a_changed_email_gets_a_code_and_is_verified_with_it(
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     with pytest.raises(ClientError) as exc:
         idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=wrong)
-    assert _error(exc)[0] == "CodeMismatchException"
+    assert error_of(exc)[0] == "CodeMismatchException"
     idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
     assert _attributes(idp, token)["email_verified"] == "true"
     # the verified email is the user's alias now
@@ -94,10 +89,10 @@ def test_a_code_on_request_and_attributes_without_one(
     idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=server.code(email))
     with pytest.raises(ClientError) as exc:
         idp.get_user_attribute_verification_code(AccessToken=token, AttributeName="phone_number")
-    assert _error(exc)[0] == "InvalidParameterException"
+    assert error_of(exc)[0] == "InvalidParameterException"
     with pytest.raises(ClientError) as exc:
         idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code="123456")
-    assert _error(exc)[0] == "ExpiredCodeException"  # none outstanding
+    assert error_of(exc)[0] == "ExpiredCodeException"  # none outstanding
 
 
 def test_verifying_an_email_another_user_owns_is_refused(
@@ -112,7 +107,7 @@ def test_verifying_an_email_another_user_owns_is_refused(
     code = server.code("at-cat@attr.example.com")
     with pytest.raises(ClientError) as exc:
         idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
-    assert _error(exc)[0] == "AliasExistsException"
+    assert error_of(exc)[0] == "AliasExistsException"
 
 
 def test_deleting_attributes(idp: Any, server: Server, app: tuple[str, str]) -> None:
@@ -133,7 +128,7 @@ def test_deleting_attributes(idp: Any, server: Server, app: tuple[str, str]) -> 
         idp.admin_delete_user_attributes(
             UserPoolId=pool_id, Username="at-eve", UserAttributeNames=["sub"]
         )
-    assert _error(exc)[0] == "InvalidParameterException"
+    assert error_of(exc)[0] == "InvalidParameterException"
 
 
 def test_an_admin_change_of_email_sends_a_code_to_the_new_address(

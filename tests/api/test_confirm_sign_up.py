@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, secret_hash
+from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 def _attrs(user: dict[str, Any]) -> dict[str, str]:
@@ -81,7 +76,7 @@ def test_wrong_code_is_code_mismatch_and_user_stays_unconfirmed(
     wrong = "000000" if server.code("cat@example.com") != "000000" else "111111"
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="cat", ConfirmationCode=wrong)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "CodeMismatchException",
         "Invalid verification code provided, please try again.",
     )
@@ -99,7 +94,7 @@ def test_code_older_than_24_hours_is_expired(
             Username="dan",
             ConfirmationCode=server.code("dan@example.com"),
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "ExpiredCodeException",
         "Invalid code provided, please request a code again.",
     )
@@ -125,7 +120,7 @@ def test_code_superseded_by_a_resend_is_expired_and_the_new_one_works(
             break
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="eli", ConfirmationCode=first)
-    assert _error(exc)[0] == "ExpiredCodeException"
+    assert error_of(exc)[0] == "ExpiredCodeException"
     idp.confirm_sign_up(
         ClientId=client["ClientId"], Username="eli", ConfirmationCode=server.code("eli@example.com")
     )
@@ -140,7 +135,7 @@ def test_user_without_outstanding_code_gets_expired_code(
     assert "CodeDeliveryDetails" not in out
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="fin", ConfirmationCode="123456")
-    assert _error(exc)[0] == "ExpiredCodeException"
+    assert error_of(exc)[0] == "ExpiredCodeException"
 
 
 def test_too_many_wrong_codes_is_limit_exceeded_even_for_the_right_code(
@@ -152,10 +147,10 @@ def test_too_many_wrong_codes_is_limit_exceeded_even_for_the_right_code(
     for _ in range(5):
         with pytest.raises(ClientError) as exc:
             idp.confirm_sign_up(ClientId=client["ClientId"], Username="gil", ConfirmationCode=wrong)
-        assert _error(exc)[0] == "CodeMismatchException"
+        assert error_of(exc)[0] == "CodeMismatchException"
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="gil", ConfirmationCode=code)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "LimitExceededException",
         "Attempt limit exceeded, please try after some time.",
     )
@@ -185,7 +180,7 @@ def test_failures_within_the_hour_block_even_the_right_code(
             Username="ivo",
             ConfirmationCode=server.code("ivo@example.com"),
         )
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"
 
 
 def test_a_resend_does_not_forgive_wrong_codes(
@@ -203,7 +198,7 @@ def test_a_resend_does_not_forgive_wrong_codes(
             Username="iza",
             ConfirmationCode=server.code("iza@example.com"),
         )
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"
 
 
 def test_attempts_older_than_an_hour_no_longer_count(
@@ -224,7 +219,7 @@ def test_confirmed_user_cannot_be_confirmed_again(
     idp.confirm_sign_up(ClientId=client["ClientId"], Username="jay", ConfirmationCode=code)
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="jay", ConfirmationCode=code)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         "User cannot be confirmed. Current status is CONFIRMED",
     )
@@ -235,7 +230,7 @@ def test_unknown_user_is_user_not_found(idp: Any, client: dict[str, Any]) -> Non
         idp.confirm_sign_up(
             ClientId=client["ClientId"], Username="nobody", ConfirmationCode="123456"
         )
-    assert _error(exc) == ("UserNotFoundException", "Username/client id combination not found.")
+    assert error_of(exc) == ("UserNotFoundException", "Username/client id combination not found.")
 
 
 def test_unknown_user_is_masked_when_client_prevents_existence_errors(
@@ -246,7 +241,7 @@ def test_unknown_user_is_masked_when_client_prevents_existence_errors(
         idp.confirm_sign_up(
             ClientId=client["ClientId"], Username="nobody", ConfirmationCode="123456"
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "CodeMismatchException",
         "Invalid verification code provided, please try again.",
     )
@@ -255,7 +250,7 @@ def test_unknown_user_is_masked_when_client_prevents_existence_errors(
 def test_unknown_client_is_resource_not_found(idp: Any) -> None:
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId="x" * 26, Username="a", ConfirmationCode="123456")
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "ResourceNotFoundException",
         f"User pool client {'x' * 26} does not exist.",
     )
@@ -305,7 +300,7 @@ def test_secret_client_requires_a_good_secret_hash(
         kwargs = {} if bad is None else {"SecretHash": bad}
         with pytest.raises(ClientError) as exc:
             idp.confirm_sign_up(ClientId=cid, Username="mia", ConfirmationCode=code, **kwargs)
-        assert _error(exc) == (
+        assert error_of(exc) == (
             "NotAuthorizedException",
             f"Unable to verify secret hash for client {cid}",
         )
@@ -328,7 +323,7 @@ def test_secret_hash_to_client_without_secret_is_invalid_parameter(
             ConfirmationCode="123456",
             SecretHash="c2VjcmV0",
         )
-    assert _error(exc)[0] == "InvalidParameterException"
+    assert error_of(exc)[0] == "InvalidParameterException"
 
 
 def test_context_and_analytics_are_accepted_and_recorded(
@@ -427,7 +422,7 @@ def test_unknown_users_guesses_are_limited_like_real_ones_when_existence_is_hidd
             idp.confirm_sign_up(
                 ClientId=client["ClientId"], Username="nobody-at-all", ConfirmationCode="123456"
             )
-        answers.append(_error(exc)[0])
+        answers.append(error_of(exc)[0])
     assert answers == ["CodeMismatchException"] * 5 + ["LimitExceededException"]
 
 
@@ -443,7 +438,7 @@ def test_code_sent_to_an_old_address_cannot_verify_a_new_one(
     )
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="uli", ConfirmationCode=old_code)
-    assert _error(exc)[0] == "ExpiredCodeException"
+    assert error_of(exc)[0] == "ExpiredCodeException"
 
 
 def test_session_lifetime_follows_auth_session_validity(

@@ -9,16 +9,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
 NEW = "N3w-Passw0rd!"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 @pytest.fixture
@@ -69,12 +64,12 @@ def test_a_forgotten_password_is_replaced_with_the_emailed_code(
     assert "AuthenticationResult" in _sign_in(idp, cid, "fp-ann", NEW)
     with pytest.raises(ClientError) as exc:
         _sign_in(idp, cid, "fp-ann", PASSWORD)
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
     with pytest.raises(ClientError) as exc:  # the code was spent
         idp.confirm_forgot_password(
             ClientId=cid, Username="fp-ann", ConfirmationCode=code, Password=PASSWORD
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "ExpiredCodeException",
         "Invalid code provided, please request a code again.",
     )
@@ -93,7 +88,7 @@ def test_wrong_codes_are_refused_then_limited(
             idp.confirm_forgot_password(
                 ClientId=cid, Username="fp-bob", ConfirmationCode=wrong, Password=NEW
             )
-        assert _error(exc) == (
+        assert error_of(exc) == (
             "CodeMismatchException",
             "Invalid verification code provided, please try again.",
         )
@@ -101,7 +96,7 @@ def test_wrong_codes_are_refused_then_limited(
         idp.confirm_forgot_password(
             ClientId=cid, Username="fp-bob", ConfirmationCode=code, Password=NEW
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "LimitExceededException",
         "Attempt limit exceeded, please try after some time.",
     )
@@ -119,7 +114,7 @@ def test_a_weak_password_does_not_spend_the_code(
         idp.confirm_forgot_password(
             ClientId=cid, Username="fp-cat", ConfirmationCode=code, Password="short"
         )
-    assert _error(exc)[0] == "InvalidPasswordException"
+    assert error_of(exc)[0] == "InvalidPasswordException"
     idp.confirm_forgot_password(
         ClientId=cid, Username="fp-cat", ConfirmationCode=code, Password=NEW
     )
@@ -136,7 +131,7 @@ def test_recovery_clears_the_sign_in_lockout(
             _sign_in(idp, cid, "fp-dan", "Wr0ng-pass!")
     with pytest.raises(ClientError) as exc:
         _sign_in(idp, cid, "fp-dan", PASSWORD)
-    assert _error(exc) == ("NotAuthorizedException", "Password attempts exceeded")
+    assert error_of(exc) == ("NotAuthorizedException", "Password attempts exceeded")
     idp.forgot_password(ClientId=cid, Username="fp-dan")
     idp.confirm_forgot_password(
         ClientId=cid, Username="fp-dan", ConfirmationCode=server.code(email), Password=NEW
@@ -153,11 +148,11 @@ def test_no_code_outstanding_and_no_verified_address(
         idp.confirm_forgot_password(
             ClientId=cid, Username="fp-eve", ConfirmationCode="123456", Password=NEW
         )
-    assert _error(exc)[0] == "ExpiredCodeException"
+    assert error_of(exc)[0] == "ExpiredCodeException"
     _member(idp, server, cid, "fp-fay", confirm=False)  # email not verified yet
     with pytest.raises(ClientError) as exc:
         idp.forgot_password(ClientId=cid, Username="fp-fay")
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         "Cannot reset password for the user as there is no registered/verified email or "
         "phone_number",
@@ -173,7 +168,7 @@ def test_requests_for_codes_are_limited_per_user(
         idp.forgot_password(ClientId=cid, Username="fp-gus")
     with pytest.raises(ClientError) as exc:
         idp.forgot_password(ClientId=cid, Username="fp-gus")
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"
 
 
 def test_an_admin_only_pool_refuses_self_service_recovery(
@@ -187,7 +182,7 @@ def test_an_admin_only_pool_refuses_self_service_recovery(
     _member(idp, server, cid, "fp-hal")
     with pytest.raises(ClientError) as exc:
         idp.forgot_password(ClientId=cid, Username="fp-hal")
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         "User password cannot be reset in the current state.",
     )
@@ -200,7 +195,7 @@ def test_unknown_users_legacy_and_hidden(
     legacy = make_client(pool)["ClientId"]
     with pytest.raises(ClientError) as exc:
         idp.forgot_password(ClientId=legacy, Username="fp-nobody")
-    assert _error(exc) == ("UserNotFoundException", "Username/client id combination not found.")
+    assert error_of(exc) == ("UserNotFoundException", "Username/client id combination not found.")
     hidden = make_client(pool, PreventUserExistenceErrors="ENABLED")["ClientId"]
     sent = idp.forgot_password(ClientId=hidden, Username="fp-nobody@example.com")
     assert sent["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
@@ -210,9 +205,9 @@ def test_unknown_users_legacy_and_hidden(
             idp.confirm_forgot_password(
                 ClientId=hidden, Username="fp-nobody", ConfirmationCode="123456", Password=NEW
             )
-        assert _error(exc)[0] == "CodeMismatchException"
+        assert error_of(exc)[0] == "CodeMismatchException"
     with pytest.raises(ClientError) as exc:
         idp.confirm_forgot_password(
             ClientId=hidden, Username="fp-nobody", ConfirmationCode="123456", Password=NEW
         )
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"

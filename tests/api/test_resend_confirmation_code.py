@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 def _sign_up(idp: Any, client: dict[str, Any], name: str) -> None:
@@ -49,13 +44,13 @@ def test_resend_to_confirmed_user_is_refused(
     )
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="bob")
-    assert _error(exc) == ("InvalidParameterException", "User is already confirmed.")
+    assert error_of(exc) == ("InvalidParameterException", "User is already confirmed.")
 
 
 def test_resend_to_unknown_user_is_user_not_found(idp: Any, client: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="ghost")
-    assert _error(exc) == ("UserNotFoundException", "Username/client id combination not found.")
+    assert error_of(exc) == ("UserNotFoundException", "Username/client id combination not found.")
 
 
 def test_resend_to_unknown_user_is_masked_for_enabled_clients(
@@ -73,7 +68,7 @@ def test_resend_is_limited_per_user(idp: Any, client: dict[str, Any]) -> None:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="cy")
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="cy")
-    assert _error(exc)[0] == "LimitExceededException"
+    assert error_of(exc)[0] == "LimitExceededException"
 
 
 def test_resend_without_auto_verification_is_refused(
@@ -84,7 +79,7 @@ def test_resend_without_auto_verification_is_refused(
     _sign_up(idp, client, "dee")
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="dee")
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         "Cannot resend codes. Auto verification not turned on.",
     )

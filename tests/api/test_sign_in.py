@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tests.helpers import Server, secret_hash
+from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
 FLOWS = [
@@ -21,11 +21,6 @@ FLOWS = [
     "ALLOW_ADMIN_USER_PASSWORD_AUTH",
     "ALLOW_REFRESH_TOKEN_AUTH",
 ]
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 @pytest.fixture
@@ -95,7 +90,7 @@ def test_sign_up_session_is_single_use(idp: Any, app: dict[str, Any], confirmed:
             AuthParameters={"USERNAME": "bea"},
             Session=user["session"],
         )
-    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+    assert error_of(exc) == ("NotAuthorizedException", "Invalid session for the user.")
 
 
 def test_sign_up_session_of_another_user_is_refused(
@@ -110,7 +105,7 @@ def test_sign_up_session_of_another_user_is_refused(
             AuthParameters={"USERNAME": "cid"},
             Session=one["session"],
         )
-    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+    assert error_of(exc) == ("NotAuthorizedException", "Invalid session for the user.")
 
 
 def test_expired_sign_up_session_is_refused(
@@ -125,7 +120,7 @@ def test_expired_sign_up_session_is_refused(
             AuthParameters={"USERNAME": "dot"},
             Session=user["session"],
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         "Invalid session for the user, session is expired.",
     )
@@ -189,7 +184,7 @@ def test_user_password_auth_and_wrong_password(
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "hal", "PASSWORD": "Wr0ng!pass"},
         )
-    assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(exc) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_flow_not_enabled_on_client_is_refused(
@@ -202,7 +197,7 @@ def test_flow_not_enabled_on_client_is_refused(
             ClientId=plain["ClientId"],
             AuthParameters={"USERNAME": "x", "PASSWORD": PASSWORD},
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         "USER_PASSWORD_AUTH flow not enabled for this client",
     )
@@ -218,7 +213,7 @@ def test_unconfirmed_user_is_told_so_even_with_wrong_password(
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "ian", "PASSWORD": "Wr0ng!pass"},
         )
-    assert _error(exc) == ("UserNotConfirmedException", "User is not confirmed.")
+    assert error_of(exc) == ("UserNotConfirmedException", "User is not confirmed.")
 
 
 def test_unknown_user_is_user_not_found(idp: Any, app: dict[str, Any]) -> None:
@@ -228,7 +223,7 @@ def test_unknown_user_is_user_not_found(idp: Any, app: dict[str, Any]) -> None:
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "ghost", "PASSWORD": PASSWORD},
         )
-    assert _error(exc) == ("UserNotFoundException", "User does not exist.")
+    assert error_of(exc) == ("UserNotFoundException", "User does not exist.")
 
 
 def test_lockout_after_repeated_wrong_passwords(
@@ -248,7 +243,7 @@ def test_lockout_after_repeated_wrong_passwords(
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "jon", "PASSWORD": PASSWORD},
         )
-    assert _error(exc) == ("NotAuthorizedException", "Password attempts exceeded")
+    assert error_of(exc) == ("NotAuthorizedException", "Password attempts exceeded")
 
 
 def test_secret_client_needs_secret_hash_in_auth_parameters(
@@ -268,7 +263,7 @@ def test_secret_client_needs_secret_hash_in_auth_parameters(
             ClientId=cid,
             AuthParameters={"USERNAME": "kit", "PASSWORD": "Temp0rary!"},
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         f"Client {cid} is configured with secret but SECRET_HASH was not received",
     )
@@ -367,7 +362,7 @@ def test_srp_with_wrong_password_is_refused(
     )
     with pytest.raises(ClientError) as exc:
         aws.authenticate_user()
-    assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(exc) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_access_token_claims_and_get_user(
@@ -438,14 +433,14 @@ def test_global_sign_out_revokes_access_and_refresh_tokens(
     idp.global_sign_out(AccessToken=r["AccessToken"])
     with pytest.raises(ClientError) as exc:
         idp.get_user(AccessToken=r["AccessToken"])
-    assert _error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+    assert error_of(exc) == ("NotAuthorizedException", "Access Token has been revoked")
     with pytest.raises(ClientError) as exc:
         idp.initiate_auth(
             AuthFlow="REFRESH_TOKEN_AUTH",
             ClientId=app["ClientId"],
             AuthParameters={"REFRESH_TOKEN": r["RefreshToken"]},
         )
-    assert _error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    assert error_of(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
 
 
 def test_revoke_token_revokes_the_sign_in(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
@@ -458,7 +453,7 @@ def test_revoke_token_revokes_the_sign_in(idp: Any, app: dict[str, Any], confirm
     idp.revoke_token(Token=r["RefreshToken"], ClientId=app["ClientId"])
     with pytest.raises(ClientError) as exc:
         idp.get_user(AccessToken=r["AccessToken"])
-    assert _error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+    assert error_of(exc) == ("NotAuthorizedException", "Access Token has been revoked")
 
 
 def test_tampered_access_token_is_invalid(idp: Any, app: dict[str, Any], confirmed: Any) -> None:
@@ -472,7 +467,7 @@ def test_tampered_access_token_is_invalid(idp: Any, app: dict[str, Any], confirm
     forged = f"{head}.{body}.{sig[:-4]}AAAA"
     with pytest.raises(ClientError) as exc:
         idp.get_user(AccessToken=forged)
-    assert _error(exc) == ("NotAuthorizedException", "Invalid Access Token")
+    assert error_of(exc) == ("NotAuthorizedException", "Invalid Access Token")
 
 
 def test_openid_configuration_points_at_the_jwks(server: Server, pool: dict[str, Any]) -> None:
@@ -538,7 +533,7 @@ def test_unknown_and_real_users_look_alike_when_existence_is_hidden(
                 ClientId=hidden["ClientId"],
                 AuthParameters={"USERNAME": name, "PASSWORD": "Wr0ng!pass"},
             )
-        answers[name] = _error(exc)
+        answers[name] = error_of(exc)
         srp = idp.initiate_auth(
             AuthFlow="USER_SRP_AUTH",
             ClientId=hidden["ClientId"],
@@ -578,7 +573,7 @@ def test_unconfirmed_user_cannot_use_an_email_code_instead(
             ClientId=client["ClientId"],
             AuthParameters={"USERNAME": "xio", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
         )
-    assert _error(exc) == ("UserNotConfirmedException", "User is not confirmed.")
+    assert error_of(exc) == ("UserNotConfirmedException", "User is not confirmed.")
 
 
 def test_new_password_challenge_cannot_write_protected_attributes(
@@ -597,7 +592,7 @@ def test_new_password_challenge_cannot_write_protected_attributes(
                 "userAttributes.email_verified": "true",
             },
         )
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
 
 
 def test_issuer_base_flag_sets_the_token_issuer(tmp_path: Any) -> None:

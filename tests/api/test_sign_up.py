@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, secret_hash
+from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 def test_sign_up_creates_unconfirmed_user_and_sends_code_by_email(
@@ -115,7 +110,7 @@ def test_sign_up_enforces_the_password_policy(
 ) -> None:
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="fay", Password=password)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidPasswordException",
         f"Password did not conform with policy: {reason}",
     )
@@ -125,7 +120,7 @@ def test_sign_up_twice_is_username_exists(idp: Any, client: dict[str, Any]) -> N
     idp.sign_up(ClientId=client["ClientId"], Username="gus", Password=PASSWORD)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="gus", Password=PASSWORD)
-    assert _error(exc) == ("UsernameExistsException", "User already exists")
+    assert error_of(exc) == ("UsernameExistsException", "User already exists")
 
 
 def test_case_insensitive_pool_treats_usernames_alike(
@@ -136,7 +131,7 @@ def test_case_insensitive_pool_treats_usernames_alike(
     idp.sign_up(ClientId=client["ClientId"], Username="Hal", Password=PASSWORD)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="hAL", Password=PASSWORD)
-    assert _error(exc)[0] == "UsernameExistsException"
+    assert error_of(exc)[0] == "UsernameExistsException"
     assert idp.admin_get_user(UserPoolId=pool["Id"], Username="HAL")["Username"] == "Hal"
 
 
@@ -164,7 +159,7 @@ def test_email_username_pool_refuses_a_taken_email(
     idp.sign_up(ClientId=client["ClientId"], Username="kim@example.com", Password=PASSWORD)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="KIM@example.com", Password=PASSWORD)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "UsernameExistsException",
         "An account with the given email already exists.",
     )
@@ -177,7 +172,7 @@ def test_email_username_pool_refuses_a_plain_username(
     client = make_client(pool)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="lee", Password=PASSWORD)
-    assert _error(exc) == ("InvalidParameterException", "Username should be an email.")
+    assert error_of(exc) == ("InvalidParameterException", "Username should be an email.")
 
 
 def test_alias_pool_refuses_email_shaped_username(
@@ -187,7 +182,7 @@ def test_alias_pool_refuses_email_shaped_username(
     client = make_client(pool)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="max@example.com", Password=PASSWORD)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         "Username cannot be of email format, since user pool is configured for email alias.",
     )
@@ -201,7 +196,7 @@ def test_unknown_attribute_is_refused(idp: Any, client: dict[str, Any]) -> None:
             Password=PASSWORD,
             UserAttributes=[{"Name": "custom:nope", "Value": "x"}],
         )
-    assert _error(exc)[0] == "InvalidParameterException"
+    assert error_of(exc)[0] == "InvalidParameterException"
 
 
 def test_required_attribute_must_be_given(
@@ -211,7 +206,7 @@ def test_required_attribute_must_be_given(
     client = make_client(pool)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="oz", Password=PASSWORD)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         "Attributes did not conform to the schema: email: The attribute is required",
     )
@@ -225,13 +220,13 @@ def test_malformed_email_is_refused(idp: Any, client: dict[str, Any]) -> None:
             Password=PASSWORD,
             UserAttributes=[{"Name": "email", "Value": "not-an-email"}],
         )
-    assert _error(exc) == ("InvalidParameterException", "Invalid email address format.")
+    assert error_of(exc) == ("InvalidParameterException", "Invalid email address format.")
 
 
 def test_unknown_client_is_resource_not_found(idp: Any) -> None:
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId="nosuchclient0000000000000a", Username="q", Password=PASSWORD)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "ResourceNotFoundException",
         "User pool client nosuchclient0000000000000a does not exist.",
     )
@@ -254,7 +249,7 @@ def test_sign_up_with_secret_requires_the_secret_hash(
     client = make_client(pool, GenerateSecret=True)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="tom", Password=PASSWORD)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         f"Unable to verify secret hash for client {client['ClientId']}",
     )
@@ -274,7 +269,7 @@ def test_sign_up_with_secret_hash_for_client_without_secret_is_invalid(
         idp.sign_up(
             ClientId=client["ClientId"], Username="uma", Password=PASSWORD, SecretHash="abc="
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "InvalidParameterException",
         f"App client {client['ClientId']} is not configured for secret but secret hash was received",
     )
@@ -313,7 +308,7 @@ def test_sign_up_cannot_write_verification_or_developer_attributes(
                 {"Name": name, "Value": "true"},
             ],
         )
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "NotAuthorizedException",
         "A client attempted to write unauthorized attribute",
     )
@@ -330,7 +325,7 @@ def test_sign_up_respects_the_clients_write_attributes(
             Password=PASSWORD,
             UserAttributes=[{"Name": "name", "Value": "Xen"}],
         )
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
 
 
 def test_admin_create_user_only_pool_refuses_sign_up(
@@ -340,7 +335,7 @@ def test_admin_create_user_only_pool_refuses_sign_up(
     client = make_client(pool)
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="yan", Password=PASSWORD)
-    assert _error(exc) == ("NotAuthorizedException", "SignUp is not permitted for this user pool")
+    assert error_of(exc) == ("NotAuthorizedException", "SignUp is not permitted for this user pool")
 
 
 def test_null_attribute_values_are_stored_as_empty(

@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.helpers import USERPOOL, Server
+from tests.helpers import USERPOOL, Server, error_of
 
 
 def _client(server: Server, key_id: str, secret: str) -> Any:
@@ -28,11 +28,6 @@ def _client(server: Server, key_id: str, secret: str) -> Any:
     )
 
 
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
-
-
 def test_unsigned_admin_call_is_refused(server: Server) -> None:
     from botocore import UNSIGNED
 
@@ -44,13 +39,13 @@ def test_unsigned_admin_call_is_refused(server: Server) -> None:
     )
     with pytest.raises(ClientError) as exc:
         unsigned.list_user_pools(MaxResults=1)
-    assert _error(exc) == ("MissingAuthenticationTokenException", "Missing Authentication Token")
+    assert error_of(exc) == ("MissingAuthenticationTokenException", "Missing Authentication Token")
 
 
 def test_unknown_access_key_is_unrecognized(server: Server) -> None:
     with pytest.raises(ClientError) as exc:
         _client(server, "AKIANOTAKEY000000000", "x" * 40).list_user_pools(MaxResults=1)
-    assert _error(exc) == (
+    assert error_of(exc) == (
         "UnrecognizedClientException",
         "The security token included in the request is invalid.",
     )
@@ -59,7 +54,7 @@ def test_unknown_access_key_is_unrecognized(server: Server) -> None:
 def test_wrong_secret_is_an_invalid_signature(server: Server) -> None:
     with pytest.raises(ClientError) as exc:
         _client(server, server.key_id, "wrong" * 8).list_user_pools(MaxResults=1)
-    code, message = _error(exc)
+    code, message = error_of(exc)
     assert code == "InvalidSignatureException"
     assert message.startswith("The request signature we calculated does not match")
 
@@ -72,7 +67,7 @@ def test_signature_from_ten_minutes_ago_has_expired(server: Server) -> None:
         pytest.raises(ClientError) as exc,
     ):
         client.list_user_pools(MaxResults=1)
-    code, message = _error(exc)
+    code, message = error_of(exc)
     assert code == "InvalidSignatureException" and message.startswith("Signature expired: ")
 
 
@@ -125,7 +120,7 @@ def test_revoked_key_is_refused(server: Server) -> None:
     assert f"{made['AccessKeyId']}" in listed and "revoked" in listed
     with pytest.raises(ClientError) as exc:
         client.list_user_pools(MaxResults=1)
-    assert _error(exc)[0] == "UnrecognizedClientException"
+    assert error_of(exc)[0] == "UnrecognizedClientException"
 
 
 def test_keys_are_stored_sealed(server: Server) -> None:

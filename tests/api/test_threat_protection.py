@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, secret_hash
+from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
 
 
 @pytest.fixture
@@ -73,7 +68,7 @@ def _sign_in(idp: Any, client: dict[str, Any], name: str) -> dict[str, Any]:
 def test_threat_protection_operations_need_the_add_on(idp: Any, pool: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as exc:
         idp.describe_risk_configuration(UserPoolId=pool["Id"])
-    assert _error(exc)[0] == "UserPoolAddOnNotEnabledException"
+    assert error_of(exc)[0] == "UserPoolAddOnNotEnabledException"
 
 
 def test_risk_configuration_is_described_as_set(idp: Any, guarded: Any) -> None:
@@ -101,7 +96,10 @@ def test_enforced_blocks_a_listed_ip_and_records_it(
     _block(idp, pool, ["127.0.0.0/8", "::1/128"])
     with pytest.raises(ClientError) as exc:
         _sign_in(idp, client, "eve")
-    assert _error(exc) == ("NotAuthorizedException", "Request not allowed due to security reasons.")
+    assert error_of(exc) == (
+        "NotAuthorizedException",
+        "Request not allowed due to security reasons.",
+    )
     events = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="eve")["AuthEvents"]
     latest = events[0]
     assert latest["EventType"] == "SignIn" and latest["EventResponse"] == "Fail"
@@ -109,7 +107,7 @@ def test_enforced_blocks_a_listed_ip_and_records_it(
     assert latest["EventContextData"]["IpAddress"] in ("127.0.0.1", "::1")
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId=client["ClientId"], Username="mal", Password=PASSWORD)
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
 
 
 def test_skipped_ranges_override_blocked_ones(
@@ -158,7 +156,7 @@ def test_context_ip_counts_only_for_clients_that_propagate_it(
             UserContextData=context,
             SecretHash=secret_hash(propagating["ClientSecret"], "pro", cid),
         )
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
 
 
 def test_blocked_confirmation_is_refused_and_recorded(
@@ -179,7 +177,7 @@ def test_blocked_confirmation_is_refused_and_recorded(
             Username="cfm",
             ConfirmationCode=server.code("cfm@example.com"),
         )
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
     assert idp.admin_get_user(UserPoolId=pool["Id"], Username="cfm")["UserStatus"] == "UNCONFIRMED"
     events = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="cfm")["AuthEvents"]
     assert (

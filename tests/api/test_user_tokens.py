@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tests.helpers import USERPOOL, Server
+from tests.helpers import USERPOOL, Server, error_of
 
 PASSWORD = "Passw0rd!"
 FLOWS = [
@@ -62,11 +62,6 @@ def _tokens(idp: Any, app: dict[str, Any], name: str) -> dict[str, Any]:
     return dict(out["AuthenticationResult"])
 
 
-def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return str(err["Code"]), str(err["Message"])
-
-
 def test_email_otp_is_a_first_factor(
     idp: Any, server: Server, app: dict[str, Any], user: Any
 ) -> None:
@@ -106,7 +101,7 @@ def test_wrong_email_otp_is_code_mismatch(
             Session=out["Session"],
             ChallengeResponses={"USERNAME": "pia", "EMAIL_OTP_CODE": wrong},
         )
-    assert _error(exc)[0] == "CodeMismatchException"
+    assert error_of(exc)[0] == "CodeMismatchException"
 
 
 def test_select_challenge_offers_email_otp_when_the_pool_allows_it(
@@ -171,7 +166,7 @@ def test_srp_secret_block_is_single_use(
         idp.respond_to_auth_challenge(
             ClientId=app["ClientId"], ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answers
         )
-    assert _error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+    assert error_of(exc) == ("NotAuthorizedException", "Invalid session for the user.")
 
 
 def test_update_user_attributes_with_an_access_token(
@@ -195,7 +190,7 @@ def test_users_cannot_mark_their_own_email_verified(
         idp.update_user_attributes(
             AccessToken=access, UserAttributes=[{"Name": "email_verified", "Value": "true"}]
         )
-    assert _error(exc)[0] == "NotAuthorizedException"
+    assert error_of(exc)[0] == "NotAuthorizedException"
 
 
 def test_delete_user_with_an_access_token(
@@ -205,7 +200,7 @@ def test_delete_user_with_an_access_token(
     idp.delete_user(AccessToken=_tokens(idp, app, "tia")["AccessToken"])
     with pytest.raises(ClientError) as exc:
         idp.admin_get_user(UserPoolId=otp_pool["Id"], Username="tia")
-    assert _error(exc)[0] == "UserNotFoundException"
+    assert error_of(exc)[0] == "UserNotFoundException"
 
 
 def test_admin_user_global_sign_out_revokes_refresh_tokens(
@@ -220,7 +215,7 @@ def test_admin_user_global_sign_out_revokes_refresh_tokens(
             ClientId=app["ClientId"],
             AuthParameters={"REFRESH_TOKEN": refresh},
         )
-    assert _error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    assert error_of(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
 
 
 def test_get_tokens_from_refresh_token(idp: Any, app: dict[str, Any], user: Any) -> None:
@@ -246,7 +241,7 @@ def test_refresh_token_of_another_client_is_invalid(
             ClientId=other["ClientId"],
             AuthParameters={"REFRESH_TOKEN": refresh},
         )
-    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert error_of(exc) == ("NotAuthorizedException", "Invalid Refresh Token")
 
 
 def test_rotated_keys_sign_new_tokens_and_old_ones_still_verify(
