@@ -144,16 +144,17 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
         pool_id, bodies = asyncio.run(prepare_only(db, args.users, args.alias))
         url = db if db.startswith("postgres") else None
         server = procs.start_userpool(
-            venv_bin, None if url else Path(db), work, "none", db_url=url, cwd=work
-        )
+            venv_bin, None if url else Path(db), work, "none", db_url=url, cwd=work,
+            workers=args.workers,
+        )  # fmt: skip
         spy = None
         try:
             procs.wait_ready(server)
             if args.py_spy:
                 spy = subprocess.Popen(
                     [args.py_spy_bin, "record", "-p", str(server.pid), "--subprocesses",
-                     "-r", "500", "-f", "raw", "-o", f"{args.py_spy}.{i}", "--nonblocking"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     "-r", "1000", "--native", "-f", "raw", "-o", f"{args.py_spy}.{i}"],
+                    stdout=subprocess.DEVNULL, stderr=open(f"{args.py_spy}.log", "w"),
                 )  # fmt: skip
                 time.sleep(1.5)
             phase = timed_phase(
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--alias", action="store_true", help="email as an alias attribute")
     parser.add_argument("--cprofile", default="", help="write a cProfile of the timed phase")
     parser.add_argument("--http", type=int, default=0, help="through a server, wrk at this c")
+    parser.add_argument("--workers", type=int, default=1, help="with --http: server workers")
     parser.add_argument("--py-spy", default="", help="with --http: py-spy raw output prefix")
     parser.add_argument("--py-spy-bin", default="py-spy")
     parser.add_argument("--save", default="", help="prepare users into this folder and stop")

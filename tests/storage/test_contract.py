@@ -10,6 +10,7 @@ they are skipped, saying why (in CI, where it must be there, they fail).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import threading
@@ -216,6 +217,74 @@ def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commi
         tx.update_user(amy)  # the store is usable, and a held write is sent with COMMIT
     with store.read() as tx:
         assert tx.user_by_sub("us-east-1_pool", "sub-amy").status == "CONFIRMED"
+
+
+def test_grouped_transactions_commit_together_and_fail_alone(opener: OpenStore) -> None:
+    """SQLite shares one COMMIT among the grouped transactions of an event-loop turn;
+    each is answered only after ``flush``, and a failing one leaves nothing behind."""
+    store, other = opener(), opener()
+    with_user(store, "amy", "bob", "cat")
+
+    async def confirm(name: str, fail: bool) -> str:
+        with store.grouped() as tx:
+            found = tx.user_by_key("us-east-1_pool", name)
+            found.status = "CONFIRMED"
+            tx.update_user(found)
+            if fail:
+                raise RuntimeError("the operation gave up")
+        await store.flush()
+        with other.read() as tx:  # another process sees it once flush returned
+            return tx.user_by_key("us-east-1_pool", name).status
+
+    async def three() -> list[Any]:
+        return await asyncio.gather(
+            confirm("amy", False), confirm("bob", True), confirm("cat", False),
+            return_exceptions=True,
+        )  # fmt: skip
+
+    amy, bob, cat = asyncio.run(three())
+    assert (amy, cat) == ("CONFIRMED", "CONFIRMED") and isinstance(bob, RuntimeError)
+    with store.read() as tx:
+        assert tx.user_by_key("us-east-1_pool", "bob").status == "UNCONFIRMED"
+
+
+def test_a_read_or_transaction_commits_the_open_group_first(store: Store) -> None:
+    with_user(store, "amy")
+
+    async def confirm_then_read() -> str:
+        with store.grouped() as tx:
+            amy = tx.user_by_key("us-east-1_pool", "amy")
+            amy.status = "CONFIRMED"
+            tx.update_user(amy)
+        with store.read() as tx:  # no BEGIN inside the group's transaction
+            status = tx.user_by_key("us-east-1_pool", "amy").status
+        with store.transaction() as tx:
+            tx.put_session(session("s1"))
+        await store.flush()
+        return status
+
+    assert asyncio.run(confirm_then_read()) == "CONFIRMED"
+
+
+def test_a_group_left_open_by_a_finished_event_loop_is_committed_by_the_next_use(
+    store: Store,
+) -> None:
+    """An embedded run may end its loop before the group's COMMIT ran."""
+    with_user(store, "amy", "bob")
+
+    async def confirm(name: str) -> None:
+        with store.grouped() as tx:
+            found = tx.user_by_key("us-east-1_pool", name)
+            found.status = "CONFIRMED"
+            tx.update_user(found)
+
+    asyncio.run(confirm("amy"))  # no flush: the loop may end before the COMMIT
+    asyncio.run(confirm("bob"))
+    with store.read() as tx:
+        assert [u.status for u in tx.list_users("us-east-1_pool", None, 10)] == [
+            "CONFIRMED",
+            "CONFIRMED",
+        ]
 
 
 def test_a_taken_username_or_sub_already_exists_as_username(store: Store) -> None:

@@ -247,7 +247,7 @@ def _check_code(
 
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
-    with svc.store.transaction() as tx:
+    with svc.store.grouped() as tx:
         client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"])
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         user = _user_for_code(tx, pool, client, req["Username"], probed)
@@ -265,6 +265,7 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             failure, session = _check_code(svc, tx, pool, client, user, req, now)
             if failure is None:
                 risk.record(tx, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
+    await svc.store.flush()  # the answer (and the trigger) only once it is committed
     if failure is not None:
         raise failure
     assert user is not None

@@ -117,6 +117,15 @@ class PostgresStore(SharedQueries):
         with self._tx("BEGIN", True) as tx:
             yield tx
 
+    @contextmanager
+    def grouped(self) -> Iterator[PostgresTx]:
+        """A write transaction; PostgreSQL commits each one by itself (see SQLite's)."""
+        with self.transaction() as tx:
+            yield tx
+
+    async def flush(self) -> None:
+        """Nothing to wait for: ``grouped()`` committed already."""
+
     def _migrate(self) -> None:
         with self._tx("BEGIN", True) as tx:
             tx.db.execute(

@@ -5,10 +5,19 @@ short (indexed probes), so they run inline. Uniqueness of usernames, subs and al
 is enforced by the schema and surfaces as ``AlreadyExists``. With WAL and
 ``synchronous=NORMAL`` a committed request survives a crash of the process;
 ``synchronous=FULL`` adds power-loss safety.
+
+Group commit: ``grouped()`` transactions of one turn of the event loop share one
+``BEGIN IMMEDIATE``/``COMMIT``, each in a savepoint of its own (a failing one rolls back
+alone), and ``await flush()`` returns once their ``COMMIT`` is done, so an answer is
+still sent only after its changes are committed. The COMMIT runs at the end of the
+turn, or at once when any other transaction or read of this store starts; it is the
+most expensive statement of a short write (the WAL frames of every page it touched), and
+concurrent requests often touch the same pages (the event log's last page).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import sqlite3
@@ -22,6 +31,9 @@ from userpool.storage.sqlite_tx import SQLiteTx, message_row
 
 LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
 MAX_TRIES = 5
+# Transactions per shared COMMIT at most: bounds how long the write lock is held (other
+# processes wait for it) and how many requests one failed COMMIT fails.
+GROUP_MAX = 64
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -58,6 +70,9 @@ class SQLiteStore(SharedQueries):
         self.db.execute("PRAGMA busy_timeout=10000")
         self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB: large pools stay in memory
         self.db.execute("PRAGMA mmap_size=1073741824")
+        self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
+        self._members = 0
+        self._in_group = False  # inside a grouped() transaction's body
         self._migrate()
         self._key = self._load_key()
 
@@ -89,7 +104,72 @@ class SQLiteStore(SharedQueries):
         return self._key
 
     @contextmanager
+    def grouped(self) -> Iterator[SQLiteTx]:
+        """A write transaction whose COMMIT may be shared; ``await flush()`` after it."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: nothing to share a COMMIT with
+            with self.transaction() as tx:
+                yield tx
+            return
+        if self._in_group:
+            raise RuntimeError("grouped() inside a grouped() transaction")
+        if self._group is not None and (
+            self._group.get_loop() is not loop or not self.db.in_transaction
+        ):
+            # Left by an event loop that is gone, or its transaction was lost (an I/O
+            # error: its requests are told they failed).
+            self.end_group()
+        if self._group is None:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._group = loop.create_future()
+            self._members = 0
+            self._group.add_done_callback(_retrieved)
+            loop.call_soon(self.end_group)
+        self.db.execute("SAVEPOINT request")
+        self._in_group = True
+        try:
+            yield SQLiteTx(self.db)
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK TO request")
+                self.db.execute("RELEASE request")
+            raise
+        finally:
+            self._in_group = False
+        self.db.execute("RELEASE request")
+        self._members += 1
+        if self._members >= GROUP_MAX:
+            self.end_group()
+
+    async def flush(self) -> None:
+        """Wait for the COMMIT of the open group, if any; raise if it failed."""
+        if self._group is not None:
+            await asyncio.shield(self._group)
+
+    def end_group(self) -> None:
+        """COMMIT the open group now (nothing if none is open)."""
+        if self._in_group:
+            raise RuntimeError("a transaction inside a grouped() transaction")
+        group, self._group = self._group, None
+        if group is None:
+            return
+        try:
+            self.db.execute("COMMIT")
+        except BaseException as exc:  # every request of the group is told it failed
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if not group.get_loop().is_closed():
+                group.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        if not group.get_loop().is_closed():  # an embedded run's loop may be gone
+            group.set_result(None)
+
+    @contextmanager
     def transaction(self) -> Iterator[SQLiteTx]:
+        self.end_group()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield SQLiteTx(self.db)
@@ -100,6 +180,7 @@ class SQLiteStore(SharedQueries):
 
     @contextmanager
     def read(self) -> Iterator[SQLiteTx]:
+        self.end_group()
         self.db.execute("BEGIN")
         try:
             yield SQLiteTx(self.db)
@@ -142,4 +223,11 @@ class SQLiteStore(SharedQueries):
         return [message_row(tuple(r)) for r in rows]
 
     def close(self) -> None:
+        self.end_group()
         self.db.close()
+
+
+def _retrieved(group: asyncio.Future[None]) -> None:
+    """A group's failure is reported to its requests; none of them may be waiting."""
+    if not group.cancelled():
+        group.exception()
