@@ -75,29 +75,23 @@ class PostgresStore(SharedQueries):
             db.execute(statement)
         return db
 
-    def _begin(self, statement: str) -> Connection:
-        """Start a transaction, first reconnecting if the connection was lost."""
-        if self.db.closed or self.db.broken:
-            self.db = self._connect()
-        try:
-            self.db.execute(statement)
-        except psycopg.OperationalError:
-            if not self.db.broken:
-                raise
-            log.warning("database connection lost; reconnecting")
-            self.db = self._connect()
-            self.db.execute(statement)
+    def _reconnect(self) -> Connection:
+        self.db = self._connect()
         return self.db
 
     @contextmanager
     def _tx(self, begin: str, write: bool) -> Iterator[PostgresTx]:
-        db = self._begin(begin)
+        """A transaction; its ``BEGIN`` goes with its first statement (``Batching``), on a
+        new connection if this one was lost."""
+        if self.db.closed or self.db.broken:
+            self.db = self._connect()
+        tx = PostgresTx(self.db, write, begin, self._reconnect)
         try:
-            tx = PostgresTx(db, write)
             yield tx
             tx.commit()  # with the writes it still holds
         except BaseException as exc:
-            if not db.broken and not db.closed:
+            db = tx.db.conn
+            if not db.broken and not db.closed and tx.db.in_transaction():
                 db.execute("ROLLBACK")
             if isinstance(exc, RETRYABLE):
                 log.info("transaction gave way to a concurrent one: %s", exc)

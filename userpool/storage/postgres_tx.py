@@ -16,9 +16,9 @@ does (``BEGIN IMMEDIATE`` serializes every write transaction there):
   not yet committed insert, which it waits for) becomes ``AlreadyExists(what)`` without
   aborting the transaction, so an operation may catch it and go on, as on SQLite.
 
-Each statement is a network round trip, so writes whose answer nobody reads (``_later``:
-user updates, code and event writes, attempts, sessions) are held back and sent in one
-pipeline with the next statement, or with ``COMMIT``. The server runs the statements in
+Each statement is a network round trip, so ``BEGIN`` and the writes whose answer nobody
+reads (``_later``: user updates, code and event writes, attempts, sessions) are held back
+and sent in one pipeline with the next statement, or with ``COMMIT``. The server runs the statements in
 the order they were made, so locks and outcomes are those of sending them one by one; a
 held write's failure surfaces at the next statement of the same transaction, which then
 rolls back as it would have.
@@ -26,6 +26,8 @@ rolls back as it would have.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -51,17 +53,29 @@ from userpool.storage.rows import (
 from userpool.storage.sql_tx import SqlTx, split_client_pool_user
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+log = logging.getLogger("userpool.storage")
 
 
 class Batching:
-    """The connection as one transaction uses it: ``hold`` keeps a write back until the
-    next ``execute``, which sends everything held and itself in one round trip."""
+    """The connection as one transaction uses it: ``hold`` keeps a statement back until
+    the next ``execute``, which sends everything held and itself in one round trip.
 
-    __slots__ = ("conn", "held")
+    The transaction's ``BEGIN`` is held too, so it costs no round trip of its own. If the
+    connection turns out to be lost when that first batch is sent, nothing of the
+    transaction has reached the server: ``reconnect`` gives a new connection and the batch
+    is sent again there."""
 
-    def __init__(self, conn: Connection) -> None:
+    __slots__ = ("conn", "held", "reconnect")
+
+    def __init__(
+        self,
+        conn: Connection,
+        begin: str | None = None,
+        reconnect: Callable[[], Connection] | None = None,
+    ) -> None:
         self.conn = conn
-        self.held: list[tuple[str, tuple[Any, ...]]] = []
+        self.held: list[tuple[str, tuple[Any, ...]]] = [] if begin is None else [(begin, ())]
+        self.reconnect = reconnect if begin is not None else None
 
     def hold(self, sql: str, args: tuple[Any, ...]) -> None:
         self.held.append((sql, args))
@@ -70,10 +84,27 @@ class Batching:
         if not self.held:
             return self.conn.execute(sql, args)
         held, self.held = self.held, []
+        reconnect, self.reconnect = self.reconnect, None
+        try:
+            return self._send(held, sql, args)
+        except psycopg.OperationalError:
+            if reconnect is None or not self.conn.broken:
+                raise
+            log.warning("database connection lost; reconnecting")
+            self.conn = reconnect()
+            return self._send(held, sql, args)
+
+    def _send(
+        self, held: list[tuple[str, tuple[Any, ...]]], sql: Any, args: Any
+    ) -> psycopg.Cursor[tuple[Any, ...]]:
         with self.conn.pipeline():
             for query, values in held:
                 self.conn.execute(query, values)
             return self.conn.execute(sql, args)
+
+    def in_transaction(self) -> bool:
+        """Whether the server has a transaction open on this connection."""
+        return self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
 
 def _marks(n: int) -> str:
@@ -85,8 +116,14 @@ class PostgresTx(SqlTx):
 
     marker = "%s"
 
-    def __init__(self, db: Connection, write: bool) -> None:
-        self.db = Batching(db)
+    def __init__(
+        self,
+        db: Connection,
+        write: bool,
+        begin: str | None = None,
+        reconnect: Callable[[], Connection] | None = None,
+    ) -> None:
+        self.db = Batching(db, begin, reconnect)
         self.write = write
         self._for_update = " FOR UPDATE" if write else ""
         self._held: set[str] = set()
