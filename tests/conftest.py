@@ -1,17 +1,27 @@
-"""Fixtures: one live server for the session, a fresh pool and app client per test."""
+"""Fixtures: one live server for the session, a fresh pool and app client per test, and
+Node.js with tests/js's packages for the JavaScript client tests."""
 
 from __future__ import annotations
 
 import itertools
+import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import Server, drop_schemas
+from tests.helpers import ROOT, Server, drop_schemas
 
 _names = itertools.count()
+JS = ROOT / "tests" / "js"
+JS_PACKAGES = (
+    "amazon-cognito-identity-js",
+    "aws-jwt-verify",
+    "@aws-sdk/client-cognito-identity-provider",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,3 +75,30 @@ def client(make_client: Callable[..., dict[str, Any]], pool: dict[str, Any]) -> 
 @pytest.fixture
 def tmp(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The ``node`` executable, with tests/js's packages installed (``npm ci`` if missing)."""
+    exe = shutil.which("node")
+    if exe is None:
+        pytest.skip("node is not installed: the amazon-cognito-identity-js tests need Node.js 20+")
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    major = re.match(r"v(\d+)\.", version.stdout.strip())
+    if major is None or int(major.group(1)) < 18:
+        pytest.skip(f"node {version.stdout.strip()!r} is too old: tests/js needs Node.js 20+")
+    if not all((JS / "node_modules" / name / "package.json").is_file() for name in JS_PACKAGES):
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("tests/js/node_modules is missing and npm is not installed to run npm ci")
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--prefix", str(JS), "--no-audit", "--no-fund"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"npm ci --prefix tests/js took over {exc.timeout}s")
+        assert done.returncode == 0, f"npm ci --prefix tests/js failed:\n{done.stdout}{done.stderr}"
+    return exe

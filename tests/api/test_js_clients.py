@@ -4,8 +4,6 @@ aws-jwt-verify checks the tokens against the server's JWKS (driver: tests/js/srp
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -18,39 +16,16 @@ from tests.helpers import ROOT, USERPOOL, Server
 
 JS = ROOT / "tests" / "js"
 SCRIPT = JS / "srp_flow.mjs"
-PACKAGES = ("amazon-cognito-identity-js", "aws-jwt-verify")
+PACKAGES = (
+    "amazon-cognito-identity-js",
+    "aws-jwt-verify",
+    "@aws-sdk/client-cognito-identity-provider",
+)
 PASSWORD = "Passw0rd!"
 # The app client has no secret and allows only SRP (the library's default flow) and refresh.
 FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 Run = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture(scope="session")
-def node() -> str:
-    """The ``node`` executable, with tests/js's packages installed (``npm ci`` if missing)."""
-    exe = shutil.which("node")
-    if exe is None:
-        pytest.skip("node is not installed: the amazon-cognito-identity-js tests need Node.js 20+")
-    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
-    major = re.match(r"v(\d+)\.", version.stdout.strip())
-    if major is None or int(major.group(1)) < 18:
-        pytest.skip(f"node {version.stdout.strip()!r} is too old: tests/js needs Node.js 20+")
-    if not all((JS / "node_modules" / name / "package.json").is_file() for name in PACKAGES):
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("tests/js/node_modules is missing and npm is not installed to run npm ci")
-        try:
-            done = subprocess.run(
-                [npm, "ci", "--prefix", str(JS), "--no-audit", "--no-fund"],
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-        except subprocess.TimeoutExpired as exc:
-            pytest.fail(f"npm ci --prefix tests/js took over {exc.timeout}s")
-        assert done.returncode == 0, f"npm ci --prefix tests/js failed:\n{done.stdout}{done.stderr}"
-    return exe
 
 
 def _run(node: str, endpoint: str, db: str, pool_id: str, client_id: str, **opts: str) -> Any:
