@@ -847,3 +847,41 @@ def test_rate_counts_add_up_across_stores_and_old_slots_are_purged(opener: OpenS
             ("ip:10.0.0.1", 100): 1,
             ("ip:10.0.0.1", 101): 6,
         }
+
+
+def test_groups_and_members_are_kept_ordered_and_go_with_their_user_and_pool(
+    store: Store,
+) -> None:
+    from userpool.domain.entities import Group
+
+    with_user(store, "amy", "bob")
+    p = "us-east-1_pool"
+    with store.transaction() as tx:
+        tx.insert_group(Group(p, "late", None, None, None, 1.0, 1.0))
+        tx.insert_group(Group(p, "first", "d", "arn:role/f", 1, 1.0, 1.0))
+        tx.insert_group(Group(p, "second", None, None, 2, 1.0, 1.0))
+        with pytest.raises(AlreadyExists):
+            tx.insert_group(Group(p, "first", None, None, None, 1.0, 1.0))
+    with store.transaction() as tx:
+        for name in ("late", "second", "first"):
+            tx.add_member(p, name, "sub-amy")
+        tx.add_member(p, "first", "sub-amy")  # twice is once
+        tx.add_member(p, "first", "sub-bob")
+    with store.read() as tx:
+        assert [g.name for g in tx.groups_of(p, "sub-amy")] == ["first", "second", "late"]
+        assert [g.name for g in tx.list_groups(p, "first", 10)] == ["late", "second"]
+        assert [u.username for u in tx.members_of(p, "first", None, 10)] == ["amy", "bob"]
+        assert tx.get_group(p, "first").role_arn == "arn:role/f"
+    with store.transaction() as tx:
+        tx.delete_user(p, "sub-bob")
+        tx.remove_member(p, "second", "sub-amy")
+        tx.delete_group(p, "late")
+    with store.read() as tx:
+        assert [u.username for u in tx.members_of(p, "first", None, 10)] == ["amy"]
+        assert [g.name for g in tx.groups_of(p, "sub-amy")] == ["first"]
+        with pytest.raises(NotFound):
+            tx.get_group(p, "late")
+    with store.transaction() as tx:
+        tx.delete_pool(p)
+    with store.read() as tx:
+        assert tx.list_groups(p, None, 10) == []

@@ -149,3 +149,16 @@ class RefreshToken:
     auth_time: int
     expires: float
     revoked: bool = False
+
+
+@dataclass
+class Group:
+    """A user group of a pool: its name, and the role and precedence tokens carry."""
+
+    pool_id: str
+    name: str
+    description: str | None
+    role_arn: str | None
+    precedence: int | None
+    created: float
+    modified: float

@@ -91,6 +91,7 @@ class Grant:
     auth_time: int
     origin_jti: str
     groups: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # the groups' role ARNs, in the groups' order
 
 
 def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
@@ -98,6 +99,9 @@ def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": user.sub}
     if grant.groups:
         claims["cognito:groups"] = list(grant.groups)
+    if grant.roles:
+        claims["cognito:roles"] = list(grant.roles)
+        claims["cognito:preferred_role"] = grant.roles[0]
     for name, value in user.attributes.items():
         if name == "sub":
             continue

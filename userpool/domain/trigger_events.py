@@ -148,16 +148,18 @@ def pre_token_generation(
     groups: list[str],
     scopes: list[str],
     metadata: dict[str, str] | None,
+    roles: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Version "1" (V1_0) or "2" (V2_0: scopes and per-token overrides)."""
+    """Version "1" (V1_0) or "2" (V2_0: scopes and per-token overrides); ``groups`` and
+    their ``roles`` in token order (the first role is the preferred one)."""
     event = _common(region, pool, user.username, client_id, source)
     event["version"] = version
     request: dict[str, Any] = {
         "userAttributes": user_attributes(pool, user),
         "groupConfiguration": {
             "groupsToOverride": groups,
-            "iamRolesToOverride": [],
-            "preferredRole": None,
+            "iamRolesToOverride": list(roles or []),
+            "preferredRole": roles[0] if roles else None,
         },
     }
     if version != "1":

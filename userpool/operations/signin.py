@@ -204,12 +204,18 @@ async def issue(
         await token_hooks.post_authentication(svc, pool, client.id, user)
     else:
         source = "TokenGeneration_RefreshTokens"
-    changes = await token_hooks.pre_token_generation(svc, pool, client.id, user, source)
+    with svc.store.read() as tx:
+        groups = tx.groups_of(pool.id, user.sub)
+    names = tuple(g.name for g in groups)
+    roles = tuple(g.role_arn for g in groups if g.role_arn)
+    changes = await token_hooks.pre_token_generation(
+        svc, pool, client.id, user, source, names, roles
+    )
     keys = await svc.keys.keys(pool.id)
     now = int(svc.clock.now())
     auth_time = refresh.auth_time if refresh else now
     origin = refresh.origin_jti if refresh else str(uuid.uuid4())
-    grant = tokens.Grant(pool, client.id, user, auth_time, origin)
+    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles)
     issuer = svc.settings.issuer(pool.id)
     access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")

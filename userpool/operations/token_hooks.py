@@ -106,7 +106,13 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 async def pre_token_generation(
-    svc: Services, pool: Pool, client_id: str, user: User, source: str
+    svc: Services,
+    pool: Pool,
+    client_id: str,
+    user: User,
+    source: str,
+    groups: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
 ) -> TokenChanges:
     if svc.triggers.arn(pool, "PreTokenGeneration") is None:
         return TokenChanges()
@@ -121,9 +127,10 @@ async def pre_token_generation(
         user,
         source,
         number,
-        [],
+        list(groups),
         scopes,
         CLIENT_METADATA.get(),
+        list(roles),
     )
     output = await svc.triggers.run(pool, "PreTokenGeneration", event) or {}
     response = _dict(output.get("response"))

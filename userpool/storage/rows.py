@@ -220,5 +220,16 @@ POOL_TABLES = (
     "events",
     "outbox",
     "trigger_log",
+    "user_groups",
+    "group_members",
 )
-USER_TABLES = ("users", "aliases", "codes", "attempts", "sessions", "refresh_tokens", "events")
+USER_TABLES = (
+    "users",
+    "aliases",
+    "codes",
+    "attempts",
+    "sessions",
+    "refresh_tokens",
+    "events",
+    "group_members",
+)

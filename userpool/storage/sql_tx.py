@@ -12,6 +12,7 @@ from typing import Any
 
 from userpool.domain.entities import AppClient, Pool, RefreshToken, User
 from userpool.domain.ports import NotFound
+from userpool.storage.groups_sql import GroupQueries
 from userpool.storage.rows import (
     POOL_TABLES,
     USER_COLS,
@@ -32,7 +33,7 @@ def split_client_pool_user(row: tuple[Any, ...]) -> tuple[AppClient, Pool, User 
     return client_row(row[:7]), pool_row(row[7:12]), user
 
 
-class SqlTx:
+class SqlTx(GroupQueries):
     """The backend-independent part of a transaction; subclasses set ``db`` and ``marker``."""
 
     db: Any
