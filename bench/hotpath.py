@@ -151,11 +151,12 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
         try:
             procs.wait_ready(server)
             if args.py_spy:
-                spy = subprocess.Popen(
-                    [args.py_spy_bin, "record", "-p", str(server.pid), "--subprocesses",
-                     "-r", "1000", "--native", "-f", "raw", "-o", f"{args.py_spy}.{i}"],
-                    stdout=subprocess.DEVNULL, stderr=open(f"{args.py_spy}.log", "w"),
-                )  # fmt: skip
+                with open(f"{args.py_spy}.log", "w") as spy_log:  # the child keeps its copy
+                    spy = subprocess.Popen(
+                        [args.py_spy_bin, "record", "-p", str(server.pid), "--subprocesses",
+                         "-r", "1000", "--native", "-f", "raw", "-o", f"{args.py_spy}.{i}"],
+                        stdout=subprocess.DEVNULL, stderr=spy_log,
+                    )  # fmt: skip
                 time.sleep(1.5)
             phase = timed_phase(
                 engine, Target(server, None, lambda _: {}), PREFIX + "ConfirmSignUp", bodies,
