@@ -7,6 +7,7 @@ failing test instead of a silent drift.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -39,7 +40,13 @@ def service_model() -> dict[str, Any]:
 
 @cache
 def operations() -> dict[str, OperationModel]:
-    """Every modelled operation by wire name."""
+    """Every modelled operation by wire name.
+
+    Built once per process, on first use (a server's first request). The model, its
+    compiled validators and everything loaded before them live as long as the process, so
+    they are then moved out of the garbage collector's sight (``gc.freeze``): a full
+    collection otherwise walks all of them, pausing every request in flight for 10-40 ms
+    (the p99 of ConfirmSignUp at c=64 halved without it)."""
     model = service_model()
     shapes = model["shapes"]
     out: dict[str, OperationModel] = {}
@@ -51,4 +58,5 @@ def operations() -> dict[str, OperationModel]:
             errors=frozenset(e["shape"] for e in op.get("errors", [])),
             validate=compile_validator(shapes, input_shape),
         )
+    gc.freeze()
     return out
