@@ -76,13 +76,14 @@ def test_db_and_endpoint_url_together_are_refused(cli: Cli) -> None:
 
 def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
     done = cli(
-        *["cognito-idp", "admin-add-user-to-group"],
-        *["--user-pool-id", "p", "--username", "u", "--group-name", "g"],
+        *["cognito-idp", "admin-set-user-mfa-preference"],
+        *["--user-pool-id", "p", "--username", "u"],
     )
     assert (done.returncode, done.stderr) == (
         254,
         "\nAn error occurred (UnsupportedOperationException) when calling the "
-        "AdminAddUserToGroup operation: userpool does not implement AdminAddUserToGroup yet.\n",
+        "AdminSetUserMFAPreference operation: userpool does not implement "
+        "AdminSetUserMFAPreference yet.\n",
     )
 
 

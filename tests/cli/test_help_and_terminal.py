@@ -64,7 +64,8 @@ def test_service_help_lists_the_operations(cli: Cli) -> None:
     page = cli("cognito-idp", "help")
     assert page.returncode == 0
     assert "       o confirm-sign-up\n" in page.stdout
-    assert "       o admin-add-user-to-group  (remote endpoints only)\n" in page.stdout
+    assert "       o admin-add-user-to-group\n" in page.stdout
+    assert "       o admin-set-user-mfa-preference  (remote endpoints only)\n" in page.stdout
 
 
 @pytest.mark.parametrize("option", synopsis_options())
