@@ -156,18 +156,14 @@ def remember_device(user: User, risk: Risk) -> bool:
     return True
 
 
-def record(
-    tx: Tx,
-    user: User,
-    kind: str,
+def _event_data(
     req: dict[str, Any],
-    now: float,
     *,
     client: AppClient | None = None,
     response: str = "Pass",
     risk: Risk | None = None,
-) -> int:
-    """An auth event with the request's context and analytics data (never secrets); its id."""
+) -> dict[str, Any]:
+    """An auth event's data: the request's context and analytics data (never secrets)."""
     context = req.get("UserContextData") or {}
     risk = risk or Risk()
     data = {
@@ -184,6 +180,38 @@ def record(
         "Timezone": risk.device.timezone if risk.device else None,
         "DeviceKey": risk.device.key if risk.device else None,
     }
+    return data
+
+
+def record(
+    tx: Tx,
+    user: User,
+    kind: str,
+    req: dict[str, Any],
+    now: float,
+    *,
+    client: AppClient | None = None,
+    response: str = "Pass",
+    risk: Risk | None = None,
+) -> None:
+    """Record an auth event (a write nobody waits on: a backend may send it with COMMIT)."""
+    data = _event_data(req, client=client, response=response, risk=risk)
+    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
+
+
+def record_with_id(
+    tx: Tx,
+    user: User,
+    kind: str,
+    req: dict[str, Any],
+    now: float,
+    *,
+    client: AppClient | None = None,
+    response: str = "Pass",
+    risk: Risk | None = None,
+) -> int:
+    """``record``, returning the event's id (for a notice's feedback links)."""
+    data = _event_data(req, client=client, response=response, risk=risk)
     return tx.add_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
 
 
@@ -207,7 +235,9 @@ def guard(
 
             now = svc.clock.now()
             with svc.store.transaction() as tx:
-                event = record(tx, user, kind, req, now, client=client, response="Fail", risk=risk)
+                event = record_with_id(
+                    tx, user, kind, req, now, client=client, response="Fail", risk=risk
+                )
                 notify(svc, tx, pool, client, user, req, risk, event, now)
             svc.outbox.notify()
         raise NotAuthorizedException(BLOCKED)

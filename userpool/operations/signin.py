@@ -125,7 +125,7 @@ def _sign_in_event(
     req = token_hooks.AUTH_REQUEST.get() or {}
     verdict = risk.assess(pool, client, req, user)
     now = svc.clock.now()
-    event = risk.record(
+    event = risk.record_with_id(
         tx, user, "SignIn", req, now, client=client, response=response, risk=verdict
     )
     notify.notify(svc, tx, pool, client, user, req, verdict, event, now)
