@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-per-client", type=int, help="requests per minute naming one app client (0: none)"
     )
     serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
+    serve.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        help="event loop (default auto: uvloop, which is installed with userpool)",
+    )
 
     data.add_commands(commands)
     return parser
@@ -87,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
 
     from userpool.server.request_log import set_level
@@ -113,6 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
         rate_per_ip=args.rate_per_ip,
         rate_per_client=args.rate_per_client,
         redis_url=args.redis_url,
+        loop=args.loop,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -141,6 +147,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         factory=True,
         log_level=LogLevels.warning,
+        loop=Loops(settings.loop),
     ).serve()
     return 0
 
