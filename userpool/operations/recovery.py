@@ -44,7 +44,7 @@ from userpool.operations.signup import (
     HOUR,
     MISMATCH,
     NOT_FOUND,
-    _masked_delivery,
+    masked_delivery,
 )
 from userpool.services import Services
 
@@ -142,7 +142,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     if target is None:
         with svc.store.transaction() as tx:
             _count_request(svc, tx, pool, _ghost(svc, pool, name), now)
-        return {"CodeDeliveryDetails": _masked_delivery(svc, pool, name)}
+        return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
     user, delivery = target
     risk.guard(svc, pool, client, user, "ForgotPassword", req)
     outgoing = await hooks.compose(

@@ -273,7 +273,7 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return {"Session": session} if session else {}
 
 
-def _masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
+def masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
     """A plausible CodeDeliveryDetails for a user that does not exist (ENABLED clients)."""
     if EMAIL_RE.fullmatch(name):
         return Delivery("email", "EMAIL", name).details()
@@ -300,7 +300,7 @@ def _resend_target(
         user = find_user(tx, pool, name)
     except NotFound:
         if client.prevent_user_existence_errors:
-            return {"CodeDeliveryDetails": _masked_delivery(svc, pool, name)}
+            return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
         raise UserNotFoundException(NOT_FOUND) from None
     if user.status != UNCONFIRMED:
         # DEVIATION: the exception type for an already confirmed user is unconfirmed.
