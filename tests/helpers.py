@@ -225,3 +225,11 @@ def error_of(exc: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
     """(code, message) of the botocore ClientError a ``pytest.raises`` caught."""
     err = exc.value.response["Error"]
     return str(err["Code"]), str(err["Message"])
+
+
+def away_from_minute_end(margin: float = 8.0) -> None:
+    """Wait out the end of the current minute if it is near: rate counts live in minute
+    slots, and a test straddling one would see the previous minute's counts weigh less."""
+    left = 60 - time.time() % 60
+    if left < margin:
+        time.sleep(left + 0.5)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server
+from tests.helpers import Server, away_from_minute_end
 
 REQUEST = {"Username": "nobody", "ConfirmationCode": "123456"}
 
@@ -28,13 +28,6 @@ def _outcome(client: object, client_id: str) -> str:
     except ClientError as error:
         return str(error.response["Error"]["Code"])
     return "ok"
-
-
-def _away_from_minute_end() -> None:
-    """Counts live in minute slots; a test that straddles one would see the limit relax."""
-    left = 60 - time.time() % 60
-    if left < 8:
-        time.sleep(left + 0.5)
 
 
 def _send(server: Server, n: int, client_id: str = "1example23456789") -> list[str]:
@@ -55,7 +48,7 @@ def test_requests_past_the_per_address_limit_are_refused(
 ) -> None:
     server = Server(tmp_path, "--rate-per-ip", "20", "--rate-per-client", "0").start()
     started.append(server)
-    _away_from_minute_end()
+    away_from_minute_end()
     outcomes = _send(server, 25)
     assert outcomes[:20] == ["ResourceNotFoundException"] * 20
     assert outcomes[20:] == ["TooManyRequestsException"] * 5
@@ -73,7 +66,7 @@ def test_the_per_client_limit_counts_each_client_apart(
 ) -> None:
     server = Server(tmp_path, "--rate-per-ip", "0", "--rate-per-client", "10").start()
     started.append(server)
-    _away_from_minute_end()
+    away_from_minute_end()
     first = _send(server, 12, "1clientone234567")
     assert first[:10] == ["ResourceNotFoundException"] * 10
     assert first[10:] == ["TooManyRequestsException"] * 2
@@ -93,7 +86,7 @@ def _two_servers(tmp_path: Path, *extra: str) -> list[Server]:
 
 
 def _shared_limit_holds(servers: list[Server]) -> None:
-    _away_from_minute_end()
+    away_from_minute_end()
     assert _send(servers[0], 20) == ["ResourceNotFoundException"] * 20
     time.sleep(1.0)  # the first server's counts reach the shared counters
     second = _send(servers[1], 15)
@@ -143,7 +136,7 @@ def test_a_new_database_starts_with_its_own_counts_in_redis(
     args = ("--rate-per-ip", "10", "--rate-per-client", "0", "--redis-url", url)
     first = Server(tmp_path / "a", *args).start()
     started.append(first)
-    _away_from_minute_end()
+    away_from_minute_end()
     assert _send(first, 10) == ["ResourceNotFoundException"] * 10
     time.sleep(0.6)
     other = Server(tmp_path / "b", *args).start()
