@@ -28,7 +28,7 @@ def _policy(pool: Pool) -> dict[str, Any]:
     return dict(pool.config["Policies"]["PasswordPolicy"])
 
 
-async def _store_password(svc: Services, pool: Pool, user: User, status: str | None) -> User:
+def _store_password(svc: Services, pool: Pool, user: User, status: str | None) -> User:
     """Hash ``user``'s new password (already in ``user``), then write it to the stored user."""
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
@@ -48,9 +48,7 @@ async def admin_set_user_password(svc: Services, req: dict[str, Any]) -> dict[st
         user = admin_user(tx, pool, req["Username"])
     check_policy(req["Password"], _policy(pool))
     await set_password(svc, pool, user, req["Password"])
-    await _store_password(
-        svc, pool, user, CONFIRMED if req.get("Permanent") else FORCE_CHANGE_PASSWORD
-    )
+    _store_password(svc, pool, user, CONFIRMED if req.get("Permanent") else FORCE_CHANGE_PASSWORD)
     return {}
 
 
@@ -100,7 +98,7 @@ async def change_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         raise NotAuthorizedException(WRONG)
     check_policy(req["ProposedPassword"], _policy(pool))
     await set_password(svc, pool, user, req["ProposedPassword"])
-    fresh = await _store_password(svc, pool, user, None)
+    fresh = _store_password(svc, pool, user, None)
     with svc.store.transaction() as tx:
         tx.clear_attempts(pool.id, user.sub, "change")
         risk.record(tx, fresh, "PasswordChange", req, now)
