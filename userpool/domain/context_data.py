@@ -49,6 +49,7 @@ def decode(encoded: str | None, client_id: str | None) -> Device | None:
         return None
     assert isinstance(payload, str) and isinstance(version, str) and isinstance(signature, str)
     expected = hmac.new(client_id.encode(), (version + payload).encode(), hashlib.sha256)
+    # DEVIATION: whether Cognito trusts unsigned context data is unknown; we do not.
     if not hmac.compare_digest(base64.b64encode(expected.digest()).decode(), signature):
         return None
     context = (_json(payload) or {}).get("contextData")

@@ -54,6 +54,8 @@ async def send_code(
     metadata: dict[str, str] | None,
 ) -> dict[str, str]:
     """Queue a verification code for ``attribute`` (5 per user and hour); its delivery."""
+    # DEVIATION: Cognito documents 5 GetUserAttributeVerificationCode calls per hour; here
+    # every code sent for an attribute (after an update too) counts against them.
     delivery = _delivery(user, attribute)
     now = svc.clock.now()
     with svc.store.read() as tx:

@@ -56,6 +56,8 @@ async def migrate(
     status = response.get("finalUserStatus") or (
         CONFIRMED if password is not None else RESET_REQUIRED
     )
+    # DEVIATION: messageAction, desiredDeliveryMediums and enableSMSMFA are accepted but
+    # no welcome message is sent (there is no template for one).
     if status not in _STATUSES:
         raise InvalidLambdaResponseException("Invalid finalUserStatus in lambda response")
     values = {

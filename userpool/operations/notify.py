@@ -36,6 +36,7 @@ from userpool.services import Services
 NO_EVENT = "Auth event not found."
 BAD_TOKEN = "Invalid feedback token."
 _TEMPLATES = {"BLOCK": "BlockEmail", "MFA_REQUIRED": "MfaEmail", "MFA_IF_CONFIGURED": "MfaEmail"}
+# DEVIATION: Cognito's own notice text is unpublished; without a template this one is sent.
 _DEFAULT = {
     "Subject": "Sign-in attempt",
     "TextBody": "We noticed a sign-in to your account {username} from {device-name} at "

@@ -53,7 +53,11 @@ async def admin_set_user_password(svc: Services, req: dict[str, Any]) -> dict[st
 
 
 async def admin_reset_user_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
-    """RESET_REQUIRED, and a reset code by the self-service recovery channel."""
+    """RESET_REQUIRED, and a reset code by the self-service recovery channel.
+
+    DEVIATION: a user without a verified address, or in FORCE_CHANGE_PASSWORD, gets
+    ForgotPassword's errors; Cognito's answers for them are unconfirmed.
+    """
     now = svc.clock.now()
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])

@@ -84,6 +84,7 @@ def _ghost(svc: Services, pool: Pool, name: str) -> str:
 
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
+    # DEVIATION: ForgotPassword has no published per-user quota; the resend quota (5/h) is used.
     if tx.count_attempts(pool.id, sub, "forgot", now - HOUR) >= svc.settings.resend_per_hour:
         raise LimitExceededException(ATTEMPTS)
     tx.add_attempt(pool.id, sub, "forgot", now)

@@ -38,6 +38,7 @@ REQUEST_IP: ContextVar[str | None] = ContextVar("request_ip", default=None)
 RISK_KEY = "_RiskConfigurations"  # private member of the pool config, never shown
 # DEVIATION: Cognito's wording for a blocked request is unconfirmed.
 BLOCKED = "Request not allowed due to security reasons."
+# DEVIATION: Cognito's risk model is proprietary; these signals and thresholds are ours.
 IP_FAILURES = 10  # failed attempts from one address in a sliding minute
 USER_FAILURES = 3  # the user's failed sign-ins since their last quiet quarter-hour
 KNOWN_DEVICES = 20  # devices remembered per user

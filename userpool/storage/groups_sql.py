@@ -89,7 +89,10 @@ class GroupQueries:
         )
 
     def groups_of(self, pool_id: str, sub: str) -> list[Group]:
-        """The user's groups, by precedence (lowest first; none last), then name."""
+        """The user's groups, by precedence (lowest first; none last), then name.
+
+        DEVIATION: where Cognito puts groups without a precedence is unconfirmed.
+        """
         rows = self._run(
             f"SELECT {', '.join('g.' + c.strip() for c in _G_COLS.split(','))} "
             "FROM group_members m JOIN user_groups g "
