@@ -674,25 +674,31 @@ def _reset_started() -> None:
     started.clear()
 
 
-def test_a_writer_of_a_user_sees_what_the_other_writer_of_that_user_committed(
-    opener: OpenStore,
-) -> None:
-    one, two = opener(), opener()
-    with_user(one, "amy")
+def _confirm_slowly(store: Store) -> Callable[[], None]:
+    """A writer that confirms amy, holding her row for 0.3 s after ``started``."""
 
     def confirm() -> None:
-        with one.transaction() as tx:
+        with store.transaction() as tx:
             amy = tx.user_by_key("us-east-1_pool", "amy")
             started.set()
             time.sleep(0.3)
             amy.status = "CONFIRMED"
             tx.update_user(amy)
 
+    return confirm
+
+
+def test_a_writer_of_a_user_sees_what_the_other_writer_of_that_user_committed(
+    opener: OpenStore,
+) -> None:
+    one, two = opener(), opener()
+    with_user(one, "amy")
+
     def read_for_writing() -> str:
         with two.transaction() as tx:
             return tx.user_by_sub("us-east-1_pool", "sub-amy").status
 
-    assert _in_turn(confirm, read_for_writing) == "CONFIRMED"
+    assert _in_turn(_confirm_slowly(one), read_for_writing) == "CONFIRMED"
 
 
 def test_the_one_probe_lookup_waits_for_the_other_writer_of_that_user(
@@ -703,21 +709,13 @@ def test_the_one_probe_lookup_waits_for_the_other_writer_of_that_user(
     with one.transaction() as tx:
         tx.insert_client(client("c1"))
 
-    def confirm() -> None:
-        with one.transaction() as tx:
-            amy = tx.user_by_key("us-east-1_pool", "amy")
-            started.set()
-            time.sleep(0.3)
-            amy.status = "CONFIRMED"
-            tx.update_user(amy)
-
     def look_up_for_writing() -> str:
         with two.transaction() as tx:
             found = tx.client_pool_user("c1", "amy")[2]
             assert found is not None
             return found.status
 
-    assert _in_turn(confirm, look_up_for_writing) == "CONFIRMED"
+    assert _in_turn(_confirm_slowly(one), look_up_for_writing) == "CONFIRMED"
 
 
 def test_a_second_claim_of_an_alias_sees_the_first_owner(opener: OpenStore) -> None:
