@@ -198,6 +198,32 @@ def test_a_client_its_pool_and_a_user_by_key_come_in_one_probe(store: Store) -> 
             tx.client_pool_user("no-such-client", "amy")
 
 
+def test_the_one_probe_lookup_brings_the_code_the_next_get_code_asks_for(store: Store) -> None:
+    """``client_pool_user(..., code=purpose)``: PostgreSQL reads the code in the same probe;
+    get_code answers the same on both backends, also after the code changed."""
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.insert_client(client("c1"))
+        tx.put_code(code("sub-amy"))
+    with store.transaction() as tx:
+        _, _, amy = tx.client_pool_user("c1", "amy", "signup")
+        assert amy is not None and tx.get_code("us-east-1_pool", "sub-amy", "signup") == code(
+            "sub-amy"
+        )
+        _, _, bob = tx.client_pool_user("c1", "bob", "signup")
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-bob", "signup")
+        assert tx.client_pool_user("c1", "nobody", "signup")[2] is None
+    with store.transaction() as tx:
+        tx.client_pool_user("c1", "amy", "signup")
+        tx.put_code(code("sub-amy", expires=500.0))
+        assert tx.get_code("us-east-1_pool", "sub-amy", "signup").expires == 500.0
+        tx.client_pool_user("c1", "amy", "signup")
+        tx.delete_code("us-east-1_pool", "sub-amy", "signup")
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
 def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commit(
     store: Store,
 ) -> None:
@@ -716,6 +742,41 @@ def test_the_one_probe_lookup_waits_for_the_other_writer_of_that_user(
             return found.status
 
     assert _in_turn(_confirm_slowly(one), look_up_for_writing) == "CONFIRMED"
+
+
+@pytest.mark.parametrize("change", ["fail", "spend"])
+def test_the_code_read_with_the_probe_is_the_one_the_other_writer_left(
+    opener: OpenStore, change: str
+) -> None:
+    """A failed attempt or a spent code of one writer is seen by the next writer of the
+    user, whose probe waited for the user's lock with the code in the same statement."""
+    one, two = opener(), opener()
+    with_user(one, "amy")
+    with one.transaction() as tx:
+        tx.insert_client(client("c1"))
+        tx.put_code(code("sub-amy"))
+
+    def attempt_slowly() -> None:
+        with one.transaction() as tx:
+            tx.client_pool_user("c1", "amy", "signup")
+            stored = tx.get_code("us-east-1_pool", "sub-amy", "signup")
+            started.set()
+            time.sleep(0.3)
+            if change == "fail":
+                stored.failures = [1.0]
+                tx.put_code(stored)
+            else:
+                tx.delete_code("us-east-1_pool", "sub-amy", "signup")
+
+    def read_code() -> list[float] | None:
+        with two.transaction() as tx:
+            tx.client_pool_user("c1", "amy", "signup")
+            try:
+                return tx.get_code("us-east-1_pool", "sub-amy", "signup").failures
+            except NotFound:
+                return None
+
+    assert _in_turn(attempt_slowly, read_code) == ([1.0] if change == "fail" else None)
 
 
 def test_a_second_claim_of_an_alias_sees_the_first_owner(opener: OpenStore) -> None:

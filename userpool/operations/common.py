@@ -45,13 +45,16 @@ def client_and_pool(tx: Tx, client_id: str) -> tuple[AppClient, Pool]:
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.") from None
 
 
-def client_pool_user(tx: Tx, client_id: str, name: str) -> tuple[AppClient, Pool, User | None]:
+def client_pool_user(
+    tx: Tx, client_id: str, name: str, code: str | None = None
+) -> tuple[AppClient, Pool, User | None]:
     """``client_and_pool`` and, in the same probe, the user whose username is ``name``
     (None if there is none: then ``find_user(..., username_probed=True)`` goes on with the
     alias and sub probes). In a case-insensitive pool a name with capitals probes the
-    wrong key; it then finds nobody and ``username_probed`` is False."""
+    wrong key; it then finds nobody and ``username_probed`` is False. ``code``: the
+    purpose of the code the operation reads next (a hint: one round trip on PostgreSQL)."""
     try:
-        client, pool, user = tx.client_pool_user(client_id, name)
+        client, pool, user = tx.client_pool_user(client_id, name, code)
     except NotFound:
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.") from None
     return client, pool, user if pool.key(name) == name else None

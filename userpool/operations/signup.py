@@ -248,7 +248,7 @@ def _check_code(
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.grouped() as tx:
-        client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"])
+        client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"], codes.SIGN_UP)
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         user = _user_for_code(tx, pool, client, req["Username"], probed)
         failure: CognitoError | None

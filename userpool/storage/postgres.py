@@ -26,6 +26,7 @@ from psycopg import errors as pg_errors
 
 from userpool.domain.entities import Message
 from userpool.errors import InvalidParameterException, TooManyRequestsException
+from userpool.storage import pg_simple
 from userpool.storage.postgres_tx import Connection, PostgresTx
 from userpool.storage.rows import message_row
 from userpool.storage.shared import SharedQueries
@@ -42,6 +43,7 @@ RETRYABLE = (
     pg_errors.LockNotAvailable,
 )
 SESSION_SETTINGS = (
+    *pg_simple.SETTINGS,  # the client-side literals' quoting relies on these
     # A lock wait is bounded (it blocks this process's event loop while it lasts) ...
     "SET lock_timeout = '10s'",
     # ... and a process frozen inside a transaction cannot hold its locks for long.

@@ -16,9 +16,9 @@ does (``BEGIN IMMEDIATE`` serializes every write transaction there):
   not yet committed insert, which it waits for) becomes ``AlreadyExists(what)`` without
   aborting the transaction, so an operation may catch it and go on, as on SQLite.
 
-Each statement is a network round trip, so ``BEGIN`` and the writes whose answer nobody
+Each batch of statements is a network round trip, so ``BEGIN`` and the writes whose answer nobody
 reads (``_later``: user updates, code and event writes, attempts, sessions) are held back
-and sent in one pipeline with the next statement, or with ``COMMIT``. The server runs the statements in
+and sent in one query with the next statement, or with ``COMMIT`` (``pg_simple``). The server runs the statements in
 the order they were made, so locks and outcomes are those of sending them one by one; a
 held write's failure surfaces at the next statement of the same transaction, which then
 rolls back as it would have.
@@ -34,6 +34,7 @@ import psycopg
 
 from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
 from userpool.domain.ports import AlreadyExists, NotFound
+from userpool.storage.pg_simple import Rows, Statement, run
 from userpool.storage.rows import (
     SESSION_COLS,
     USER_COLS,
@@ -58,7 +59,8 @@ log = logging.getLogger("userpool.storage")
 
 class Batching:
     """The connection as one transaction uses it: ``hold`` keeps a statement back until
-    the next ``execute``, which sends everything held and itself in one round trip.
+    the next ``execute``, which sends everything held and itself as one query
+    (``pg_simple``): one round trip.
 
     The transaction's ``BEGIN`` is held too, so it costs no round trip of its own. If the
     connection turns out to be lost when that first batch is sent, nothing of the
@@ -74,33 +76,24 @@ class Batching:
         reconnect: Callable[[], Connection] | None = None,
     ) -> None:
         self.conn = conn
-        self.held: list[tuple[str, tuple[Any, ...]]] = [] if begin is None else [(begin, ())]
+        self.held: list[Statement] = [] if begin is None else [(begin, None)]
         self.reconnect = reconnect if begin is not None else None
 
     def hold(self, sql: str, args: tuple[Any, ...]) -> None:
         self.held.append((sql, args))
 
-    def execute(self, sql: Any, args: Any = None) -> psycopg.Cursor[tuple[Any, ...]]:
-        if not self.held:
-            return self.conn.execute(sql, args)
+    def execute(self, sql: str | bytes, args: Any = None) -> Rows:
         held, self.held = self.held, []
+        held.append((sql, args))
         reconnect, self.reconnect = self.reconnect, None
         try:
-            return self._send(held, sql, args)
+            return run(self.conn, held)
         except psycopg.OperationalError:
             if reconnect is None or not self.conn.broken:
                 raise
             log.warning("database connection lost; reconnecting")
             self.conn = reconnect()
-            return self._send(held, sql, args)
-
-    def _send(
-        self, held: list[tuple[str, tuple[Any, ...]]], sql: Any, args: Any
-    ) -> psycopg.Cursor[tuple[Any, ...]]:
-        with self.conn.pipeline():
-            for query, values in held:
-                self.conn.execute(query, values)
-            return self.conn.execute(sql, args)
+            return run(self.conn, held)
 
     def in_transaction(self) -> bool:
         """Whether the server has a transaction open on this connection."""
@@ -127,6 +120,8 @@ class PostgresTx(SqlTx):
         self.write = write
         self._for_update = " FOR UPDATE" if write else ""
         self._held: set[str] = set()
+        # codes read by client_pool_user, for the next get_code (key: pool, sub, purpose)
+        self._prefetched: dict[tuple[str, str, str], tuple[Any, ...] | None] = {}
 
     def _later(self, sql: str, args: tuple[Any, ...]) -> None:
         self.db.hold(sql.replace("?", "%s"), args)
@@ -181,17 +176,32 @@ class PostgresTx(SqlTx):
             "username",
         )
 
-    def client_pool_user(self, client_id: str, key: str) -> tuple[AppClient, Pool, User | None]:
+    def client_pool_user(
+        self, client_id: str, key: str, code: str | None = None
+    ) -> tuple[AppClient, Pool, User | None]:
         """As on SQLite; in a write transaction the user's row is locked as ``user_by_key``
-        locks it (a lateral subquery: a lock cannot reach into an outer join)."""
-        return split_client_pool_user(
-            self._one(
-                "SELECT c.*, p.*, u.* FROM clients c JOIN pools p ON p.id = c.pool_id "
-                f"LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
-                f"AND username_key = %s{self._for_update}) u ON true WHERE c.id = %s",
-                (key, client_id),
-            )
+        locks it (a lateral subquery: a lock cannot reach into an outer join). With
+        ``code``, the user's code of that purpose comes in the same probe, locked as
+        ``get_code`` locks it, and the next ``get_code`` of it answers from here."""
+        sql = (
+            "SELECT c.*, p.*, u.*{} FROM clients c JOIN pools p ON p.id = c.pool_id "
+            f"LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
+            f"AND username_key = %s{self._for_update}) u ON true{{}} WHERE c.id = %s"
         )
+        args: tuple[str, ...]
+        if code is None:
+            sql, args = sql.format("", ""), (key, client_id)
+        else:
+            codes = (
+                " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
+                f"AND sub = u.sub AND purpose = %s{self._for_update}) k ON true"
+            )
+            sql, args = sql.format(", k.*", codes), (key, code, client_id)
+        row = self._one(sql, args)
+        client, pool, user = split_client_pool_user(row[:23])
+        if code is not None and user is not None:
+            self._prefetched[(pool.id, user.sub, code)] = None if row[23] is None else row[23:]
+        return client, pool, user
 
     def user_by_key(self, pool_id: str, key: str) -> User:
         return user_row(
@@ -250,6 +260,7 @@ class PostgresTx(SqlTx):
 
     # codes and attempts --------------------------------------------------
     def put_code(self, code: Code) -> None:
+        self._prefetched.pop((code.pool_id, code.sub, code.purpose), None)
         self._later(
             f"INSERT INTO codes VALUES ({_marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
             "UPDATE SET code_hash=EXCLUDED.code_hash, expires=EXCLUDED.expires, "
@@ -258,7 +269,18 @@ class PostgresTx(SqlTx):
             code_values(code),
         )
 
+    def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
+        self._prefetched.pop((pool_id, sub, purpose), None)
+        super().delete_code(pool_id, sub, purpose)
+
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
+        if self._prefetched:
+            key = (pool_id, sub, purpose)
+            if key in self._prefetched:
+                row = self._prefetched.pop(key)
+                if row is None:
+                    raise NotFound("code")
+                return code_row(row)
         return code_row(
             self._one(
                 "SELECT * FROM codes WHERE pool_id=%s AND sub=%s AND purpose=%s" + self._for_update,

@@ -80,9 +80,12 @@ class SqlTx(GroupQueries):
         )
         return client_row(row[:7]), pool_row(row[7:])
 
-    def client_pool_user(self, client_id: str, key: str) -> tuple[AppClient, Pool, User | None]:
+    def client_pool_user(
+        self, client_id: str, key: str, code: str | None = None
+    ) -> tuple[AppClient, Pool, User | None]:
         """``client_and_pool`` and ``user_by_key`` in one probe: the user whose username key
-        is ``key`` in the client's pool, or None."""
+        is ``key`` in the client's pool, or None. (``code``: see PostgreSQL's; a probe of
+        SQLite costs no round trip, so the hint is not used here.)"""
         return split_client_pool_user(
             self._one(
                 f"SELECT c.*, p.*, {_U_COLS} FROM clients c JOIN pools p ON p.id = c.pool_id "

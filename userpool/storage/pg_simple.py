@@ -1,0 +1,203 @@
+"""Statements sent to PostgreSQL as one simple query on the connection's libpq handle.
+
+Owns the cheap way to talk to PostgreSQL from the event loop: the statements of a batch
+(held writes, then the one whose answer is wanted) are bound client-side into literals,
+joined into one query string and sent with one ``PQexec``: one round trip and one call
+into libpq, where psycopg's cursor and pipeline machinery cost about 50 µs of Python per
+statement (``docs/performance.md``). libpq runs the statements in order and stops at the
+first failure, whose error is raised as psycopg raises it (the same exception classes:
+``DeadlockDetected``, ``UniqueViolation``, ``OperationalError`` for a lost connection).
+
+Literals are made here, for the only types the store sends (None, bool, int, float, str,
+bytes); anything else is refused. Strings are quoted by doubling ``'`` under
+``standard_conforming_strings=on``, which the store sets on every connection, so no other
+character has a meaning inside them; text holding U+0000 is refused with psycopg's
+``DataError``, as psycopg refuses it. Results come back in text form and are converted by
+column type as psycopg converts them.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import pq
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+Statement = tuple[str | bytes, Sequence[Any] | None]
+
+# Session settings the quoting below depends on.
+SETTINGS = ("SET standard_conforming_strings = on", "SET client_encoding = 'UTF8'")
+
+
+def _text(value: bytes) -> str:
+    return value.decode()
+
+
+def _bytea(value: bytes) -> bytes:
+    return bytes.fromhex(value[2:].decode())  # hex output: \x0a1b...
+
+
+def _bool(value: bytes) -> bool:
+    return value == b"t"
+
+
+def _numeric(value: bytes) -> Decimal:
+    return Decimal(value.decode())
+
+
+_LOADERS: dict[int, Callable[[bytes], Any]] = {
+    16: _bool,
+    17: _bytea,
+    20: int,
+    21: int,
+    23: int,
+    26: int,
+    700: float,
+    701: float,
+    1700: _numeric,
+}
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if value >= 0 else f"({value})"
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return f"'{value!r}'::float8"
+        return (
+            "'NaN'::float8"
+            if math.isnan(value)
+            else f"'{'-' if value < 0 else ''}Infinity'::float8"
+        )
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "'\\x" + bytes(value).hex() + "'::bytea"
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def render(sql: str | bytes, args: Sequence[Any] | None) -> str:
+    """``sql`` with each ``%s`` replaced by the literal of the next argument."""
+    text = sql.decode() if isinstance(sql, bytes) else sql
+    if args is None:
+        return text
+    parts = text.replace("%%", "\x00").split("%s")
+    if len(parts) != len(args) + 1:
+        raise TypeError(f"{len(parts) - 1} placeholders for {len(args)} arguments")
+    out = [parts[0]]
+    for value, part in zip(args, parts[1:], strict=True):
+        out.append(_literal(value))
+        out.append(part)
+    return "".join(out).replace("\x00", "%")
+
+
+class Rows:
+    """The answer of the batch's last statement, as much of a cursor as the store uses."""
+
+    __slots__ = ("rows", "rowcount")
+
+    def __init__(self, result: pq.abc.PGresult) -> None:
+        count = result.command_tuples
+        self.rowcount = count if count is not None else -1
+        self.rows = _rows(result) if result.status == pq.ExecStatus.TUPLES_OK else []
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+def _rows(result: pq.abc.PGresult) -> list[tuple[Any, ...]]:
+    width = result.nfields
+    loaders = [_LOADERS.get(result.ftype(i), _text) for i in range(width)]
+    rows = []
+    for r in range(result.ntuples):
+        values = []
+        for c in range(width):
+            raw = result.get_value(r, c)
+            values.append(None if raw is None else loaders[c](raw))
+        rows.append(tuple(values))
+    return rows
+
+
+class Prepared:
+    """The statements prepared on one connection (``PREPARE``, then ``EXECUTE`` with
+    literals): the server parses and plans a statement once, not on every request.
+
+    A statement is prepared on its ``PREPARE_AFTER``-th use (one-off statements stay
+    unprepared) and at most ``PREPARE_MAX`` are kept. A name is recorded only once its
+    batch succeeded; a failed batch may or may not have run its ``PREPARE``, so the next
+    attempt uses a new name (prepared statements outlive a rolled-back transaction)."""
+
+    __slots__ = ("names", "seen", "counter")
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.seen: dict[str, int] = {}
+        self.counter = 0
+
+    def statement(self, sql: str | bytes, args: Sequence[Any] | None, new: dict[str, str]) -> str:
+        """The statement's text in the batch: ``EXECUTE`` if prepared, else its literal
+        form; a ``PREPARE`` goes before it on its ``PREPARE_AFTER``-th use."""
+        if args is None or not args or isinstance(sql, bytes):
+            return render(sql, args)
+        name = self.names.get(sql) or new.get(sql)
+        if name is not None:
+            return f"EXECUTE {name}({', '.join(map(_literal, args))})"
+        uses = self.seen.get(sql, 0) + 1
+        if uses < PREPARE_AFTER or len(self.names) + len(new) >= PREPARE_MAX:
+            if len(self.seen) < SEEN_MAX:
+                self.seen[sql] = uses
+            return render(sql, args)
+        self.counter += 1
+        name = f"userpool_{self.counter}"
+        new[sql] = name
+        numbered = _numbered(sql, len(args))
+        return f"PREPARE {name} AS {numbered};\nEXECUTE {name}({', '.join(map(_literal, args))})"
+
+
+PREPARE_AFTER = 3
+PREPARE_MAX = 256
+SEEN_MAX = 4096
+_prepared: weakref.WeakKeyDictionary[Connection, Prepared] = weakref.WeakKeyDictionary()
+
+
+def _numbered(sql: str, n: int) -> str:
+    parts = sql.replace("%%", "\x00").split("%s")
+    if len(parts) != n + 1:
+        raise TypeError(f"{len(parts) - 1} placeholders for {n} arguments")
+    out = [parts[0]]
+    for i, part in enumerate(parts[1:], 1):
+        out.append(f"${i}")
+        out.append(part)
+    return "".join(out).replace("\x00", "%")
+
+
+def run(conn: Connection, batch: list[Statement]) -> Rows:
+    """Send the statements as one query; the last one's answer, or the first failure."""
+    prepared = _prepared.get(conn)
+    if prepared is None:
+        prepared = _prepared[conn] = Prepared()
+    new: dict[str, str] = {}
+    query = ";\n".join(prepared.statement(sql, args, new) for sql, args in batch)
+    pgconn = conn.pgconn
+    result = pgconn.exec_(query.encode())
+    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        prepared.names.update(new)
+        return Rows(result)
+    if pgconn.status == pq.ConnStatus.BAD or result.status != pq.ExecStatus.FATAL_ERROR:
+        raise psycopg.OperationalError(pgconn.get_error_message() or "connection lost")
+    raise pg_errors.error_from_result(result, encoding="utf-8")
