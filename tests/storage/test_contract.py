@@ -274,6 +274,45 @@ def test_grouped_transactions_commit_together_and_fail_alone(opener: OpenStore) 
         assert tx.user_by_key("us-east-1_pool", "bob").status == "UNCONFIRMED"
 
 
+def test_a_grouped_transaction_that_gives_up_after_writing_undoes_only_its_own(
+    store: Store,
+) -> None:
+    """One gives up before any statement, one after a write that was sent at once (a
+    session taken), one after held writes; the others of the group commit."""
+    with_user(store, "amy", "bob", "cat", "dan")
+    with store.transaction() as tx:
+        tx.put_session(session("s1"))
+
+    async def confirm(name: str, give_up: str) -> str:
+        with store.grouped() as tx:
+            if give_up == "at once":
+                raise RuntimeError("gave up")
+            found = tx.user_by_key("us-east-1_pool", name)
+            if give_up == "after a sent write":
+                tx.take_session(session("s1").token_hash)
+            found.status = "CONFIRMED"
+            tx.update_user(found)
+            if give_up != "no":
+                raise RuntimeError("gave up")
+        await store.flush()
+        return "ok"
+
+    async def group() -> list[Any]:
+        return await asyncio.gather(
+            confirm("amy", "no"), confirm("bob", "at once"),
+            confirm("cat", "after a sent write"), confirm("dan", "after held writes"),
+            return_exceptions=True,
+        )  # fmt: skip
+
+    results = asyncio.run(group())
+    assert results[0] == "ok" and all(isinstance(r, RuntimeError) for r in results[1:])
+    with store.read() as tx:
+        statuses = [u.status for u in tx.list_users("us-east-1_pool", None, 10)]
+        assert statuses == ["CONFIRMED", "UNCONFIRMED", "UNCONFIRMED", "UNCONFIRMED"]
+    with store.transaction() as tx:  # cat's taking of the session was undone
+        assert tx.take_session(session("s1").token_hash).token_hash == session("s1").token_hash
+
+
 def test_a_read_or_transaction_commits_the_open_group_first(store: Store) -> None:
     with_user(store, "amy")
 

@@ -3,11 +3,14 @@
 Every value the store may send must reach the server as itself, whatever characters it
 holds (quotes, backslashes, dollar quotes, comment and statement separators), on the
 literal path and on the prepared (``EXECUTE``) path; a failure in a batch raises
-psycopg's exception class and leaves prepared statements usable.
+psycopg's exception class and leaves prepared statements usable. And the one behaviour of
+PostgreSQL's group commit that SQLite's does not share: a database error inside a group
+fails the whole group.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +19,8 @@ import pytest
 from psycopg import errors as pg_errors
 
 from tests.helpers import pg_schema
-from userpool.storage import pg_simple
+from userpool.domain.entities import Pool, User
+from userpool.storage import open_store, pg_simple
 from userpool.storage.pg_simple import run
 
 NASTY_TEXT = [
@@ -134,3 +138,44 @@ def test_a_failing_statement_stops_the_batch_with_psycopgs_error(conn: Any) -> N
 def _prepared_statements(conn: Any) -> str:
     rows = run(conn, [("SELECT statement FROM pg_prepared_statements", None)]).fetchall()
     return "\n".join(str(r[0]) for r in rows)
+
+
+def test_a_database_error_in_a_group_fails_every_request_of_the_group() -> None:
+    """PostgreSQL: a request's held writes go with the next request's statement, so after
+    a server-side error the group's transaction is unusable; each request of the group is
+    told so and none of its writes stays. The next request opens a new group."""
+    store = open_store(pg_schema("pg_group_failure"))
+    try:
+        with store.transaction() as tx:
+            tx.insert_pool(Pool("us-east-1_pool", "pool", {}, 1.0, 1.0))
+            for name in ("amy", "bob", "cat"):
+                tx.insert_user(_user(name), name)
+
+        async def confirm(name: str) -> str:
+            with store.grouped() as tx:
+                found = tx.user_by_key("us-east-1_pool", name)
+                found.status = "CONFIRMED"
+                tx.update_user(found)
+                if name == "bob":
+                    tx.db.execute("SELECT 1/0")  # type: ignore[attr-defined]
+            await store.flush()
+            return "ok"
+
+        async def group() -> list[Any]:
+            return await asyncio.gather(
+                confirm("amy"), confirm("bob"), confirm("cat"), return_exceptions=True
+            )
+
+        amy, bob, cat = asyncio.run(group())
+        assert isinstance(amy, pg_errors.DivisionByZero)
+        assert isinstance(bob, pg_errors.DivisionByZero)
+        assert cat == "ok"
+        with store.read() as tx:
+            found = {u.username: u.status for u in tx.list_users("us-east-1_pool", None, 10)}
+        assert found == {"amy": "UNCONFIRMED", "bob": "UNCONFIRMED", "cat": "CONFIRMED"}
+    finally:
+        store.close()
+
+
+def _user(name: str) -> User:
+    return User("us-east-1_pool", name, f"sub-{name}", "UNCONFIRMED", True, None, {}, 1.0, 1.0)

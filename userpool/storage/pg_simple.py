@@ -81,7 +81,7 @@ def _literal(value: Any) -> str:
         )
     if isinstance(value, str):
         if "\x00" in value:
-            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+            raise Unsendable("PostgreSQL text fields cannot contain NUL (0x00) bytes")
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "'\\x" + bytes(value).hex() + "'::bytea"
@@ -186,18 +186,33 @@ def _numbered(sql: str, n: int) -> str:
     return "".join(out).replace("\x00", "%")
 
 
-def run(conn: Connection, batch: list[Statement]) -> Rows:
-    """Send the statements as one query; the last one's answer, or the first failure."""
+class Unsendable(psycopg.DataError):
+    """A value no literal can carry (text holding U+0000): refused before anything is sent."""
+
+
+def compose(conn: Connection, batch: list[Statement]) -> tuple[bytes, dict[str, str]]:
+    """The batch as one query, and the statements it prepares; raises before anything is
+    sent (``Unsendable``, ``TypeError``), leaving the connection as it was."""
     prepared = _prepared.get(conn)
     if prepared is None:
         prepared = _prepared[conn] = Prepared()
     new: dict[str, str] = {}
     query = ";\n".join(prepared.statement(sql, args, new) for sql, args in batch)
+    return query.encode(), new
+
+
+def send(conn: Connection, query: bytes, new: dict[str, str]) -> Rows:
+    """Run a composed query; the last statement's answer, or the first failure."""
     pgconn = conn.pgconn
-    result = pgconn.exec_(query.encode())
+    result = pgconn.exec_(query)
     if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        prepared.names.update(new)
+        _prepared[conn].names.update(new)
         return Rows(result)
     if pgconn.status == pq.ConnStatus.BAD or result.status != pq.ExecStatus.FATAL_ERROR:
         raise psycopg.OperationalError(pgconn.get_error_message() or "connection lost")
     raise pg_errors.error_from_result(result, encoding="utf-8")
+
+
+def run(conn: Connection, batch: list[Statement]) -> Rows:
+    """Send the statements as one query; the last one's answer, or the first failure."""
+    return send(conn, *compose(conn, batch))

@@ -7,6 +7,9 @@ and recorded in ``schema_version``, so several processes may start at once), the
 key in ``meta`` (created once by whichever process gets there first), and the mapping of
 PostgreSQL's concurrency failures to an answer a client retries.
 
+Group commit as on SQLite (``grouped()``/``flush()``): the ConfirmSignUps of one
+event-loop turn share a transaction, each in a savepoint, and one ``COMMIT``.
+
 Write transactions run at READ COMMITTED; ``postgres_tx`` takes the row and advisory
 locks that give them the same outcomes as SQLite's single writer. Read transactions are
 REPEATABLE READ READ ONLY: one snapshot, as a SQLite read transaction. Nothing shared
@@ -15,6 +18,7 @@ lives in this process: several servers on one database answer as one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Iterator
@@ -27,7 +31,7 @@ from psycopg import errors as pg_errors
 from userpool.domain.entities import Message
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import pg_simple
-from userpool.storage.postgres_tx import Connection, PostgresTx
+from userpool.storage.postgres_tx import Batching, Connection, PostgresTx
 from userpool.storage.rows import message_row
 from userpool.storage.shared import SharedQueries
 
@@ -42,6 +46,11 @@ RETRYABLE = (
     pg_errors.SerializationFailure,
     pg_errors.LockNotAvailable,
 )
+# Transactions per shared COMMIT at most: bounds how long row locks are held, how many
+# requests one failure fails, and the savepoints (subtransactions) of one transaction
+# (PostgreSQL tracks up to 64 per backend cheaply).
+GROUP_MAX = 32
+Group = tuple["asyncio.Future[None]", Batching]
 SESSION_SETTINGS = (
     *pg_simple.SETTINGS,  # the client-side literals' quoting relies on these
     # A lock wait is bounded (it blocks this process's event loop while it lasts) ...
@@ -68,6 +77,10 @@ class PostgresStore(SharedQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = self._connect()
+        self._group: Group | None = None  # the open group: its COMMIT's future, its batch
+        self._last: asyncio.Future[None] | None = None  # the group flush() waits for
+        self._members = 0
+        self._in_group = False  # inside a grouped() transaction's body
         self._migrate()
         self._key = self._load_key()
 
@@ -85,6 +98,7 @@ class PostgresStore(SharedQueries):
     def _tx(self, begin: str, write: bool) -> Iterator[PostgresTx]:
         """A transaction; its ``BEGIN`` goes with its first statement (``Batching``), on a
         new connection if this one was lost."""
+        self.end_group()
         if self.db.closed or self.db.broken:
             self.db = self._connect()
         tx = PostgresTx(self.db, write, begin, self._reconnect)
@@ -92,21 +106,11 @@ class PostgresStore(SharedQueries):
             yield tx
             tx.commit()  # with the writes it still holds
         except BaseException as exc:
-            db = tx.db.conn
-            if not db.broken and not db.closed and tx.db.in_transaction():
-                db.execute("ROLLBACK")
-            if isinstance(exc, RETRYABLE):
-                log.info("transaction gave way to a concurrent one: %s", exc)
-                raise TooManyRequestsException(
-                    "Too many concurrent requests for this resource; try again."
-                ) from exc
-            if type(exc) is psycopg.DataError:  # refused before sending: a NUL in a text
-                # DEVIATION: SQLite stores U+0000 in text; PostgreSQL cannot, so a value
-                # holding one that validation let through is refused here, not a 500.
-                raise InvalidParameterException(
-                    "A value contains a character that cannot be stored (U+0000)."
-                ) from exc
-            raise
+            _roll_back(tx.db)
+            answer = _answer(exc)
+            if answer is exc:
+                raise
+            raise answer from exc
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresTx]:
@@ -115,12 +119,99 @@ class PostgresStore(SharedQueries):
 
     @contextmanager
     def grouped(self) -> Iterator[PostgresTx]:
-        """A write transaction; PostgreSQL commits each one by itself (see SQLite's)."""
-        with self.transaction() as tx:
-            yield tx
+        """A write transaction whose COMMIT may be shared; ``await flush()`` after it.
+
+        As on SQLite, the grouped transactions of one event-loop turn share one
+        transaction, each in a savepoint of its own (an operation that gives up rolls back
+        alone), and one ``COMMIT`` at the end of the turn or when any other transaction
+        starts. Each request's writes are held and go with the next request's first
+        statement, or with the ``COMMIT``: one round trip per request, one commit flush per
+        group. A database error inside a group (a lost connection, a deadlock) leaves its
+        transaction unusable: every request of the group is told it failed."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: nothing to share a COMMIT with
+            self._last = None
+            with self.transaction() as tx:
+                yield tx
+            return
+        if self._in_group:
+            raise RuntimeError("grouped() inside a grouped() transaction")
+        if self._group is not None and self._group[0].get_loop() is not loop:
+            self.end_group()  # left by an event loop that is gone
+        group = self._group or self._open_group(loop)
+        batch = group[1]
+        batch.hold("SAVEPOINT request", None)
+        mark, sent = len(batch.held), batch.sent
+        self._in_group = True
+        try:
+            yield PostgresTx(batch, True)
+        except BaseException as exc:
+            self._in_group = False
+            self._last = group[0]
+            if isinstance(exc, psycopg.Error) and not isinstance(exc, pg_simple.Unsendable):
+                answer = self._fail_group(exc)
+            elif batch.sent == sent:  # nothing of this request reached the server
+                del batch.held[mark - 1 :]
+                answer = _answer(exc)
+            else:  # what it sent is undone; what it still holds is dropped
+                batch.held = [("ROLLBACK TO SAVEPOINT request", None)]
+                batch.hold("RELEASE SAVEPOINT request", None)
+                answer = _answer(exc)
+            if answer is exc:
+                raise
+            raise answer from exc
+        self._in_group = False
+        self._last = group[0]
+        batch.hold("RELEASE SAVEPOINT request", None)
+        self._members += 1
+        if self._members >= GROUP_MAX:
+            self.end_group()
+
+    def _open_group(self, loop: asyncio.AbstractEventLoop) -> Group:
+        if self.db.closed or self.db.broken:
+            self.db = self._connect()
+        future = loop.create_future()
+        future.add_done_callback(_retrieved)
+        self._group = (future, Batching(self.db, "BEGIN", self._reconnect))
+        self._members = 0
+        loop.call_soon(self.end_group)
+        return self._group
+
+    def _fail_group(self, exc: BaseException) -> BaseException:
+        """Roll the open group back; its requests (and this one) get the answer to ``exc``."""
+        group, self._group = self._group, None
+        answer = _answer(exc)
+        if group is not None:
+            _roll_back(group[1])
+            if not group[0].get_loop().is_closed():
+                group[0].set_exception(answer)
+        return answer
 
     async def flush(self) -> None:
-        """Nothing to wait for: ``grouped()`` committed already."""
+        """Wait for the COMMIT of the group of the last grouped() transaction; raise if it
+        failed (call it right after that transaction, with no await between)."""
+        last, self._last = self._last, None
+        if last is not None and last.get_loop() is asyncio.get_running_loop():
+            await asyncio.shield(last)
+
+    def end_group(self) -> None:
+        """COMMIT the open group now (nothing if none is open)."""
+        if self._in_group:
+            raise RuntimeError("a transaction inside a grouped() transaction")
+        if self._group is None:
+            return
+        try:
+            self._group[1].execute("COMMIT")
+        except Exception as exc:  # every request of the group is told it failed
+            self._fail_group(exc)
+            return
+        except BaseException as exc:
+            self._fail_group(exc)
+            raise
+        group, self._group = self._group, None
+        if not group[0].get_loop().is_closed():  # an embedded run's loop may be gone
+            group[0].set_result(None)
 
     def _migrate(self) -> None:
         with self._tx("BEGIN", True) as tx:
@@ -199,4 +290,34 @@ class PostgresStore(SharedQueries):
         return [message_row(r) for r in rows]
 
     def close(self) -> None:
+        self.end_group()
         self.db.close()
+
+
+def _answer(exc: BaseException) -> BaseException:
+    """What a request is told when its transaction failed with ``exc``."""
+    if isinstance(exc, RETRYABLE):
+        log.info("transaction gave way to a concurrent one: %s", exc)
+        return TooManyRequestsException(
+            "Too many concurrent requests for this resource; try again."
+        )
+    if isinstance(exc, pg_simple.Unsendable):
+        # DEVIATION: SQLite stores U+0000 in text; PostgreSQL cannot, so a value holding
+        # one that validation let through is refused here, not a 500.
+        return InvalidParameterException(
+            "A value contains a character that cannot be stored (U+0000)."
+        )
+    return exc
+
+
+def _roll_back(batch: Batching) -> None:
+    """End the connection's failed or abandoned transaction, if the server has one open."""
+    db = batch.conn
+    if not db.broken and not db.closed and batch.in_transaction():
+        db.execute("ROLLBACK")
+
+
+def _retrieved(group: asyncio.Future[None]) -> None:
+    """A group's failure is reported to its requests; none of them may be waiting."""
+    if not group.cancelled():
+        group.exception()

@@ -34,7 +34,7 @@ import psycopg
 
 from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
 from userpool.domain.ports import AlreadyExists, NotFound
-from userpool.storage.pg_simple import Rows, Statement, run
+from userpool.storage.pg_simple import Rows, Statement, compose, run, send
 from userpool.storage.rows import (
     SESSION_COLS,
     USER_COLS,
@@ -67,7 +67,7 @@ class Batching:
     transaction has reached the server: ``reconnect`` gives a new connection and the batch
     is sent again there."""
 
-    __slots__ = ("conn", "held", "reconnect")
+    __slots__ = ("conn", "held", "reconnect", "sent")
 
     def __init__(
         self,
@@ -78,22 +78,25 @@ class Batching:
         self.conn = conn
         self.held: list[Statement] = [] if begin is None else [(begin, None)]
         self.reconnect = reconnect if begin is not None else None
+        self.sent = 0  # batches sent so far
 
-    def hold(self, sql: str, args: tuple[Any, ...]) -> None:
+    def hold(self, sql: str, args: tuple[Any, ...] | None) -> None:
         self.held.append((sql, args))
 
     def execute(self, sql: str | bytes, args: Any = None) -> Rows:
-        held, self.held = self.held, []
-        held.append((sql, args))
+        batch = [*self.held, (sql, args)]
+        query, new = compose(self.conn, batch)  # may refuse a value: then nothing changed
+        self.held = []
         reconnect, self.reconnect = self.reconnect, None
+        self.sent += 1
         try:
-            return run(self.conn, held)
+            return send(self.conn, query, new)
         except psycopg.OperationalError:
             if reconnect is None or not self.conn.broken:
                 raise
             log.warning("database connection lost; reconnecting")
             self.conn = reconnect()
-            return run(self.conn, held)
+            return run(self.conn, batch)
 
     def in_transaction(self) -> bool:
         """Whether the server has a transaction open on this connection."""
@@ -111,12 +114,13 @@ class PostgresTx(SqlTx):
 
     def __init__(
         self,
-        db: Connection,
+        db: Connection | Batching,
         write: bool,
         begin: str | None = None,
         reconnect: Callable[[], Connection] | None = None,
     ) -> None:
-        self.db = Batching(db, begin, reconnect)
+        # a Batching: the transaction of a group, shared with the group's other requests
+        self.db = db if isinstance(db, Batching) else Batching(db, begin, reconnect)
         self.write = write
         self._for_update = " FOR UPDATE" if write else ""
         self._held: set[str] = set()

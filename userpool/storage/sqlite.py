@@ -71,6 +71,7 @@ class SQLiteStore(SharedQueries):
         self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB: large pools stay in memory
         self.db.execute("PRAGMA mmap_size=1073741824")
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
+        self._last: asyncio.Future[None] | None = None  # the group flush() waits for
         self._members = 0
         self._in_group = False  # inside a grouped() transaction's body
         self._migrate()
@@ -109,6 +110,7 @@ class SQLiteStore(SharedQueries):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop: nothing to share a COMMIT with
+            self._last = None
             with self.transaction() as tx:
                 yield tx
             return
@@ -128,6 +130,7 @@ class SQLiteStore(SharedQueries):
             loop.call_soon(self.end_group)
         self.db.execute("SAVEPOINT request")
         self._in_group = True
+        self._last = self._group
         try:
             yield SQLiteTx(self.db)
         except BaseException:
@@ -143,9 +146,12 @@ class SQLiteStore(SharedQueries):
             self.end_group()
 
     async def flush(self) -> None:
-        """Wait for the COMMIT of the open group, if any; raise if it failed."""
-        if self._group is not None:
-            await asyncio.shield(self._group)
+        """Wait for the COMMIT of the group of the last grouped() transaction; raise if it
+        failed (call it right after that transaction, with no await between: a group that
+        reached GROUP_MAX is committed, or failed, before flush is called)."""
+        last, self._last = self._last, None
+        if last is not None and last.get_loop() is asyncio.get_running_loop():
+            await asyncio.shield(last)
 
     def end_group(self) -> None:
         """COMMIT the open group now (nothing if none is open)."""
