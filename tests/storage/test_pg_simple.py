@@ -87,7 +87,7 @@ def test_null_bool_and_non_finite_floats(conn: Any) -> None:
 
 
 def test_text_with_nul_is_refused_before_sending(conn: Any) -> None:
-    with pytest.raises(psycopg.DataError):
+    with pytest.raises(pg_simple.Unsendable):
         run(conn, [("SELECT %s::text", ("a\x00b",))])
 
 
@@ -179,3 +179,8 @@ def test_a_database_error_in_a_group_fails_every_request_of_the_group() -> None:
 
 def _user(name: str) -> User:
     return User("us-east-1_pool", name, f"sub-{name}", "UNCONFIRMED", True, None, {}, 1.0, 1.0)
+
+
+def test_text_that_is_not_unicode_is_refused_before_sending(conn: Any) -> None:
+    with pytest.raises(pg_simple.Unsendable):
+        run(conn, [("SELECT %s::text", ("lone \ud800 surrogate",))])

@@ -198,7 +198,10 @@ def compose(conn: Connection, batch: list[Statement]) -> tuple[bytes, dict[str, 
         prepared = _prepared[conn] = Prepared()
     new: dict[str, str] = {}
     query = ";\n".join(prepared.statement(sql, args, new) for sql, args in batch)
-    return query.encode(), new
+    try:
+        return query.encode(), new
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text can carry it
+        raise Unsendable("a value is not valid Unicode text") from exc
 
 
 def send(conn: Connection, query: bytes, new: dict[str, str]) -> Rows:

@@ -16,12 +16,14 @@ does (``BEGIN IMMEDIATE`` serializes every write transaction there):
   not yet committed insert, which it waits for) becomes ``AlreadyExists(what)`` without
   aborting the transaction, so an operation may catch it and go on, as on SQLite.
 
-Each batch of statements is a network round trip, so ``BEGIN`` and the writes whose answer nobody
-reads (``_later``: user updates, code and event writes, attempts, sessions) are held back
-and sent in one query with the next statement, or with ``COMMIT`` (``pg_simple``). The server runs the statements in
-the order they were made, so locks and outcomes are those of sending them one by one; a
-held write's failure surfaces at the next statement of the same transaction, which then
-rolls back as it would have.
+Each batch of statements is one query and one network round trip (``pg_simple``), so
+``BEGIN`` and the writes whose answer nobody reads (``_later``: user updates, code and
+event writes, attempts, sessions) are held back and sent with the next statement, or
+with ``COMMIT``. The server runs the statements in the order they were made, so locks and
+outcomes are those of sending them one by one; a held write's failure surfaces at the
+next statement of the same transaction, which then rolls back as it would have. (In a
+group, ``postgres.PostgresStore.grouped``, the next statement may be another request's:
+the whole group then fails.)
 """
 
 from __future__ import annotations
