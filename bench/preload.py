@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import random
 import sqlite3
 import time
@@ -83,7 +84,15 @@ class SqliteRows:
 
     def close(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        path = self.db.execute("PRAGMA database_list").fetchone()[2]
         self.db.close()
+        # Written with synchronous=OFF: the rows may still be dirty in the OS's cache, and the
+        # server's first checkpoint fsync would then write them back inside the measured phase.
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class PgRows:
