@@ -33,7 +33,7 @@ from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import pg_simple
 from userpool.storage.postgres_tx import Batching, Connection, PostgresTx
 from userpool.storage.rows import message_row
-from userpool.storage.shared import SharedQueries
+from userpool.storage.shared import SharedQueries, retrieved
 
 log = logging.getLogger("userpool.storage")
 
@@ -78,9 +78,7 @@ class PostgresStore(SharedQueries):
         self.url = url
         self.db = self._connect()
         self._group: Group | None = None  # the open group: its COMMIT's future, its batch
-        self._last: asyncio.Future[None] | None = None  # the group flush() waits for
         self._members = 0
-        self._in_group = False  # inside a grouped() transaction's body
         self._migrate()
         self._key = self._load_key()
 
@@ -128,15 +126,11 @@ class PostgresStore(SharedQueries):
         statement, or with the ``COMMIT``: one round trip per request, one commit flush per
         group. A database error inside a group (a lost connection, a deadlock) leaves its
         transaction unusable: every request of the group is told it failed."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop: nothing to share a COMMIT with
-            self._last = None
+        loop = self._group_loop()
+        if loop is None:
             with self.transaction() as tx:
                 yield tx
             return
-        if self._in_group:
-            raise RuntimeError("grouped() inside a grouped() transaction")
         if self._group is not None and self._group[0].get_loop() is not loop:
             self.end_group()  # left by an event loop that is gone
         group = self._group or self._open_group(loop)
@@ -172,7 +166,7 @@ class PostgresStore(SharedQueries):
         if self.db.closed or self.db.broken:
             self.db = self._connect()
         future = loop.create_future()
-        future.add_done_callback(_retrieved)
+        future.add_done_callback(retrieved)
         self._group = (future, Batching(self.db, "BEGIN", self._reconnect))
         self._members = 0
         loop.call_soon(self.end_group)
@@ -187,13 +181,6 @@ class PostgresStore(SharedQueries):
             if not group[0].get_loop().is_closed():
                 group[0].set_exception(answer)
         return answer
-
-    async def flush(self) -> None:
-        """Wait for the COMMIT of the group of the last grouped() transaction; raise if it
-        failed (call it right after that transaction, with no await between)."""
-        last, self._last = self._last, None
-        if last is not None and last.get_loop() is asyncio.get_running_loop():
-            await asyncio.shield(last)
 
     def end_group(self) -> None:
         """COMMIT the open group now (nothing if none is open)."""
@@ -315,9 +302,3 @@ def _roll_back(batch: Batching) -> None:
     db = batch.conn
     if not db.broken and not db.closed and batch.in_transaction():
         db.execute("ROLLBACK")
-
-
-def _retrieved(group: asyncio.Future[None]) -> None:
-    """A group's failure is reported to its requests; none of them may be waiting."""
-    if not group.cancelled():
-        group.exception()

@@ -1,8 +1,10 @@
 """Store methods whose SQL is the same on SQLite and PostgreSQL (purge, the trigger log,
-the event log); a backend names its parameter marker and its transactions."""
+the event log), and what their group commits share (``GroupCommit``); a backend names its
+parameter marker and its transactions."""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -12,7 +14,41 @@ class _Tx(Protocol):
     def db(self) -> Any: ...
 
 
-class SharedQueries:
+class GroupCommit:
+    """The part of ``grouped()``/``flush()`` both stores share: which group's COMMIT a
+    request waits for, and the refusal to nest. Each store keeps its own open group."""
+
+    _last: asyncio.Future[None] | None = None  # the group flush() waits for
+    _in_group = False  # inside a grouped() transaction's body
+
+    def _group_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The running event loop a group belongs to; None outside one (the transaction
+        then commits by itself)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._last = None
+            return None
+        if self._in_group:
+            raise RuntimeError("grouped() inside a grouped() transaction")
+        return loop
+
+    async def flush(self) -> None:
+        """Wait for the COMMIT of the group of the last grouped() transaction; raise if it
+        failed (call it right after that transaction, with no await between: a group that
+        reached its size limit is committed, or failed, before flush is called)."""
+        last, self._last = self._last, None
+        if last is not None and last.get_loop() is asyncio.get_running_loop():
+            await asyncio.shield(last)
+
+
+def retrieved(group: asyncio.Future[None]) -> None:
+    """A group's failure is reported to its requests; none of them may be waiting."""
+    if not group.cancelled():
+        group.exception()
+
+
+class SharedQueries(GroupCommit):
     """Mixed into each Store adapter; ``?`` in the SQL becomes the backend's ``marker``."""
 
     marker = "?"

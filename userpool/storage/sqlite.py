@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from importlib import resources
 
 from userpool.domain.entities import Message
-from userpool.storage.shared import SharedQueries
+from userpool.storage.shared import SharedQueries, retrieved
 from userpool.storage.sqlite_tx import SQLiteTx, message_row
 
 LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
@@ -71,9 +71,7 @@ class SQLiteStore(SharedQueries):
         self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB: large pools stay in memory
         self.db.execute("PRAGMA mmap_size=1073741824")
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
-        self._last: asyncio.Future[None] | None = None  # the group flush() waits for
         self._members = 0
-        self._in_group = False  # inside a grouped() transaction's body
         self._migrate()
         self._key = self._load_key()
 
@@ -107,15 +105,11 @@ class SQLiteStore(SharedQueries):
     @contextmanager
     def grouped(self) -> Iterator[SQLiteTx]:
         """A write transaction whose COMMIT may be shared; ``await flush()`` after it."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop: nothing to share a COMMIT with
-            self._last = None
+        loop = self._group_loop()
+        if loop is None:
             with self.transaction() as tx:
                 yield tx
             return
-        if self._in_group:
-            raise RuntimeError("grouped() inside a grouped() transaction")
         if self._group is not None and (
             self._group.get_loop() is not loop or not self.db.in_transaction
         ):
@@ -126,7 +120,7 @@ class SQLiteStore(SharedQueries):
             self.db.execute("BEGIN IMMEDIATE")
             self._group = loop.create_future()
             self._members = 0
-            self._group.add_done_callback(_retrieved)
+            self._group.add_done_callback(retrieved)
             loop.call_soon(self.end_group)
         self.db.execute("SAVEPOINT request")
         self._in_group = True
@@ -144,14 +138,6 @@ class SQLiteStore(SharedQueries):
         self._members += 1
         if self._members >= GROUP_MAX:
             self.end_group()
-
-    async def flush(self) -> None:
-        """Wait for the COMMIT of the group of the last grouped() transaction; raise if it
-        failed (call it right after that transaction, with no await between: a group that
-        reached GROUP_MAX is committed, or failed, before flush is called)."""
-        last, self._last = self._last, None
-        if last is not None and last.get_loop() is asyncio.get_running_loop():
-            await asyncio.shield(last)
 
     def end_group(self) -> None:
         """COMMIT the open group now (nothing if none is open)."""
@@ -231,9 +217,3 @@ class SQLiteStore(SharedQueries):
     def close(self) -> None:
         self.end_group()
         self.db.close()
-
-
-def _retrieved(group: asyncio.Future[None]) -> None:
-    """A group's failure is reported to its requests; none of them may be waiting."""
-    if not group.cancelled():
-        group.exception()
