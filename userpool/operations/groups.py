@@ -107,21 +107,23 @@ async def list_groups(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return out | _page(found, limit, found[limit - 1].name if len(found) > limit else "")
 
 
+def _member(tx: Tx, req: dict[str, Any]) -> tuple[str, str, str]:
+    """(pool id, group name, user's sub) of a membership request; both must exist."""
+    pool = pool_of(tx, req["UserPoolId"])
+    user = admin_user(tx, pool, req["Username"])
+    _group(tx, pool.id, req["GroupName"])
+    return pool.id, req["GroupName"], user.sub
+
+
 async def admin_add_user_to_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
-        _group(tx, pool.id, req["GroupName"])
-        tx.add_member(pool.id, req["GroupName"], user.sub)
+        tx.add_member(*_member(tx, req))
     return {}
 
 
 async def admin_remove_user_from_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
-        _group(tx, pool.id, req["GroupName"])
-        tx.remove_member(pool.id, req["GroupName"], user.sub)
+        tx.remove_member(*_member(tx, req))
     return {}
 
 

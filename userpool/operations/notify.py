@@ -27,7 +27,7 @@ from userpool.domain.ports import NotFound, Tx
 from userpool.errors import NotAuthorizedException, ResourceNotFoundException
 from userpool.operations.admin_users import admin_user
 from userpool.operations.common import pool_of
-from userpool.operations.risk import Risk, configuration, remember_device, request_ip
+from userpool.operations.risk import Risk, configuration, event_data, remember_device, request_ip
 from userpool.operations.risk import require_add_on as _require_add_on
 from userpool.services import Services
 
@@ -64,7 +64,26 @@ def _links(svc: Services, pool: Pool, user: User, event_id: int) -> dict[str, st
     }
 
 
-def notify(
+def record_and_notify(
+    svc: Services,
+    tx: Tx,
+    pool: Pool,
+    client: AppClient | None,
+    user: User,
+    kind: str,
+    req: dict[str, Any],
+    risk: Risk,
+    response: str,
+) -> None:
+    """Record a scored auth event and queue its notice, if its level's action asks for one
+    (the notice's feedback links name the event)."""
+    now = svc.clock.now()
+    data = event_data(req, client=client, response=response, risk=risk)
+    event_id = tx.add_event(user.pool_id, user.sub, kind, now, data)
+    _notify(svc, tx, pool, client, user, req, risk, event_id, now)
+
+
+def _notify(
     svc: Services,
     tx: Tx,
     pool: Pool,

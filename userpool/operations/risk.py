@@ -157,14 +157,15 @@ def remember_device(user: User, risk: Risk) -> bool:
     return True
 
 
-def _event_data(
+def event_data(
     req: dict[str, Any],
     *,
     client: AppClient | None = None,
     response: str = "Pass",
     risk: Risk | None = None,
-) -> dict[str, Any]:
-    """An auth event's data: the request's context and analytics data (never secrets)."""
+) -> str:
+    """An auth event's data, as stored: the request's context and analytics data (never
+    secrets)."""
     context = req.get("UserContextData") or {}
     risk = risk or Risk()
     data = {
@@ -181,7 +182,7 @@ def _event_data(
         "Timezone": risk.device.timezone if risk.device else None,
         "DeviceKey": risk.device.key if risk.device else None,
     }
-    return data
+    return orjson.dumps(data).decode()
 
 
 def record(
@@ -195,25 +196,10 @@ def record(
     response: str = "Pass",
     risk: Risk | None = None,
 ) -> None:
-    """Record an auth event (a write nobody waits on: a backend may send it with COMMIT)."""
-    data = _event_data(req, client=client, response=response, risk=risk)
-    tx.record_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
-
-
-def record_with_id(
-    tx: Tx,
-    user: User,
-    kind: str,
-    req: dict[str, Any],
-    now: float,
-    *,
-    client: AppClient | None = None,
-    response: str = "Pass",
-    risk: Risk | None = None,
-) -> int:
-    """``record``, returning the event's id (for a notice's feedback links)."""
-    data = _event_data(req, client=client, response=response, risk=risk)
-    return tx.add_event(user.pool_id, user.sub, kind, now, orjson.dumps(data).decode())
+    """Record an auth event (a write nobody waits on: a backend may send it with COMMIT);
+    ``notify.record_and_notify`` records one whose id a notice links to."""
+    data = event_data(req, client=client, response=response, risk=risk)
+    tx.record_event(user.pool_id, user.sub, kind, now, data)
 
 
 def blocks(pool: Pool, risk: Risk) -> bool:
@@ -232,14 +218,10 @@ def guard(
     risk = assess(pool, client, req, user)
     if blocks(pool, risk):
         if user is not None:
-            from userpool.operations.notify import notify
+            from userpool.operations.notify import record_and_notify
 
-            now = svc.clock.now()
             with svc.store.transaction() as tx:
-                event = record_with_id(
-                    tx, user, kind, req, now, client=client, response="Fail", risk=risk
-                )
-                notify(svc, tx, pool, client, user, req, risk, event, now)
+                record_and_notify(svc, tx, pool, client, user, kind, req, risk, "Fail")
             svc.outbox.notify()
         raise NotAuthorizedException(BLOCKED)
     return risk

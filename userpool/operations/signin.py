@@ -124,11 +124,7 @@ def _sign_in_event(
 ) -> None:
     req = token_hooks.AUTH_REQUEST.get() or {}
     verdict = risk.assess(pool, client, req, user)
-    now = svc.clock.now()
-    event = risk.record_with_id(
-        tx, user, "SignIn", req, now, client=client, response=response, risk=verdict
-    )
-    notify.notify(svc, tx, pool, client, user, req, verdict, event, now)
+    notify.record_and_notify(svc, tx, pool, client, user, "SignIn", req, verdict, response)
     if response == "Pass" and verdict.device is not None:
         fresh = stored_user(tx, pool.id, user.sub)
         if risk.remember_device(fresh, verdict):
