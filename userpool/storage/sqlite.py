@@ -13,6 +13,9 @@ still sent only after its changes are committed. The COMMIT runs at the end of t
 turn, or at once when any other transaction or read of this store starts; it is the
 most expensive statement of a short write (the WAL frames of every page it touched), and
 concurrent requests often touch the same pages (the event log's last page).
+
+Checkpoints of the WAL run on a thread of their own (``checkpoint.Checkpointer``), so no
+request's COMMIT waits for pages to be copied into the database file and synced.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from contextlib import contextmanager
 from importlib import resources
 
 from userpool.domain.entities import Message
+from userpool.storage.checkpoint import SAFETY_PAGES, WAL_LIMIT, Checkpointer
 from userpool.storage.shared import SharedQueries, retrieved
 from userpool.storage.sqlite_tx import SQLiteTx, message_row
 
@@ -66,14 +70,20 @@ class SQLiteStore(SharedQueries):
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        synchronous = "FULL" if synchronous == "FULL" else "NORMAL"
+        self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
+        self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB: large pools stay in memory
         self.db.execute("PRAGMA mmap_size=1073741824")
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._members = 0
+        self.checkpointer: Checkpointer | None = None
         self._migrate()
         self._key = self._load_key()
+        if path != ":memory:":  # checkpoints of the file's WAL run off the event loop
+            self.checkpointer = Checkpointer(path, synchronous)
 
     def _migrate(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
@@ -156,8 +166,13 @@ class SQLiteStore(SharedQueries):
             if not isinstance(exc, Exception):
                 raise
             return
+        self._committed()
         if not group.get_loop().is_closed():  # an embedded run's loop may be gone
             group.set_result(None)
+
+    def _committed(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.poke()
 
     @contextmanager
     def transaction(self) -> Iterator[SQLiteTx]:
@@ -169,6 +184,7 @@ class SQLiteStore(SharedQueries):
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self._committed()
 
     @contextmanager
     def read(self) -> Iterator[SQLiteTx]:
@@ -216,4 +232,6 @@ class SQLiteStore(SharedQueries):
 
     def close(self) -> None:
         self.end_group()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.db.close()

@@ -1,0 +1,71 @@
+"""SQLite's WAL is checkpointed by the store's own thread, not inside a request's COMMIT.
+
+The database file is read with ``immutable=1``, which ignores the WAL: rows show there
+only once a checkpoint has copied them into the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from tests.storage.test_contract import pool, user
+from userpool.storage.sqlite import SQLiteStore
+
+USERS = 200
+
+
+def _users_in_file(path: Path) -> int:
+    """Users in the database file itself (the WAL unread); -1 while it has no such table."""
+    db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(db.execute("SELECT count(*) FROM users").fetchone()[0])
+    except sqlite3.DatabaseError:  # no table yet, or a page caught mid-checkpoint
+        return -1
+    finally:
+        db.close()
+
+
+def _fill(store: SQLiteStore) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool())
+    for i in range(USERS):
+        with store.transaction() as tx:
+            tx.insert_user(user(f"user{i}"), f"user{i}")
+
+
+def test_commits_reach_the_database_file_through_the_checkpoint_thread(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    try:
+        _fill(store)
+        deadline = time.monotonic() + 10
+        while _users_in_file(tmp_path / "store.db") != USERS and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _users_in_file(tmp_path / "store.db") == USERS
+        assert store.checkpointer is not None and store.checkpointer.runs >= 1
+    finally:
+        store.close()
+
+
+def test_a_commit_does_not_checkpoint_by_itself_and_close_stops_the_thread(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    assert store.checkpointer is not None
+    thread = store.checkpointer._thread
+    store.checkpointer.close()
+    assert not thread.is_alive()
+    store.checkpointer = None
+    try:
+        _fill(store)
+        time.sleep(0.2)
+        assert _users_in_file(tmp_path / "store.db") < USERS
+        with store.read() as tx:
+            assert (
+                tx.user_by_key("us-east-1_pool", f"user{USERS - 1}").sub == f"sub-user{USERS - 1}"
+            )
+    finally:
+        store.close()
+    # The last connection to close checkpoints what is left.
+    assert _users_in_file(tmp_path / "store.db") == USERS
