@@ -42,7 +42,6 @@ from userpool.storage.rows import (
     USER_COLS,
     client_row,
     client_values,
-    code_row,
     code_values,
     dumps,
     message_values,
@@ -53,7 +52,7 @@ from userpool.storage.rows import (
     user_row,
     user_values,
 )
-from userpool.storage.sql_tx import SqlTx, split_client_pool_user
+from userpool.storage.sql_tx import SqlTx
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 log = logging.getLogger("userpool.storage")
@@ -126,8 +125,7 @@ class PostgresTx(SqlTx):
         self.write = write
         self._for_update = " FOR UPDATE" if write else ""
         self._held: set[str] = set()
-        # codes read by client_pool_user, for the next get_code (key: pool, sub, purpose)
-        self._prefetched: dict[tuple[str, str, str], tuple[Any, ...] | None] = {}
+        self._prefetched = {}
 
     def _later(self, sql: str, args: tuple[Any, ...]) -> None:
         self.db.hold(sql.replace("?", "%s"), args)
@@ -182,32 +180,22 @@ class PostgresTx(SqlTx):
             "username",
         )
 
-    def client_pool_user(
-        self, client_id: str, key: str, code: str | None = None
-    ) -> tuple[AppClient, Pool, User | None]:
-        """As on SQLite; in a write transaction the user's row is locked as ``user_by_key``
-        locks it (a lateral subquery: a lock cannot reach into an outer join). With
-        ``code``, the user's code of that purpose comes in the same probe, locked as
-        ``get_code`` locks it, and the next ``get_code`` of it answers from here."""
+    def _probe_sql(self, with_code: bool) -> str:
+        """As on SQLite; in a write transaction the user's row and code are locked as
+        ``user_by_key`` and ``get_code`` lock them (lateral subqueries: a lock cannot reach
+        into an outer join)."""
         sql = (
             "SELECT c.*, p.*, u.*{} FROM clients c JOIN pools p ON p.id = c.pool_id "
             f"LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
-            f"AND username_key = %s{self._for_update}) u ON true{{}} WHERE c.id = %s"
+            f"AND username_key = ?{self._for_update}) u ON true{{}} WHERE c.id = ?"
         )
-        args: tuple[str, ...]
-        if code is None:
-            sql, args = sql.format("", ""), (key, client_id)
-        else:
-            codes = (
-                " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
-                f"AND sub = u.sub AND purpose = %s{self._for_update}) k ON true"
-            )
-            sql, args = sql.format(", k.*", codes), (key, code, client_id)
-        row = self._one(sql, args)
-        client, pool, user = split_client_pool_user(row[:23])
-        if code is not None and user is not None:
-            self._prefetched[(pool.id, user.sub, code)] = None if row[23] is None else row[23:]
-        return client, pool, user
+        if not with_code:
+            return sql.format("", "")
+        codes = (
+            " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
+            f"AND sub = u.sub AND purpose = ?{self._for_update}) k ON true"
+        )
+        return sql.format(", k.*", codes)
 
     def user_by_key(self, pool_id: str, key: str) -> User:
         return user_row(
@@ -265,33 +253,13 @@ class PostgresTx(SqlTx):
         return self._owner(pool_id, attribute, key)
 
     # codes and attempts --------------------------------------------------
-    def put_code(self, code: Code) -> None:
-        self._prefetched.pop((code.pool_id, code.sub, code.purpose), None)
+    def _put_code(self, code: Code) -> None:
         self._later(
             f"INSERT INTO codes VALUES ({_marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
             "UPDATE SET code_hash=EXCLUDED.code_hash, expires=EXCLUDED.expires, "
             "attribute=EXCLUDED.attribute, medium=EXCLUDED.medium, "
             "superseded=EXCLUDED.superseded, failures=EXCLUDED.failures",
             code_values(code),
-        )
-
-    def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
-        self._prefetched.pop((pool_id, sub, purpose), None)
-        super().delete_code(pool_id, sub, purpose)
-
-    def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
-        if self._prefetched:
-            key = (pool_id, sub, purpose)
-            if key in self._prefetched:
-                row = self._prefetched.pop(key)
-                if row is None:
-                    raise NotFound("code")
-                return code_row(row)
-        return code_row(
-            self._one(
-                "SELECT * FROM codes WHERE pool_id=%s AND sub=%s AND purpose=%s" + self._for_update,
-                (pool_id, sub, purpose),
-            )
         )
 
     def count_attempts(self, pool_id: str, sub: str, action: str, since: float) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain.entities import AppClient, Pool, RefreshToken, User
+from userpool.domain.entities import AppClient, Code, Pool, RefreshToken, User
 from userpool.domain.ports import NotFound
 from userpool.storage.groups_sql import GroupQueries
 from userpool.storage.rows import (
@@ -18,6 +18,7 @@ from userpool.storage.rows import (
     USER_COLS,
     USER_TABLES,
     client_row,
+    code_row,
     dumps,
     pool_row,
     refresh_row,
@@ -38,6 +39,9 @@ class SqlTx(GroupQueries):
 
     db: Any
     marker = "?"
+    _for_update = ""  # what a read that a write may follow adds (PostgreSQL locks rows)
+    # codes read by client_pool_user, for the next get_code (key: pool, sub, purpose)
+    _prefetched: dict[tuple[str, str, str], tuple[Any, ...] | None]
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         if self.marker != "?":
@@ -84,15 +88,50 @@ class SqlTx(GroupQueries):
         self, client_id: str, key: str, code: str | None = None
     ) -> tuple[AppClient, Pool, User | None]:
         """``client_and_pool`` and ``user_by_key`` in one probe: the user whose username key
-        is ``key`` in the client's pool, or None. (``code``: see PostgreSQL's; a probe of
-        SQLite costs no round trip, so the hint is not used here.)"""
-        return split_client_pool_user(
+        is ``key`` in the client's pool, or None. With ``code``, the user's code of that
+        purpose comes in the same probe, and the next ``get_code`` of it answers from here
+        (a statement saved: ConfirmSignUp's probe)."""
+        args = (key, client_id) if code is None else (key, code, client_id)
+        row = self._one(self._probe_sql(code is not None), args)
+        client, pool, user = split_client_pool_user(row[:23])
+        if code is not None and user is not None:
+            self._prefetched[(pool.id, user.sub, code)] = None if row[23] is None else row[23:]
+        return client, pool, user
+
+    def _probe_sql(self, with_code: bool) -> str:
+        """The probe's SQL: parameters (username key, [code purpose,] client id)."""
+        codes = (
+            ", k.* FROM clients c JOIN pools p ON p.id = c.pool_id LEFT JOIN users u "
+            "ON u.pool_id = c.pool_id AND u.username_key = ? LEFT JOIN codes k "
+            "ON k.pool_id = c.pool_id AND k.sub = u.sub AND k.purpose = ?"
+        )
+        plain = (
+            " FROM clients c JOIN pools p ON p.id = c.pool_id LEFT JOIN users u "
+            "ON u.pool_id = c.pool_id AND u.username_key = ?"
+        )
+        return f"SELECT c.*, p.*, {_U_COLS}{codes if with_code else plain} WHERE c.id=?"
+
+    def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
+        if self._prefetched:
+            key = (pool_id, sub, purpose)
+            if key in self._prefetched:
+                row = self._prefetched.pop(key)
+                if row is None:
+                    raise NotFound("code")
+                return code_row(row)
+        return code_row(
             self._one(
-                f"SELECT c.*, p.*, {_U_COLS} FROM clients c JOIN pools p ON p.id = c.pool_id "
-                "LEFT JOIN users u ON u.pool_id = c.pool_id AND u.username_key = ? WHERE c.id=?",
-                (key, client_id),
+                "SELECT * FROM codes WHERE pool_id=? AND sub=? AND purpose=?" + self._for_update,
+                (pool_id, sub, purpose),
             )
         )
+
+    def put_code(self, code: Code) -> None:
+        self._prefetched.pop((code.pool_id, code.sub, code.purpose), None)
+        self._put_code(code)
+
+    def _put_code(self, code: Code) -> None:
+        raise NotImplementedError
 
     def update_client(self, client: AppClient) -> None:
         self._run(
@@ -119,6 +158,7 @@ class SqlTx(GroupQueries):
             )
 
     def delete_code(self, pool_id: str, sub: str, purpose: str) -> None:
+        self._prefetched.pop((pool_id, sub, purpose), None)
         self._later(
             "DELETE FROM codes WHERE pool_id=? AND sub=? AND purpose=?", (pool_id, sub, purpose)
         )

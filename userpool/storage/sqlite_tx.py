@@ -15,7 +15,6 @@ from userpool.storage.rows import (
     USER_COLS,
     client_row,
     client_values,
-    code_row,
     code_values,
     dumps,
     message_row,
@@ -37,6 +36,7 @@ class SQLiteTx(SqlTx):
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._prefetched = {}
 
     def _write(self, sql: str, args: tuple[Any, ...], what: str) -> None:
         try:
@@ -117,17 +117,9 @@ class SQLiteTx(SqlTx):
         return None if row is None else str(row[0])
 
     # codes and attempts --------------------------------------------------
-    def put_code(self, code: Code) -> None:
+    def _put_code(self, code: Code) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO codes VALUES (?,?,?,?,?,?,?,?,?)", code_values(code)
-        )
-
-    def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
-        return code_row(
-            self._one(
-                "SELECT * FROM codes WHERE pool_id=? AND sub=? AND purpose=?",
-                (pool_id, sub, purpose),
-            )
         )
 
     def count_attempts(self, pool_id: str, sub: str, action: str, since: float) -> int:
