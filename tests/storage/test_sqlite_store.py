@@ -1,4 +1,5 @@
-"""SQLite's WAL is checkpointed by the store's own thread, not inside a request's COMMIT.
+"""SQLite's WAL is checkpointed by the store's own thread, not inside a request's COMMIT;
+writers of every process queue on a lock file of their own.
 
 The database file is read with ``immutable=1``, which ignores the WAL: rows show there
 only once a checkpoint has copied them into the file.
@@ -6,9 +7,14 @@ only once a checkpoint has copied them into the file.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
 import sqlite3
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.storage.test_contract import pool, user
 from userpool.storage.sqlite import SQLiteStore
@@ -69,3 +75,52 @@ def test_a_commit_does_not_checkpoint_by_itself_and_close_stops_the_thread(
         store.close()
     # The last connection to close checkpoints what is left.
     assert _users_in_file(tmp_path / "store.db") == USERS
+
+
+def _free(lock_file: Path) -> bool:
+    """Whether another process's writer could take the writer lock now."""
+    fd = os.open(lock_file, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return True
+
+
+def test_a_writer_holds_the_writer_lock_from_begin_to_commit_or_rollback(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    lock_file = tmp_path / "store.db-writer"
+    try:
+        assert _free(lock_file)
+        with store.transaction() as tx:
+            tx.insert_pool(pool())
+            assert not _free(lock_file)
+        assert _free(lock_file)
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.insert_user(user("amy"), "amy")
+            assert not _free(lock_file)
+            raise RuntimeError("give up")
+        assert _free(lock_file)
+        with store.read() as tx:  # readers never wait for writers (WAL)
+            assert _free(lock_file)
+    finally:
+        store.close()
+
+
+def test_a_group_holds_the_writer_lock_until_its_commit(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    lock_file = tmp_path / "store.db-writer"
+
+    async def one_request() -> None:
+        with store.grouped() as tx:
+            tx.insert_pool(pool())
+        assert not _free(lock_file)  # the COMMIT waits for the end of the loop's turn
+        await store.flush()
+        assert _free(lock_file)
+
+    try:
+        asyncio.run(one_request())
+    finally:
+        store.close()

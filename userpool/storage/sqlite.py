@@ -21,6 +21,7 @@ request's COMMIT waits for pages to be copied into the database file and synced.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import secrets
 import sqlite3
@@ -80,13 +81,40 @@ class SQLiteStore(SharedQueries):
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._members = 0
         self.checkpointer: Checkpointer | None = None
+        # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel wakes
+        # a waiter as soon as it is free, where SQLite's busy handler sleeps and polls.
+        self._writer: int | None = None
+        if path != ":memory:":
+            self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._migrate()
         self._key = self._load_key()
         if path != ":memory:":  # checkpoints of the file's WAL run off the event loop
             self.checkpointer = Checkpointer(path, synchronous)
 
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, once this process holds the writer lock."""
+        if self._writer is not None:
+            fcntl.flock(self._writer, fcntl.LOCK_EX)
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _finish(self, sql: str) -> None:
+        """``COMMIT`` or ``ROLLBACK``; the writer lock goes once no transaction is left."""
+        try:
+            self.db.execute(sql)
+        finally:
+            if not self.db.in_transaction:
+                self._unlock()
+
+    def _unlock(self) -> None:
+        if self._writer is not None:
+            fcntl.flock(self._writer, fcntl.LOCK_UN)
+
     def _migrate(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             current = self.db.execute("PRAGMA user_version").fetchone()[0]
             for version, sql in _migrations():
@@ -94,9 +122,9 @@ class SQLiteStore(SharedQueries):
                     for statement in _statements(sql):
                         self.db.execute(statement)
                     self.db.execute(f"PRAGMA user_version={version}")
-            self.db.execute("COMMIT")
+            self._finish("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._finish("ROLLBACK")
             raise
 
     def _load_key(self) -> bytes:
@@ -127,7 +155,7 @@ class SQLiteStore(SharedQueries):
             # error: its requests are told they failed).
             self.end_group()
         if self._group is None:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._group = loop.create_future()
             self._members = 0
             self._group.add_done_callback(retrieved)
@@ -157,10 +185,10 @@ class SQLiteStore(SharedQueries):
         if group is None:
             return
         try:
-            self.db.execute("COMMIT")
+            self._finish("COMMIT")
         except BaseException as exc:  # every request of the group is told it failed
             if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
+                self._finish("ROLLBACK")
             if not group.get_loop().is_closed():
                 group.set_exception(exc)
             if not isinstance(exc, Exception):
@@ -177,13 +205,13 @@ class SQLiteStore(SharedQueries):
     @contextmanager
     def transaction(self) -> Iterator[SQLiteTx]:
         self.end_group()
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield SQLiteTx(self.db)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._finish("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        self._finish("COMMIT")
         self._committed()
 
     @contextmanager
@@ -235,3 +263,5 @@ class SQLiteStore(SharedQueries):
         if self.checkpointer is not None:
             self.checkpointer.close()
         self.db.close()
+        if self._writer is not None:
+            os.close(self._writer)
