@@ -94,15 +94,20 @@ async def prepare(svc: Services, n: int, alias: bool) -> tuple[str, list[bytes]]
     return pool_id, bodies
 
 
-async def confirm_all(svc: Services, bodies: list[bytes]) -> None:
+async def confirm_all(svc: Services, bodies: list[bytes], batch: int = 1) -> None:
+    """ConfirmSignUp of every body, ``batch`` at a time (a batch shares a group commit,
+    as concurrent requests through a server do)."""
     headers = {
         "content-type": "application/x-amz-json-1.1",
         "x-amz-target": PREFIX + "ConfirmSignUp",
     }.get
-    for body in bodies:
-        response = await dispatch(svc, "POST", "/", headers, body)
-        if response.status != 200:
-            raise RuntimeError(f"ConfirmSignUp: {response.status} {response.body!r}")
+    for start in range(0, len(bodies), batch):
+        responses = await asyncio.gather(
+            *(dispatch(svc, "POST", "/", headers, body) for body in bodies[start : start + batch])
+        )
+        for response in responses:
+            if response.status != 200:
+                raise RuntimeError(f"ConfirmSignUp: {response.status} {response.body!r}")
 
 
 async def check(svc: Services, pool_id: str, n: int) -> None:
@@ -154,7 +159,7 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
                 with open(f"{args.py_spy}.log", "w") as spy_log:  # the child keeps its copy
                     spy = subprocess.Popen(
                         [args.py_spy_bin, "record", "-p", str(server.pid), "--subprocesses",
-                         "-r", "1000", "--native", "-f", "raw", "-o", f"{args.py_spy}.{i}"],
+                         "-r", "200", "--threads", "-f", "raw", "-o", f"{args.py_spy}.{i}"],
                         stdout=subprocess.DEVNULL, stderr=spy_log,
                     )  # fmt: skip
                 time.sleep(1.5)
@@ -195,7 +200,7 @@ async def main_async(args: argparse.Namespace, db: str) -> None:
             cpu, wall = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
-            await confirm_all(svc, bodies)
+            await confirm_all(svc, bodies, args.batch)
             if profiler:
                 profiler.disable()
                 profiler.dump_stats(args.cprofile)
@@ -232,7 +237,7 @@ async def replay(args: argparse.Namespace) -> None:
         svc = build_services(Settings(db=str(db), dev=True, sender="none"))
         try:
             await confirm_all(svc, bodies[:1])  # first use: imports, caches
-            await confirm_all(svc, bodies[1:])
+            await confirm_all(svc, bodies[1:], args.batch)
         finally:
             svc.close()
 
@@ -252,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--save", default="", help="prepare users into this folder and stop")
     parser.add_argument("--replay", default="", help="confirm users saved by --save")
     parser.add_argument("--count", type=int, default=100, help="with --replay: how many")
+    parser.add_argument("--batch", type=int, default=1, help="in-process: requests at once")
     args = parser.parse_args(argv)
     if args.save:
         return save(args)
