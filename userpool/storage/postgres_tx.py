@@ -52,7 +52,7 @@ from userpool.storage.rows import (
     user_row,
     user_values,
 )
-from userpool.storage.sql_tx import SqlTx
+from userpool.storage.sql_tx import SqlTx, probe_sql
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 log = logging.getLogger("userpool.storage")
@@ -184,18 +184,15 @@ class PostgresTx(SqlTx):
         """As on SQLite; in a write transaction the user's row and code are locked as
         ``user_by_key`` and ``get_code`` lock them (lateral subqueries: a lock cannot reach
         into an outer join)."""
-        sql = (
-            "SELECT c.*, p.*, u.*{} FROM clients c JOIN pools p ON p.id = c.pool_id "
-            f"LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
-            f"AND username_key = ?{self._for_update}) u ON true{{}} WHERE c.id = ?"
-        )
-        if not with_code:
-            return sql.format("", "")
-        codes = (
+        return probe_sql(
+            "u.*",
+            f" LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
+            f"AND username_key = ?{self._for_update}) u ON true",
             " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
             f"AND sub = u.sub AND purpose = ?{self._for_update}) k ON true"
+            if with_code
+            else "",
         )
-        return sql.format(", k.*", codes)
 
     def user_by_key(self, pool_id: str, key: str) -> User:
         return user_row(

@@ -34,6 +34,16 @@ def split_client_pool_user(row: tuple[Any, ...]) -> tuple[AppClient, Pool, User 
     return client_row(row[:7]), pool_row(row[7:12]), user
 
 
+def probe_sql(user_cols: str, user_join: str, code_join: str) -> str:
+    """``client_pool_user``'s statement from a backend's joins of the user (alias ``u``)
+    and, when not empty, of the code (alias ``k``)."""
+    codes = ", k.*" if code_join else ""
+    return (
+        f"SELECT c.*, p.*, {user_cols}{codes} FROM clients c JOIN pools p "
+        f"ON p.id = c.pool_id{user_join}{code_join} WHERE c.id=?"
+    )
+
+
 class SqlTx(GroupQueries):
     """The backend-independent part of a transaction; subclasses set ``db`` and ``marker``."""
 
@@ -100,16 +110,13 @@ class SqlTx(GroupQueries):
 
     def _probe_sql(self, with_code: bool) -> str:
         """The probe's SQL: parameters (username key, [code purpose,] client id)."""
-        codes = (
-            ", k.* FROM clients c JOIN pools p ON p.id = c.pool_id LEFT JOIN users u "
-            "ON u.pool_id = c.pool_id AND u.username_key = ? LEFT JOIN codes k "
-            "ON k.pool_id = c.pool_id AND k.sub = u.sub AND k.purpose = ?"
+        return probe_sql(
+            _U_COLS,
+            " LEFT JOIN users u ON u.pool_id = c.pool_id AND u.username_key = ?",
+            " LEFT JOIN codes k ON k.pool_id = c.pool_id AND k.sub = u.sub AND k.purpose = ?"
+            if with_code
+            else "",
         )
-        plain = (
-            " FROM clients c JOIN pools p ON p.id = c.pool_id LEFT JOIN users u "
-            "ON u.pool_id = c.pool_id AND u.username_key = ?"
-        )
-        return f"SELECT c.*, p.*, {_U_COLS}{codes if with_code else plain} WHERE c.id=?"
 
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
         if self._prefetched:

@@ -81,15 +81,14 @@ class SQLiteStore(SharedQueries):
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._members = 0
         self.checkpointer: Checkpointer | None = None
-        # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel wakes
-        # a waiter as soon as it is free, where SQLite's busy handler sleeps and polls.
         self._writer: int | None = None
-        if path != ":memory:":
+        if path != ":memory:":  # a file: it has a WAL and other processes may write it
+            # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel
+            # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
             self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            self.checkpointer = Checkpointer(path, synchronous)  # off the event loop
         self._migrate()
         self._key = self._load_key()
-        if path != ":memory:":  # checkpoints of the file's WAL run off the event loop
-            self.checkpointer = Checkpointer(path, synchronous)
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, once this process holds the writer lock."""
