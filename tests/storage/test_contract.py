@@ -224,6 +224,28 @@ def test_the_one_probe_lookup_brings_the_code_the_next_get_code_asks_for(store: 
             tx.get_code("us-east-1_pool", "sub-amy", "signup")
 
 
+def test_a_prefetched_code_goes_with_its_user_or_pool(store: Store) -> None:
+    """A code the probe brought must not outlive the user or pool deleted after it in the
+    same transaction."""
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.insert_client(client("c1"))
+        tx.put_code(code("sub-amy"))
+    with store.transaction() as tx:
+        tx.client_pool_user("c1", "amy", "signup")
+        tx.delete_user("us-east-1_pool", "sub-amy")
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "signup")
+    with store.transaction() as tx:
+        tx.insert_user(user("amy"), "amy")
+        tx.put_code(code("sub-amy"))
+    with store.transaction() as tx:
+        tx.client_pool_user("c1", "amy", "signup")
+        tx.delete_pool("us-east-1_pool")
+        with pytest.raises(NotFound):
+            tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
 def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commit(
     store: Store,
 ) -> None:
