@@ -8,7 +8,6 @@ single writer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from userpool.domain.entities import AppClient, Code, Pool, RefreshToken, User
@@ -80,7 +79,7 @@ class SqlTx(GroupQueries):
         )
 
     def delete_pool(self, pool_id: str) -> None:
-        self._forget_prefetched(lambda key: key[0] == pool_id)
+        self._prefetched.clear()  # its codes go with it
         for table in POOL_TABLES:
             self._run(f"DELETE FROM {table} WHERE pool_id=?", (pool_id,))
         self._run("DELETE FROM pools WHERE id=?", (pool_id,))
@@ -119,11 +118,6 @@ class SqlTx(GroupQueries):
             if with_code
             else "",
         )
-
-    def _forget_prefetched(self, gone: Callable[[tuple[str, str, str]], bool]) -> None:
-        """Codes deleted with their user or pool must not answer a later ``get_code``."""
-        for key in [k for k in self._prefetched if gone(k)]:
-            del self._prefetched[key]
 
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
         if self._prefetched:
@@ -286,7 +280,7 @@ class SqlTx(GroupQueries):
         )
 
     def delete_user(self, pool_id: str, sub: str) -> None:
-        self._forget_prefetched(lambda key: key[:2] == (pool_id, sub))
+        self._prefetched.clear()  # its codes go with it
         row = self._run(
             "SELECT username FROM users WHERE pool_id=? AND sub=?", (pool_id, sub)
         ).fetchone()
