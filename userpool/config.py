@@ -25,6 +25,8 @@ class Settings:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     synchronous: str = "NORMAL"
+    # PostgreSQL connections per process: transactions in flight at once.
+    db_connections: int = 4
     # Level of the server's own loggers (userpool.*): debug logs masked request bodies.
     log_level: str = "info"
     # One line per request at INFO (always at debug); off by default: it costs CPU.

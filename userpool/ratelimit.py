@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from userpool import bridge
 from userpool.domain.ports import Store
 from userpool.errors import TooManyRequestsException
 
@@ -178,7 +179,7 @@ class RateLimiter:
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if self._task is None:
-            self._task = (loop or asyncio.get_running_loop()).create_task(self._run())
+            self._task = (loop or asyncio.get_running_loop()).create_task(bridge.run(self._run()))
 
     async def _run(self) -> None:
         while True:

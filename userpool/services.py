@@ -37,7 +37,9 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
-    store = open_store(settings.db, synchronous=settings.synchronous)
+    store = open_store(
+        settings.db, synchronous=settings.synchronous, connections=settings.db_connections
+    )
     key = store.secret_key()
     limiter = make_limiter(
         store, key, settings.redis_url, settings.rate_per_ip, settings.rate_per_client

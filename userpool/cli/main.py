@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite durability: NORMAL survives a crash, FULL power loss too",
     )
     serve.add_argument(
+        "--db-connections",
+        type=int,
+        help="PostgreSQL connections per worker: transactions in flight at once (default 4)",
+    )
+    serve.add_argument(
         "--log-level",
         choices=["debug", "info", "warning", "error"],
         help="level of userpool's log (default info); debug adds request and response "
@@ -110,6 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
         smtp_from=args.smtp_from,
         keep_message_text=args.keep_message_text,
         synchronous=args.synchronous,
+        db_connections=args.db_connections,
         lambda_endpoint=args.lambda_endpoint,
         trigger_timeout=args.trigger_timeout,
         triggers=dict(args.trigger) if args.trigger else None,
@@ -180,6 +186,7 @@ def _export(settings: Settings) -> None:
         "smtp_port",
         "smtp_from",
         "synchronous",
+        "db_connections",
         "dev",
         "rate_per_ip",
         "rate_per_client",

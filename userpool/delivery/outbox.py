@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 
+from userpool import bridge
 from userpool.domain.ports import Sender, Store
 
 log = logging.getLogger("userpool.outbox")
@@ -36,7 +37,7 @@ class OutboxRelay:
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if self._task is None:
-            self._task = (loop or asyncio.get_running_loop()).create_task(self._run())
+            self._task = (loop or asyncio.get_running_loop()).create_task(bridge.run(self._run()))
             self._wake.set()
 
     async def stop(self) -> None:

@@ -137,6 +137,10 @@ class Tx(Protocol):
 class Store(Protocol):
     """Opens transactions; one per request."""
 
+    # Whether a transaction waits for a server across the network: requests then run
+    # inside ``bridge.run``, so their waits let the event loop serve other requests.
+    remote: bool
+
     def transaction(self) -> AbstractContextManager[Tx]: ...
     # a write transaction whose COMMIT may be shared with others; await flush() after it
     def grouped(self) -> AbstractContextManager[Tx]: ...

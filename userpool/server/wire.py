@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
-from userpool import access_keys
+from userpool import access_keys, bridge
 from userpool.errors import (
     CognitoError,
     InternalErrorException,
@@ -35,6 +35,7 @@ from userpool.server import sigv4
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
+T = TypeVar("T")
 
 JSON_TYPE = "application/x-amz-json-1.1"
 _ACCEPTED_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
@@ -201,6 +202,12 @@ def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
     }
 
 
+def _waiting(svc: Services, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
+    """``work`` as it is awaited: on a store across the network, inside ``bridge.run``,
+    so its waits for the database let other requests run."""
+    return bridge.run(work) if svc.store.remote else work
+
+
 async def dispatch(
     svc: Services,
     method: str,
@@ -213,7 +220,7 @@ async def dispatch(
     if method == "OPTIONS":
         return _preflight(request_id)
     if method == "GET":
-        return await well_known(svc, path, request_id, query)
+        return await _waiting(svc, well_known(svc, path, request_id, query))
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
     try:
@@ -240,7 +247,7 @@ async def dispatch(
                 datetime.now(UTC),
             )
         model.validate(request)
-        result = await handler(svc, request)
+        result = await _waiting(svc, handler(svc, request))
         return Response(200, _headers(request_id), orjson.dumps(result))
     except CognitoError as error:
         if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:

@@ -37,12 +37,13 @@ def redact(db: str) -> str:
     return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", db)
 
 
-def open_store(url: str, synchronous: str = "NORMAL") -> Store:
-    """Open the store a ``--db`` value names (``synchronous`` applies to SQLite only)."""
+def open_store(url: str, synchronous: str = "NORMAL", connections: int = 4) -> Store:
+    """Open the store a ``--db`` value names (``synchronous`` applies to SQLite only,
+    ``connections`` per process to PostgreSQL only)."""
     if is_url(url):
         from userpool.storage.postgres import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, connections)
     from userpool.storage.sqlite import SQLiteStore
 
     path = url.removeprefix("sqlite://") if url.startswith("sqlite://") else url

@@ -18,6 +18,7 @@ column type as psycopg converts them.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -27,6 +28,8 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import pq
+
+from userpool import bridge
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 Statement = tuple[str | bytes, Sequence[Any] | None]
@@ -205,15 +208,49 @@ def compose(conn: Connection, batch: list[Statement]) -> tuple[bytes, dict[str, 
 
 
 def send(conn: Connection, query: bytes, new: dict[str, str]) -> Rows:
-    """Run a composed query; the last statement's answer, or the first failure."""
+    """Run a composed query; the last statement's answer, or the first failure.
+
+    Inside ``bridge.run`` the wait for the answer lets the event loop run other requests;
+    elsewhere it blocks, as ``PQexec`` does."""
     pgconn = conn.pgconn
-    result = pgconn.exec_(query)
+    result = _exec_waiting(conn, query) if bridge.active() else pgconn.exec_(query)
     if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
         _prepared[conn].names.update(new)
         return Rows(result)
     if pgconn.status == pq.ConnStatus.BAD or result.status != pq.ExecStatus.FATAL_ERROR:
         raise psycopg.OperationalError(pgconn.get_error_message() or "connection lost")
     raise pg_errors.error_from_result(result, encoding="utf-8")
+
+
+def _exec_waiting(conn: Connection, query: bytes) -> pq.abc.PGresult:
+    """``PQexec`` without blocking the event loop: send, then read the answers whenever
+    the socket has data. A wait that ends in an exception (the request was cancelled)
+    leaves answers unread: the connection is closed, not used again."""
+    pgconn = conn.pgconn
+    loop = asyncio.get_running_loop()
+    last: pq.abc.PGresult | None = None
+    try:
+        pgconn.send_query(query)
+        while True:
+            pgconn.consume_input()
+            while not pgconn.is_busy():
+                result = pgconn.get_result()
+                if result is None:
+                    if last is None:
+                        raise psycopg.OperationalError("no answer to a query")
+                    return last
+                last = result
+            ready = loop.create_future()
+            loop.add_reader(pgconn.socket, ready.set_result, None)
+            try:
+                bridge.wait(ready)
+            finally:
+                loop.remove_reader(pgconn.socket)
+    except psycopg.Error:
+        raise
+    except BaseException:
+        conn.close()
+        raise
 
 
 def run(conn: Connection, batch: list[Statement]) -> Rows:

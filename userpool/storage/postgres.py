@@ -1,14 +1,16 @@
-"""The PostgreSQL store: connection, migrations, transactions and the outbox's queries.
+"""The PostgreSQL store: connections, migrations, transactions and the outbox's queries.
 
-Owns the connection (one per process, used from the event loop thread; operations call
-the store synchronously and never await inside a transaction, so transactions on it never
-interleave), the migrations (``migrations_pg/NNN_*.sql``, applied under an advisory lock
-and recorded in ``schema_version``, so several processes may start at once), the secret
-key in ``meta`` (created once by whichever process gets there first), and the mapping of
-PostgreSQL's concurrency failures to an answer a client retries.
+Owns the connections (``pg_pool``: a few per process, one transaction on each at a time;
+inside ``bridge.run`` a request waiting for the database lets the event loop run other
+requests, so Python and PostgreSQL work at once), the migrations
+(``migrations_pg/NNN_*.sql``, applied under an advisory lock and recorded in
+``schema_version``, so several processes may start at once), the secret key in ``meta``
+(created once by whichever process gets there first), and the mapping of PostgreSQL's
+concurrency failures to an answer a client retries.
 
 Group commit as on SQLite (``grouped()``/``flush()``): the ConfirmSignUps of one
-event-loop turn share a transaction, each in a savepoint, and one ``COMMIT``.
+event-loop turn share a transaction, each in a savepoint, and one ``COMMIT`` (a group per
+connection in use).
 
 Write transactions run at READ COMMITTED; ``postgres_tx`` takes the row and advisory
 locks that give them the same outcomes as SQLite's single writer. Read transactions are
@@ -19,18 +21,24 @@ lives in this process: several servers on one database answer as one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
 from psycopg import errors as pg_errors
 
+from userpool import bridge
 from userpool.domain.entities import Message
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import pg_simple
+from userpool.storage.pg_pool import ConnectionPool
 from userpool.storage.postgres_tx import Batching, Connection, PostgresTx
 from userpool.storage.rows import message_row
 from userpool.storage.shared import SharedQueries, retrieved
@@ -50,10 +58,16 @@ RETRYABLE = (
 # requests one failure fails, and the savepoints (subtransactions) of one transaction
 # (PostgreSQL tracks up to 64 per backend cheaply).
 GROUP_MAX = 32
-Group = tuple["asyncio.Future[None]", Batching]
+# Connections per process (``--db-connections``): transactions in flight at once.
+CONNECTIONS = 4
+# Inside a grouped() transaction's body (per request: a context variable, since requests
+# inside bridge.run interleave).
+_IN_GROUP: ContextVar[bool] = ContextVar("in_group", default=False)
+# The group this request last left, not yet known to be committed.
+_LEFT: ContextVar[_Group | None] = ContextVar("left_group", default=None)
 SESSION_SETTINGS = (
     *pg_simple.SETTINGS,  # the client-side literals' quoting relies on these
-    # A lock wait is bounded (it blocks this process's event loop while it lasts) ...
+    # A lock wait is bounded ...
     "SET lock_timeout = '10s'",
     # ... and a process frozen inside a transaction cannot hold its locks for long.
     "SET idle_in_transaction_session_timeout = '60s'",
@@ -69,16 +83,31 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+@dataclass(eq=False)
+class _Group:
+    """Grouped transactions sharing one transaction on one connection."""
+
+    future: asyncio.Future[None]  # its COMMIT: done once committed or failed
+    batch: Batching
+    members: int = 0
+    busy: bool = True  # a request is inside (or is being handed the group)
+    scheduled: bool = False  # its COMMIT's task is made: it takes no new member
+    closing: bool = False  # a member reads before flush: commit when the one inside leaves
+    finishing: bool = False  # its COMMIT (or rollback) has begun
+
+
 class PostgresStore(SharedQueries):
     """The PostgreSQL adapter of the ``Store`` port."""
 
     marker = "%s"
+    remote = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: int = CONNECTIONS) -> None:
         self.url = url
-        self.db = self._connect()
-        self._group: Group | None = None  # the open group: its COMMIT's future, its batch
-        self._members = 0
+        self.pool = ConnectionPool(self._connect, connections)
+        self.pool.on_idle = self._connection_idle
+        self._groups: list[_Group] = []  # groups not yet committing
+        self._joiners: deque[asyncio.Future[_Group]] = deque()  # requests waiting for one
         self._migrate()
         self._key = self._load_key()
 
@@ -88,18 +117,16 @@ class PostgresStore(SharedQueries):
             db.execute(statement)
         return db
 
-    def _reconnect(self) -> Connection:
-        self.db = self._connect()
-        return self.db
-
     @contextmanager
     def _tx(self, begin: str, write: bool) -> Iterator[PostgresTx]:
-        """A transaction; its ``BEGIN`` goes with its first statement (``Batching``), on a
-        new connection if this one was lost."""
-        self.end_group()
-        if self.db.closed or self.db.broken:
-            self.db = self._connect()
-        tx = PostgresTx(self.db, write, begin, self._reconnect)
+        """A transaction on a connection of its own; its ``BEGIN`` goes with its first
+        statement (``Batching``), on a new connection if that one was lost. The group
+        this request left commits first, so it reads what its grouped transaction wrote."""
+        if _IN_GROUP.get():
+            raise RuntimeError("a transaction inside a grouped() transaction")
+        self._finish_stale_groups()
+        self._settle_own_group()
+        tx = PostgresTx(self.pool.take(), write, begin, self._connect)
         try:
             yield tx
             tx.commit()  # with the writes it still holds
@@ -109,6 +136,8 @@ class PostgresStore(SharedQueries):
             if answer is exc:
                 raise
             raise answer from exc
+        finally:
+            self.pool.give(tx.db.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresTx]:
@@ -119,86 +148,183 @@ class PostgresStore(SharedQueries):
     def grouped(self) -> Iterator[PostgresTx]:
         """A write transaction whose COMMIT may be shared; ``await flush()`` after it.
 
-        As on SQLite, the grouped transactions of one event-loop turn share one
-        transaction, each in a savepoint of its own (an operation that gives up rolls back
-        alone), and one ``COMMIT`` at the end of the turn or when any other transaction
-        starts. Each request's writes are held and go with the next request's first
-        statement, or with the ``COMMIT``: one round trip per request, one commit flush per
-        group. A database error inside a group (a lost connection, a deadlock) leaves its
-        transaction unusable: every request of the group is told it failed."""
+        As on SQLite, grouped transactions share one transaction, each in a savepoint of
+        its own (an operation that gives up rolls back alone), and one ``COMMIT``. Each
+        request's writes are held and go with the next request's first statement, or
+        with the ``COMMIT``: one round trip per request, one commit flush per group.
+
+        A group has one request inside at a time. Inside ``bridge.run`` a request waits
+        for its answers without blocking the event loop, so the next request opens a
+        group of its own on another connection while one is free, and otherwise waits to
+        be handed the first group its request leaves: the database works while Python
+        does, and under load groups fill up. A group commits when a request leaves it
+        and none is waiting to join (at the end of that event-loop turn), or when it has
+        ``GROUP_MAX`` members. A database error inside a group (a lost connection, a
+        deadlock) leaves its transaction unusable: every request of the group is told it
+        failed."""
+        if _IN_GROUP.get():
+            raise RuntimeError("grouped() inside a grouped() transaction")
         loop = self._group_loop()
         if loop is None:
             with self.transaction() as tx:
                 yield tx
             return
-        if self._group is not None and self._group[0].get_loop() is not loop:
-            self.end_group()  # left by an event loop that is gone
-        group = self._group or self._open_group(loop)
-        batch = group[1]
+        group = self._join(loop)
+        batch = group.batch
         batch.hold("SAVEPOINT request", None)
         mark, sent = len(batch.held), batch.sent
-        self._in_group = True
+        token = _IN_GROUP.set(True)
         try:
             yield PostgresTx(batch, True)
         except BaseException as exc:
-            self._in_group = False
-            self._last = group[0]
+            _IN_GROUP.reset(token)
+            self._last = group.future
+            _LEFT.set(group)
             if isinstance(exc, psycopg.Error) and not isinstance(exc, pg_simple.Unsendable):
-                answer = self._fail_group(exc)
-            elif batch.sent == sent:  # nothing of this request reached the server
-                del batch.held[mark - 1 :]
+                group.busy = False
+                answer = self._finish(group, exc) or _answer(exc)
+            else:
+                if batch.sent == sent:  # nothing of this request reached the server
+                    del batch.held[mark - 1 :]
+                else:  # what it sent is undone; what it still holds is dropped
+                    batch.held = [("ROLLBACK TO SAVEPOINT request", None)]
+                    batch.hold("RELEASE SAVEPOINT request", None)
                 answer = _answer(exc)
-            else:  # what it sent is undone; what it still holds is dropped
-                batch.held = [("ROLLBACK TO SAVEPOINT request", None)]
-                batch.hold("RELEASE SAVEPOINT request", None)
-                answer = _answer(exc)
+                self._leave(group)
             if answer is exc:
                 raise
             raise answer from exc
-        self._in_group = False
-        self._last = group[0]
+        _IN_GROUP.reset(token)
+        self._last = group.future
+        _LEFT.set(group)
         batch.hold("RELEASE SAVEPOINT request", None)
-        self._members += 1
-        if self._members >= GROUP_MAX:
-            self.end_group()
+        group.members += 1
+        self._leave(group)
 
-    def _open_group(self, loop: asyncio.AbstractEventLoop) -> Group:
-        if self.db.closed or self.db.broken:
-            self.db = self._connect()
-        future = loop.create_future()
-        future.add_done_callback(retrieved)
-        self._group = (future, Batching(self.db, "BEGIN", self._reconnect))
-        self._members = 0
-        loop.call_soon(self.end_group)
-        return self._group
-
-    def _fail_group(self, exc: BaseException) -> BaseException:
-        """Roll the open group back; its requests (and this one) get the answer to ``exc``."""
-        group, self._group = self._group, None
-        answer = _answer(exc)
-        if group is not None:
-            _roll_back(group[1])
-            if not group[0].get_loop().is_closed():
-                group[0].set_exception(answer)
-        return answer
-
-    def end_group(self) -> None:
-        """COMMIT the open group now (nothing if none is open)."""
-        if self._in_group:
-            raise RuntimeError("a transaction inside a grouped() transaction")
-        if self._group is None:
-            return
+    def _join(self, loop: asyncio.AbstractEventLoop) -> _Group:
+        """A group of this loop that no request is in, a new one, or (all connections
+        out, inside ``bridge.run``) the first group another request leaves."""
+        self._finish_stale_groups()
+        for group in self._groups:
+            if not group.busy and not group.scheduled:
+                group.busy = True
+                return group
+        if self.pool.available() or not bridge.active():
+            return self._open_group(self.pool.take())
+        joiner: asyncio.Future[_Group] = loop.create_future()
+        self._joiners.append(joiner)
         try:
-            self._group[1].execute("COMMIT")
-        except Exception as exc:  # every request of the group is told it failed
-            self._fail_group(exc)
-            return
-        except BaseException as exc:
-            self._fail_group(exc)
+            return bridge.wait(joiner)  # type: ignore[no-any-return]
+        except BaseException:
+            if joiner.done() and not joiner.cancelled():  # handed a group, then cancelled
+                self._leave(joiner.result())
             raise
-        group, self._group = self._group, None
-        if not group[0].get_loop().is_closed():  # an embedded run's loop may be gone
-            group[0].set_result(None)
+
+    def _open_group(self, conn: Connection) -> _Group:
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(retrieved)
+        group = _Group(future, Batching(conn, "BEGIN", self._connect))
+        self._groups.append(group)
+        return group
+
+    def _next_joiner(self) -> asyncio.Future[_Group] | None:
+        while self._joiners:
+            joiner = self._joiners.popleft()
+            if not joiner.done():
+                return joiner
+        return None
+
+    def _leave(self, group: _Group) -> None:
+        """A request is out of the group: the next waiting request goes in, or the group
+        commits (at once when full, else at the end of this turn if no one joined)."""
+        if group.finishing:
+            return
+        if group.members < GROUP_MAX and not group.scheduled and not group.closing:
+            joiner = self._next_joiner()
+            if joiner is not None:
+                joiner.set_result(group)  # still busy: it is the joiner's now
+                return
+        group.busy = False
+        if group.members >= GROUP_MAX or group.closing:
+            self._commit_soon(group)
+        else:
+            group.future.get_loop().call_soon(self._end_if_idle, group)
+
+    def _end_if_idle(self, group: _Group) -> None:
+        if not group.busy:
+            self._commit_soon(group)
+
+    def _connection_idle(self) -> None:
+        """A connection came back to the pool: a request waiting to join opens a group."""
+        joiner = self._next_joiner()
+        if joiner is not None:
+            joiner.set_result(self._open_group(self.pool.take()))
+
+    def _commit_soon(self, group: _Group) -> None:
+        """COMMIT in a task of its own, so no request waits for the round trip."""
+        if not group.scheduled and not group.finishing:
+            group.scheduled = True
+            group.future.get_loop().create_task(self._commit(group))
+
+    async def _commit(self, group: _Group) -> None:
+        async def commit() -> None:
+            self._finish(group)
+
+        await bridge.run(commit())
+
+    def _finish_stale_groups(self) -> None:
+        """Commit the groups left by an event loop other than the running one (an
+        embedded run's loop may end before its group's COMMIT ran)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        for group in list(self._groups):
+            if group.future.get_loop() is not loop and not group.busy:
+                self._finish(group)
+
+    def _settle_own_group(self) -> None:
+        """Commit the group this request left, or (another request inside it now) wait
+        for its commit; outside ``bridge.run`` a busy group cannot be waited for."""
+        group = _LEFT.get()
+        if group is None or group.future.done():
+            return
+        _LEFT.set(None)
+        if not group.busy:
+            self._finish(group)
+        if group.future.done() or not bridge.active():
+            return
+        group.closing = True
+        with contextlib.suppress(Exception):  # its failure is for flush() to report
+            bridge.wait(asyncio.shield(group.future))
+
+    def _finish(self, group: _Group, error: BaseException | None = None) -> BaseException | None:
+        """COMMIT the group (or roll it back after ``error``), give its connection back
+        and answer its requests; the answer to the error, if any."""
+        if group.finishing:
+            return None
+        group.finishing = True
+        self._groups.remove(group)
+        if error is None:
+            try:
+                group.batch.execute("COMMIT")
+            except BaseException as exc:
+                error = exc
+        answer = None if error is None else _answer(error)
+        if error is not None:
+            try:
+                _roll_back(group.batch)
+            except Exception:
+                log.warning("a failed group's rollback failed too", exc_info=True)
+        self.pool.give(group.batch.conn)
+        if not group.future.get_loop().is_closed():  # an embedded run's loop may be gone
+            if answer is None:
+                group.future.set_result(None)
+            else:
+                group.future.set_exception(answer)
+        if error is not None and not isinstance(error, Exception):
+            raise error  # KeyboardInterrupt and the like go on
+        return answer
 
     def _migrate(self) -> None:
         with self._tx("BEGIN", True) as tx:
@@ -277,8 +403,9 @@ class PostgresStore(SharedQueries):
         return [message_row(r) for r in rows]
 
     def close(self) -> None:
-        self.end_group()
-        self.db.close()
+        for group in list(self._groups):
+            self._finish(group)
+        self.pool.close()
 
 
 def _answer(exc: BaseException) -> BaseException:

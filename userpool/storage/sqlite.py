@@ -65,6 +65,8 @@ def _statements(script: str) -> Iterator[str]:
 class SQLiteStore(SharedQueries):
     """The SQLite adapter of the ``Store`` port."""
 
+    remote = False  # a statement takes microseconds: requests call it directly
+
     def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

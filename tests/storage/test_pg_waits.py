@@ -1,0 +1,147 @@
+"""PostgreSQL: a request waiting for the database lets the event loop run the others.
+
+Inside ``bridge.run`` (where the server runs every request on PostgreSQL) a wait for a
+row lock, a connection or an answer suspends only its own request. Connections are
+bounded per process and come back to the pool, also from requests cancelled while they
+waited; and grouped transactions still share their COMMIT while several are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.helpers import pg_schema
+from userpool import bridge
+from userpool.domain.entities import Pool, User
+from userpool.storage.postgres import PostgresStore
+
+POOL = "us-east-1_pool"
+
+
+def _user(name: str) -> User:
+    return User(POOL, name, f"sub-{name}", "UNCONFIRMED", True, "hash", {}, 2.0, 2.0)
+
+
+@pytest.fixture
+def open_pg() -> Iterator[Any]:
+    opened: list[PostgresStore] = []
+
+    def open_one(name: str, connections: int = 4, users: int = 0) -> PostgresStore:
+        store = PostgresStore(pg_schema(name), connections)
+        opened.append(store)
+        with store.transaction() as tx:
+            tx.insert_pool(Pool(POOL, "pool", {}, 1.0, 1.0))
+            for i in range(users):
+                tx.insert_user(_user(f"u{i}"), f"u{i}")
+        return store
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+async def _confirm(store: PostgresStore, name: str) -> int:
+    """A grouped ConfirmSignUp-like write; the id of the transaction it ran in."""
+    with store.grouped() as tx:
+        found = tx.user_by_key(POOL, name)
+        found.status = "CONFIRMED"
+        tx.update_user(found)
+        row = tx.db.execute("SELECT txid_current()").fetchone()  # type: ignore[attr-defined]
+    await store.flush()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_request_waiting_for_a_row_lock_lets_the_others_finish(open_pg: Any) -> None:
+    store = open_pg("pg_waits_lock", users=2)
+    holder = psycopg.connect(store.url)  # another server, holding u0's row in a transaction
+    holder.execute("SELECT 1 FROM users WHERE pool_id=%s AND username_key='u0' FOR UPDATE", (POOL,))
+    done: list[str] = []
+
+    async def confirm(name: str) -> None:
+        await _confirm(store, name)
+        done.append(name)
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(bridge.run(confirm("u0")))
+        await asyncio.sleep(0.2)  # u0's request now waits for the lock
+        await asyncio.wait_for(bridge.run(confirm("u1")), 5)
+        assert done == ["u1"]  # finished while u0 still waited
+        holder.commit()
+        await asyncio.wait_for(first, 5)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        holder.close()
+    assert done == ["u1", "u0"]
+    with store.read() as tx:
+        assert [u.status for u in tx.list_users(POOL, None, 10)] == ["CONFIRMED"] * 2
+
+
+def test_concurrent_grouped_writes_share_commits_on_a_bounded_set_of_connections(
+    open_pg: Any,
+) -> None:
+    store = open_pg("pg_waits_groups", connections=2, users=40)
+
+    async def everyone() -> list[int]:
+        return await asyncio.gather(*(bridge.run(_confirm(store, f"u{i}")) for i in range(40)))
+
+    txids = asyncio.run(everyone())
+    groups = {txid: txids.count(txid) for txid in txids}
+    assert 2 <= len(groups) <= 4  # both connections worked; members joined groups
+    assert max(groups.values()) > 1
+    with store.read() as tx:
+        assert {u.status for u in tx.list_users(POOL, None, 60)} == {"CONFIRMED"}
+
+
+def test_requests_wait_for_a_connection_and_a_cancelled_wait_gives_its_turn_back(
+    open_pg: Any,
+) -> None:
+    store = open_pg("pg_waits_pool", connections=1)
+
+    async def backend(pause: float) -> int:
+        with store.read() as tx:
+            row = tx.db.execute("SELECT pg_backend_pid(), pg_sleep(%s)", (pause,)).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def scenario() -> set[int]:
+        holding = asyncio.ensure_future(bridge.run(backend(0.3)))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(bridge.run(backend(0)))
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # cancelled while waiting for the one connection
+        pids = set(await asyncio.gather(holding, *(bridge.run(backend(0.01)) for _ in range(5))))
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        pids.add(await asyncio.wait_for(bridge.run(backend(0)), 5))  # the turn came back
+        return pids
+
+    assert len(asyncio.run(scenario())) == 1  # one connection, shared in turn
+
+
+def test_outside_bridge_run_a_store_call_blocks_and_never_waits_for_a_connection(
+    open_pg: Any,
+) -> None:
+    """Code that cannot wait (a startup task, a test) gets a connection of its own."""
+    store = open_pg("pg_waits_outside", connections=1)
+
+    async def scenario() -> None:
+        holding = asyncio.ensure_future(bridge.run(_pause(store, 0.3)))
+        await asyncio.sleep(0.05)
+        with store.read() as tx:  # not inside bridge.run: a second connection
+            assert tx.get_pool(POOL).id == POOL
+        await holding
+
+    asyncio.run(scenario())
+
+
+async def _pause(store: PostgresStore, seconds: float) -> None:
+    with store.read() as tx:
+        tx.db.execute("SELECT pg_sleep(%s)", (seconds,))  # type: ignore[attr-defined]

@@ -1,0 +1,119 @@
+"""The PostgreSQL store's connections: each used by one transaction at a time.
+
+A process keeps up to ``size`` connections. A request that finds none idle while
+``size`` are out waits for one (``bridge.wait``: the event loop runs the requests that
+hold them meanwhile). Code that cannot wait (outside ``bridge.run``) opens one more
+instead, closed again when it comes back. A connection comes back idle or is closed: one
+that was lost, or that still has a transaction open (an error path that could not roll
+back), is never handed out again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from userpool import bridge
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+class ConnectionPool:
+    """Connections made by ``connect``, at most ``size`` out at once for waiting callers."""
+
+    def __init__(self, connect: Callable[[], Connection], size: int) -> None:
+        self._connect = connect
+        self.size = max(1, size)
+        self.on_idle: Callable[[], None] = lambda: None  # a connection just went idle
+        self._idle: list[Connection] = []
+        self._count = 0  # connections out or idle, and places promised to waiters
+        self._waiting: deque[asyncio.Future[Connection | None]] = deque()
+        self.closed = False
+
+    def take(self) -> Connection:
+        """An idle connection, a new one, or (inside ``bridge.run``, all ``size`` out) the
+        next one given back."""
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+            self._count -= 1
+        if self._count >= self.size and bridge.active():
+            handed = self._wait()
+            if handed is not None:
+                return handed
+        else:
+            self._count += 1
+        try:
+            return self._connect()
+        except BaseException:
+            self._place_freed()
+            raise
+
+    def _wait(self) -> Connection | None:
+        """A connection given back, or None: a place to open one (already counted)."""
+        waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            return bridge.wait(waiter)  # type: ignore[no-any-return]
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():  # handed over, then cancelled
+                handed = waiter.result()
+                if handed is None:
+                    self._place_freed()
+                else:
+                    self.give(handed)
+            raise
+
+    def give(self, conn: Connection) -> None:
+        """Back from a transaction: to a waiter, idle, or closed."""
+        usable = not self.closed and not conn.closed and _idle_on_server(conn)
+        if not usable:
+            if not conn.closed:
+                conn.close()
+            self._place_freed()
+            return
+        waiter = self._next_waiter()
+        if waiter is not None:
+            waiter.set_result(conn)
+        elif self._count > self.size:
+            conn.close()
+            self._count -= 1
+        else:
+            self._idle.append(conn)
+            self.on_idle()
+
+    def available(self) -> bool:
+        """Whether ``take`` would give a connection without waiting."""
+        return bool(self._idle) or self._count < self.size
+
+    def _place_freed(self) -> None:
+        """One connection fewer: its place goes to the next waiter, if any."""
+        waiter = self._next_waiter()
+        if waiter is None:
+            self._count -= 1
+            self.on_idle()
+        else:
+            waiter.set_result(None)
+
+    def _next_waiter(self) -> asyncio.Future[Connection | None] | None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                return waiter
+        return None
+
+    def close(self) -> None:
+        """Close the idle connections; the ones still out close when they come back."""
+        self.closed = True
+        while self._idle:
+            self._idle.pop().close()
+            self._count -= 1
+
+
+def _idle_on_server(conn: Connection) -> bool:
+    return bool(conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
