@@ -210,7 +210,7 @@ class PostgresStore(SharedQueries):
                 group.busy = True
                 return group
         if self.pool.available() or not bridge.active():
-            return self._open_group(self.pool.take())
+            return self._open_group(loop, self.pool.take())
         joiner: asyncio.Future[_Group] = loop.create_future()
         self._joiners.append(joiner)
         try:
@@ -220,8 +220,8 @@ class PostgresStore(SharedQueries):
                 self._leave(joiner.result())
             raise
 
-    def _open_group(self, conn: Connection) -> _Group:
-        future = asyncio.get_running_loop().create_future()
+    def _open_group(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> _Group:
+        future = loop.create_future()
         future.add_done_callback(retrieved)
         group = _Group(future, Batching(conn, "BEGIN", self._connect))
         self._groups.append(group)
@@ -230,7 +230,7 @@ class PostgresStore(SharedQueries):
     def _next_joiner(self) -> asyncio.Future[_Group] | None:
         while self._joiners:
             joiner = self._joiners.popleft()
-            if not joiner.done():
+            if not joiner.done() and not joiner.get_loop().is_closed():
                 return joiner
         return None
 
@@ -258,7 +258,7 @@ class PostgresStore(SharedQueries):
         """A connection came back to the pool: a request waiting to join opens a group."""
         joiner = self._next_joiner()
         if joiner is not None:
-            joiner.set_result(self._open_group(self.pool.take()))
+            joiner.set_result(self._open_group(joiner.get_loop(), self.pool.take()))
 
     def _commit_soon(self, group: _Group) -> None:
         """COMMIT in a task of its own, so no request waits for the round trip."""
