@@ -145,3 +145,29 @@ def test_outside_bridge_run_a_store_call_blocks_and_never_waits_for_a_connection
 async def _pause(store: PostgresStore, seconds: float) -> None:
     with store.read() as tx:
         tx.db.execute("SELECT pg_sleep(%s)", (seconds,))  # type: ignore[attr-defined]
+
+
+def test_a_request_cancelled_while_it_waits_ends_once_its_answer_is_read(open_pg: Any) -> None:
+    """Its connection stays usable: the request's group commits the others' writes."""
+    store = open_pg("pg_waits_cancel", connections=1, users=2)
+    holder = psycopg.connect(store.url)
+    holder.execute("SELECT 1 FROM users WHERE pool_id=%s AND username_key='u0' FOR UPDATE", (POOL,))
+
+    async def scenario() -> None:
+        waiting = asyncio.ensure_future(bridge.run(_confirm(store, "u0")))
+        await asyncio.sleep(0.2)  # u0's request waits for the lock
+        waiting.cancel()
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # it still waits for its answer
+        holder.rollback()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await asyncio.wait_for(bridge.run(_confirm(store, "u1")), 5)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        holder.close()
+    with store.read() as tx:
+        statuses = {u.username: u.status for u in tx.list_users(POOL, None, 10)}
+    assert statuses == {"u0": "UNCONFIRMED", "u1": "CONFIRMED"}

@@ -6,7 +6,7 @@ the same functions serve the HTTP server and the embedded CLI.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from userpool.operations import (
@@ -26,7 +26,7 @@ from userpool.operations import (
 )
 from userpool.services import Services
 
-Handler = Callable[[Services, dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+Handler = Callable[[Services, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 REGISTRY: dict[str, Handler] = {
     "CreateUserPool": pools.create_user_pool,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -35,7 +35,6 @@ from userpool.server import sigv4
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
-T = TypeVar("T")
 
 JSON_TYPE = "application/x-amz-json-1.1"
 _ACCEPTED_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
@@ -202,12 +201,6 @@ def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
     }
 
 
-def _waiting(svc: Services, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
-    """``work`` as it is awaited: on a store across the network, inside ``bridge.run``,
-    so its waits for the database let other requests run."""
-    return bridge.run(work) if svc.store.remote else work
-
-
 async def dispatch(
     svc: Services,
     method: str,
@@ -216,11 +209,25 @@ async def dispatch(
     body: bytes,
     query: str = "",
 ) -> Response:
+    """The response to one request; on a store across the network the whole request runs
+    inside ``bridge.run``, so its waits for the database let other requests run."""
+    work = _dispatch(svc, method, path, headers, body, query)
+    return await (bridge.run(work) if svc.store.remote else work)
+
+
+async def _dispatch(
+    svc: Services,
+    method: str,
+    path: str,
+    headers: Callable[[str], str | None],
+    body: bytes,
+    query: str,
+) -> Response:
     request_id = _request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
     if method == "GET":
-        return await _waiting(svc, well_known(svc, path, request_id, query))
+        return await well_known(svc, path, request_id, query)
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
     try:
@@ -247,7 +254,7 @@ async def dispatch(
                 datetime.now(UTC),
             )
         model.validate(request)
-        result = await _waiting(svc, handler(svc, request))
+        result = await handler(svc, request)
         return Response(200, _headers(request_id), orjson.dumps(result))
     except CognitoError as error:
         if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:

@@ -61,7 +61,9 @@ class ConnectionPool:
         try:
             return bridge.wait(waiter)  # type: ignore[no-any-return]
         except BaseException:
-            if waiter.done() and not waiter.cancelled():  # handed over, then cancelled
+            if not waiter.done():
+                waiter.cancel()
+            elif not waiter.cancelled():  # handed over, then cancelled
                 handed = waiter.result()
                 if handed is None:
                     self._place_freed()
@@ -103,7 +105,7 @@ class ConnectionPool:
     def _next_waiter(self) -> asyncio.Future[Connection | None] | None:
         while self._waiting:
             waiter = self._waiting.popleft()
-            if not waiter.done():
+            if not waiter.done() and not waiter.get_loop().is_closed():
                 return waiter
         return None
 

@@ -224,11 +224,13 @@ def send(conn: Connection, query: bytes, new: dict[str, str]) -> Rows:
 
 def _exec_waiting(conn: Connection, query: bytes) -> pq.abc.PGresult:
     """``PQexec`` without blocking the event loop: send, then read the answers whenever
-    the socket has data. A wait that ends in an exception (the request was cancelled)
-    leaves answers unread: the connection is closed, not used again."""
+    the socket has data. A cancellation meanwhile takes effect once the answers are read
+    (the connection stays usable); any other exit with answers unread (the greenlet
+    discarded) closes the connection, which is then not used again."""
     pgconn = conn.pgconn
     loop = asyncio.get_running_loop()
     last: pq.abc.PGresult | None = None
+    cancelled: asyncio.CancelledError | None = None
     try:
         pgconn.send_query(query)
         while True:
@@ -238,15 +240,19 @@ def _exec_waiting(conn: Connection, query: bytes) -> pq.abc.PGresult:
                 if result is None:
                     if last is None:
                         raise psycopg.OperationalError("no answer to a query")
+                    if cancelled is not None:
+                        raise cancelled
                     return last
                 last = result
             ready = loop.create_future()
             loop.add_reader(pgconn.socket, ready.set_result, None)
             try:
                 bridge.wait(ready)
+            except asyncio.CancelledError as exc:
+                cancelled = exc
             finally:
                 loop.remove_reader(pgconn.socket)
-    except psycopg.Error:
+    except (psycopg.Error, asyncio.CancelledError):
         raise
     except BaseException:
         conn.close()

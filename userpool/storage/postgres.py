@@ -107,7 +107,8 @@ class PostgresStore(SharedQueries):
         self.pool = ConnectionPool(self._connect, connections)
         self.pool.on_idle = self._connection_idle
         self._groups: list[_Group] = []  # groups not yet committing
-        self._joiners: deque[asyncio.Future[_Group]] = deque()  # requests waiting for one
+        # requests waiting for a group: handed one, or None when a connection comes back
+        self._joiners: deque[asyncio.Future[_Group | None]] = deque()
         self._migrate()
         self._key = self._load_key()
 
@@ -183,6 +184,10 @@ class PostgresStore(SharedQueries):
             if isinstance(exc, psycopg.Error) and not isinstance(exc, pg_simple.Unsendable):
                 group.busy = False
                 answer = self._finish(group, exc) or _answer(exc)
+            elif batch.conn.closed:  # cancelled with an answer unread: the group is lost
+                group.busy = False
+                self._finish(group, psycopg.OperationalError("a request of the group was cut off"))
+                answer = exc
             else:
                 if batch.sent == sent:  # nothing of this request reached the server
                     del batch.held[mark - 1 :]
@@ -205,19 +210,30 @@ class PostgresStore(SharedQueries):
         """A group of this loop that no request is in, a new one, or (all connections
         out, inside ``bridge.run``) the first group another request leaves."""
         self._finish_stale_groups()
-        for group in self._groups:
-            if not group.busy and not group.scheduled:
-                group.busy = True
-                return group
-        if self.pool.available() or not bridge.active():
-            return self._open_group(loop, self.pool.take())
-        joiner: asyncio.Future[_Group] = loop.create_future()
+        while True:
+            for group in self._groups:
+                if not group.busy and not group.scheduled:
+                    group.busy = True
+                    return group
+            if self.pool.available() or not bridge.active():
+                return self._open_group(loop, self.pool.take())
+            handed = self._wait_to_join(loop)
+            if handed is not None:
+                return handed
+            # None: a connection came back to the pool; look again
+
+    def _wait_to_join(self, loop: asyncio.AbstractEventLoop) -> _Group | None:
+        joiner: asyncio.Future[_Group | None] = loop.create_future()
         self._joiners.append(joiner)
         try:
             return bridge.wait(joiner)  # type: ignore[no-any-return]
         except BaseException:
-            if joiner.done() and not joiner.cancelled():  # handed a group, then cancelled
-                self._leave(joiner.result())
+            if not joiner.done():
+                joiner.cancel()
+            elif not joiner.cancelled():
+                handed = joiner.result()
+                if handed is not None:
+                    self._leave(handed)  # handed a group, then cancelled
             raise
 
     def _open_group(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> _Group:
@@ -227,7 +243,7 @@ class PostgresStore(SharedQueries):
         self._groups.append(group)
         return group
 
-    def _next_joiner(self) -> asyncio.Future[_Group] | None:
+    def _next_joiner(self) -> asyncio.Future[_Group | None] | None:
         while self._joiners:
             joiner = self._joiners.popleft()
             if not joiner.done() and not joiner.get_loop().is_closed():
@@ -255,10 +271,11 @@ class PostgresStore(SharedQueries):
             self._commit_soon(group)
 
     def _connection_idle(self) -> None:
-        """A connection came back to the pool: a request waiting to join opens a group."""
+        """A connection came back to the pool: a request waiting to join looks again
+        (and opens a group on it, in its own greenlet: a failed connect is its error)."""
         joiner = self._next_joiner()
         if joiner is not None:
-            joiner.set_result(self._open_group(joiner.get_loop(), self.pool.take()))
+            joiner.set_result(None)
 
     def _commit_soon(self, group: _Group) -> None:
         """COMMIT in a task of its own, so no request waits for the round trip."""
@@ -316,12 +333,14 @@ class PostgresStore(SharedQueries):
                 _roll_back(group.batch)
             except Exception:
                 log.warning("a failed group's rollback failed too", exc_info=True)
-        self.pool.give(group.batch.conn)
-        if not group.future.get_loop().is_closed():  # an embedded run's loop may be gone
-            if answer is None:
-                group.future.set_result(None)
-            else:
-                group.future.set_exception(answer)
+        try:
+            self.pool.give(group.batch.conn)
+        finally:
+            if not group.future.get_loop().is_closed():  # an embedded run's loop may be gone
+                if answer is None:
+                    group.future.set_result(None)
+                else:
+                    group.future.set_exception(answer)
         if error is not None and not isinstance(error, Exception):
             raise error  # KeyboardInterrupt and the like go on
         return answer
@@ -425,7 +444,9 @@ def _answer(exc: BaseException) -> BaseException:
 
 
 def _roll_back(batch: Batching) -> None:
-    """End the connection's failed or abandoned transaction, if the server has one open."""
+    """End the connection's failed or abandoned transaction, if the server has one open
+    (what the batch still holds is dropped)."""
     db = batch.conn
     if not db.broken and not db.closed and batch.in_transaction():
-        db.execute("ROLLBACK")
+        batch.held = []
+        batch.execute("ROLLBACK")
