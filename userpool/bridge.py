@@ -11,14 +11,17 @@ False) the caller must do its blocking call instead.
 
 The coroutine's own awaits pass through unchanged: what it yields goes up to the task,
 and what the task sends or throws goes down to it (so cancellation reaches it). The
-greenlet runs in a copy of the caller's context variables.
+greenlet runs in a copy of the caller's context variables. ``Line`` queues requests that
+wait in turn to be handed something (a connection, a group commit to join).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
-from collections.abc import Coroutine, Generator
-from typing import Any, TypeVar
+from collections import deque
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, Generic, TypeVar
 
 from greenlet import getcurrent, greenlet
 
@@ -86,3 +89,35 @@ def wait(future: Any) -> Any:
     if error is not None:
         raise error
     return value
+
+
+class Line(Generic[T]):
+    """Requests waiting in turn to be handed a ``T``, or ``None`` (whatever that means to
+    the line's owner: "look again", "open one yourself")."""
+
+    def __init__(self) -> None:
+        self._waiting: deque[asyncio.Future[T | None]] = deque()
+
+    def wait(self, give_back: Callable[[T | None], None]) -> T | None:
+        """Queue up and ``wait`` for what is handed over. If the wait ends otherwise (the
+        request was cancelled) after something was handed over, it goes to ``give_back``
+        so that it is not lost."""
+        waiter: asyncio.Future[T | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            return wait(waiter)  # type: ignore[no-any-return]
+        except BaseException:
+            if not waiter.done():
+                waiter.cancel()
+            elif not waiter.cancelled():
+                give_back(waiter.result())
+            raise
+
+    def hand(self, value: T | None) -> bool:
+        """Hand ``value`` to the first request still waiting; False if there is none."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done() and not waiter.get_loop().is_closed():
+                waiter.set_result(value)
+                return True
+        return False

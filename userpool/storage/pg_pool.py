@@ -10,8 +10,6 @@ back), is never handed out again.
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +29,7 @@ class ConnectionPool:
         self.on_idle: Callable[[], None] = lambda: None  # a connection just went idle
         self._idle: list[Connection] = []
         self._count = 0  # connections out or idle, and places promised to waiters
-        self._waiting: deque[asyncio.Future[Connection | None]] = deque()
+        self._waiting: bridge.Line[Connection] = bridge.Line()
         self.closed = False
 
     def take(self) -> Connection:
@@ -56,20 +54,14 @@ class ConnectionPool:
 
     def _wait(self) -> Connection | None:
         """A connection given back, or None: a place to open one (already counted)."""
-        waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
-        try:
-            return bridge.wait(waiter)  # type: ignore[no-any-return]
-        except BaseException:
-            if not waiter.done():
-                waiter.cancel()
-            elif not waiter.cancelled():  # handed over, then cancelled
-                handed = waiter.result()
-                if handed is None:
-                    self._place_freed()
-                else:
-                    self.give(handed)
-            raise
+        return self._waiting.wait(self._give_back)
+
+    def _give_back(self, handed: Connection | None) -> None:
+        """What a waiter was handed before it was cancelled."""
+        if handed is None:
+            self._place_freed()
+        else:
+            self.give(handed)
 
     def give(self, conn: Connection) -> None:
         """Back from a transaction: to a waiter, idle, or closed."""
@@ -79,10 +71,9 @@ class ConnectionPool:
                 conn.close()
             self._place_freed()
             return
-        waiter = self._next_waiter()
-        if waiter is not None:
-            waiter.set_result(conn)
-        elif self._count > self.size:
+        if self._waiting.hand(conn):
+            return
+        if self._count > self.size:
             conn.close()
             self._count -= 1
         else:
@@ -95,19 +86,9 @@ class ConnectionPool:
 
     def _place_freed(self) -> None:
         """One connection fewer: its place goes to the next waiter, if any."""
-        waiter = self._next_waiter()
-        if waiter is None:
+        if not self._waiting.hand(None):
             self._count -= 1
             self.on_idle()
-        else:
-            waiter.set_result(None)
-
-    def _next_waiter(self) -> asyncio.Future[Connection | None] | None:
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done() and not waiter.get_loop().is_closed():
-                return waiter
-        return None
 
     def close(self) -> None:
         """Close the idle connections; the ones still out close when they come back."""

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -108,7 +107,7 @@ class PostgresStore(SharedQueries):
         self.pool.on_idle = self._connection_idle
         self._groups: list[_Group] = []  # groups not yet committing
         # requests waiting for a group: handed one, or None when a connection comes back
-        self._joiners: deque[asyncio.Future[_Group | None]] = deque()
+        self._joiners: bridge.Line[_Group] = bridge.Line()
         self._migrate()
         self._key = self._load_key()
 
@@ -217,24 +216,21 @@ class PostgresStore(SharedQueries):
                     return group
             if self.pool.available() or not bridge.active():
                 return self._open_group(loop, self.pool.take())
-            handed = self._wait_to_join(loop)
+            handed = self._wait_to_join()
             if handed is not None:
                 return handed
             # None: a connection came back to the pool; look again
 
-    def _wait_to_join(self, loop: asyncio.AbstractEventLoop) -> _Group | None:
-        joiner: asyncio.Future[_Group | None] = loop.create_future()
-        self._joiners.append(joiner)
-        try:
-            return bridge.wait(joiner)  # type: ignore[no-any-return]
-        except BaseException:
-            if not joiner.done():
-                joiner.cancel()
-            elif not joiner.cancelled():
-                handed = joiner.result()
-                if handed is not None:
-                    self._leave(handed)  # handed a group, then cancelled
-            raise
+    def _wait_to_join(self) -> _Group | None:
+        return self._joiners.wait(self._give_back)
+
+    def _give_back(self, handed: _Group | None) -> None:
+        """What a request waiting to join was handed before it was cancelled: the group
+        goes on to the next, as does the news that a connection came back."""
+        if handed is None:
+            self._connection_idle()
+        else:
+            self._leave(handed)
 
     def _open_group(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> _Group:
         future = loop.create_future()
@@ -243,23 +239,14 @@ class PostgresStore(SharedQueries):
         self._groups.append(group)
         return group
 
-    def _next_joiner(self) -> asyncio.Future[_Group | None] | None:
-        while self._joiners:
-            joiner = self._joiners.popleft()
-            if not joiner.done() and not joiner.get_loop().is_closed():
-                return joiner
-        return None
-
     def _leave(self, group: _Group) -> None:
         """A request is out of the group: the next waiting request goes in, or the group
         commits (at once when full, else at the end of this turn if no one joined)."""
         if group.finishing:
             return
-        if group.members < GROUP_MAX and not group.scheduled and not group.closing:
-            joiner = self._next_joiner()
-            if joiner is not None:
-                joiner.set_result(group)  # still busy: it is the joiner's now
-                return
+        open_to_join = group.members < GROUP_MAX and not group.scheduled and not group.closing
+        if open_to_join and self._joiners.hand(group):  # still busy: it is the joiner's now
+            return
         group.busy = False
         if group.members >= GROUP_MAX or group.closing:
             self._commit_soon(group)
@@ -273,9 +260,7 @@ class PostgresStore(SharedQueries):
     def _connection_idle(self) -> None:
         """A connection came back to the pool: a request waiting to join looks again
         (and opens a group on it, in its own greenlet: a failed connect is its error)."""
-        joiner = self._next_joiner()
-        if joiner is not None:
-            joiner.set_result(None)
+        self._joiners.hand(None)
 
     def _commit_soon(self, group: _Group) -> None:
         """COMMIT in a task of its own, so no request waits for the round trip."""
