@@ -1,19 +1,24 @@
 """PostgreSQL: a request waiting for the database lets the event loop run the others.
 
 Inside ``bridge.run`` (where the server runs every request on PostgreSQL) a wait for a
-row lock, a connection or an answer suspends only its own request. Connections are
-bounded per process and come back to the pool, also from requests cancelled while they
-waited; and grouped transactions still share their COMMIT while several are in flight.
+row lock, a connection, a new connection's handshake or an answer suspends only its own
+request. Connections are bounded per process and come back to the pool, also from
+requests cancelled while they waited; and grouped transactions still share their COMMIT
+while several are in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.helpers import pg_schema
 from userpool import bridge
@@ -171,3 +176,113 @@ def test_a_request_cancelled_while_it_waits_ends_once_its_answer_is_read(open_pg
     with store.read() as tx:
         statuses = {u.username: u.status for u in tx.list_users(POOL, None, 10)}
     assert statuses == {"u0": "UNCONFIRMED", "u1": "CONFIRMED"}
+
+
+class _SlowProxy:
+    """A loopback TCP relay to PostgreSQL that waits ``delay`` seconds before it connects
+    each client through: a database whose handshake is slow (far away, failing over)."""
+
+    def __init__(self, url: str, delay: float) -> None:
+        target = conninfo_to_dict(url)
+        self.target = (str(target.get("host", "127.0.0.1")), int(str(target.get("port", 5432))))
+        self.delay = delay
+        self.live = 0  # client connections open now
+        self._lock = threading.Lock()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = make_conninfo(url, host="127.0.0.1", port=self._server.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        with self._lock:
+            self.live += 1
+        try:
+            time.sleep(self.delay)
+            with socket.create_connection(self.target) as server:
+                done = threading.Event()
+                for src, dst in ((client, server), (server, client)):
+                    threading.Thread(target=_pipe, args=(src, dst, done), daemon=True).start()
+                done.wait()
+        finally:
+            client.close()
+            with self._lock:
+                self.live -= 1
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def _pipe(src: socket.socket, dst: socket.socket, done: threading.Event) -> None:
+    try:
+        while chunk := src.recv(65536):
+            dst.sendall(chunk)
+    except OSError:
+        pass
+    done.set()
+
+
+def test_a_new_connection_is_opened_while_the_event_loop_runs(open_pg: Any) -> None:
+    proxy = _SlowProxy(open_pg("pg_waits_connect").url, delay=0.4)
+    store = PostgresStore(proxy.url, 2)  # opens its first connection (slowly) at once
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def read_pool() -> str:
+        with store.read() as tx:
+            return tx.get_pool(POOL).id
+
+    async def scenario() -> None:
+        beat = asyncio.ensure_future(ticker())
+        holding = asyncio.ensure_future(bridge.run(_pause(store, 1.0)))  # the idle one
+        await asyncio.sleep(0.05)
+        before = ticks
+        assert await asyncio.wait_for(bridge.run(read_pool()), 5) == POOL  # on a new one
+        assert ticks - before >= 10  # the loop ran during the 0.4 s handshake
+        await holding
+        beat.cancel()
+
+    try:
+        asyncio.run(scenario())
+        assert proxy.live == 2  # both idle in the pool now
+    finally:
+        store.close()
+        proxy.close()
+
+
+def test_a_connection_opened_for_a_cancelled_request_is_closed(open_pg: Any) -> None:
+    """Its place in the pool went back when the request gave up: the late connection is
+    one too many, closed once it is ready (not left open, nor counted twice)."""
+    proxy = _SlowProxy(open_pg("pg_waits_connect_cancel").url, delay=0.3)
+    store = PostgresStore(proxy.url, 2)
+
+    async def scenario() -> None:
+        holding = asyncio.ensure_future(bridge.run(_pause(store, 0.8)))
+        await asyncio.sleep(0.05)
+        opening = asyncio.ensure_future(bridge.run(_pause(store, 0)))  # opens a second
+        await asyncio.sleep(0.1)
+        opening.cancel()  # during its handshake
+        with pytest.raises(asyncio.CancelledError):
+            await opening
+        await holding
+
+    try:
+        asyncio.run(scenario())
+        deadline = time.monotonic() + 5
+        while proxy.live > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)  # the late connection is closed once it is ready
+        assert proxy.live == 1
+    finally:
+        store.close()
+        proxy.close()

@@ -5,12 +5,17 @@ A process keeps up to ``size`` connections. A request that finds none idle while
 hold them meanwhile). Code that cannot wait (outside ``bridge.run``) opens one more
 instead, closed again when it comes back. A connection comes back idle or is closed: one
 that was lost, or that still has a transaction open (an error path that could not roll
-back), is never handed out again.
+back), is never handed out again. Inside ``bridge.run`` a new connection is opened on a
+thread of the pool's (``open``): the handshake with the server (TCP, authentication, the
+session settings) is several round trips, a reconnect to a database that fails over
+takes up to its timeout, and meanwhile the event loop serves the other requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -30,7 +35,21 @@ class ConnectionPool:
         self._idle: list[Connection] = []
         self._count = 0  # connections out or idle, and places promised to waiters
         self._waiting: bridge.Line[Connection] = bridge.Line()
+        self._opener = ThreadPoolExecutor(self.size, thread_name_prefix="pg-connect")
         self.closed = False
+
+    def open(self) -> Connection:
+        """A new connection (not counted: ``take`` counts). Inside ``bridge.run`` it is
+        opened on a thread while the event loop runs; one that is ready only after its
+        request gave up waiting (cancelled) is closed."""
+        if not bridge.active():
+            return self._connect()
+        opening = self._opener.submit(self._connect)
+        try:
+            return bridge.wait(asyncio.wrap_future(opening))  # type: ignore[no-any-return]
+        except BaseException:
+            opening.add_done_callback(_close_unclaimed)
+            raise
 
     def take(self) -> Connection:
         """An idle connection, a new one, or (inside ``bridge.run``, all ``size`` out) the
@@ -47,7 +66,7 @@ class ConnectionPool:
         else:
             self._count += 1
         try:
-            return self._connect()
+            return self.open()
         except BaseException:
             self._place_freed()
             raise
@@ -96,6 +115,13 @@ class ConnectionPool:
         while self._idle:
             self._idle.pop().close()
             self._count -= 1
+        self._opener.shutdown(wait=False)
+
+
+def _close_unclaimed(opening: Future[Connection]) -> None:
+    """A connection opened for a request that stopped waiting for it."""
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
 
 
 def _idle_on_server(conn: Connection) -> bool:

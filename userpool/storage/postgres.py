@@ -126,7 +126,7 @@ class PostgresStore(SharedQueries):
             raise RuntimeError("a transaction inside a grouped() transaction")
         self._finish_stale_groups()
         self._settle_own_group()
-        tx = PostgresTx(self.pool.take(), write, begin, self._connect)
+        tx = PostgresTx(self.pool.take(), write, begin, self.pool.open)
         try:
             yield tx
             tx.commit()  # with the writes it still holds
@@ -235,7 +235,7 @@ class PostgresStore(SharedQueries):
     def _open_group(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> _Group:
         future = loop.create_future()
         future.add_done_callback(retrieved)
-        group = _Group(future, Batching(conn, "BEGIN", self._connect))
+        group = _Group(future, Batching(conn, "BEGIN", self.pool.open))
         self._groups.append(group)
         return group
 
