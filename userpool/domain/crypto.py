@@ -6,14 +6,17 @@ import base64
 import hashlib
 import hmac
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-_PADS: dict[bytes, tuple[Any, Any]] = {}  # key -> its inner and outer SHA-256 states
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+_PADS: dict[bytes, tuple[_Hash, _Hash]] = {}  # key -> its inner and outer SHA-256 states
 
 
-def _pads(key: bytes) -> tuple[Any, Any]:
+def _pads(key: bytes) -> tuple[_Hash, _Hash]:
     """HMAC's two keyed SHA-256 states (RFC 2104), computed once per key."""
     pads = _PADS.get(key)
     if pads is None:
@@ -39,7 +42,7 @@ def keyed_hash(key: bytes, *parts: str) -> str:
     h.update("\0".join(parts).encode())
     o = outer.copy()
     o.update(h.digest())
-    return str(o.hexdigest())
+    return o.hexdigest()
 
 
 def equal(a: str, b: str) -> bool:
