@@ -216,13 +216,10 @@ class PostgresStore(SharedQueries):
                     return group
             if self.pool.available() or not bridge.active():
                 return self._open_group(loop, self.pool.take())
-            handed = self._wait_to_join()
+            handed = self._joiners.wait(self._give_back)
             if handed is not None:
                 return handed
             # None: a connection came back to the pool; look again
-
-    def _wait_to_join(self) -> _Group | None:
-        return self._joiners.wait(self._give_back)
 
     def _give_back(self, handed: _Group | None) -> None:
         """What a request waiting to join was handed before it was cancelled: the group
