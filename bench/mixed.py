@@ -275,7 +275,7 @@ def thread_times(root: int) -> dict[str, tuple[float, float]]:
                 continue
             parent[int(entry.name)] = int(raw[raw.rfind(")") + 2 :].split()[1])
     tree = {root}
-    for _ in range(8):  # a few levels of descendants is plenty (granian: one)
+    for _ in range(8):  # a few levels of descendants is plenty (workers: one)
         tree |= {pid for pid, ppid in parent.items() if ppid in tree}
     out: dict[str, tuple[float, float]] = {}
     for pid in tree:
@@ -512,7 +512,7 @@ def render(result: Result) -> str:
         "# Mixed load: ConfirmSignUp while SignUp and InitiateAuth saturate the hashers",
         "",
         f"- {meta['started']}; {meta['cpus']} cores ({meta['cpu_model']}); userpool "
-        f"{meta['userpool']} (granian RSGI, SQLite, --sender none) on 127.0.0.1",
+        f"{meta['userpool']} (SQLite, --sender none) on 127.0.0.1",
         f"- foreground: ConfirmSignUp x{meta['users']} per phase at c={meta['concurrency']}, "
         f"{meta['engine']} ({meta['engine_note']}), each body sent once",
         f"- background (phase B only): {meta['bg_concurrency']} Python connections, closed "

@@ -2,7 +2,7 @@
 
 Each server runs on its own free loopback port in its own session (process group) and is
 stopped by its own pid. CPU time is read from ``/proc/<pid>/stat`` for the server's whole
-process tree (granian runs its worker as a child process), so a phase's server cost is the
+process tree (``--workers N`` forks its workers as child processes), so a phase's server cost is the
 difference of two snapshots.
 """
 

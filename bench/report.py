@@ -102,7 +102,7 @@ def render(data: dict[str, Any]) -> str:
         f"- {meta['users']} users per pool (fresh pool per level and run), {runs} run(s) "
         f"per level{' (median, min–max)' if runs > 1 else ''}, "
         f"warm-up {meta['warmup']} users per server on a throwaway pool",
-        f"- userpool {meta['userpool']} (granian RSGI, SQLite, --sender {meta['sender']}), "
+        f"- userpool {meta['userpool']} (SQLite, --sender {meta['sender']}), "
         f"moto {meta['moto']} (moto_server); both on 127.0.0.1",
         "",
         "## Throughput, latency, cost",

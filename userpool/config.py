@@ -47,7 +47,7 @@ class Settings:
     rate_per_client: int = 60_000
     # Shared rate counters in Redis instead of the store (e.g. redis://127.0.0.1:6379/0).
     redis_url: str | None = None
-    loop: str = "auto"  # the event loop granian runs: auto (uvloop when installed), asyncio
+    loop: str = "auto"  # the event loop: auto (uvloop when installed), uvloop, asyncio
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
     # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from collections.abc import Sequence
 
@@ -96,10 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
-    from granian.log import LogLevels
-
+    from userpool.server import run
     from userpool.server.request_log import set_level
 
     settings = from_env(
@@ -139,23 +134,17 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if not settings.dev:
         _first_key(settings)
-    _export(settings)
+    try:
+        sock = run.listen(settings.host, settings.port)
+    except OSError as exc:
+        print(f"cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 1
     print(
         f"userpool {__version__} on http://{settings.host}:{settings.port} "
         f"(db {storage.redact(settings.db)}, region {settings.region}, sender {settings.sender})",
         flush=True,
     )
-    Granian(
-        "userpool.server.app:create_app",
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.RSGI,
-        workers=args.workers,
-        factory=True,
-        log_level=LogLevels.warning,
-        loop=Loops(settings.loop),
-    ).serve()
-    return 0
+    return run.serve(settings, sock, args.workers)
 
 
 def _first_key(settings: Settings) -> None:
@@ -172,38 +161,6 @@ def _first_key(settings: Settings) -> None:
             print("(shown once; 'userpool keys create' makes more, --dev accepts any)", flush=True)
     finally:
         svc.close()
-
-
-def _export(settings: Settings) -> None:
-    """Workers are separate processes: they read the settings back from the environment."""
-    os.environ["USERPOOL_DB"] = storage.locate(settings.db)
-    for name in (
-        "host",
-        "port",
-        "region",
-        "sender",
-        "smtp_host",
-        "smtp_port",
-        "smtp_from",
-        "synchronous",
-        "db_connections",
-        "dev",
-        "rate_per_ip",
-        "rate_per_client",
-    ):
-        os.environ[f"USERPOOL_{name.upper()}"] = str(getattr(settings, name))
-    if settings.lambda_endpoint:
-        os.environ["USERPOOL_LAMBDA_ENDPOINT"] = settings.lambda_endpoint
-    if settings.issuer_base:
-        os.environ["USERPOOL_ISSUER_BASE"] = settings.issuer_base
-    if settings.redis_url:
-        os.environ["USERPOOL_REDIS_URL"] = settings.redis_url
-    os.environ["USERPOOL_TRIGGER_TIMEOUT"] = str(settings.trigger_timeout)
-    os.environ["USERPOOL_TRIGGERS"] = json.dumps(settings.triggers)
-    os.environ["USERPOOL_LOG_LEVEL"] = settings.log_level
-    os.environ["USERPOOL_ACCESS_LOG"] = str(settings.access_log)
-    if settings.keep_message_text is not None:
-        os.environ["USERPOOL_KEEP_MESSAGE_TEXT"] = str(settings.keep_message_text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,7 +125,7 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
-def _request_id() -> str:
+def new_request_id() -> str:
     """A random (version 4) UUID, formatted without the cost of ``uuid.uuid4()``."""
     h = bytearray(os.urandom(16))
     h[6] = (h[6] & 0x0F) | 0x40
@@ -223,7 +223,7 @@ async def _dispatch(
     body: bytes,
     query: str,
 ) -> Response:
-    request_id = _request_id()
+    request_id = new_request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
     if method == "GET":

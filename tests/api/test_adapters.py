@@ -1,0 +1,88 @@
+"""``userpool.server.app``: the RSGI and ASGI adapters for those who run userpool under
+another server (granian, uvicorn) instead of ``userpool serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import Server
+from userpool.config import from_env
+from userpool.server.app import App
+
+GRANIAN = str(Path(sys.executable).with_name("granian"))
+
+
+def test_granian_serves_the_rsgi_app(tmp_path: Path) -> None:
+    srv = Server(tmp_path)
+    srv.key_id, srv.key_secret = "dev", "dev"  # --dev: any credentials are accepted
+    env = {
+        **os.environ,
+        "USERPOOL_DB": srv.db,
+        "USERPOOL_DEV": "true",
+        "USERPOOL_SENDER": "console",
+    }
+    argv = [GRANIAN, "--interface", "rsgi", "--factory", "--host", "127.0.0.1"]
+    argv += ["--port", str(srv.port), "userpool.server.app:create_app"]
+    with open(srv.log, "ab") as log:
+        srv.proc = subprocess.Popen(argv, stdout=log, stderr=log, env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{srv.url}/health", timeout=1).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, srv.log.read_text()
+                time.sleep(0.1)
+        idp = srv.client()
+        pool = idp.create_user_pool(PoolName="rsgi", AutoVerifiedAttributes=["email"])
+        pool_id = pool["UserPool"]["Id"]
+        client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c")
+        client_id = client["UserPoolClient"]["ClientId"]
+        attrs = [{"Name": "email", "Value": "rsgi@example.com"}]
+        idp.sign_up(ClientId=client_id, Username="r", Password="Passw0rd!x", UserAttributes=attrs)
+        code = srv.code("rsgi@example.com")
+        idp.confirm_sign_up(ClientId=client_id, Username="r", ConfirmationCode=code)
+        assert idp.admin_get_user(UserPoolId=pool_id, Username="r")["UserStatus"] == "CONFIRMED"
+    finally:
+        srv.stop()
+
+
+def test_asgi_app_answers_a_request(tmp_path: Path) -> None:
+    app = App(from_env(db=str(tmp_path / "db.sqlite"), dev=True))
+    sent: list[dict[str, Any]] = []
+    body = json.dumps({"PoolName": "asgi"}).encode()
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "client": ("127.0.0.1", 5000),
+        "headers": [
+            (b"content-type", b"application/x-amz-json-1.1"),
+            (b"x-amz-target", b"AWSCognitoIdentityProviderService.CreateUserPool"),
+        ],
+    }
+    try:
+        asyncio.run(app(scope, receive, send))
+    finally:
+        assert app.svc is not None
+        app.svc.close()
+    assert sent[0]["status"] == 200
+    assert json.loads(sent[1]["body"])["UserPool"]["Name"] == "asgi"

@@ -1,0 +1,295 @@
+"""HTTP/1.1 as ``userpool serve`` speaks it: keep-alive, pipelining, chunked and
+``Expect: 100-continue`` bodies, limits, malformed requests, timeouts, workers and a
+graceful stop, seen from raw sockets and boto3."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.test_durability import alive, process_tree
+from tests.helpers import ROOT, Server
+from userpool.config import from_env
+from userpool.server.http import MAX_BODY, MAX_HEAD, HttpServer
+from userpool.server.run import listen
+from userpool.services import build_services
+
+TARGET = "AWSCognitoIdentityProviderService."
+
+
+def post(operation: str, body: bytes, *, extra: str = "") -> bytes:
+    return (
+        f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
+        f"X-Amz-Target: {TARGET}{operation}\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+class _Answer(http.client.HTTPResponse):
+    """A response read from a stream that outlives it (the next answer is on it too)."""
+
+    body = b""
+
+    def _close_conn(self) -> None:
+        self.fp = None  # type: ignore[assignment]
+
+
+def responses(sock: socket.socket, n: int) -> list[_Answer]:
+    """Read ``n`` responses, in order, from one connection."""
+    out = []
+    stream = sock.makefile("rb")
+    for _ in range(n):
+        response = _Answer(sock)
+        response.fp = stream  # every response reads from the same buffered stream
+        response.begin()
+        response.body = response.read()
+        out.append(response)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that takes unsigned admin calls, so raw requests need no signature."""
+    srv = Server(tmp_path_factory.mktemp("http"), "--dev").start()
+    yield srv
+    srv.stop()
+
+
+def connect(server: Server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def closed(sock: socket.socket, wait: float = 10) -> bool:
+    """Whether the server ends the connection (reads to EOF) within ``wait`` seconds."""
+    sock.settimeout(wait)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+    return True
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(
+            b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+            + post("ListUserPools", b'{"MaxResults": 1}')
+            + post("NoSuchOperation", b"{}")
+            + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        first, second, third, fourth = responses(sock, 4)
+    assert (first.status, first.body) == (200, b'{"status":"ok"}')
+    assert second.status == 200 and "UserPools" in json.loads(second.body)
+    assert third.status == 400
+    assert json.loads(third.body)["__type"] == "UnknownOperationException"
+    assert fourth.status == 200
+    ids = {r.getheader("x-amzn-requestid") for r in (first, second, third, fourth)}
+    assert len(ids) == 4
+
+
+def test_keep_alive_answers_carry_date_and_length(dev: Server) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", dev.port, timeout=10)
+    try:
+        for _ in range(3):
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            assert response.read() == b'{"status":"ok"}'
+            assert response.getheader("content-length") == "15"
+            assert response.getheader("date", "").endswith(" GMT")
+            assert response.getheader("connection") is None
+        assert conn.sock is not None  # the same connection served all three
+    finally:
+        conn.close()
+
+
+def test_chunked_body_is_read_whole(dev: Server) -> None:
+    body = b'{"MaxResults": 2}'
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:5], body[5:]))
+    head = post("ListUserPools", b"").replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
+    with connect(dev) as sock:
+        sock.sendall(head + chunks + b"0\r\n\r\n")
+        (response,) = responses(sock, 1)
+    assert response.status == 200, response.body
+
+
+def test_expect_100_continue_is_answered_before_the_body(dev: Server) -> None:
+    body = b'{"MaxResults": 1}'
+    request = post("ListUserPools", body, extra="Expect: 100-continue\r\n")
+    with connect(dev) as sock:
+        sock.sendall(request[: -len(body)])
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        (response,) = responses(sock, 1)
+    assert response.status == 200
+
+
+def test_a_body_over_the_limit_is_a_serialization_error(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(post("ListUserPools", b" " * (MAX_BODY + 1)))
+        (response,) = responses(sock, 1)
+    answer = json.loads(response.body)
+    assert response.status == 400
+    assert answer["__type"] == "SerializationException"
+    assert answer["message"] == f"The request body is larger than {MAX_BODY} bytes."
+
+
+def test_malformed_request_is_400_and_the_connection_ends(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n")
+        (response,) = responses(sock, 1)
+        assert response.status == 400
+        assert response.getheader("connection") == "close"
+        assert closed(sock)
+
+
+def test_oversized_headers_are_431(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * MAX_HEAD + b"\r\n\r\n")
+        (response,) = responses(sock, 1)
+        assert response.status == 431
+        assert closed(sock)
+
+
+def test_http_1_0_gets_one_answer_and_the_connection_ends(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+        (response,) = responses(sock, 1)
+        assert response.status == 200
+        assert response.getheader("connection") == "close"
+        assert closed(sock)
+
+
+def test_head_has_the_length_but_no_body(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n")
+        stream = sock.makefile("rb")
+        head = stream.read(len(b"HTTP/1.1 404"))
+        rest = b""
+        while b"\r\n\r\n" not in rest:
+            rest += stream.read(1)
+        # The next bytes begin the GET's answer: the HEAD answer had no body.
+        assert stream.read(len(b"HTTP/1.1 200")) == b"HTTP/1.1 200"
+    assert head.startswith(b"HTTP/1.1 ")
+    assert b"content-length: " in rest
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[tuple[int, HttpServer]]:
+    """An ``HttpServer`` in this process with short timeouts, on a thread's event loop."""
+    settings = from_env(db=str(tmp_path / "db.sqlite"), dev=True)
+    sock = listen("127.0.0.1", 0)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    svc = build_services(settings)
+    server = HttpServer(svc, idle_timeout=2.0, request_timeout=2.0)
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(sock, stop),))
+    thread.start()
+    try:
+        yield sock.getsockname()[1], server
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(20)
+        loop.close()
+        svc.close()
+
+
+def test_idle_and_slow_connections_are_closed(local_server: tuple[int, HttpServer]) -> None:
+    port, _ = local_server
+    idle = socket.create_connection(("127.0.0.1", port))
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # the headers never end
+    working = socket.create_connection(("127.0.0.1", port))
+    start = time.monotonic()
+    for _ in range(8):  # a client that keeps asking keeps its connection
+        working.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert responses(working, 1)[0].status == 200
+        time.sleep(0.5)
+    # The timeouts are 2 s, checked once a second against a clock read once a second.
+    assert closed(idle, 5) and closed(slow, 5)
+    assert time.monotonic() - start < 10
+    working.close()
+    idle.close()
+    slow.close()
+
+
+def _slow_trigger_server(tmp: Path, *args: str) -> Server:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+    return Server(
+        tmp,
+        "--trigger",
+        arn,
+        "python:tests.trigger_functions:slow",
+        "--trigger-timeout",
+        "10",
+        *args,
+        env={"PYTHONPATH": str(ROOT), "TRIGGER_EVENTS": str(tmp / "events.jsonl")},
+    ).start()
+
+
+def _pool_with_slow_pre_sign_up(idp: Any) -> str:
+    pool = idp.create_user_pool(
+        PoolName="slow",
+        LambdaConfig={"PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:slow"},
+    )["UserPool"]
+    return str(idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="c")[
+        "UserPoolClient"
+    ]["ClientId"])  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_answers_requests_in_flight_then_exits(tmp_path: Path, workers: str) -> None:
+    srv = _slow_trigger_server(tmp_path, "--workers", workers)
+    assert srv.proc is not None
+    pids = process_tree(srv.proc.pid)
+    assert len(pids) == int(workers) + (0 if workers == "1" else 1)
+    idp = srv.client()
+    client_id = _pool_with_slow_pre_sign_up(idp)
+    answers: list[Any] = []
+    signing_up = threading.Thread(
+        target=lambda: answers.append(
+            idp.sign_up(ClientId=client_id, Username="late", Password="Passw0rd!x")
+        )
+    )
+    signing_up.start()
+    time.sleep(1.0)  # the PreSignUp trigger sleeps for 3 s
+    srv.proc.send_signal(signal.SIGTERM)
+    signing_up.join(20)
+    assert answers and answers[0]["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert srv.proc.wait(20) == 0
+    assert not any(alive(pid) for pid in pids)
+    srv.proc = None
+
+
+def test_two_workers_share_the_port_and_one_store(tmp_path: Path) -> None:
+    srv = Server(tmp_path, "--workers", "2").start()
+    assert srv.proc is not None
+    try:
+        workers = process_tree(srv.proc.pid)[1:]
+        assert len(workers) == 2
+        idp = srv.client()
+        pool_id = idp.create_user_pool(PoolName="shared")["UserPool"]["Id"]
+        for _ in range(20):  # new connections land on either worker: each sees the pool
+            assert srv.client().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
+        os.kill(workers[0], signal.SIGKILL)  # a worker that dies is replaced
+        deadline = time.monotonic() + 10
+        replaced = workers
+        while time.monotonic() < deadline and (workers[0] in replaced or len(replaced) < 2):
+            time.sleep(0.1)
+            replaced = process_tree(srv.proc.pid)[1:]
+        assert len(replaced) == 2 and workers[0] not in replaced
+        assert srv.client().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
+    finally:
+        srv.stop()

@@ -1,0 +1,328 @@
+"""userpool's own HTTP/1.1 server: httptools' parser on the event loop, ``dispatch`` per request.
+
+It owns the connection: parsing, keep-alive, pipelined requests answered in order, the
+limits (header bytes, body size, requests queued on one connection), the idle and
+slow-request timeouts, and the framing of responses. Everything runs on the event loop's
+thread, so a request crosses no thread and takes no lock on its way to ``dispatch``: that
+is why it replaced granian's RSGI as what ``userpool serve`` runs (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections import deque
+from email.utils import formatdate
+from http import HTTPStatus
+
+import httptools
+
+from userpool.errors import CognitoError, InternalErrorException, SerializationException
+from userpool.operations.risk import REQUEST_IP
+from userpool.server.request_log import logged_dispatch
+from userpool.server.wire import MAX_BODY, Response, error_response, new_request_id
+from userpool.services import Services
+
+log = logging.getLogger("userpool.server")
+
+MAX_HEAD = 64 * 1024  # bytes of request line and headers
+MAX_DISCARD = 64 * 1024 * 1024  # bytes of a too-large body read (and dropped) before answering
+MAX_QUEUED = 32  # pipelined requests waiting on one connection before it stops reading
+IDLE_TIMEOUT = 75.0  # seconds a kept-alive connection may wait for its next request
+REQUEST_TIMEOUT = 30.0  # seconds a request may take to arrive once it has begun
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _Reject(Exception):
+    """A request the connection answers itself and then closes."""
+
+    def __init__(self, status: int, error: CognitoError | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.error = error
+
+
+class _Request:
+    """A parsed request; or, with ``answer``, one the connection rejected itself."""
+
+    __slots__ = ("method", "url", "headers", "body", "keep_alive", "answer")
+
+    def __init__(
+        self,
+        method: str,
+        url: bytes,
+        headers: dict[str, str],
+        body: bytes,
+        keep_alive: bool,
+        answer: Response | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.keep_alive = keep_alive
+        self.answer = answer
+
+
+class HttpServer:
+    """The connections of one worker, its coarse clock (for timeouts and ``Date``), and
+    a graceful stop: no new connections, idle ones closed, requests in flight answered."""
+
+    def __init__(
+        self,
+        svc: Services,
+        idle_timeout: float = IDLE_TIMEOUT,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.svc = svc
+        self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
+        self.connections: set[HttpConnection] = set()
+        self.now = time.monotonic()
+        self.date = formatdate(usegmt=True)
+        self._stopping = False
+        self._tick: asyncio.TimerHandle | None = None
+
+    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
+        """Answer on ``sock`` until ``stop`` is set, then drain for up to ``grace`` seconds."""
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=2048)
+        self._sweep()
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+            await self._drain()
+            if self._tick is not None:
+                self._tick.cancel()
+
+    async def _drain(self, grace: float = 10.0) -> None:
+        self._stopping = True
+        deadline = time.monotonic() + grace
+        while self.connections and time.monotonic() < deadline:
+            for conn in list(self.connections):
+                if not conn.busy:
+                    conn.close()
+            await asyncio.sleep(0.01)
+        for conn in list(self.connections):
+            conn.close()
+
+    def _sweep(self) -> None:
+        """Once a second: the clock, the ``Date`` header, and connections that timed out."""
+        self.now = time.monotonic()
+        self.date = formatdate(usegmt=True)
+        for conn in list(self.connections):
+            if conn.busy:
+                continue  # our own work is not the client's delay
+            if conn.began is not None:
+                if self.now - conn.began > self.request_timeout:
+                    conn.close()
+            elif self.now - conn.active > self.idle_timeout:
+                conn.close()
+        self._tick = asyncio.get_running_loop().call_later(1.0, self._sweep)
+
+
+class HttpConnection(asyncio.Protocol):
+    """One client connection: requests parsed as they arrive, answered one at a time."""
+
+    def __init__(self, server: HttpServer) -> None:
+        self.server = server
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.peer: str | None = None
+        self.queued: deque[_Request] = deque()
+        self.busy = False  # a request of this connection is being answered
+        self.paused = False
+        self.ended = False  # a request was rejected: nothing more is read
+        self.began: float | None = None  # when the request being received began
+        self.active = server.now
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._body: list[bytes] = []
+        self._size = 0  # body bytes
+        self._head = 0  # request line and header bytes
+
+    # asyncio.Protocol ----------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else None
+        self.server.connections.add(self)
+        if self.server._stopping:
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.connections.discard(self)
+        self.queued.clear()
+
+    def data_received(self, data: bytes) -> None:
+        self.active = self.server.now
+        if self.ended:
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # No protocol switch is offered: the request is answered, then the connection ends.
+            if self.queued:
+                self.queued[-1].keep_alive = False
+        except httptools.HttpParserCallbackError as exc:
+            reject = exc.__context__
+            self._reject(reject if isinstance(reject, _Reject) else _Reject(500))
+        except httptools.HttpParserError:
+            self._reject(_Reject(400))
+
+    def pause_writing(self) -> None:
+        self._pause()
+
+    def resume_writing(self) -> None:
+        self._resume()
+
+    # httptools callbacks -------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.began = self.server.now
+        self._url = b""
+        self._headers = {}
+        self._body = []
+        self._size = 0  # body bytes
+        self._head = 0  # request line and header bytes
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._count(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value))
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        seen = self._headers.get(key)
+        self._headers[key] = text if seen is None else f"{seen}, {text}"
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get("content-length", "0")
+        if length.isdigit() and int(length) > MAX_DISCARD:
+            raise _Reject(400, _too_large())
+        if self._headers.get("expect", "").lower() == "100-continue" and self.transport:
+            self.transport.write(_CONTINUE)
+
+    def on_body(self, body: bytes) -> None:
+        # A body over the limit is read to its end (clients send it all before they read
+        # an answer) but not kept; a body beyond MAX_DISCARD ends the connection.
+        self._size += len(body)
+        if self._size > MAX_DISCARD:
+            raise _Reject(400, _too_large())
+        if self._size <= MAX_BODY:
+            self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.began = None
+        method = self.parser.get_method().decode("latin-1")
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        request = _Request(
+            method, self._url, self._headers, body, bool(self.parser.should_keep_alive())
+        )
+        if self._size > MAX_BODY:
+            request.answer = error_response(_too_large(), new_request_id())
+        if self.busy:
+            self.queued.append(request)
+            if len(self.queued) >= MAX_QUEUED:
+                self._pause()
+            return
+        self.busy = True
+        asyncio.get_running_loop().create_task(self._answer_all(request))
+
+    # answering -----------------------------------------------------------
+    async def _answer_all(self, request: _Request) -> None:
+        """Answer ``request``, then those queued behind it, in order."""
+        while True:
+            response = await self._answer(request)
+            transport = self.transport
+            if transport is None or transport.is_closing():
+                self.busy = False
+                return
+            keep_alive = request.keep_alive and not self.server._stopping
+            transport.write(self._frame(response, request.method, keep_alive))
+            if not keep_alive:
+                self.busy = False
+                transport.close()
+                return
+            if not self.queued:
+                self.busy = False
+                return
+            request = self.queued.popleft()
+            if len(self.queued) < MAX_QUEUED // 2:
+                self._resume()
+
+    async def _answer(self, request: _Request) -> Response:
+        if request.answer is not None:
+            return request.answer
+        path, _, query = request.url.decode("latin-1").partition("?")
+        REQUEST_IP.set(self.peer)
+        try:
+            return await logged_dispatch(
+                self.server.svc, request.method, path, request.headers.get, request.body, query
+            )
+        except Exception:  # dispatch renders its own failures; this is a last resort
+            request_id = new_request_id()
+            log.exception("request %s failed outside dispatch", request_id)
+            return error_response(InternalErrorException(), request_id)
+
+    def _frame(self, response: Response, method: str, keep_alive: bool) -> bytes:
+        status = response.status
+        body = b"" if method == "HEAD" else response.body
+        head = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
+            f"date: {self.server.date}\r\ncontent-length: {len(response.body)}\r\n"
+        ]
+        head += [f"{name}: {value}\r\n" for name, value in response.headers]
+        if not keep_alive:
+            head.append("connection: close\r\n")
+        head.append("\r\n")
+        return "".join(head).encode("latin-1") + body
+
+    # limits --------------------------------------------------------------
+    def _count(self, n: int) -> None:
+        self._head += n
+        if self._head > MAX_HEAD:
+            raise _Reject(431)
+
+    def _reject(self, reject: _Reject) -> None:
+        """Answer a request that cannot be served, after those before it, and close."""
+        self.began = None
+        self.ended = True
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.transport.pause_reading()
+        request_id = new_request_id()
+        if reject.error is not None:
+            response = error_response(reject.error, request_id)
+        else:
+            response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")
+        # Answered after the requests queued before it; then the connection ends.
+        rejected = _Request("", b"", {}, b"", False, response)
+        if self.busy:
+            self.queued.append(rejected)
+        else:
+            self.busy = True
+            asyncio.get_running_loop().create_task(self._answer_all(rejected))
+
+    def _pause(self) -> None:
+        if not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self.paused and not self.ended and self.transport and not self.transport.is_closing():
+            self.paused = False
+            self.transport.resume_reading()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _too_large() -> CognitoError:
+    return SerializationException(f"The request body is larger than {MAX_BODY} bytes.")
