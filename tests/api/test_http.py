@@ -172,6 +172,18 @@ def test_http_1_0_gets_one_answer_and_the_connection_ends(dev: Server) -> None:
         assert closed(sock)
 
 
+def test_an_upgrade_request_is_answered_without_switching(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(
+            b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+        )
+        (response,) = responses(sock, 1)
+        assert (response.status, response.body) == (200, b'{"status":"ok"}')
+        assert response.getheader("connection") == "close"
+        assert closed(sock)
+
+
 def test_head_has_the_length_but_no_body(dev: Server) -> None:
     with connect(dev) as sock:
         sock.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n")

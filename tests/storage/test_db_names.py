@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from userpool.storage import exists, is_url, locate, redact
+from userpool.storage import exists, is_url, redact
 
 
 def test_postgresql_urls_name_a_server_and_anything_else_a_file(tmp_path: Path) -> None:
     assert is_url("postgresql://db.internal/userpool") and is_url("postgres://h/db")
     assert not is_url("data/userpool.db") and not is_url("sqlite:///tmp/x.db")
-    assert locate("postgresql://h/db?options=-csearch_path%3Dx") == (
-        "postgresql://h/db?options=-csearch_path%3Dx"
-    )
-    assert locate("rel/userpool.db") == os.path.abspath("rel/userpool.db")
     assert exists("postgresql://h/db") and not exists(str(tmp_path / "none.db"))
 
 

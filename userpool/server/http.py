@@ -88,7 +88,7 @@ class HttpServer:
         self._tick: asyncio.TimerHandle | None = None
 
     async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
-        """Answer on ``sock`` until ``stop`` is set, then drain for up to ``grace`` seconds."""
+        """Answer on ``sock`` until ``stop`` is set, then let the requests in flight finish."""
         loop = asyncio.get_running_loop()
         server = await loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=2048)
         self._sweep()
@@ -136,7 +136,9 @@ class HttpConnection(asyncio.Protocol):
         self.peer: str | None = None
         self.queued: deque[_Request] = deque()
         self.busy = False  # a request of this connection is being answered
-        self.paused = False
+        self.paused = False  # reading is paused: too many queued, or writes are blocked
+        self.write_blocked = False  # the transport's buffer is full (the client reads slowly)
+        self.last: _Request | None = None  # the request parsed last
         self.ended = False  # a request was rejected: nothing more is read
         self.began: float | None = None  # when the request being received began
         self.active = server.now
@@ -167,19 +169,26 @@ class HttpConnection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             # No protocol switch is offered: the request is answered, then the connection ends.
-            if self.queued:
-                self.queued[-1].keep_alive = False
+            self.ended = True
+            if self.last is not None:
+                self.last.keep_alive = False
         except httptools.HttpParserCallbackError as exc:
             reject = exc.__context__
-            self._reject(reject if isinstance(reject, _Reject) else _Reject(500))
+            if not isinstance(reject, _Reject):
+                log.error("HTTP parsing failed", exc_info=reject)
+                reject = _Reject(500)
+            self._reject(reject)
         except httptools.HttpParserError:
             self._reject(_Reject(400))
 
     def pause_writing(self) -> None:
+        self.write_blocked = True
         self._pause()
 
     def resume_writing(self) -> None:
-        self._resume()
+        self.write_blocked = False
+        if len(self.queued) < MAX_QUEUED // 2:
+            self._resume()
 
     # httptools callbacks -------------------------------------------------
     def on_message_begin(self) -> None:
@@ -226,6 +235,7 @@ class HttpConnection(asyncio.Protocol):
         )
         if self._size > MAX_BODY:
             request.answer = error_response(_too_large(), new_request_id())
+        self.last = request
         if self.busy:
             self.queued.append(request)
             if len(self.queued) >= MAX_QUEUED:
@@ -301,7 +311,8 @@ class HttpConnection(asyncio.Protocol):
             response = error_response(reject.error, request_id)
         else:
             response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")
-        # Answered after the requests queued before it; then the connection ends.
+        # DEVIATION: HTTP-level refusals (431, 400) have no Cognito error body; then the
+        # connection ends, after the answers to the requests queued before it.
         rejected = _Request("", b"", {}, b"", False, response)
         if self.busy:
             self.queued.append(rejected)
@@ -315,7 +326,9 @@ class HttpConnection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _resume(self) -> None:
-        if self.paused and not self.ended and self.transport and not self.transport.is_closing():
+        if not self.paused or self.ended or self.write_blocked:
+            return
+        if self.transport is not None and not self.transport.is_closing():
             self.paused = False
             self.transport.resume_reading()
 

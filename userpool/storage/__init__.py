@@ -19,11 +19,6 @@ def is_url(db: str) -> bool:
     return db.startswith(POSTGRES_SCHEMES)
 
 
-def locate(db: str) -> str:
-    """``db`` as other processes (workers) must be told it: files by absolute path."""
-    return db if is_url(db) else os.path.abspath(db)
-
-
 def exists(db: str) -> bool:
     """Whether there may be data at ``db`` (a server database is assumed to be there)."""
     return is_url(db) or os.path.exists(db.removeprefix("sqlite://"))
