@@ -146,40 +146,33 @@ def test_a_body_over_the_limit_is_a_serialization_error(dev: Server) -> None:
     assert answer["message"] == f"The request body is larger than {MAX_BODY} bytes."
 
 
-def test_malformed_request_is_400_and_the_connection_ends(dev: Server) -> None:
-    with connect(dev) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n")
-        (response,) = responses(sock, 1)
-        assert response.status == 400
-        assert response.getheader("connection") == "close"
-        assert closed(sock)
-
-
-def test_oversized_headers_are_431(dev: Server) -> None:
-    with connect(dev) as sock:
-        sock.sendall(b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * MAX_HEAD + b"\r\n\r\n")
-        (response,) = responses(sock, 1)
-        assert response.status == 431
-        assert closed(sock)
-
-
-def test_http_1_0_gets_one_answer_and_the_connection_ends(dev: Server) -> None:
-    with connect(dev) as sock:
-        sock.sendall(b"GET /health HTTP/1.0\r\n\r\n")
-        (response,) = responses(sock, 1)
-        assert response.status == 200
-        assert response.getheader("connection") == "close"
-        assert closed(sock)
-
-
-def test_an_upgrade_request_is_answered_without_switching(dev: Server) -> None:
-    with connect(dev) as sock:
-        sock.sendall(
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        pytest.param(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400, id="malformed"),
+        pytest.param(
+            b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * MAX_HEAD + b"\r\n\r\n",
+            431,
+            id="oversized-headers",
+        ),
+        pytest.param(b"GET /health HTTP/1.0\r\n\r\n", 200, id="http-1.0"),
+        pytest.param(
             b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
-        )
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+            200,
+            id="h2c-upgrade-not-switched",
+        ),
+    ],
+)
+def test_one_answer_then_the_connection_ends(
+    dev: Server, request_bytes: bytes, status: int
+) -> None:
+    with connect(dev) as sock:
+        sock.sendall(request_bytes)
         (response,) = responses(sock, 1)
-        assert (response.status, response.body) == (200, b'{"status":"ok"}')
+        assert response.status == status
+        if status == 200:
+            assert response.body == b'{"status":"ok"}'
         assert response.getheader("connection") == "close"
         assert closed(sock)
 
