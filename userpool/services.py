@@ -3,6 +3,7 @@ rate limiter."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -30,6 +31,15 @@ class Services:
     keys: KeyRing
     limiter: RateLimiter
     key: bytes = field(repr=False, default=b"")
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The background tasks a server runs: the outbox relay and the rate counters' sync."""
+        self.outbox.start(loop)
+        self.limiter.start(loop)
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+        await self.limiter.stop()
 
     def close(self) -> None:
         self.hasher.close()

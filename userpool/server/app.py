@@ -21,8 +21,7 @@ class App:
     def _start(self, loop: asyncio.AbstractEventLoop) -> Services:
         if self.svc is None:
             self.svc = build_services(self.settings or from_env())
-            self.svc.outbox.start(loop)
-            self.svc.limiter.start(loop)
+            self.svc.start(loop)
         return self.svc
 
     # RSGI ----------------------------------------------------------------

@@ -19,10 +19,16 @@ from http import HTTPStatus
 
 import httptools
 
-from userpool.errors import CognitoError, InternalErrorException, SerializationException
+from userpool.errors import CognitoError, InternalErrorException
 from userpool.operations.risk import REQUEST_IP
 from userpool.server.request_log import logged_dispatch
-from userpool.server.wire import MAX_BODY, Response, error_response, new_request_id
+from userpool.server.wire import (
+    MAX_BODY,
+    Response,
+    body_too_large,
+    error_response,
+    new_request_id,
+)
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
@@ -84,7 +90,7 @@ class HttpServer:
         self.connections: set[HttpConnection] = set()
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
-        self._stopping = False
+        self.stopping = False
         self._tick: asyncio.TimerHandle | None = None
 
     async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
@@ -101,7 +107,7 @@ class HttpServer:
                 self._tick.cancel()
 
     async def _drain(self, grace: float = 10.0) -> None:
-        self._stopping = True
+        self.stopping = True
         deadline = time.monotonic() + grace
         while self.connections and time.monotonic() < deadline:
             for conn in list(self.connections):
@@ -154,7 +160,7 @@ class HttpConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if isinstance(peer, tuple) else None
         self.server.connections.add(self)
-        if self.server._stopping:
+        if self.server.stopping:
             self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -213,7 +219,7 @@ class HttpConnection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         length = self._headers.get("content-length", "0")
         if length.isdigit() and int(length) > MAX_DISCARD:
-            raise _Reject(400, _too_large())
+            raise _Reject(400, body_too_large())
         if self._headers.get("expect", "").lower() == "100-continue" and self.transport:
             self.transport.write(_CONTINUE)
 
@@ -222,7 +228,7 @@ class HttpConnection(asyncio.Protocol):
         # an answer) but not kept; a body beyond MAX_DISCARD ends the connection.
         self._size += len(body)
         if self._size > MAX_DISCARD:
-            raise _Reject(400, _too_large())
+            raise _Reject(400, body_too_large())
         if self._size <= MAX_BODY:
             self._body.append(body)
 
@@ -234,8 +240,12 @@ class HttpConnection(asyncio.Protocol):
             method, self._url, self._headers, body, bool(self.parser.should_keep_alive())
         )
         if self._size > MAX_BODY:
-            request.answer = error_response(_too_large(), new_request_id())
+            request.answer = error_response(body_too_large(), new_request_id())
         self.last = request
+        self._enqueue(request)
+
+    def _enqueue(self, request: _Request) -> None:
+        """Answer ``request`` now, or after those before it (reading stops past MAX_QUEUED)."""
         if self.busy:
             self.queued.append(request)
             if len(self.queued) >= MAX_QUEUED:
@@ -253,7 +263,7 @@ class HttpConnection(asyncio.Protocol):
             if transport is None or transport.is_closing():
                 self.busy = False
                 return
-            keep_alive = request.keep_alive and not self.server._stopping
+            keep_alive = request.keep_alive and not self.server.stopping
             transport.write(self._frame(response, request.method, keep_alive))
             if not keep_alive:
                 self.busy = False
@@ -313,12 +323,7 @@ class HttpConnection(asyncio.Protocol):
             response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")
         # DEVIATION: HTTP-level refusals (431, 400) have no Cognito error body; then the
         # connection ends, after the answers to the requests queued before it.
-        rejected = _Request("", b"", {}, b"", False, response)
-        if self.busy:
-            self.queued.append(rejected)
-        else:
-            self.busy = True
-            asyncio.get_running_loop().create_task(self._answer_all(rejected))
+        self._enqueue(_Request("", b"", {}, b"", False, response))
 
     def _pause(self) -> None:
         if not self.paused and self.transport is not None:
@@ -335,7 +340,3 @@ class HttpConnection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
-
-
-def _too_large() -> CognitoError:
-    return SerializationException(f"The request body is larger than {MAX_BODY} bytes.")

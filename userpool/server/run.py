@@ -78,11 +78,9 @@ async def _run(settings: Settings, sock: socket.socket) -> None:
         loop.add_signal_handler(signum, stop.set)
     svc = build_services(settings)
     try:
-        svc.outbox.start(loop)
-        svc.limiter.start(loop)
+        svc.start(loop)
         await HttpServer(svc).serve(sock, stop)
-        await svc.outbox.stop()
-        await svc.limiter.stop()
+        await svc.stop()
     finally:
         svc.close()
 

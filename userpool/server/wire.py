@@ -103,6 +103,11 @@ _FAILED_ATTEMPT = frozenset(
 MAX_BODY = 1 << 20  # DEVIATION: Cognito's request size limit is unpublished; 1 MiB here.
 
 
+def body_too_large() -> CognitoError:
+    """The answer to a body over ``MAX_BODY`` (here, and in the HTTP server's reading)."""
+    return SerializationException(f"The request body is larger than {MAX_BODY} bytes.")
+
+
 def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict[str, Any]]:
     """(operation name, request dict), or the protocol error that stops the request."""
     content_type = (headers("content-type") or "").split(";")[0].strip().lower()
@@ -111,7 +116,7 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
             f"Unsupported content type '{content_type}'; expected {JSON_TYPE}."
         )
     if len(body) > MAX_BODY:
-        raise SerializationException(f"The request body is larger than {MAX_BODY} bytes.")
+        raise body_too_large()
     target = headers("x-amz-target") or ""
     name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
     if name not in operations():
