@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from bench import cognito, fullreport, peers, procs, sizes
+from bench import cognito, fullreport, peers, procs, sizes, sizes_run
 from bench.driver import CONFIRM, SIGN_UP, Check, Phase, Target, _version, log, timed_phase
 from bench.engines import Engine, cpu_count, pick_engine
 
@@ -126,13 +126,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("-n", "--users", type=int, default=1000, help="users per pool and level (1000)")
     add("--levels", default="1,16,64", help="concurrency levels (1,16,64)")
     add("--runs", type=int, default=1, help="runs per level; medians (1)")
-    add("--warmup", type=int, default=100, help="warm-up users per server (100)")
+    add("--warmup", type=int, default=100,
+        help="warm-up users per server, and per pool size (100)")  # fmt: skip
     add("--servers", default=",".join(ALL_SERVERS), help=f"main table ({','.join(ALL_SERVERS)})")
     add("--sizes", default="1000,100000,1000000", help="pool sizes (1000,100000,1000000)")
     add("--size-servers", default="sqlite1,pg1,moto,cognito-local",
         help="servers of the pool-size experiment (sqlite1,pg1,moto,cognito-local)")  # fmt: skip
     add("--size-levels", default="64", help="concurrency of the size phases (64)")
-    add("--size-users", type=int, default=1000, help="measured users per size and level (1000)")
+    add("--size-users", type=int, default=1000,
+        help="measured users per size, level and round, at most what the smallest pool has (1000)")  # fmt: skip
+    add("--size-runs", type=int, default=3,
+        help="userpool: rounds per level, each measuring every size in turn; medians (3)")  # fmt: skip
     add("--peer-preload-seconds", type=float, default=600.0,
         help="moto: seconds of API preloading, all sizes together (600)")  # fmt: skip
     add("--peer-phase-seconds", type=float, default=60.0,
@@ -155,6 +159,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.size_server_list = [s.strip() for s in args.size_servers.split(",") if s.strip()]
     if not 1 <= args.users <= 100_000 or not 1 <= args.runs <= 10 or args.size_users < 1:
         parser.error("--users must be 1..100000, --runs 1..10, --size-users >= 1")
+    if not 1 <= args.size_runs <= 10:
+        parser.error("--size-runs must be 1..10")
     if any(not 1 <= c <= 1024 for c in args.level_list + args.size_level_list):
         parser.error("concurrency levels must be 1..1024")
     if any(not 2 <= s <= 10_000_000 for s in args.size_list):
@@ -178,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(["bench/run", "--full", *(a for a in sys.argv[1:] if a != "--full")]),
         "users": args.users, "levels": args.level_list, "runs": args.runs,
         "warmup": args.warmup, "sizes": args.size_list, "size_levels": args.size_level_list,
-        "size_users": args.size_users, "engine": engine.name, "engine_note": engine_note,
+        "size_users": args.size_users, "size_runs": args.size_runs, "engine": engine.name, "engine_note": engine_note,
         "cpus": cpu_count(), "cpu_model": fullreport.cpu_model(),
         "userpool": _version("userpool"), "moto": _version("moto"), "labels": LABELS,
         "servers": [s for s in ALL_SERVERS if s in args.server_list],
@@ -212,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_sizes and not any(p.startswith("main table aborted") for p in problems):
             ctx = sizes.Ctx(engine, work, log_dir, venv_bin, args.size_users,
                             args.size_level_list, time_limit, args.peer_preload_seconds,
-                            args.peer_phase_seconds, cl_script)  # fmt: skip
-            size_results = sizes.run_all(ctx, meta["size_servers"], args.size_list, skipped,
+                            args.peer_phase_seconds, cl_script, args.warmup, args.size_runs)  # fmt: skip
+            size_results = sizes_run.run_all(ctx, meta["size_servers"], args.size_list, skipped,
                                          USERPOOL_KEYS)  # fmt: skip
     meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
     data: dict[str, Any] = {

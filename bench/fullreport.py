@@ -35,12 +35,21 @@ def summarize(phases: list[dict[str, Any]], order: list[str]) -> list[dict[str, 
             "p50_ms": statistics.median(p["p50_ms"] for p in got),
             "p99_ms": statistics.median(p["p99_ms"] for p in got),
             "server_cpu_ms": statistics.median(p["server_cpu_ms"] for p in got),
+            "cpu_text": _range([p["server_cpu_ms"] for p in got], 3),
             "foreign_cpu_pct": statistics.median(p["foreign_cpu_pct"] for p in got),
             "errors": _errors(got), "n": got[0]["n"],
         })  # fmt: skip
     rank = {name: i for i, name in enumerate(order)}
     rows.sort(key=lambda r: (rank.get(r["server"], 99), r["concurrency"], OPS.index(r["op"])))
     return rows
+
+
+def _range(values: list[float], digits: int) -> str:
+    """The median, and the range where there is more than one value."""
+    text = _num(statistics.median(values), digits)
+    if len(values) > 1:
+        text += f" ({_num(min(values), digits)}–{_num(max(values), digits)})"
+    return text
 
 
 def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,13 +76,20 @@ def _x(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}×"
 
 
+def _size_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (op, level) of one pool size: medians over its rounds."""
+    return summarize(result["phases"], [result["server"]])
+
+
 def _size_cost(sizes: list[dict[str, Any]], server: str, op: str) -> list[tuple[int, float]]:
-    """(users, CPU ms/req) of one server and op, smallest pool first (first level only)."""
+    """(users, median CPU ms/req) of one server and op, smallest pool first (first level
+    only; phases that did not complete are left out)."""
     out = []
     for result in sizes:
         if result["server"] != server:
             continue
-        got = [p for p in result["phases"] if p["op"] == op and p["complete"]]
+        complete = dict(result, phases=[p for p in result["phases"] if p["complete"]])
+        got = [row for row in _size_rows(complete) if row["op"] == op]
         if got:
             out.append((result["users"], got[0]["server_cpu_ms"]))
     return sorted(out)
@@ -147,8 +163,9 @@ def render(data: dict[str, Any]) -> str:
         f"- main table: {meta['users']} users per pool (fresh pool per level and run), "
         f"c={','.join(map(str, meta['levels']))}, {meta['runs']} run(s), "
         f"warm-up {meta['warmup']}; pool sizes: {', '.join(f'{s:,}' for s in meta['sizes'])} "
-        f"users, c={','.join(map(str, meta['size_levels']))}, {meta['size_users']} measured "
-        f"users per size",
+        f"users, c={','.join(map(str, meta['size_levels']))}, at most {meta['size_users']} "
+        f"measured users per size, level and round, {meta.get('size_runs', 1)} round(s) for "
+        f"userpool (interleaved over the sizes), 1 for the peers",
         f"- userpool {meta['userpool']}, moto {meta['moto']}, "
         f"{meta.get('cognito_local', 'cognito-local not used')}; all on 127.0.0.1",
         "- server CPU ms/req is user+sys of the server's process tree (for PostgreSQL, plus "
@@ -205,29 +222,31 @@ def _sizes_section(data: dict[str, Any], labels: dict[str, str]) -> list[str]:
     if not data["sizes"]:
         return []
     lines = ["", "## Pool sizes: ConfirmSignUp and AdminGetUser", "",
-             "Cost × = CPU/req at this size ÷ CPU/req at the smallest size measured for the "
-             "same server and op. AdminGetUser must answer CONFIRMED for every measured user.",
-             "", "| server | users (asked) | load s | op | c | n | req/s | p50 ms | p99 ms | "
-             "server CPU ms/req | cost × | foreign CPU | non-200 / wrong | note |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "Cost × = median CPU/req at this size ÷ median CPU/req at the smallest size "
+             "measured for the same server and op. Medians over the rounds (range in brackets); "
+             "n is per round. AdminGetUser must answer CONFIRMED for every measured user.",
+             "", "| server | users (asked) | load s | op | c | rounds | n | req/s | p50 ms | "
+             "p99 ms | server CPU ms/req | cost × | foreign CPU | non-200 / wrong | note |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     base: dict[tuple[str, str, int], float] = {}
     for result in data["sizes"]:
         label = labels.get(result["server"], result["server"])
         asked = f"{result['users']:,} ({result['size']:,})"
         if not result["phases"]:
             lines.append(f"| {label} | – ({result['size']:,}) | – | – | – | – | – | – | – | – | – "
-                         f"| – | {'; '.join(result['problems']) or '–'} | {result['note']} |")  # fmt: skip
+                         f"| – | – | {'; '.join(result['problems']) or '–'} | {result['note']} |")  # fmt: skip
             continue
-        for p in result["phases"]:
-            key = (result["server"], p["op"], p["concurrency"])
-            base.setdefault(key, p["server_cpu_ms"])
-            cost = p["server_cpu_ms"] / base[key] if base[key] else 0.0
-            noisy = " (!)" if p["foreign_cpu_pct"] > QUIET_PCT else ""
+        for r in _size_rows(result):
+            key = (result["server"], r["op"], r["concurrency"])
+            base.setdefault(key, r["server_cpu_ms"])
+            cost = r["server_cpu_ms"] / base[key] if base[key] else 0.0
+            noisy = " (!)" if r["foreign_cpu_pct"] > QUIET_PCT else ""
             lines.append(
-                f"| {label} | {asked} | {result['load_seconds']:.0f} | {p['op']} | "
-                f"{p['concurrency']} | {p['n']} | {_num(p['rps'], 0)} | {_num(p['p50_ms'], 2)} | "
-                f"{_num(p['p99_ms'], 2)} | {_num(p['server_cpu_ms'], 3)} | {cost:.2f}× | "
-                f"{p['foreign_cpu_pct']:.0f} %{noisy} | {_errors([p])} | {result['note']} |"
+                f"| {label} | {asked} | {result['load_seconds']:.0f} | {r['op']} | "
+                f"{r['concurrency']} | {r['runs']} | {r['n']} | {r['rps_text']} | "
+                f"{_num(r['p50_ms'], 2)} | {_num(r['p99_ms'], 2)} | {r['cpu_text']} | "
+                f"{cost:.2f}× | {r['foreign_cpu_pct']:.0f} %{noisy} | {r['errors']} | "
+                f"{result['note']} |"
             )
     return lines
 

@@ -1,11 +1,17 @@
 """Pool-size experiment: ConfirmSignUp and AdminGetUser in pools of 1k, 100k and 1M users.
 
+What every server shares, and the peers' sizes; userpool's sizes run in interleaved rounds
+(``sizes_run.py``, also the entry point).
+
 userpool and cognito-local get a fresh store per size, filled in bulk while the server is
 stopped (see ``preload.py``); moto, in memory, is filled through the API in one pool that
 grows from size to size, within a time budget, and the report says where it stopped. Each
-size: a warm-up (AdminGetUser on filler users), then per concurrency level ConfirmSignUp for
-its own measured users and AdminGetUser for the same users (every answer must say
-CONFIRMED), then the wrong-code probe. CPU per request is the cost compared across sizes.
+size: a warm-up (AdminGetUser on filler users, then ConfirmSignUp for ``--warmup`` users of
+their own, spread over the pool like the measured ones and not timed), then per concurrency
+level ConfirmSignUp for its own measured users and AdminGetUser for the same users (every
+answer must say CONFIRMED), then the wrong-code probe. CPU per request is the cost compared
+across sizes. Without the ConfirmSignUp warm-up, the first timed phase of a fresh server paid
+its one-time costs (about 0.1 ms per request over 1,000 requests).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ class Ctx:
     peer_budget: float  # seconds of preloading per peer, all sizes together
     peer_phase_seconds: float  # target length of one cognito-local phase at large sizes
     cl_script: Path | None
+    warm: int = 100  # ConfirmSignUp warm-up users per size (userpool and moto)
+    runs: int = 1  # userpool: rounds per level (sizes_run.py)
 
 
 @dataclass
@@ -75,98 +83,77 @@ def admin_get_bodies(pool: cognito.Pool, names: list[str]) -> list[bytes]:
     return [orjson.dumps({"UserPoolId": pool.pool_id, "Username": name}) for name in names]
 
 
-def measure(ctx: Ctx, key: str, target: Target, cpu: Callable[[], float], pool: cognito.Pool,
-            loaded: preload.Loaded, result: SizeResult, phase_limit: float = 0.0) -> None:  # fmt: skip
-    """Warm-up, then ConfirmSignUp and AdminGetUser per level, then the wrong-code probe."""
-    limit = phase_limit or ctx.time_limit
-    workdir = ctx.work / f"wrk-size-{key}"
+def split_warm(names: list[str], warm: int) -> tuple[list[str], list[str]]:
+    """(``warm`` of ``names`` spread evenly over them, the others), both in order."""
+    chosen = set(preload.spread(len(names), warm)) if warm > 0 else set()
+    return ([n for i, n in enumerate(names) if i in chosen],
+            [n for i, n in enumerate(names) if i not in chosen])  # fmt: skip
+
+
+def warm_up(ctx: Ctx, target: Target, pool: cognito.Pool, loaded: preload.Loaded,
+            warm: list[str], workdir: Path, limit: float) -> None:  # fmt: skip
+    """Untimed: AdminGetUser on the fillers, then ConfirmSignUp for the ``warm`` users."""
+    port = target.server.port
     if loaded.fillers:
-        ctx.engine.run(target.server.port, ADMIN_GET, admin_get_bodies(pool, loaded.fillers),
-                       16, workdir, limit)  # fmt: skip
-    per_level = len(loaded.measured) // max(1, len(ctx.levels))
-    for index, concurrency in enumerate(ctx.levels):
-        names = loaded.measured[index * per_level : (index + 1) * per_level]
-        if not names:
-            result.problems.append(f"c={concurrency}: no measured users left")
-            continue
-        for op, bodies, expect in (
-            (CONFIRM, cognito.confirm_bodies(pool, names, loaded.codes), ""),
-            (ADMIN_GET, admin_get_bodies(pool, names), '"CONFIRMED"'),
-        ):
-            phase = timed_phase(ctx.engine, target, op, bodies, concurrency, result.size,
-                                workdir, limit, expect=expect, cpu=cpu)  # fmt: skip
-            phase.server = key
-            result.phases.append(phase)
-            log(f"  {key} {result.users:,} users {phase.op} c={concurrency} x{len(names)}: "
-                f"{phase.rps:,.0f} req/s, {phase.server_cpu_ms:.3f} ms CPU/req, "
-                f"errors {phase.errors or 'none'}")  # fmt: skip
-            result.problems += [f"c={concurrency}: {p}" for p in phase_problems(phase)]
+        ctx.engine.run(port, ADMIN_GET, admin_get_bodies(pool, loaded.fillers), 16, workdir, limit)
+    if warm:
+        out = ctx.engine.run(port, CONFIRM, cognito.confirm_bodies(pool, warm, loaded.codes), 16,
+                             workdir, limit)  # fmt: skip
+        if out.ok != len(warm):
+            raise RuntimeError(f"warm-up ConfirmSignUp: {out.ok}/{len(warm)} ok, {out.errors}")
+
+
+def measure_level(ctx: Ctx, key: str, target: Target, cpu: Callable[[], float],
+                  pool: cognito.Pool, codes: dict[str, str], result: SizeResult, names: list[str],
+                  concurrency: int, run: int, limit: float) -> None:  # fmt: skip
+    """ConfirmSignUp for ``names`` at one level, then AdminGetUser for the same users."""
+    if not names:
+        result.problems.append(f"c={concurrency}: no measured users left")
+        return
+    workdir = ctx.work / f"wrk-size-{key}"
+    for op, bodies, expect in (
+        (CONFIRM, cognito.confirm_bodies(pool, names, codes), ""),
+        (ADMIN_GET, admin_get_bodies(pool, names), '"CONFIRMED"'),
+    ):
+        phase = timed_phase(ctx.engine, target, op, bodies, concurrency, run, workdir, limit,
+                            expect=expect, cpu=cpu)  # fmt: skip
+        phase.server = key
+        result.phases.append(phase)
+        log(f"  {key} {result.users:,} users {phase.op} c={concurrency} run {run} "
+            f"x{len(names)}: {phase.rps:,.0f} req/s, {phase.server_cpu_ms:.3f} ms CPU/req, "
+            f"errors {phase.errors or 'none'}")  # fmt: skip
+        result.problems += [f"c={concurrency}: {p}" for p in phase_problems(phase)]
+
+
+def probe(target: Target, pool: cognito.Pool, result: SizeResult) -> None:
+    """The wrong-code probe: a wrong code must be refused."""
     result.probe = cognito.wrong_code_probe(target.idp, pool, f"probe{result.size}", target.codes)
     if result.probe != "CodeMismatchException":
         result.problems.append(f"wrong-code probe gave {result.probe}")
 
 
-def _finish(server: procs.Server, result: SizeResult, scanned: set[int]) -> None:
+def measure(ctx: Ctx, key: str, target: Target, cpu: Callable[[], float], pool: cognito.Pool,
+            loaded: preload.Loaded, result: SizeResult, phase_limit: float = 0.0,
+            warm: int | None = None) -> None:  # fmt: skip
+    """Warm-up, then ConfirmSignUp and AdminGetUser per level, then the wrong-code probe.
+    ``warm`` (default ``ctx.warm``) of the measured users are confirmed in the warm-up."""
+    limit = phase_limit or ctx.time_limit
+    warm_names, measured = split_warm(loaded.measured, ctx.warm if warm is None else warm)
+    warm_up(ctx, target, pool, loaded, warm_names, ctx.work / f"wrk-size-{key}", limit)
+    per_level = len(measured) // max(1, len(ctx.levels))
+    for index, concurrency in enumerate(ctx.levels):
+        names = measured[index * per_level : (index + 1) * per_level]
+        measure_level(ctx, key, target, cpu, pool, loaded.codes, result, names, concurrency, 1,
+                      limit)  # fmt: skip
+    probe(target, pool, result)
+
+
+def finish(server: procs.Server, result: SizeResult, scanned: set[int]) -> None:
     """Stop the server (again is harmless) and scan its log once."""
     procs.stop(server)
     if server.pid not in scanned:
         scanned.add(server.pid)
         result.problems.extend(procs.log_problems(server))
-
-
-def userpool_size(ctx: Ctx, key: str, size: int, workers: int, pg: bool) -> SizeResult:
-    """One size on a fresh SQLite file or PostgreSQL schema, preloaded while stopped."""
-    result = SizeResult(key, size, 0, 0.0)
-    folder = ctx.work / f"size-{key}-{size}"
-    folder.mkdir(parents=True, exist_ok=True)
-    schema = peers.create_schema(f"size{size}") if pg else ""
-    db = folder / "userpool.db"
-
-    def start(stage: str) -> procs.Server:
-        return procs.start_userpool(
-            ctx.venv_bin, None if pg else db, ctx.log_dir, "none", name=f"{key}-{size}-{stage}",
-            workers=workers, db_url=peers.pg_url(schema) if pg else None, cwd=folder,
-        )  # fmt: skip
-
-    codes = peers.pg_outbox_codes(schema) if pg else cognito.outbox_codes(db)
-    scanned: set[int] = set()
-    server = start("setup")
-    try:
-        procs.wait_ready(server)
-        idp = cognito.client(server.url)
-        pool = cognito.make_pool(idp, f"size-{size}")
-        idp.sign_up(ClientId=pool.client_id, Username=TEMPLATE, Password=cognito.PASSWORD,
-                    UserAttributes=[{"Name": "email", "Value": cognito.email_of(TEMPLATE)}])  # fmt: skip
-        template_code = codes([cognito.email_of(TEMPLATE)])[cognito.email_of(TEMPLATE)]
-        _finish(server, result, scanned)
-        log(f"{key}: bulk-loading {size:,} users")
-        rows: preload.RowDb = preload.PgRows(schema) if pg else preload.SqliteRows(db)
-        n = min(ctx.n * len(ctx.levels), size - 1)
-        loaded = preload.clone_userpool(rows, pool.pool_id, TEMPLATE, template_code, size, n, "p")
-        result.users, result.load_seconds = loaded.users, loaded.seconds
-        log(f"{key}: {loaded.users:,} users loaded in {loaded.seconds:.1f} s")
-        server = start("run")
-        procs.wait_ready(server, timeout=300)
-        cpu: Callable[[], float] = lambda: procs.tree_cpu(server.pid)  # noqa: E731
-        if pg:
-            backends = peers.PgBackendCpu(server.pid)
-            cpu = lambda: procs.tree_cpu(server.pid) + backends()  # noqa: E731
-        target = Target(server, cognito.client(server.url), codes)
-        measure(ctx, key, target, cpu, pool, loaded, result)
-        if not pg:
-            _finish(server, result, scanned)
-            result.integrity = cognito.integrity_check(db)
-            if result.integrity != "ok":
-                result.problems.append(f"integrity_check: {result.integrity}")
-    except Exception as exc:
-        result.problems.append(f"aborted: {type(exc).__name__}: {exc}")
-        log(f"{key} size {size}: {result.problems[-1]}")
-    finally:
-        _finish(server, result, scanned)
-        if pg:
-            peers.drop_schema(schema)
-        shutil.rmtree(folder, ignore_errors=True)
-    return result
 
 
 def cognito_local_size(ctx: Ctx, size: int) -> SizeResult:
@@ -186,7 +173,7 @@ def cognito_local_size(ctx: Ctx, size: int) -> SizeResult:
         idp.sign_up(ClientId=pool.client_id, Username=TEMPLATE, Password=cognito.PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": cognito.email_of(TEMPLATE)}])  # fmt: skip
         time.sleep(0.5)  # its saves are asynchronous
-        _finish(server, result, scanned)
+        finish(server, result, scanned)
         n = min(ctx.n * len(ctx.levels), size - 1)
         pool_file = peers.cognito_local_pool_file(folder, pool.pool_id)
         loaded = preload.write_cognito_local_pool(pool_file, TEMPLATE, size, n, "p")
@@ -213,8 +200,10 @@ def cognito_local_size(ctx: Ctx, size: int) -> SizeResult:
         loaded.measured = [loaded.measured[i * chunk + j] for i in range(len(ctx.levels))
                            for j in range(min(per_level, chunk))]  # fmt: skip
         limit = max(ctx.time_limit, 60 + 4 * per_request * per_level)
-        measure(ctx, key, target, lambda: procs.tree_cpu(server.pid), pool, loaded, result, limit)
-        _finish(server, result, scanned)
+        # The calibration's confirms were its warm-up: each one rewrites the whole pool file.
+        measure(ctx, key, target, lambda: procs.tree_cpu(server.pid), pool, loaded, result, limit,
+                warm=0)  # fmt: skip
+        finish(server, result, scanned)
         result.integrity = peers.cognito_local_files_check(folder)
         if result.integrity != "ok":
             result.problems.append(f"pool file: {result.integrity}")
@@ -222,7 +211,7 @@ def cognito_local_size(ctx: Ctx, size: int) -> SizeResult:
         result.problems.append(f"aborted: {type(exc).__name__}: {exc}")
         log(f"{key} size {size}: {result.problems[-1]}")
     finally:
-        _finish(server, result, scanned)
+        finish(server, result, scanned)
         shutil.rmtree(folder, ignore_errors=True)
     return result
 
@@ -243,7 +232,7 @@ def moto_sizes(ctx: Ctx, sizes: list[int]) -> list[SizeResult]:
             if stopped:
                 result.note = f"not attempted: {stopped}"
                 continue
-            n = ctx.n * len(ctx.levels)
+            n = min(ctx.n * len(ctx.levels) + ctx.warm, size)
             load_t0 = time.monotonic()
             while have < size - n and spent < ctx.peer_budget:
                 chunk = min(
@@ -285,25 +274,6 @@ def moto_sizes(ctx: Ctx, sizes: list[int]) -> list[SizeResult]:
         procs.stop(server)
         if results:
             results[-1].problems.extend(procs.log_problems(server))
-    return results
-
-
-def run_all(ctx: Ctx, servers: list[str], sizes: list[int], skipped: dict[str, str],
-            workers: dict[str, int]) -> list[SizeResult]:  # fmt: skip
-    """Every size for every server asked for, except those in ``skipped`` (reason given)."""
-    results: list[SizeResult] = []
-    for key in servers:
-        if key in skipped:
-            log(f"sizes: {key} skipped: {skipped[key]}")
-            continue
-        log(f"sizes: {key}, {', '.join(f'{s:,}' for s in sizes)} users")
-        if key == "moto":
-            results.extend(moto_sizes(ctx, sizes))
-        elif key == peers.COGNITO_LOCAL:
-            results.extend(cognito_local_size(ctx, size) for size in sizes)
-        else:
-            for size in sizes:
-                results.append(userpool_size(ctx, key, size, workers[key], key.startswith("pg")))
     return results
 
 
