@@ -1,10 +1,12 @@
 """The plot of ``bench/run --full`` (matplotlib; ``bench/run --full`` installs it into the
 venv when it is missing). Row 1: req/s by operation and concurrency for every server; row 2:
 server CPU per request; row 3: the pool-size experiment, CPU per request and req/s against
-the number of users in the pool. Log scales throughout: the servers differ by 100-1000x."""
+the number of users in the pool (medians over userpool's rounds). Log scales throughout: the servers differ by 100-1000x."""
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +43,14 @@ def _bars(ax: Any, rows: list[dict[str, Any]], labels: dict[str, str], op: str, 
 def _sizes(ax: Any, sizes: list[dict[str, Any]], labels: dict[str, str], op: str, field: str,
            title: str) -> None:  # fmt: skip
     for server in labels:
-        points = sorted(
-            (r["users"], p[field], p["concurrency"])
-            for r in sizes if r["server"] == server
-            for p in r["phases"] if p["op"] == op and p["complete"]
-        )  # fmt: skip
-        for level in sorted({c for _, _, c in points}):
-            xy = [(u, max(v, 1e-3)) for u, v, c in points if c == level]
+        rounds: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for r in sizes:
+            for p in r["phases"]:
+                if r["server"] == server and p["op"] == op and p["complete"]:
+                    rounds[(p["concurrency"], r["users"])].append(p[field])
+        for level in sorted({c for c, _ in rounds}):
+            xy = sorted((u, max(statistics.median(v), 1e-3)) for (c, u), v in rounds.items()
+                        if c == level)  # fmt: skip
             ax.plot([u for u, _ in xy], [v for _, v in xy], marker="o",
                     color=_color(labels, server), label=f"{labels[server]} c={level}")  # fmt: skip
     ax.set_xscale("log")

@@ -10,8 +10,8 @@ size: a warm-up (AdminGetUser on filler users, then ConfirmSignUp for ``--warmup
 their own, spread over the pool like the measured ones and not timed), then per concurrency
 level ConfirmSignUp for its own measured users and AdminGetUser for the same users (every
 answer must say CONFIRMED), then the wrong-code probe. CPU per request is the cost compared
-across sizes. Without the ConfirmSignUp warm-up, the first timed phase of a fresh server paid
-its one-time costs (about 0.1 ms per request over 1,000 requests).
+across sizes. The ConfirmSignUp warm-up is there for the same reason as the main table's:
+the first requests of a fresh server pay one-time costs (its size was not measured).
 """
 
 from __future__ import annotations
