@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.report import QUIET_PCT, _errors, _num, _rps, cpu_model
+from bench.report import QUIET_PCT, _errors, _num, _range, cpu_model
 
 __all__ = ["cpu_model", "render", "write"]
 
@@ -31,7 +31,7 @@ def summarize(phases: list[dict[str, Any]], order: list[str]) -> list[dict[str, 
         rows.append({
             "server": server, "op": op, "concurrency": concurrency, "runs": len(got),
             "rps": statistics.median(p["rps"] for p in got),
-            "rps_text": _rps([p["rps"] for p in got]),
+            "rps_text": _range([p["rps"] for p in got]),
             "p50_ms": statistics.median(p["p50_ms"] for p in got),
             "p99_ms": statistics.median(p["p99_ms"] for p in got),
             "server_cpu_ms": statistics.median(p["server_cpu_ms"] for p in got),
@@ -42,14 +42,6 @@ def summarize(phases: list[dict[str, Any]], order: list[str]) -> list[dict[str, 
     rank = {name: i for i, name in enumerate(order)}
     rows.sort(key=lambda r: (rank.get(r["server"], 99), r["concurrency"], OPS.index(r["op"])))
     return rows
-
-
-def _range(values: list[float], digits: int) -> str:
-    """The median, and the range where there is more than one value."""
-    text = _num(statistics.median(values), digits)
-    if len(values) > 1:
-        text += f" ({_num(min(values), digits)}–{_num(max(values), digits)})"
-    return text
 
 
 def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,11 +28,11 @@ def _num(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _rps(values: list[float]) -> str:
-    median = statistics.median(values)
-    text = _num(median, 0)
+def _range(values: list[float], digits: int = 0) -> str:
+    """The median, and the range where there is more than one value."""
+    text = _num(statistics.median(values), digits)
     if len(values) > 1:
-        text += f" ({_num(min(values), 0)}–{_num(max(values), 0)})"
+        text += f" ({_num(min(values), digits)}–{_num(max(values), digits)})"
     return text
 
 
@@ -57,7 +57,7 @@ def summarize(data: dict[str, Any]) -> list[dict[str, Any]]:
             "server": server, "op": op, "concurrency": concurrency, "runs": len(phases),
             "rps": statistics.median(p["rps"] for p in phases),
             "rps_min": min(p["rps"] for p in phases), "rps_max": max(p["rps"] for p in phases),
-            "rps_text": _rps([p["rps"] for p in phases]),
+            "rps_text": _range([p["rps"] for p in phases]),
             "p50_ms": statistics.median(p["p50_ms"] for p in phases),
             "p99_ms": statistics.median(p["p99_ms"] for p in phases),
             "server_cpu_ms": statistics.median(p["server_cpu_ms"] for p in phases),
