@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -619,6 +620,24 @@ def test_the_secret_key_is_made_once_and_shared_by_every_store_on_the_database(
     assert first.secret_key() == second.secret_key()
     first.close()
     assert opener().secret_key() == second.secret_key()
+
+
+def test_closing_a_store_twice_closes_nothing_opened_since(
+    opener: OpenStore, tmp_path: Path
+) -> None:
+    store = opener()
+    store.secret_key()
+    store.close()
+    # The numbers the store's files had are free now; these take them all.
+    files = [os.open(tmp_path / f"other{i}", os.O_CREAT | os.O_RDWR) for i in range(32)]
+    try:
+        store.close()
+        for fd in files:
+            os.fstat(fd)  # EBADF if the second close closed a number reused since
+    finally:
+        for fd in files:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 # outbox, events, trigger log, purge -------------------------------------------------------

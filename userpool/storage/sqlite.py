@@ -260,9 +260,12 @@ class SQLiteStore(SharedQueries):
         return [message_row(tuple(r)) for r in rows]
 
     def close(self) -> None:
+        """Close the store; closing it again does nothing (the writer lock's descriptor
+        number may belong to another file by then)."""
         self.end_group()
         if self.checkpointer is not None:
             self.checkpointer.close()
         self.db.close()
-        if self._writer is not None:
-            os.close(self._writer)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            os.close(writer)
