@@ -266,30 +266,17 @@ def thread_times(root: int) -> dict[str, tuple[float, float]]:
     From ``/proc/<pid>/task/<tid>/schedstat`` (nanoseconds: time on a CPU, time waiting on a
     run queue); if that file is missing, user+sys from ``stat`` (10 ms ticks) and no wait.
     """
-    parent: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                raw = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent[int(entry.name)] = int(raw[raw.rfind(")") + 2 :].split()[1])
-    tree = {root}
-    for _ in range(8):  # a few levels of descendants is plenty (workers: one)
-        tree |= {pid for pid, ppid in parent.items() if ppid in tree}
     out: dict[str, tuple[float, float]] = {}
-    for pid in tree:
+    for pid in procs.tree_pids(root):
         try:
             tasks = list(Path(f"/proc/{pid}/task").iterdir())
         except OSError:
             continue
         for task in tasks:
-            try:
-                run_ns, wait_ns, _ = (task / "schedstat").read_text().split()[:3]
-                out[f"{pid}/{task.name}"] = (int(run_ns) / 1e9, int(wait_ns) / 1e9)
+            times = procs.task_schedstat(pid, task.name)
+            if times is not None:
+                out[f"{pid}/{task.name}"] = times
                 continue
-            except (OSError, ValueError):
-                pass
             try:
                 raw = (task / "stat").read_text()
             except OSError:

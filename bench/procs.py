@@ -165,15 +165,29 @@ def _stat_fields(pid: int) -> list[str] | None:
     return raw[raw.rfind(")") + 2 :].split()
 
 
+def task_schedstat(pid: int, tid: str) -> tuple[float, float] | None:
+    """(seconds on a CPU, seconds runnable but waiting) of one thread, from
+    ``/proc/<pid>/task/<tid>/schedstat`` (nanoseconds); None if it is gone or unreadable."""
+    try:
+        run_ns, wait_ns = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[:2]
+        return int(run_ns) / 1e9, int(wait_ns) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
 def _live_threads_seconds(pid: int) -> float | None:
     """CPU seconds of the threads of ``pid`` alive now, in nanoseconds' precision."""
-    total = 0
+    total = 0.0
     try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
-    except (OSError, ValueError, IndexError):  # gone, or a thread ended while we read
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return None
-    return total / 1e9
+    for tid in tids:
+        got = task_schedstat(pid, tid)
+        if got is None:  # a thread ended while we read
+            return None
+        total += got[0]
+    return total
 
 
 def _own_cpu(pid: int, fields: list[str]) -> float:
