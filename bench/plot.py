@@ -1,7 +1,8 @@
 """The plot of ``bench/run --full`` (matplotlib; ``bench/run --full`` installs it into the
 venv when it is missing). Row 1: req/s by operation and concurrency for every server; row 2:
 server CPU per request; row 3: the pool-size experiment, CPU per request and req/s against
-the number of users in the pool (medians over userpool's rounds). Log scales throughout: the servers differ by 100-1000x."""
+the number of users in the pool (medians over userpool's rounds). Log scales throughout: the
+servers differ by 100-1000x."""
 
 from __future__ import annotations
 
@@ -45,8 +46,8 @@ def _sizes(ax: Any, sizes: list[dict[str, Any]], labels: dict[str, str], op: str
     for server in labels:
         rounds: dict[tuple[int, int], list[float]] = defaultdict(list)
         for r in sizes:
-            for p in r["phases"]:
-                if r["server"] == server and p["op"] == op and p["complete"]:
+            for p in r["phases"] if r["server"] == server else ():
+                if p["op"] == op and p["complete"]:
                     rounds[(p["concurrency"], r["users"])].append(p[field])
         for level in sorted({c for c, _ in rounds}):
             xy = sorted((u, max(statistics.median(v), 1e-3)) for (c, u), v in rounds.items()
