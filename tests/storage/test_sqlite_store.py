@@ -1,5 +1,5 @@
 """SQLite's WAL is checkpointed by the store's own thread, not inside a request's COMMIT;
-writers of every process queue on a lock file of their own.
+writers of every process queue on a lock file of their own (and turn the WAL on under it).
 
 The database file is read with ``immutable=1``, which ignores the WAL: rows show there
 only once a checkpoint has copied them into the file.
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import multiprocessing
 import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +126,33 @@ def test_a_group_holds_the_writer_lock_until_its_commit(tmp_path: Path) -> None:
         asyncio.run(one_request())
     finally:
         store.close()
+
+
+def _open_at_once(path: str, barrier: Any, failures: Any) -> None:
+    barrier.wait()
+    try:
+        SQLiteStore(path).close()
+    except sqlite3.Error as exc:
+        failures.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """``userpool serve --workers N`` on a new file: every worker turns on the WAL and
+    migrates at once; one of them used to fail with 'database is locked'."""
+    ctx = multiprocessing.get_context("fork")
+    failures = ctx.Queue()
+    for attempt in range(8):
+        path = str(tmp_path / f"new{attempt}.db")
+        barrier = ctx.Barrier(4)
+        procs = [
+            ctx.Process(target=_open_at_once, args=(path, barrier, failures)) for _ in range(4)
+        ]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+            assert proc.exitcode == 0
+    seen = []
+    while not failures.empty():
+        seen.append(failures.get())
+    assert seen == []

@@ -71,8 +71,13 @@ class SQLiteStore(SharedQueries):
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
+        self._writer: int | None = None
+        if path != ":memory:":  # a file: it has a WAL and other processes may write it
+            # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel
+            # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
+            self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self._wal_mode()
         synchronous = "FULL" if synchronous == "FULL" else "NORMAL"
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA busy_timeout=10000")
@@ -86,14 +91,21 @@ class SQLiteStore(SharedQueries):
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._members = 0
         self.checkpointer: Checkpointer | None = None
-        self._writer: int | None = None
-        if path != ":memory:":  # a file: it has a WAL and other processes may write it
-            # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel
-            # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
-            self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        if self._writer is not None:
             self.checkpointer = Checkpointer(path, synchronous)  # off the event loop
         self._migrate()
         self._key = self._load_key()
+
+    def _wal_mode(self) -> None:
+        """Turn on the WAL under the writer lock: on a new file it takes an exclusive lock,
+        which SQLite refuses at once, without waiting, to a process that opens the file
+        at the same moment (workers starting together)."""
+        if self._writer is not None:
+            fcntl.flock(self._writer, fcntl.LOCK_EX)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+        finally:
+            self._unlock()
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, once this process holds the writer lock."""
