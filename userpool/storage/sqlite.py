@@ -69,11 +69,10 @@ class SQLiteStore(SharedQueries):
     remote = False  # a statement takes microseconds: requests call it directly
 
     def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
-        if path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
         self._writer: int | None = None
         if path != ":memory:":  # a file: it has a WAL and other processes may write it
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel
             # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
             self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
