@@ -13,6 +13,10 @@ from tests.cli.harness import USERPOOL, Cli
 SLOW = ["--client-id", "c", "--username", "u", "--confirmation-code", "777777"]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_prints_a_newline_on_stdout_and_exits_130(cli: Cli, fake: Endpoint) -> None:
     proc = subprocess.Popen(
         [USERPOOL, "cognito-idp", "confirm-sign-up", "--endpoint-url", fake.url, *SLOW],
@@ -21,6 +25,9 @@ def test_ctrl_c_prints_a_newline_on_stdout_and_exits_130(cli: Cli, fake: Endpoin
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test run started in the background (`cmd &` in a script)
+        # passes SIGINT on ignored, and Python then installs no KeyboardInterrupt handler.
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 20
     while not any(r["body"].get("ConfirmationCode") == "777777" for r in fake.requests):
