@@ -14,8 +14,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
-from typing import Any
 
 from userpool import bridge
 from userpool.domain.ports import Sender, Store
@@ -31,7 +29,6 @@ class OutboxRelay:
         self.keep_text = keep_text
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._loop_coro: Coroutine[Any, Any, None] | None = None
         self._stopping = False
         self._purged = 0.0
 
@@ -42,24 +39,24 @@ class OutboxRelay:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if self._task is None:
             self._stopping = False
-            self._loop_coro = self._run()
-            self._task = (loop or asyncio.get_running_loop()).create_task(
-                bridge.run(self._loop_coro)
-            )
+            self._task = (loop or asyncio.get_running_loop()).create_task(self._relay())
             self._wake.set()
+
+    async def _relay(self) -> None:
+        # The loop's coroutine is made here: a relay stopped before its first step leaves
+        # none behind unawaited.
+        await bridge.run(self._run())
 
     async def stop(self) -> None:
         """Stop the relay and wait for it: once this returns it touches the store no more
         (the caller closes the store next)."""
         task, self._task = self._task, None
-        coro, self._loop_coro = self._loop_coro, None
-        if task is None or coro is None:
+        if task is None:
             return
         self._stopping = True  # Python 3.11's wait_for may swallow the cancellation
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        coro.close()  # never started, if the stop came first: no warning
 
     async def _run(self) -> None:
         while True:

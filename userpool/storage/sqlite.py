@@ -83,9 +83,9 @@ class SQLiteStore(SharedQueries):
         self.db.execute("PRAGMA busy_timeout=10000")
         self.db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
         self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-        # The page cache stays small (2 MiB, about SQLite's default): every COMMIT walks
-        # its hash table: at 50k users that took 6 % of the server's time with 256 MiB,
-        # 1 % with 8 MiB (docs/performance.md). Reads come through the memory map, as far
+        # The page cache stays small (2 MiB, about SQLite's default): SQLite trims it at
+        # every COMMIT, at a cost that grows with its size: at 50k users 6 % of the
+        # server's time with 256 MiB, 1 % with 8 MiB (docs/performance.md). Reads come through the memory map, as far
         # as the build allows (Debian's SQLite stops at 2 GiB; 1M users take 1.5 GB).
         self.db.execute("PRAGMA cache_size=-2048")
         self.db.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
@@ -101,8 +101,7 @@ class SQLiteStore(SharedQueries):
         """Turn on the WAL under the writer lock: on a new file it takes an exclusive lock,
         which SQLite refuses at once, without waiting, to a process that opens the file
         at the same moment (workers starting together)."""
-        if self._writer is not None:
-            fcntl.flock(self._writer, fcntl.LOCK_EX)
+        self._lock()
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
         finally:
@@ -110,8 +109,7 @@ class SQLiteStore(SharedQueries):
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, once this process holds the writer lock."""
-        if self._writer is not None:
-            fcntl.flock(self._writer, fcntl.LOCK_EX)
+        self._lock()
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -125,6 +123,10 @@ class SQLiteStore(SharedQueries):
         finally:
             if not self.db.in_transaction:
                 self._unlock()
+
+    def _lock(self) -> None:
+        if self._writer is not None:
+            fcntl.flock(self._writer, fcntl.LOCK_EX)
 
     def _unlock(self) -> None:
         if self._writer is not None:
