@@ -135,8 +135,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--size-levels", default="64", help="concurrency of the size phases (64)")
     add("--size-users", type=int, default=1000,
         help="measured users per size, level and round, at most what the smallest pool has (1000)")  # fmt: skip
-    add("--size-runs", type=int, default=3,
-        help="userpool: rounds per level, each measuring every size in turn; medians (3)")  # fmt: skip
+    add("--size-runs", type=int, default=5,
+        help="userpool: rounds per level, each measuring every size in turn; medians (5)")  # fmt: skip
     add("--peer-preload-seconds", type=float, default=600.0,
         help="moto: seconds of API preloading, all sizes together (600)")  # fmt: skip
     add("--peer-phase-seconds", type=float, default=60.0,

@@ -9,6 +9,9 @@
   store's ``code_key`` over ``code NUL pool NUL sub NUL purpose NUL code``); the template's
   own code must reproduce its stored hash first, or the load stops. The other users
   (fillers) are CONFIRMED, without codes. The pool uses no aliases, so no alias rows.
+  ``rearm`` puts measured users back as they were loaded (UNCONFIRMED, the same code), in
+  place, while the server runs: a pool of 1k users can then give its ~900 measured users
+  to every round of the size experiment, not a third of them to each.
 - cognito-local: its pool file (``.cognito/db/<pool>.json``) is written directly while it
   is stopped, from a template user it created itself; measured users carry its fixed code.
 - moto keeps everything in memory, so it is filled through the API (SignUp with wrk).
@@ -41,6 +44,10 @@ class Loaded:
     codes: dict[str, str]  # email -> code, the format of ``cognito.CodeSource``
     seconds: float
     fillers: list[str] = field(default_factory=list)  # a few CONFIRMED users (warm-up)
+    # userpool: measured username -> (sub, attributes as loaded, its codes row), for rearm
+    armed: dict[str, tuple[str, str, tuple[Any, ...]]] = field(default_factory=dict)
+    pool_id: str = ""
+    code_columns: list[str] = field(default_factory=list)
 
 
 def spread(total: int, n: int) -> list[int]:
@@ -58,14 +65,18 @@ class RowDb(Protocol):
 
     def insert(self, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int: ...
 
+    def update(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+
     def close(self) -> None: ...
 
 
 class SqliteRows:
-    """userpool's SQLite file, opened while the server is stopped."""
+    """userpool's SQLite file, opened while the server is stopped (bulk load) or idle
+    between phases (``rearm``; SQLite's own locks keep the two writers apart)."""
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA busy_timeout=10000")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-262144")
 
@@ -81,6 +92,11 @@ class SqliteRows:
         self.db.executemany(f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", rows)
         self.db.execute("COMMIT")
         return self.db.total_changes - before
+
+    def update(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany(sql, rows)
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -99,9 +115,10 @@ class PgRows:
     """userpool's PostgreSQL schema: COPY for the bulk rows, then ANALYZE (as autovacuum
     would do soon after such a load)."""
 
-    def __init__(self, schema: str) -> None:
+    def __init__(self, schema: str, analyze: bool = True) -> None:
         self.conn = peers.pg_connect()
         self.conn.execute(f'SET search_path TO "{schema}"')
+        self.analyze = analyze
 
     def fetch(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql.replace("?", "%s"), params)
@@ -117,9 +134,14 @@ class PgRows:
                 count += 1
         return count
 
+    def update(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+
     def close(self) -> None:
-        self.conn.execute("ANALYZE users")
-        self.conn.execute("ANALYZE codes")
+        if self.analyze:
+            self.conn.execute("ANALYZE users")
+            self.conn.execute("ANALYZE codes")
         self.conn.close()
 
 
@@ -161,24 +183,30 @@ def clone_userpool(db: RowDb, pool_id: str, template: str, template_code: str, s
     now = time.time()
     columns = list(user)
 
+    def attributes_of(name: str, sub: str, confirmed: bool) -> str:
+        attrs = dict(attributes, sub=sub)
+        if "email" in attrs:
+            attrs["email"] = cognito.email_of(name)
+        if confirmed:
+            attrs["email_verified"] = "true"
+        return json.dumps(attrs, separators=(",", ":"))
+
     def user_rows() -> Iterator[tuple[Any, ...]]:
         for i, (name, sub) in enumerate(zip(names, subs, strict=True)):
-            attrs = dict(attributes, sub=sub)
-            if "email" in attrs:
-                attrs["email"] = cognito.email_of(name)
-            if i not in measured_at:
-                attrs["email_verified"] = "true"
             row = dict(user, sub=sub, username=name, username_key=key_of(name),
                        status="UNCONFIRMED" if i in measured_at else "CONFIRMED",
-                       attributes=json.dumps(attrs, separators=(",", ":")),
+                       attributes=attributes_of(name, sub, i not in measured_at),
                        created=now, modified=now)  # fmt: skip
             yield tuple(row[c] for c in columns)
+
+    armed: dict[str, tuple[str, str, tuple[Any, ...]]] = {}
 
     def code_rows() -> Iterator[tuple[Any, ...]]:
         for i, value in codes.items():
             digest = keyed_hash(key, "code", pool_id, subs[i], purpose, value)
-            row = dict(code, sub=subs[i], code_hash=digest)
-            yield tuple(row[c] for c in code)
+            row = tuple(dict(code, sub=subs[i], code_hash=digest)[c] for c in code)
+            armed[names[i]] = (subs[i], attributes_of(names[i], subs[i], False), row)
+            yield row
 
     inserted = db.insert("users", columns, user_rows())
     db.insert("codes", list(code), code_rows())
@@ -187,8 +215,20 @@ def clone_userpool(db: RowDb, pool_id: str, template: str, template_code: str, s
     fillers = [names[i] for i in range(min(clones, 400)) if i not in measured_at][:200]
     return Loaded(
         users=inserted + 1, measured=measured, seconds=time.monotonic() - t0, fillers=fillers,
-        codes={cognito.email_of(names[i]): c for i, c in codes.items()},
+        codes={cognito.email_of(names[i]): c for i, c in codes.items()}, armed=armed,
+        pool_id=pool_id, code_columns=list(code),
     )  # fmt: skip
+
+
+def rearm(db: RowDb, loaded: Loaded, names: list[str]) -> None:
+    """Put the measured users ``names`` back as they were loaded: UNCONFIRMED, email not
+    verified, their code row again. The rows are updated in place (not deleted and signed up
+    again), so each user stays where it was in the tables and indexes. Closes ``db``."""
+    rows = [loaded.armed[name] for name in names]
+    db.update("UPDATE users SET status='UNCONFIRMED', attributes=? WHERE pool_id=? AND sub=?",
+              [(attrs, loaded.pool_id, sub) for sub, attrs, _ in rows])  # fmt: skip
+    db.insert("codes", loaded.code_columns, (row for _, _, row in rows))
+    db.close()
 
 
 def cognito_local_bytes_per_user(pool_file: Path, template: str) -> int:

@@ -7,12 +7,15 @@ pool measured at 0.15 and 0.24 ms CPU per request two minutes apart). So for use
 size is loaded and its server started first; then each level runs ``--size-runs`` rounds,
 and each round measures every size in turn, so that drift falls on all sizes alike; the
 report takes medians. Every phase of every size has the same number of users: the most the
-smallest pool can give to each round.
+smallest pool can give (``--size-users`` at most). After each round those users are put
+back as they were loaded (``preload.rearm``, in place, untimed), so every round measures
+the same users and a 1k pool gives ~900 confirmations to each round, not a third of that.
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +47,12 @@ class Store:
     @property
     def db(self) -> Path:
         return self.folder / "userpool.db"
+
+    def rows(self, analyze: bool = True) -> preload.RowDb:
+        """Direct access to this store's rows (bulk load, rearm)."""
+        if self.schema:
+            return preload.PgRows(self.schema, analyze)
+        return preload.SqliteRows(self.db)
 
     def start(self, stage: str) -> procs.Server:
         pg = bool(self.schema)
@@ -87,8 +96,7 @@ def prepare(ctx: Ctx, key: str, size: int, workers: int, n: int) -> Store:
         template_code = _codes(store)([cognito.email_of(TEMPLATE)])[cognito.email_of(TEMPLATE)]
         sizes.finish(server, store.result, store.scanned)
         log(f"{key}: bulk-loading {size:,} users")
-        rows: preload.RowDb = preload.PgRows(schema) if pg else preload.SqliteRows(store.db)
-        loaded = preload.clone_userpool(rows, pool.pool_id, TEMPLATE, template_code, size,
+        loaded = preload.clone_userpool(store.rows(), pool.pool_id, TEMPLATE, template_code, size,
                                         min(n, size - 1), "p")  # fmt: skip
         store.loaded = loaded
         store.result.users, store.result.load_seconds = loaded.users, loaded.seconds
@@ -134,30 +142,44 @@ def close(store: Store) -> None:
 
 def run_interleaved(ctx: Ctx, key: str, size_list: list[int], workers: int) -> list[SizeResult]:
     """Every size of one userpool kind loaded and running, then measured in rounds."""
-    rounds = len(ctx.levels) * ctx.runs
-    stores = [prepare(ctx, key, size, workers, ctx.n * rounds + ctx.warm) for size in size_list]
+    stores = [prepare(ctx, key, size, workers, ctx.n + ctx.warm) for size in size_list]
     try:
         live = [s for s in stores if s.target]
-        per_phase = min([ctx.n] + [len(s.measured) // rounds for s in live])
-        for index, concurrency in enumerate(ctx.levels):
-            for run in range(ctx.runs):
-                start = (index * ctx.runs + run) * per_phase
-                for store in live:
-                    if store.target is None or store.pool is None or store.cpu is None:
-                        continue
-                    assert store.loaded is not None
-                    try:
-                        sizes.measure_level(
-                            ctx, key, store.target, store.cpu, store.pool, store.loaded.codes,
-                            store.result, store.measured[start : start + per_phase],
-                            concurrency, run + 1, ctx.time_limit,
-                        )  # fmt: skip
-                    except Exception as exc:
-                        _abort(store, exc)
+        per_phase = min([ctx.n] + [len(s.measured) for s in live])
+        rounds = [(c, run) for c in ctx.levels for run in range(ctx.runs)]
+        for number, (concurrency, run) in enumerate(rounds):
+            if number:
+                rearm_all(live, per_phase)
+            for store in live:
+                if store.target is None or store.pool is None or store.cpu is None:
+                    continue
+                assert store.loaded is not None
+                try:
+                    sizes.measure_level(
+                        ctx, key, store.target, store.cpu, store.pool, store.loaded.codes,
+                        store.result, store.measured[:per_phase], concurrency, run + 1,
+                        ctx.time_limit,
+                    )  # fmt: skip
+                except Exception as exc:
+                    _abort(store, exc)
     finally:
         for store in stores:
             close(store)
     return [s.result for s in stores]
+
+
+def rearm_all(stores: list[Store], count: int) -> None:
+    """Untimed, between rounds: the first ``count`` measured users of every store still
+    measured are UNCONFIRMED again, with the same codes."""
+    t0 = time.monotonic()
+    for store in stores:
+        if store.target is None or store.loaded is None:
+            continue
+        try:
+            preload.rearm(store.rows(analyze=False), store.loaded, store.measured[:count])
+        except Exception as exc:
+            _abort(store, exc)
+    log(f"  rearmed {count} users in each of {len(stores)} pools in {time.monotonic() - t0:.1f} s")
 
 
 def run_all(ctx: Ctx, servers: list[str], size_list: list[int], skipped: dict[str, str],
