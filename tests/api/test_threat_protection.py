@@ -216,3 +216,27 @@ def test_events_export_writes_pinpoint_shaped_lines(
     assert lines[-1]["event_type"] == "_userauth.sign_up"
     assert lines[-1]["application"] == {"app_id": "a" * 32}
     assert lines[-1]["endpoint"] == {"Id": "endpoint-7"}
+
+
+def test_only_events_recorded_with_threat_protection_on_are_listed(
+    idp: Any, server: Server, pool: dict[str, Any], make_client: Callable[..., Any]
+) -> None:
+    import json
+    import subprocess
+
+    from tests.helpers import USERPOOL
+
+    client = make_client(pool, ExplicitAuthFlows=FLOWS)
+    _user(idp, server, client, "off")  # SignUp and ConfirmSignUp with threat protection OFF
+    idp.update_user_pool(UserPoolId=pool["Id"], UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    _sign_in(idp, client, "off")
+    events = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="off")["AuthEvents"]
+    assert [e["EventType"] for e in events] == ["SignIn"]
+    out = subprocess.run(
+        [USERPOOL, "events", "export", "--db", server.db, "--pool", pool["Id"]],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    kinds = [json.loads(row)["event_type"] for row in out.splitlines()]
+    assert len(kinds) == 3 and kinds[-1] == "_userauth.sign_in"  # every event is still kept

@@ -453,7 +453,7 @@ def test_deleting_a_user_takes_its_aliases_codes_sessions_tokens_events_and_mess
             tx.set_alias("us-east-1_pool", "email", f"{sub}@example.com", sub)
             tx.put_code(code(sub))
             tx.add_attempt("us-east-1_pool", sub, "resend", 5.0)
-            tx.record_event("us-east-1_pool", sub, "SignUp", 5.0, "{}")
+            tx.record_event("us-east-1_pool", sub, "SignUp", 5.0, "{}", True)
         tx.put_session(session("s1"))
         tx.put_refresh(refresh("r1", "o1"))
         tx.enqueue_message(message("amy@example.com"))
@@ -708,8 +708,8 @@ def test_events_are_listed_newest_first_per_user_and_exported_oldest_first(
 ) -> None:
     with store.transaction() as tx:
         for i in range(5):
-            tx.record_event("us-east-1_pool", "sub-amy", f"kind{i}", float(i), f'{{"i":{i}}}')
-        tx.record_event("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}")
+            tx.record_event("us-east-1_pool", "sub-amy", f"kind{i}", float(i), f'{{"i":{i}}}', True)
+        tx.record_event("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}", True)
     with store.read() as tx:
         newest = tx.list_events("us-east-1_pool", "sub-amy", None, 2)
         assert [e[1] for e in newest] == ["kind4", "kind3"]
@@ -726,6 +726,17 @@ def test_events_are_listed_newest_first_per_user_and_exported_oldest_first(
         ("us-east-1_pool", "sub-amy", "kind4", 4.0, '{"i":4}'),
         ("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}"),
     ]
+
+
+def test_unlisted_events_are_kept_and_exported_but_not_listed(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.record_event("us-east-1_pool", "sub-amy", "SignUp", 1.0, "{}", False)
+        listed = tx.add_event("us-east-1_pool", "sub-amy", "SignIn", 2.0, "{}", True)
+        hidden = tx.add_event("us-east-1_pool", "sub-amy", "SignIn", 3.0, "{}", False)
+    with store.read() as tx:
+        assert [e[0] for e in tx.list_events("us-east-1_pool", "sub-amy", None, 10)] == [listed]
+        assert tx.get_event("us-east-1_pool", "sub-amy", hidden)[2] == 3.0  # by id: kept
+    assert [e[3] for e in store.events_after(0, 10)] == ["SignUp", "SignIn", "SignIn"]
 
 
 def test_trigger_invocations_are_recorded_newest_first(store: Store) -> None:

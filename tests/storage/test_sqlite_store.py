@@ -156,3 +156,20 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) ->
     while not failures.empty():
         seen.append(failures.get())
     assert seen == []
+
+
+def test_a_users_event_list_is_read_through_the_partial_index(tmp_path: Path) -> None:
+    """list_events names ``listed=1`` as the partial index does, so SQLite uses it (and an
+    event that is not listed never enters that index)."""
+    store = SQLiteStore(str(tmp_path / "u.db"))
+    try:
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        with store.read() as tx:
+            tx.list_events("us-east-1_pool", "sub-amy", None, 10)
+        store.db.set_trace_callback(None)
+        query = next(s for s in statements if "FROM events" in s)
+        plan = " ".join(str(row[3]) for row in store.db.execute("EXPLAIN QUERY PLAN " + query))
+        assert "USING INDEX events_listed" in plan, plan
+    finally:
+        store.close()

@@ -27,7 +27,14 @@ from userpool.domain.ports import NotFound, Tx
 from userpool.errors import NotAuthorizedException, ResourceNotFoundException
 from userpool.operations.admin_users import admin_user
 from userpool.operations.common import pool_of
-from userpool.operations.risk import Risk, configuration, event_data, remember_device, request_ip
+from userpool.operations.risk import (
+    Risk,
+    configuration,
+    event_data,
+    listed,
+    remember_device,
+    request_ip,
+)
 from userpool.operations.risk import require_add_on as _require_add_on
 from userpool.services import Services
 
@@ -79,7 +86,7 @@ def record_and_notify(
     (the notice's feedback links name the event)."""
     now = svc.clock.now()
     data = event_data(req, client=client, response=response, risk=risk)
-    event_id = tx.add_event(user.pool_id, user.sub, kind, now, data)
+    event_id = tx.add_event(user.pool_id, user.sub, kind, now, data, listed(pool))
     _notify(svc, tx, pool, client, user, req, risk, event_id, now)
 
 

@@ -105,7 +105,7 @@ async def change_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     fresh = _store_password(svc, pool, user, None)
     with svc.store.transaction() as tx:
         tx.clear_attempts(pool.id, user.sub, "change")
-        risk.record(tx, fresh, "PasswordChange", req, now)
+        risk.record(tx, pool, fresh, "PasswordChange", req, now)
     return {}
 
 

@@ -161,6 +161,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         store_code(svc, tx, fresh, outgoing, now)
         risk.record(
             tx,
+            pool,
             fresh,
             "ForgotPassword",
             req,
@@ -216,7 +217,7 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
             fresh.status = CONFIRMED
         fresh.modified = now
         tx.update_user(fresh)
-        risk.record(tx, fresh, "PasswordChange", req, now, client=client)
+        risk.record(tx, pool, fresh, "PasswordChange", req, now, client=client)
     await hooks.post_confirmation(
         svc,
         pool,

@@ -185,8 +185,16 @@ def event_data(
     return orjson.dumps(data).decode()
 
 
+def listed(pool: Pool) -> bool:
+    """Whether a user's events recorded now are listed by AdminListUserAuthEvents.
+    DEVIATION: Cognito records auth events only with threat protection on; userpool
+    records every event (``userpool events export``) and lists those recorded with it on."""
+    return mode(pool) != "OFF"
+
+
 def record(
     tx: Tx,
+    pool: Pool,
     user: User,
     kind: str,
     req: dict[str, Any],
@@ -199,7 +207,7 @@ def record(
     """Record an auth event (a write nobody waits on: a backend may send it with COMMIT);
     ``notify.record_and_notify`` records one whose id a notice links to."""
     data = event_data(req, client=client, response=response, risk=risk)
-    tx.record_event(user.pool_id, user.sub, kind, now, data)
+    tx.record_event(user.pool_id, user.sub, kind, now, data, listed(pool))
 
 
 def blocks(pool: Pool, risk: Risk) -> bool:

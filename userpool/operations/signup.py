@@ -118,7 +118,7 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         session = new_session(svc, tx, client, user.sub, purpose, now)
         if session is not None:
             out["Session"] = session
-        risk.record(tx, user, "SignUp", req, now, client=client, risk=verdict)
+        risk.record(tx, pool, user, "SignUp", req, now, client=client, risk=verdict)
     svc.outbox.notify()
     if user.status == CONFIRMED:
         # DEVIATION: a user auto-confirmed by PreSignUp reaches PostConfirmation at sign-up.
@@ -258,13 +258,21 @@ async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             failure, session = _unknown_guess(svc, tx, pool, req["Username"], now), None
         elif risk.blocks(pool, verdict):
             risk.record(
-                tx, user, "ConfirmSignUp", req, now, client=client, response="Fail", risk=verdict
+                tx,
+                pool,
+                user,
+                "ConfirmSignUp",
+                req,
+                now,
+                client=client,
+                response="Fail",
+                risk=verdict,
             )
             failure, session = NotAuthorizedException(risk.BLOCKED), None
         else:
             failure, session = _check_code(svc, tx, pool, client, user, req, now)
             if failure is None:
-                risk.record(tx, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
+                risk.record(tx, pool, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
     await svc.store.flush()  # the answer (and the trigger) only once it is committed
     if failure is not None:
         raise failure
@@ -339,7 +347,14 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         details = store_code(svc, tx, user, outgoing, now)
         tx.add_attempt(pool.id, user.sub, "resend", now)
         risk.record(
-            tx, user, "ResendCode", req, now, client=client, risk=risk.assess(pool, client, req)
+            tx,
+            pool,
+            user,
+            "ResendCode",
+            req,
+            now,
+            client=client,
+            risk=risk.assess(pool, client, req),
         )
     svc.outbox.notify()
     return {"CodeDeliveryDetails": details}

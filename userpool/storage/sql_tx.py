@@ -212,10 +212,10 @@ class SqlTx(GroupQueries):
     def list_events(
         self, pool_id: str, sub: str, before: int | None, limit: int
     ) -> list[tuple[int, str, float, str]]:
-        """(id, kind, at, data) of a user's events, newest first."""
+        """(id, kind, at, data) of a user's listed events, newest first."""
         rows = self._run(
-            "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND id<? "
-            "ORDER BY id DESC LIMIT ?",
+            "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND listed=1 "
+            "AND id<? ORDER BY id DESC LIMIT ?",
             (pool_id, sub, before if before is not None else 1 << 62, limit),
         ).fetchall()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -249,18 +249,23 @@ class SqlTx(GroupQueries):
     def purge_counts(self, before_slot: int) -> None:
         self._run("DELETE FROM rate_counters WHERE slot<?", (before_slot,))
 
-    def add_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> int:
-        """Record an auth event; its id."""
+    def add_event(
+        self, pool_id: str, sub: str, kind: str, at: float, data: str, listed: bool
+    ) -> int:
+        """Record an auth event; its id. ``listed``: the user's event list shows it."""
         row = self._run(
-            "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?) RETURNING id",
-            (pool_id, sub, kind, at, data),
+            "INSERT INTO events (pool_id, sub, kind, at, data, listed) VALUES (?,?,?,?,?,?) "
+            "RETURNING id",
+            (pool_id, sub, kind, at, data, int(listed)),
         ).fetchone()
         return int(row[0])
 
-    def record_event(self, pool_id: str, sub: str, kind: str, at: float, data: str) -> None:
+    def record_event(
+        self, pool_id: str, sub: str, kind: str, at: float, data: str, listed: bool
+    ) -> None:
         self._later(
-            "INSERT INTO events (pool_id, sub, kind, at, data) VALUES (?,?,?,?,?)",
-            (pool_id, sub, kind, at, data),
+            "INSERT INTO events (pool_id, sub, kind, at, data, listed) VALUES (?,?,?,?,?,?)",
+            (pool_id, sub, kind, at, data, int(listed)),
         )
 
     def update_user(self, user: User) -> None:
