@@ -150,6 +150,7 @@ def run_interleaved(ctx: Ctx, key: str, size_list: list[int], workers: int) -> l
         for number, (concurrency, run) in enumerate(rounds):
             if number:
                 rearm_all(live, per_phase)
+            touch_all(ctx, key, live, per_phase)
             for store in live:
                 if store.target is None or store.pool is None or store.cpu is None:
                     continue
@@ -180,6 +181,26 @@ def rearm_all(stores: list[Store], count: int) -> None:
         except Exception as exc:
             _abort(store, exc)
     log(f"  rearmed {count} users in each of {len(stores)} pools in {time.monotonic() - t0:.1f} s")
+
+
+def touch_all(ctx: Ctx, key: str, stores: list[Store], count: int) -> None:
+    """Untimed, before each round: AdminGetUser for the users about to be measured, so that
+    the server has their pages in its memory map again. SQLite drops a connection's whole
+    map when another connection has written the file (the rearm, or the bulk load), and
+    then maps each page again at its first visit: at 1M users that was about 3 minor page
+    faults per ConfirmSignUp, every round. A server that runs on has each page mapped once;
+    the round measures that state."""
+    for store in stores:
+        if store.target is None or store.pool is None or store.loaded is None:
+            continue
+        try:
+            bodies = sizes.admin_get_bodies(store.pool, store.measured[:count])
+            out = ctx.engine.run(store.target.server.port, sizes.ADMIN_GET, bodies, 16,
+                                 ctx.work / f"wrk-size-{key}", ctx.time_limit)  # fmt: skip
+            if out.ok != len(bodies):
+                raise RuntimeError(f"touch AdminGetUser: {out.ok}/{len(bodies)} ok, {out.errors}")
+        except Exception as exc:
+            _abort(store, exc)
 
 
 def run_all(ctx: Ctx, servers: list[str], size_list: list[int], skipped: dict[str, str],
