@@ -3,13 +3,15 @@ AUDIT recording, and AdminListUserAuthEvents."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, error_of, secret_hash
+from tests.helpers import USERPOOL, Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
@@ -185,14 +187,20 @@ def test_blocked_confirmation_is_refused_and_recorded(
     )
 
 
+def _export(server: Server, pool: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pool's events as ``userpool events export`` writes them."""
+    out = subprocess.run(
+        [USERPOOL, "events", "export", "--db", server.db, "--pool", pool["Id"]],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [json.loads(row) for row in out.splitlines()]
+
+
 def test_events_export_writes_pinpoint_shaped_lines(
     idp: Any, server: Server, pool: dict[str, Any], make_client: Callable[..., Any]
 ) -> None:
-    import json
-    import subprocess
-
-    from tests.helpers import USERPOOL
-
     analytics = {
         "ApplicationId": "a" * 32,
         "ExternalId": "ext",
@@ -206,13 +214,7 @@ def test_events_export_writes_pinpoint_shaped_lines(
         Password=PASSWORD,
         AnalyticsMetadata={"AnalyticsEndpointId": "endpoint-7"},
     )
-    out = subprocess.run(
-        [USERPOOL, "events", "export", "--db", server.db, "--pool", pool["Id"]],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    lines = [json.loads(row) for row in out.splitlines()]
+    lines = _export(server, pool)
     assert lines[-1]["event_type"] == "_userauth.sign_up"
     assert lines[-1]["application"] == {"app_id": "a" * 32}
     assert lines[-1]["endpoint"] == {"Id": "endpoint-7"}
@@ -221,22 +223,11 @@ def test_events_export_writes_pinpoint_shaped_lines(
 def test_only_events_recorded_with_threat_protection_on_are_listed(
     idp: Any, server: Server, pool: dict[str, Any], make_client: Callable[..., Any]
 ) -> None:
-    import json
-    import subprocess
-
-    from tests.helpers import USERPOOL
-
     client = make_client(pool, ExplicitAuthFlows=FLOWS)
     _user(idp, server, client, "off")  # SignUp and ConfirmSignUp with threat protection OFF
     idp.update_user_pool(UserPoolId=pool["Id"], UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
     _sign_in(idp, client, "off")
     events = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="off")["AuthEvents"]
     assert [e["EventType"] for e in events] == ["SignIn"]
-    out = subprocess.run(
-        [USERPOOL, "events", "export", "--db", server.db, "--pool", pool["Id"]],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    kinds = [json.loads(row)["event_type"] for row in out.splitlines()]
+    kinds = [line["event_type"] for line in _export(server, pool)]
     assert len(kinds) == 3 and kinds[-1] == "_userauth.sign_in"  # every event is still kept
