@@ -10,6 +10,8 @@ report takes medians. Every phase of every size has the same number of users: th
 smallest pool can give (``--size-users`` at most). After each round those users are put
 back as they were loaded (``preload.rearm``, in place, untimed), so every round measures
 the same users and a 1k pool gives ~900 confirmations to each round, not a third of that.
+Before each round an untimed AdminGetUser pass maps those users' pages into the server's
+memory again (``touch_all``), as a server that keeps running has them.
 """
 
 from __future__ import annotations

@@ -186,9 +186,9 @@ def event_data(
 
 
 def listed(pool: Pool) -> bool:
-    """Whether a user's events recorded now are listed by AdminListUserAuthEvents.
-    DEVIATION: Cognito records auth events only with threat protection on; userpool
-    records every event (``userpool events export``) and lists those recorded with it on."""
+    """Whether a user's events recorded now are listed by AdminListUserAuthEvents."""
+    # DEVIATION: Cognito collects auth events only with threat protection on; userpool
+    # records every event (``userpool events export``) and lists those recorded with it on.
     return mode(pool) != "OFF"
 
 

@@ -85,8 +85,9 @@ class SQLiteStore(SharedQueries):
         self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         # The page cache stays small (2 MiB, about SQLite's default): SQLite trims it at
         # every COMMIT, at a cost that grows with its size: at 50k users 6 % of the
-        # server's time with 256 MiB, 1 % with 8 MiB (docs/performance.md). Reads come through the memory map, as far
-        # as the build allows (Debian's SQLite stops at 2 GiB; 1M users take 1.5 GB).
+        # server's time with 256 MiB, 1 % with 8 MiB (docs/performance.md). Reads come
+        # through the memory map, as far as the build allows (Debian's SQLite stops at
+        # 2 GiB; 1M users take 1.5 GB).
         self.db.execute("PRAGMA cache_size=-2048")
         self.db.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
