@@ -268,27 +268,37 @@ def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commi
         assert tx.user_by_sub("us-east-1_pool", "sub-amy").status == "CONFIRMED"
 
 
-def test_grouped_transactions_commit_together_and_fail_alone(opener: OpenStore) -> None:
-    """SQLite shares one COMMIT among the grouped transactions of an event-loop turn;
-    each is answered only after ``flush``, and a failing one leaves nothing behind."""
+def _confirm_work(name: str, fail: bool = False) -> Callable[[Any], str]:
+    """Batched work that confirms ``name``, then gives up if ``fail``."""
+
+    def work(tx: Any) -> str:
+        found = tx.user_by_key("us-east-1_pool", name)
+        found.status = "CONFIRMED"
+        tx.update_user(found)
+        if fail:
+            raise RuntimeError("the operation gave up")
+        return name
+
+    return work
+
+
+def test_batched_work_commits_together_and_fails_alone(opener: OpenStore) -> None:
+    """The batched work of an event-loop turn shares one COMMIT; each request gets its
+    result only once that is done, and work that raises leaves nothing behind."""
     store, other = opener(), opener()
     with_user(store, "amy", "bob", "cat")
 
     async def confirm(name: str, fail: bool) -> str:
-        with store.grouped() as tx:
-            found = tx.user_by_key("us-east-1_pool", name)
-            found.status = "CONFIRMED"
-            tx.update_user(found)
-            if fail:
-                raise RuntimeError("the operation gave up")
-        await store.flush()
-        with other.read() as tx:  # another process sees it once flush returned
+        assert await store.batched(_confirm_work(name, fail)) == name
+        with other.read() as tx:  # another process sees it once batched() returned
             return tx.user_by_key("us-east-1_pool", name).status
 
     async def three() -> list[Any]:
-        return await asyncio.gather(
-            confirm("amy", False), confirm("bob", True), confirm("cat", False),
-            return_exceptions=True,
+        return list(
+            await asyncio.gather(
+                confirm("amy", False), confirm("bob", True), confirm("cat", False),
+                return_exceptions=True,
+            )
         )  # fmt: skip
 
     amy, bob, cat = asyncio.run(three())
@@ -297,17 +307,15 @@ def test_grouped_transactions_commit_together_and_fail_alone(opener: OpenStore) 
         assert tx.user_by_key("us-east-1_pool", "bob").status == "UNCONFIRMED"
 
 
-def test_a_grouped_transaction_that_gives_up_after_writing_undoes_only_its_own(
-    store: Store,
-) -> None:
+def test_batched_work_that_gives_up_after_writing_undoes_only_its_own(store: Store) -> None:
     """One gives up before any statement, one after a write that was sent at once (a
-    session taken), one after held writes; the others of the group commit."""
+    session taken), one after held writes; the others of the batch commit."""
     with_user(store, "amy", "bob", "cat", "dan")
     with store.transaction() as tx:
         tx.put_session(session("s1"))
 
-    async def confirm(name: str, give_up: str) -> str:
-        with store.grouped() as tx:
+    def work(name: str, give_up: str) -> Callable[[Any], str]:
+        def confirm(tx: Any) -> str:
             if give_up == "at once":
                 raise RuntimeError("gave up")
             found = tx.user_by_key("us-east-1_pool", name)
@@ -317,17 +325,21 @@ def test_a_grouped_transaction_that_gives_up_after_writing_undoes_only_its_own(
             tx.update_user(found)
             if give_up != "no":
                 raise RuntimeError("gave up")
-        await store.flush()
-        return "ok"
+            return "ok"
 
-    async def group() -> list[Any]:
-        return await asyncio.gather(
-            confirm("amy", "no"), confirm("bob", "at once"),
-            confirm("cat", "after a sent write"), confirm("dan", "after held writes"),
-            return_exceptions=True,
+        return confirm
+
+    async def batch() -> list[Any]:
+        return list(
+            await asyncio.gather(
+                store.batched(work("amy", "no")), store.batched(work("bob", "at once")),
+                store.batched(work("cat", "after a sent write")),
+                store.batched(work("dan", "after held writes")),
+                return_exceptions=True,
+            )
         )  # fmt: skip
 
-    results = asyncio.run(group())
+    results = asyncio.run(batch())
     assert results[0] == "ok" and all(isinstance(r, RuntimeError) for r in results[1:])
     with store.read() as tx:
         statuses = [u.status for u in tx.list_users("us-east-1_pool", None, 10)]
@@ -336,43 +348,39 @@ def test_a_grouped_transaction_that_gives_up_after_writing_undoes_only_its_own(
         assert tx.take_session(session("s1").token_hash).token_hash == session("s1").token_hash
 
 
-def test_a_read_or_transaction_commits_the_open_group_first(store: Store) -> None:
-    with_user(store, "amy")
-
-    async def confirm_then_read() -> str:
-        with store.grouped() as tx:
-            amy = tx.user_by_key("us-east-1_pool", "amy")
-            amy.status = "CONFIRMED"
-            tx.update_user(amy)
-        with store.read() as tx:  # no BEGIN inside the group's transaction
-            status = tx.user_by_key("us-east-1_pool", "amy").status
-        with store.transaction() as tx:
-            tx.put_session(session("s1"))
-        await store.flush()
-        return status
-
-    assert asyncio.run(confirm_then_read()) == "CONFIRMED"
-
-
-def test_a_group_left_open_by_a_finished_event_loop_is_committed_by_the_next_use(
+def test_batched_work_may_not_open_a_transaction_and_what_follows_it_sees_its_writes(
     store: Store,
 ) -> None:
-    """An embedded run may end its loop before the group's COMMIT ran."""
     with_user(store, "amy", "bob")
 
-    async def confirm(name: str) -> None:
-        with store.grouped() as tx:
-            found = tx.user_by_key("us-east-1_pool", name)
-            found.status = "CONFIRMED"
-            tx.update_user(found)
+    def nested(tx: Any) -> None:
+        _confirm_work("bob")(tx)
+        with store.read():
+            pass
 
-    asyncio.run(confirm("amy"))  # no flush: the loop may end before the COMMIT
-    asyncio.run(confirm("bob"))
+    async def confirm_then_read() -> str:
+        with pytest.raises(RuntimeError):
+            await store.batched(nested)
+        await store.batched(_confirm_work("amy"))
+        with store.read() as tx:
+            return tx.user_by_key("us-east-1_pool", "amy").status
+
+    assert asyncio.run(confirm_then_read()) == "CONFIRMED"
+    with store.read() as tx:  # the work that tried to nest was undone
+        assert tx.user_by_key("us-east-1_pool", "bob").status == "UNCONFIRMED"
+
+
+def test_work_left_by_a_finished_event_loop_does_not_block_the_next(store: Store) -> None:
+    """An embedded run may end its loop while a request still waits for its batch."""
+    with_user(store, "amy", "bob")
+
+    async def abandon() -> None:  # asyncio.run cancels the task when this returns
+        asyncio.ensure_future(store.batched(_confirm_work("amy")))
+
+    asyncio.run(abandon())
+    assert asyncio.run(store.batched(_confirm_work("bob"))) == "bob"
     with store.read() as tx:
-        assert [u.status for u in tx.list_users("us-east-1_pool", None, 10)] == [
-            "CONFIRMED",
-            "CONFIRMED",
-        ]
+        assert tx.user_by_key("us-east-1_pool", "bob").status == "CONFIRMED"
 
 
 def test_a_taken_username_or_sub_already_exists_as_username(store: Store) -> None:

@@ -13,13 +13,14 @@ import multiprocessing
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.storage.test_contract import pool, user
-from userpool.storage.sqlite import SQLiteStore
+from userpool.storage.sqlite import GROUP_MAX, SQLiteStore
 
 USERS = 200
 
@@ -111,20 +112,49 @@ def test_a_writer_holds_the_writer_lock_from_begin_to_commit_or_rollback(tmp_pat
         store.close()
 
 
-def test_a_group_holds_the_writer_lock_until_its_commit(tmp_path: Path) -> None:
+def test_batched_work_holds_the_writer_lock_only_while_it_runs(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "store.db"))
     lock_file = tmp_path / "store.db-writer"
+    held: list[bool] = []
+
+    def work(tx: Any) -> None:
+        tx.insert_pool(pool())
+        held.append(not _free(lock_file))
 
     async def one_request() -> None:
-        with store.grouped() as tx:
-            tx.insert_pool(pool())
-        assert not _free(lock_file)  # the COMMIT waits for the end of the loop's turn
-        await store.flush()
-        assert _free(lock_file)
+        task = asyncio.ensure_future(store.batched(work))
+        await asyncio.sleep(0)  # the request is queued; its work runs at the turn's end
+        assert _free(lock_file) and not held
+        await task
+        assert held == [True] and _free(lock_file)
 
     try:
         asyncio.run(one_request())
     finally:
+        store.close()
+
+
+def test_the_batched_work_of_a_turn_shares_one_commit_per_group_max(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    statements: list[str] = []
+
+    def work(n: int) -> Callable[[Any], int]:
+        def insert(tx: Any) -> int:
+            tx.insert_pool(pool(f"us-east-1_p{n}"))
+            return n
+
+        return insert
+
+    async def requests(count: int) -> list[int]:
+        return list(await asyncio.gather(*(store.batched(work(n)) for n in range(count))))
+
+    try:
+        store.db.set_trace_callback(statements.append)
+        assert asyncio.run(requests(GROUP_MAX + 6)) == list(range(GROUP_MAX + 6))
+        assert statements.count("BEGIN IMMEDIATE") == statements.count("COMMIT") == 2
+        assert statements.count("SAVEPOINT request") == GROUP_MAX + 6
+    finally:
+        store.db.set_trace_callback(None)
         store.close()
 
 

@@ -9,8 +9,9 @@ those mean on the wire.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from userpool.domain.entities import (
     AppClient,
@@ -22,6 +23,8 @@ from userpool.domain.entities import (
     Session,
     User,
 )
+
+T = TypeVar("T")
 
 
 class NotFound(Exception):
@@ -146,9 +149,8 @@ class Store(Protocol):
     remote: bool
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
-    # a write transaction whose COMMIT may be shared with others; await flush() after it
-    def grouped(self) -> AbstractContextManager[Tx]: ...
-    async def flush(self) -> None: ...
+    # ``work`` in a write transaction whose COMMIT may be shared; its result once committed
+    async def batched(self, work: Callable[[Tx], T]) -> T: ...
     def read(self) -> AbstractContextManager[Tx]: ...
     def secret_key(self) -> bytes: ...
     def claim_messages(self, limit: int, now: float) -> list[Message]: ...

@@ -245,39 +245,40 @@ def _check_code(
     return CodeMismatchException(MISMATCH), None
 
 
+def _confirm_in_tx(
+    svc: Services, tx: Tx, req: dict[str, Any], now: float
+) -> tuple[CognitoError | None, str | None, Pool, str, User | None]:
+    """ConfirmSignUp's transaction: (failure to report, session, pool, client id, user)."""
+    client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"], codes.SIGN_UP)
+    check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+    user = _user_for_code(tx, pool, client, req["Username"], probed)
+    failure: CognitoError | None
+    session: str | None = None
+    verdict = risk.assess(pool, client, req)
+    if user is None:
+        failure = _unknown_guess(svc, tx, pool, req["Username"], now)
+    elif risk.blocks(pool, verdict):
+        risk.record(
+            tx, pool, user, "ConfirmSignUp", req, now, client=client, response="Fail", risk=verdict
+        )
+        failure = NotAuthorizedException(risk.BLOCKED)
+    else:
+        failure, session = _check_code(svc, tx, pool, client, user, req, now)
+        if failure is None:
+            risk.record(tx, pool, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
+    return failure, session, pool, client.id, user
+
+
 async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
-    with svc.store.grouped() as tx:
-        client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"], codes.SIGN_UP)
-        check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
-        user = _user_for_code(tx, pool, client, req["Username"], probed)
-        failure: CognitoError | None
-        session: str | None
-        verdict = risk.assess(pool, client, req)
-        if user is None:
-            failure, session = _unknown_guess(svc, tx, pool, req["Username"], now), None
-        elif risk.blocks(pool, verdict):
-            risk.record(
-                tx,
-                pool,
-                user,
-                "ConfirmSignUp",
-                req,
-                now,
-                client=client,
-                response="Fail",
-                risk=verdict,
-            )
-            failure, session = NotAuthorizedException(risk.BLOCKED), None
-        else:
-            failure, session = _check_code(svc, tx, pool, client, user, req, now)
-            if failure is None:
-                risk.record(tx, pool, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
-    await svc.store.flush()  # the answer (and the trigger) only once it is committed
+    # the answer (and the trigger) only once the transaction is committed
+    failure, session, pool, client_id, user = await svc.store.batched(
+        lambda tx: _confirm_in_tx(svc, tx, req, now)
+    )
     if failure is not None:
         raise failure
     assert user is not None
-    await hooks.post_confirmation(svc, pool, client.id, user, req.get("ClientMetadata"))
+    await hooks.post_confirmation(svc, pool, client_id, user, req.get("ClientMetadata"))
     return {"Session": session} if session else {}
 
 

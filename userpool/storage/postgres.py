@@ -8,9 +8,9 @@ requests, so Python and PostgreSQL work at once), the migrations
 (created once by whichever process gets there first), and the mapping of PostgreSQL's
 concurrency failures to an answer a client retries.
 
-Group commit as on SQLite (``grouped()``/``flush()``): the ConfirmSignUps of one
-event-loop turn share a transaction, each in a savepoint, and one ``COMMIT`` (a group per
-connection in use).
+Group commit (``batched()``, made of ``grouped()`` and ``flush()``): as on SQLite, the
+ConfirmSignUps of one event-loop turn share a transaction, each in a savepoint, and one
+``COMMIT`` (a group per connection in use).
 
 Write transactions run at READ COMMITTED; ``postgres_tx`` takes the row and advisory
 locks that give them the same outcomes as SQLite's single writer. Read transactions are
@@ -40,7 +40,7 @@ from userpool.storage import pg_simple
 from userpool.storage.pg_pool import ConnectionPool
 from userpool.storage.postgres_tx import Batching, Connection, PostgresTx
 from userpool.storage.rows import message_row
-from userpool.storage.shared import SharedQueries, retrieved
+from userpool.storage.shared import GroupCommit, SharedQueries, retrieved
 
 log = logging.getLogger("userpool.storage")
 
@@ -95,7 +95,7 @@ class _Group:
     finishing: bool = False  # its COMMIT (or rollback) has begun
 
 
-class PostgresStore(SharedQueries):
+class PostgresStore(SharedQueries, GroupCommit):
     """The PostgreSQL adapter of the ``Store`` port."""
 
     marker = "%s"

@@ -1,12 +1,15 @@
 """Store methods whose SQL is the same on SQLite and PostgreSQL (purge, the trigger log,
-the event log), and what their group commits share (``GroupCommit``); a backend names its
-parameter marker and its transactions."""
+the event log), and PostgreSQL's group commit bookkeeping (``GroupCommit``); a backend
+names its parameter marker and its transactions."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class _Tx(Protocol):
@@ -15,8 +18,8 @@ class _Tx(Protocol):
 
 
 class GroupCommit:
-    """The part of ``grouped()``/``flush()`` both stores share: which group's COMMIT a
-    request waits for, and the refusal to nest. Each store keeps its own open group."""
+    """The part of ``grouped()``/``flush()`` that is not about connections: which group's
+    COMMIT a request waits for, the refusal to nest, and ``batched()`` made of the two."""
 
     _last: asyncio.Future[None] | None = None  # the group flush() waits for
     _in_group = False  # inside a grouped() transaction's body
@@ -41,6 +44,18 @@ class GroupCommit:
         if last is not None and last.get_loop() is asyncio.get_running_loop():
             await asyncio.shield(last)
 
+    def grouped(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    async def batched(self, work: Callable[[Any], T]) -> T:
+        """``work(tx)`` in a grouped() transaction; its result (or its exception) once the
+        group's COMMIT is done. A store may instead queue the work of an event-loop turn
+        and run it all at once (SQLite does)."""
+        with self.grouped() as tx:
+            result = work(tx)
+        await self.flush()
+        return result
+
 
 def retrieved(group: asyncio.Future[None]) -> None:
     """A group's failure is reported to its requests; none of them may be waiting."""
@@ -48,7 +63,7 @@ def retrieved(group: asyncio.Future[None]) -> None:
         group.exception()
 
 
-class SharedQueries(GroupCommit):
+class SharedQueries:
     """Mixed into each Store adapter; ``?`` in the SQL becomes the backend's ``marker``."""
 
     marker = "?"
