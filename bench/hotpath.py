@@ -14,15 +14,18 @@ the store). Compare runs on the same machine; the absolute figures move with the
 ``--http C`` instead prepares the users in-process, then starts ``userpool serve`` on that
 store and sends the ConfirmSignUp requests with wrk at concurrency C: req/s, p99 and server
 CPU per request as ``bench/run`` measures them, without the Argon2-bound SignUp phase, so a
-change can be measured in seconds. ``--py-spy FILE`` records the server meanwhile.
+change can be measured in seconds. ``--py-spy FILE`` records the server meanwhile;
+``--perf FILE`` records the whole machine (kernel included) with ``perf record -a -g``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -146,7 +149,16 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
         print(note)
     venv_bin = Path(sys.executable).parent
     for i in range(args.rounds):
-        pool_id, bodies = asyncio.run(prepare_only(db, args.users, args.alias))
+        if args.replay:  # users saved by --save: a copy of that store, all its bodies
+            import shutil
+
+            shutil.copy(Path(args.replay) / "hotpath.db", db)
+            bodies = (Path(args.replay) / "bodies.jsonl").read_bytes().splitlines()
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                pool_id = conn.execute("SELECT id FROM pools").fetchone()[0]
+            args.users = len(bodies)
+        else:
+            pool_id, bodies = asyncio.run(prepare_only(db, args.users, args.alias))
         url = db if db.startswith("postgres") else None
         server = procs.start_userpool(
             venv_bin, None if url else Path(db), work, "none", db_url=url, cwd=work,
@@ -163,6 +175,13 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
                         stdout=subprocess.DEVNULL, stderr=spy_log,
                     )  # fmt: skip
                 time.sleep(1.5)
+            elif args.perf:
+                with open(f"{args.perf}.log", "w") as spy_log:
+                    spy = subprocess.Popen(
+                        ["perf", "record", "-a", "-g", "-F", "2000", "-o", f"{args.perf}.{i}"],
+                        stdout=subprocess.DEVNULL, stderr=spy_log,
+                    )  # fmt: skip
+                time.sleep(1.0)
             phase = timed_phase(
                 engine, Target(server, None, lambda _: {}), PREFIX + "ConfirmSignUp", bodies,
                 args.http, i, work / f"wrk{i}", 120.0,
@@ -254,14 +273,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="with --http: server workers")
     parser.add_argument("--py-spy", default="", help="with --http: py-spy raw output prefix")
     parser.add_argument("--py-spy-bin", default="py-spy")
+    parser.add_argument("--perf", default="", help="with --http: perf record -a output prefix")
     parser.add_argument("--save", default="", help="prepare users into this folder and stop")
-    parser.add_argument("--replay", default="", help="confirm users saved by --save")
+    parser.add_argument(
+        "--replay", default="", help="confirm users saved by --save (with --http: all of them)"
+    )
     parser.add_argument("--count", type=int, default=100, help="with --replay: how many")
     parser.add_argument("--batch", type=int, default=1, help="in-process: requests at once")
     args = parser.parse_args(argv)
     if args.save:
         return save(args)
-    if args.replay:
+    if args.replay and not args.http:
         return asyncio.run(replay(args))
     schema = ""
     if args.pg:
