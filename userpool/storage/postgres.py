@@ -24,11 +24,12 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
+from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -57,6 +58,7 @@ RETRYABLE = (
 # requests one failure fails, and the savepoints (subtransactions) of one transaction
 # (PostgreSQL tracks up to 64 per backend cheaply).
 GROUP_MAX = 32
+T = TypeVar("T")
 # Connections per process (``--db-connections``): transactions in flight at once.
 CONNECTIONS = 4
 # Inside a grouped() transaction's body (per request: a context variable, since requests
@@ -143,6 +145,14 @@ class PostgresStore(SharedQueries, GroupCommit):
     def transaction(self) -> Iterator[PostgresTx]:
         with self._tx("BEGIN", True) as tx:
             yield tx
+
+    async def batched(self, work: Callable[[PostgresTx], T]) -> T:
+        """``work(tx)`` in a grouped() transaction; its result once the group's COMMIT is
+        done (an exception of the work comes at once: nothing of it is committed)."""
+        with self.grouped() as tx:
+            result = work(tx)
+        await self.flush()
+        return result
 
     @contextmanager
     def grouped(self) -> Iterator[PostgresTx]:

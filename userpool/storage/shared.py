@@ -5,11 +5,8 @@ names its parameter marker and its transactions."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
-
-T = TypeVar("T")
+from typing import Any, Protocol
 
 
 class _Tx(Protocol):
@@ -18,8 +15,8 @@ class _Tx(Protocol):
 
 
 class GroupCommit:
-    """The part of ``grouped()``/``flush()`` that is not about connections: which group's
-    COMMIT a request waits for, the refusal to nest, and ``batched()`` made of the two."""
+    """The part of PostgreSQL's ``grouped()``/``flush()`` that is not about connections:
+    which group's COMMIT a request waits for, and the refusal to nest."""
 
     _last: asyncio.Future[None] | None = None  # the group flush() waits for
     _in_group = False  # inside a grouped() transaction's body
@@ -43,18 +40,6 @@ class GroupCommit:
         last, self._last = self._last, None
         if last is not None and last.get_loop() is asyncio.get_running_loop():
             await asyncio.shield(last)
-
-    def grouped(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    async def batched(self, work: Callable[[Any], T]) -> T:
-        """``work(tx)`` in a grouped() transaction; its result (or its exception) once the
-        group's COMMIT is done. A store may instead queue the work of an event-loop turn
-        and run it all at once (SQLite does)."""
-        with self.grouped() as tx:
-            result = work(tx)
-        await self.flush()
-        return result
 
 
 def retrieved(group: asyncio.Future[None]) -> None:

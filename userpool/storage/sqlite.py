@@ -95,7 +95,7 @@ class SQLiteStore(SharedQueries):
         # 2 GiB; 1M users take 1.5 GB).
         self.db.execute("PRAGMA cache_size=-2048")
         self.db.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
-        self._in_group = False  # inside batched work
+        self._in_work = False  # inside batched work
         self._queue: list[_Queued] = []  # batched() work of this event-loop turn
         self._queue_loop: asyncio.AbstractEventLoop | None = None
         self.checkpointer: Checkpointer | None = None
@@ -172,7 +172,7 @@ class SQLiteStore(SharedQueries):
         rolls back alone). Its result, or its exception, comes once the COMMIT is done.
         The writer lock is held only while the work runs, not while the requests of the
         turn are parsed or answered, so another worker process can do that meanwhile."""
-        if self._in_group:
+        if self._in_work:
             raise RuntimeError("batched() inside batched work")
         loop = asyncio.get_running_loop()
         if self._queue and self._queue_loop is not loop:
@@ -212,7 +212,7 @@ class SQLiteStore(SharedQueries):
     def _run_work(self, work: Callable[[SQLiteTx], Any]) -> tuple[Any, bool]:
         """(result, False) or (exception, True); a lost transaction raises."""
         self.db.execute("SAVEPOINT request")
-        self._in_group = True
+        self._in_work = True
         try:
             result = work(SQLiteTx(self.db))
         except Exception as exc:
@@ -222,7 +222,7 @@ class SQLiteStore(SharedQueries):
             self.db.execute("RELEASE request")
             return exc, True
         finally:
-            self._in_group = False
+            self._in_work = False
         self.db.execute("RELEASE request")
         return result, False
 
@@ -231,7 +231,7 @@ class SQLiteStore(SharedQueries):
             self.checkpointer.poke()
 
     def _outside_work(self) -> None:
-        if self._in_group:
+        if self._in_work:
             raise RuntimeError("a transaction inside batched work")
 
     @contextmanager
