@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.storage.test_contract import pool, user
+from userpool.domain.ports import NotFound
 from userpool.storage.sqlite import GROUP_MAX, SQLiteStore
 
 USERS = 200
@@ -152,7 +153,60 @@ def test_the_batched_work_of_a_turn_shares_one_commit_per_group_max(tmp_path: Pa
         store.db.set_trace_callback(statements.append)
         assert asyncio.run(requests(GROUP_MAX + 6)) == list(range(GROUP_MAX + 6))
         assert statements.count("BEGIN IMMEDIATE") == statements.count("COMMIT") == 2
-        assert statements.count("SAVEPOINT request") == GROUP_MAX + 6
+        assert statements.count("SAVEPOINT request") == 0  # none of them gave up
+    finally:
+        store.db.set_trace_callback(None)
+        store.close()
+
+
+def test_a_batch_runs_again_in_savepoints_only_when_work_gives_up_after_writing(
+    tmp_path: Path,
+) -> None:
+    """Work runs without a savepoint; work that raises before it wrote costs nothing
+    more, but work that raises after writing makes the batch roll back and run again,
+    each work in a savepoint, so that only its own writes are undone."""
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    statements: list[str] = []
+    runs: list[str] = []
+
+    def work(name: str, give_up: str) -> Callable[[Any], str]:
+        def insert(tx: Any) -> str:
+            runs.append(name)
+            if give_up == "before writing":
+                raise LookupError(name)
+            tx.insert_pool(pool(f"us-east-1_{name}"))
+            if give_up == "after writing":
+                raise LookupError(name)
+            return name
+
+        return insert
+
+    async def batch(*works: tuple[str, str]) -> list[Any]:
+        return list(
+            await asyncio.gather(
+                *(store.batched(work(n, g)) for n, g in works), return_exceptions=True
+            )
+        )
+
+    try:
+        store.db.set_trace_callback(statements.append)
+        first = asyncio.run(batch(("a", "no"), ("b", "before writing"), ("c", "no")))
+        assert first[0::2] == ["a", "c"] and isinstance(first[1], LookupError)
+        assert runs == ["a", "b", "c"] and "SAVEPOINT request" not in statements
+        assert statements.count("COMMIT") == 1 and "ROLLBACK" not in statements
+        runs.clear()
+        statements.clear()
+        second = asyncio.run(batch(("d", "no"), ("e", "after writing"), ("f", "no")))
+        assert second[0::2] == ["d", "f"] and isinstance(second[1], LookupError)
+        assert runs == ["d", "e", "d", "e", "f"]  # the second run goes on to the end
+        assert statements.count("ROLLBACK") == 1 and statements.count("COMMIT") == 1
+        assert statements.count("SAVEPOINT request") == 3
+        assert statements.count("ROLLBACK TO request") == 1
+        with store.read() as tx:
+            assert tx.get_pool("us-east-1_d").id == "us-east-1_d"
+            assert tx.get_pool("us-east-1_f").id == "us-east-1_f"
+            with pytest.raises(NotFound):
+                tx.get_pool("us-east-1_e")
     finally:
         store.db.set_trace_callback(None)
         store.close()
