@@ -13,7 +13,8 @@ bytes); anything else is refused. Strings are quoted by doubling ``'`` under
 ``standard_conforming_strings=on``, which the store sets on every connection, so no other
 character has a meaning inside them; text holding U+0000 is refused with psycopg's
 ``DataError``, as psycopg refuses it. Results come back in text form and are converted by
-column type as psycopg converts them.
+psycopg's own loaders (its C ``Transformer``, one per connection), so values arrive as
+psycopg would give them.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+import psycopg.abc
 from psycopg import errors as pg_errors
 from psycopg import pq
+from psycopg.adapt import Transformer
 
 from userpool import bridge
 
@@ -36,35 +38,6 @@ Statement = tuple[str | bytes, Sequence[Any] | None]
 
 # Session settings the quoting below depends on.
 SETTINGS = ("SET standard_conforming_strings = on", "SET client_encoding = 'UTF8'")
-
-
-def _text(value: bytes) -> str:
-    return value.decode()
-
-
-def _bytea(value: bytes) -> bytes:
-    return bytes.fromhex(value[2:].decode())  # hex output: \x0a1b...
-
-
-def _bool(value: bytes) -> bool:
-    return value == b"t"
-
-
-def _numeric(value: bytes) -> Decimal:
-    return Decimal(value.decode())
-
-
-_LOADERS: dict[int, Callable[[bytes], Any]] = {
-    16: _bool,
-    17: _bytea,
-    20: int,
-    21: int,
-    23: int,
-    26: int,
-    700: float,
-    701: float,
-    1700: _numeric,
-}
 
 
 def _literal(value: Any) -> str:
@@ -111,29 +84,19 @@ class Rows:
 
     __slots__ = ("rows", "rowcount")
 
-    def __init__(self, result: pq.abc.PGresult) -> None:
+    def __init__(self, result: pq.abc.PGresult, loader: psycopg.abc.Transformer) -> None:
         count = result.command_tuples
         self.rowcount = count if count is not None else -1
-        self.rows = _rows(result) if result.status == pq.ExecStatus.TUPLES_OK else []
+        self.rows: list[tuple[Any, ...]] = []
+        if result.status == pq.ExecStatus.TUPLES_OK and result.ntuples:
+            loader.set_pgresult(result)
+            self.rows = loader.load_rows(0, result.ntuples, tuple)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self.rows[0] if self.rows else None
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self.rows
-
-
-def _rows(result: pq.abc.PGresult) -> list[tuple[Any, ...]]:
-    width = result.nfields
-    loaders = [_LOADERS.get(result.ftype(i), _text) for i in range(width)]
-    rows = []
-    for r in range(result.ntuples):
-        values = []
-        for c in range(width):
-            raw = result.get_value(r, c)
-            values.append(None if raw is None else loaders[c](raw))
-        rows.append(tuple(values))
-    return rows
 
 
 class Prepared:
@@ -143,14 +106,16 @@ class Prepared:
     A statement is prepared on its ``PREPARE_AFTER``-th use (one-off statements stay
     unprepared) and at most ``PREPARE_MAX`` are kept. A name is recorded only once its
     batch succeeded; a failed batch may or may not have run its ``PREPARE``, so the next
-    attempt uses a new name (prepared statements outlive a rolled-back transaction)."""
+    attempt uses a new name (prepared statements outlive a rolled-back transaction).
+    It also keeps the connection's loader of results."""
 
-    __slots__ = ("names", "seen", "counter")
+    __slots__ = ("names", "seen", "counter", "loader")
 
-    def __init__(self) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.names: dict[str, str] = {}
         self.seen: dict[str, int] = {}
         self.counter = 0
+        self.loader: psycopg.abc.Transformer = Transformer(conn)
 
     def statement(self, sql: str | bytes, args: Sequence[Any] | None, new: dict[str, str]) -> str:
         """The statement's text in the batch: ``EXECUTE`` if prepared, else its literal
@@ -198,7 +163,7 @@ def compose(conn: Connection, batch: list[Statement]) -> tuple[bytes, dict[str, 
     sent (``Unsendable``, ``TypeError``), leaving the connection as it was."""
     prepared = _prepared.get(conn)
     if prepared is None:
-        prepared = _prepared[conn] = Prepared()
+        prepared = _prepared[conn] = Prepared(conn)
     new: dict[str, str] = {}
     query = ";\n".join(prepared.statement(sql, args, new) for sql, args in batch)
     try:
@@ -215,8 +180,9 @@ def send(conn: Connection, query: bytes, new: dict[str, str]) -> Rows:
     pgconn = conn.pgconn
     result = _exec_waiting(conn, query) if bridge.active() else pgconn.exec_(query)
     if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        _prepared[conn].names.update(new)
-        return Rows(result)
+        prepared = _prepared[conn]
+        prepared.names.update(new)
+        return Rows(result, prepared.loader)
     if pgconn.status == pq.ConnStatus.BAD or result.status != pq.ExecStatus.FATAL_ERROR:
         raise psycopg.OperationalError(pgconn.get_error_message() or "connection lost")
     raise pg_errors.error_from_result(result, encoding="utf-8")
