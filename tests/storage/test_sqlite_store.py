@@ -212,6 +212,38 @@ def test_a_batch_runs_again_in_savepoints_only_when_work_gives_up_after_writing(
         store.close()
 
 
+def _mmap_size(store: SQLiteStore) -> int:
+    return int(store.db.execute("PRAGMA mmap_size").fetchone()[0])
+
+
+def test_a_store_reads_through_the_memory_map_until_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    """A second connection stands in for a second worker: a store's write transaction
+    that follows the other's commit sees it, and its memory map is turned off."""
+    path = str(tmp_path / "store.db")
+    alone, other = SQLiteStore(path), SQLiteStore(path)
+    try:
+        with alone.transaction() as tx:
+            tx.insert_pool(pool("us-east-1_a"))
+        with alone.transaction() as tx:
+            tx.insert_pool(pool("us-east-1_b"))
+        assert _mmap_size(alone) > 0  # its own commits, and the other's start-up, are old
+        with other.transaction() as tx:  # it sees alone's writes since its start-up
+            tx.insert_pool(pool("us-east-1_c"))
+        assert _mmap_size(other) == 0 and _mmap_size(alone) > 0
+        with alone.transaction() as tx:
+            assert tx.get_pool("us-east-1_c").id == "us-east-1_c"
+        assert _mmap_size(alone) == 0
+        with alone.transaction() as tx:  # and it goes on working without it
+            tx.insert_pool(pool("us-east-1_d"))
+        with other.read() as tx:
+            assert tx.get_pool("us-east-1_d").id == "us-east-1_d"
+    finally:
+        other.close()
+        alone.close()
+
+
 def _open_at_once(path: str, barrier: Any, failures: Any) -> None:
     barrier.wait()
     try:

@@ -95,9 +95,12 @@ class SQLiteStore(SharedQueries):
         # every COMMIT, at a cost that grows with its size: at 50k users 6 % of the
         # server's time with 256 MiB, 1 % with 8 MiB (docs/performance.md). Reads come
         # through the memory map, as far as the build allows (Debian's SQLite stops at
-        # 2 GiB; 1M users take 1.5 GB).
+        # 2 GiB; 1M users take 1.5 GB), until another process is seen writing the file
+        # (``_watch_writers``).
         self.db.execute("PRAGMA cache_size=-2048")
         self.db.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
+        self._data_version: int | None = None  # at this process's last write transaction
+        self._shared = False  # another process writes the file too
         self._in_work = False  # inside batched work
         self._queue: list[_Queued] = []  # batched() work of this event-loop turn
         self._queue_loop: asyncio.AbstractEventLoop | None = None
@@ -125,6 +128,20 @@ class SQLiteStore(SharedQueries):
         except BaseException:
             self._unlock()
             raise
+        if not self._shared:
+            self._watch_writers()
+
+    def _watch_writers(self) -> None:
+        """Note when another process (a worker, a second server) has written the file
+        since this one last did: ``data_version`` changes only then. SQLite then drops its
+        whole memory map at the start of every transaction that follows another process's
+        COMMIT and maps the file again, which costs more than reading pages with ``pread``
+        (two workers: about 11 % more req/s without the map, docs/performance.md); the map
+        goes once the transaction is over."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._data_version is not None and version != self._data_version:
+            self._shared = True
+        self._data_version = version
 
     def _finish(self, sql: str) -> None:
         """``COMMIT`` or ``ROLLBACK``; the writer lock goes once no transaction is left."""
@@ -133,6 +150,9 @@ class SQLiteStore(SharedQueries):
         finally:
             if not self.db.in_transaction:
                 self._unlock()
+        if self._shared and self._data_version is not None:
+            self._data_version = None  # watched no more
+            self.db.execute("PRAGMA mmap_size=0")
 
     def _lock(self) -> None:
         if self._writer is not None:
