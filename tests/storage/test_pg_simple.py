@@ -11,6 +11,7 @@ fails the whole group.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,6 +85,26 @@ def test_null_bool_and_non_finite_floats(conn: Any) -> None:
     assert _roundtrip(conn, "SELECT %s::float8", float("-inf")) == float("-inf")
     got = _roundtrip(conn, "SELECT %s::float8", float("nan"))
     assert got != got
+
+
+def test_results_arrive_as_psycopg_gives_them(conn: Any) -> None:
+    sql = "SELECT 7::bigint, 3::integer, 1.5::numeric, 2.5::real, 'x'::text, NULL::bigint"
+    assert run(conn, [(sql, None)]).fetchall() == conn.execute(sql).fetchall()
+    assert run(conn, [("SELECT 1 WHERE false", None)]).fetchall() == []
+
+
+def test_a_closed_connection_leaves_nothing_behind() -> None:
+    """The per-connection state (prepared names, the loader of results) is weakly keyed:
+    a connection that is dropped (lost, replaced) is not kept alive by it."""
+    db = psycopg.connect(pg_schema("pg_simple"), autocommit=True)
+    for setting in pg_simple.SETTINGS:
+        db.execute(setting)
+    assert run(db, [("SELECT %s::text", ("x",))]).fetchone() == ("x",)
+    before = len(pg_simple._prepared)
+    db.close()
+    del db
+    gc.collect()
+    assert len(pg_simple._prepared) == before - 1
 
 
 def test_text_with_nul_is_refused_before_sending(conn: Any) -> None:

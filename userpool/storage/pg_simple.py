@@ -13,7 +13,7 @@ bytes); anything else is refused. Strings are quoted by doubling ``'`` under
 ``standard_conforming_strings=on``, which the store sets on every connection, so no other
 character has a meaning inside them; text holding U+0000 is refused with psycopg's
 ``DataError``, as psycopg refuses it. Results come back in text form and are converted by
-psycopg's own loaders (its C ``Transformer``, one per connection), so values arrive as
+psycopg's default loaders (its C ``Transformer``, one per connection), so values arrive as
 psycopg would give them.
 """
 
@@ -111,11 +111,13 @@ class Prepared:
 
     __slots__ = ("names", "seen", "counter", "loader")
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.seen: dict[str, int] = {}
         self.counter = 0
-        self.loader: psycopg.abc.Transformer = Transformer(conn)
+        # psycopg's default loaders; not the connection's own Transformer, which would keep
+        # the connection (the key of this weakly keyed entry) alive
+        self.loader: psycopg.abc.Transformer = Transformer()
 
     def statement(self, sql: str | bytes, args: Sequence[Any] | None, new: dict[str, str]) -> str:
         """The statement's text in the batch: ``EXECUTE`` if prepared, else its literal
@@ -163,7 +165,7 @@ def compose(conn: Connection, batch: list[Statement]) -> tuple[bytes, dict[str, 
     sent (``Unsendable``, ``TypeError``), leaving the connection as it was."""
     prepared = _prepared.get(conn)
     if prepared is None:
-        prepared = _prepared[conn] = Prepared(conn)
+        prepared = _prepared[conn] = Prepared()
     new: dict[str, str] = {}
     query = ";\n".join(prepared.statement(sql, args, new) for sql, args in batch)
     try:
