@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,11 +101,12 @@ def test_a_closed_connection_leaves_nothing_behind() -> None:
     for setting in pg_simple.SETTINGS:
         db.execute(setting)
     assert run(db, [("SELECT %s::text", ("x",))]).fetchone() == ("x",)
-    before = len(pg_simple._prepared)
+    assert db in pg_simple._prepared
+    dropped = weakref.ref(db)
     db.close()
     del db
     gc.collect()
-    assert len(pg_simple._prepared) == before - 1
+    assert dropped() is None
 
 
 def test_text_with_nul_is_refused_before_sending(conn: Any) -> None:
