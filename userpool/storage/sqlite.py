@@ -100,7 +100,7 @@ class SQLiteStore(SharedQueries):
         self.db.execute("PRAGMA cache_size=-2048")
         self.db.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         self._data_version: int | None = None  # at this process's last write transaction
-        self._shared = False  # another process writes the file too
+        self._mapped = True  # no other process was seen writing the file
         self._in_work = False  # inside batched work
         self._queue: list[_Queued] = []  # batched() work of this event-loop turn
         self._queue_loop: asyncio.AbstractEventLoop | None = None
@@ -124,23 +124,24 @@ class SQLiteStore(SharedQueries):
         """``BEGIN IMMEDIATE``, once this process holds the writer lock."""
         self._lock()
         try:
+            if self._mapped:
+                self._watch_writers()
             self.db.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._unlock()
             raise
-        if not self._shared:
-            self._watch_writers()
 
     def _watch_writers(self) -> None:
         """Note when another process (a worker, a second server) has written the file
         since this one last did: ``data_version`` changes only then. SQLite then drops its
         whole memory map at the start of every transaction that follows another process's
         COMMIT and maps the file again, which costs more than reading pages with ``pread``
-        (two workers: about 11 % more req/s without the map, docs/performance.md); the map
-        goes once the transaction is over."""
+        (two workers: about 11 % more req/s without the map, docs/performance.md); so the
+        map goes, before the transaction begins."""
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._data_version is not None and version != self._data_version:
-            self._shared = True
+            self.db.execute("PRAGMA mmap_size=0")
+            self._mapped = False
         self._data_version = version
 
     def _finish(self, sql: str) -> None:
@@ -150,9 +151,6 @@ class SQLiteStore(SharedQueries):
         finally:
             if not self.db.in_transaction:
                 self._unlock()
-        if self._shared and self._data_version is not None:
-            self._data_version = None  # watched no more
-            self.db.execute("PRAGMA mmap_size=0")
 
     def _lock(self) -> None:
         if self._writer is not None:
