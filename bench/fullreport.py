@@ -21,6 +21,13 @@ PEERS = ("moto", "cognito-local")
 GOAL_C = 64
 
 
+def _runs_text(meta: dict[str, Any]) -> str:
+    runs, goal_runs = meta["runs"], meta.get("goal_runs", meta["runs"])
+    if goal_runs == runs:
+        return f"{runs} run(s)"
+    return f"{runs} run(s), c={GOAL_C} (the goals' level) {goal_runs} runs"
+
+
 def summarize(phases: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
     """One row per (server, op, concurrency): medians over runs."""
     groups: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
@@ -153,7 +160,7 @@ def render(data: dict[str, Any]) -> str:
         f"({meta['cpu_model']}); command: `{meta['command']}`",
         f"- engine: {meta['engine']} — {meta['engine_note']}",
         f"- main table: {meta['users']} users per pool (fresh pool per level and run), "
-        f"c={','.join(map(str, meta['levels']))}, {meta['runs']} run(s), "
+        f"c={','.join(map(str, meta['levels']))}, {_runs_text(meta)}, "
         f"warm-up {meta['warmup']}; pool sizes: {', '.join(f'{s:,}' for s in meta['sizes'])} "
         f"users, c={','.join(map(str, meta['size_levels']))}, at most {meta['size_users']} "
         f"measured users per size, level and round, {meta.get('size_runs', 1)} round(s) for "
