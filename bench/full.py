@@ -119,13 +119,6 @@ def start(key: str, venv_bin: Path, work: Path, log_dir: Path, cl_script: Path |
                    lambda: procs.tree_cpu(server.pid), data_dir=data_dir)  # fmt: skip
 
 
-def _goal_runs(args: argparse.Namespace) -> int:
-    """Runs of the goals' level: a phase of c=64 lasts a fraction of a second on userpool,
-    so its goals are judged on medians of several runs, not on one."""
-    runs: int = args.runs
-    return max(runs, args.goal_runs) if fullreport.GOAL_C in args.level_list else runs
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run --full", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -170,6 +163,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--users must be 1..100000, --runs 1..10, --size-users >= 1")
     if not 1 <= args.size_runs <= 10 or not 1 <= args.goal_runs <= 10:
         parser.error("--size-runs and --goal-runs must be 1..10")
+    # Runs of the goals' level: a phase of c=64 lasts a fraction of a second on userpool,
+    # so its goals are judged on medians of several runs, not on one.
+    has_goal_level = fullreport.GOAL_C in args.level_list
+    args.goal_runs = max(args.runs, args.goal_runs) if has_goal_level else args.runs
     if any(not 1 <= c <= 1024 for c in args.level_list + args.size_level_list):
         parser.error("concurrency levels must be 1..1024")
     if any(not 2 <= s <= 10_000_000 for s in args.size_list):
@@ -192,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     meta: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(["bench/run", "--full", *(a for a in sys.argv[1:] if a != "--full")]),
         "users": args.users, "levels": args.level_list, "runs": args.runs,
-        "goal_runs": _goal_runs(args),
+        "goal_runs": args.goal_runs,
         "warmup": args.warmup, "sizes": args.size_list, "size_levels": args.size_level_list,
         "size_users": args.size_users, "size_runs": args.size_runs, "engine": engine.name, "engine_note": engine_note,
         "cpus": cpu_count(), "cpu_model": fullreport.cpu_model(),
@@ -274,7 +271,7 @@ def run_main(args: argparse.Namespace, engine: Engine, work: Path, log_dir: Path
             engine.run(r.target.server.port, CONFIRM,
                        cognito.confirm_bodies(pool, warm, warm_codes), 16,
                        workdir, 60 + args.warmup)  # fmt: skip
-        for run in range(1, _goal_runs(args) + 1):
+        for run in range(1, args.goal_runs + 1):
             for concurrency in args.level_list:
                 if run > args.runs and concurrency != fullreport.GOAL_C:
                     continue  # the runs past --runs are for the goals' level only
