@@ -37,15 +37,16 @@ Walk = Callable[[Any, list[str]], Any]
 
 def _hide(value: Any, hidden: list[str]) -> str:
     """``***`` in place of ``value``; its strings (keys and values, nested) go to ``hidden``."""
-    if isinstance(value, str):
-        hidden.append(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _hide(k, hidden)
-            _hide(v, hidden)
-    elif isinstance(value, list):
-        for item in value:
-            _hide(item, hidden)
+    stack = [value]  # walked without recursion: JSON may nest deeper than Python's stack
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            hidden.append(item)
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                stack += (v, k)
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
     return MASK
 
 

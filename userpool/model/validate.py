@@ -1,7 +1,8 @@
 """Input validation compiled from botocore shapes, worded as Cognito's Coral layer.
 
 Each input shape becomes a tree of small closures, built once. A request is walked
-once; every violation is collected and reported together in one
+once: members the model does not know and members sent as ``null`` are dropped from
+every structure as it goes (so no handler reads them), and every violation is collected and reported together in one
 ``InvalidParameterException``: ``2 validation errors detected: Value at 'username'
 failed to satisfy constraint: ...; Value ...``. Paths are lowerCamelCase member names,
 list items ``name.N.member`` (1-based), map entries ``name.key``/``name.value``;
@@ -119,6 +120,16 @@ def _opaque_check(value: Any, path: str, errors: list[str]) -> None:
         _type_error(errors, path, "string")
 
 
+def _prune(value: dict[str, Any], known: frozenset[str]) -> None:
+    """Drop, in place, members the model does not know and members given as ``null``:
+    handlers never read an unmodelled member (a forged ``ContextData`` in a public
+    request), and an explicit ``null`` means what an absent member means, as in Coral."""
+    if value.keys() <= known and None not in value.values():
+        return
+    for name in [k for k, v in value.items() if k not in known or v is None]:
+        del value[name]
+
+
 class _Compiler:
     def __init__(self, shapes: dict[str, Any]) -> None:
         self.shapes = shapes
@@ -153,11 +164,13 @@ class _Compiler:
             for m, spec in shape.get("members", {}).items()
         ]
         required = shape.get("required", [])
+        known = frozenset(shape.get("members", {}))
 
         def check(value: Any, path: str, errors: list[str]) -> None:
             if not isinstance(value, dict):
                 _type_error(errors, path or "input", "structure")
                 return
+            _prune(value, known)
             prefix = f"{path}." if path else ""
             for member in required:
                 if value.get(member) is None:

@@ -74,7 +74,10 @@ async def logged_dispatch(
         request_id,
     )
     if debug and method == "POST":
-        _log_bodies(operation, body, response, request_id)
+        try:
+            _log_bodies(operation, body, response, request_id)
+        except Exception as exc:  # logging a request must never cost its answer
+            log.debug("bodies id=%s not shown: %s", request_id, type(exc).__name__)
     return response
 
 
