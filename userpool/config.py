@@ -42,9 +42,13 @@ class Settings:
     smtp_starttls: bool = False
     # None: keep message text only with the console sender (a local development server).
     keep_message_text: bool | None = None
-    # Requests per sliding minute from one source address / naming one app client (0: off).
+    # Requests per sliding minute from one source address / naming one app client from one
+    # address (0: off), and failed guesses (wrong codes or passwords) from one address.
     rate_per_ip: int = 12_000
-    rate_per_client: int = 60_000
+    rate_per_client: int = 6_000
+    fail_per_ip: int = 300
+    # Proxies whose X-Forwarded-For names the caller (comma-separated CIDRs; none: ignored).
+    trusted_proxy: str = ""
     # Shared rate counters in Redis instead of the store (e.g. redis://127.0.0.1:6379/0).
     redis_url: str | None = None
     loop: str = "auto"  # the event loop: auto (uvloop when installed), uvloop, asyncio

@@ -1,7 +1,11 @@
 """Request-rate limits per source address and per app client, held across processes.
 
-Every request counts against ``ip:<address>`` and, when it names a ``ClientId``, against
-``client:<id>``. Counts live in one-minute slots. The estimate for a name is the current
+Every request counts against ``ip:<address>`` and, once it has passed validation and
+names a ``ClientId``, against ``client:<id>@<address>``: one address's junk cannot use up
+an app's budget for everybody else (names are bounded: a ``ClientId`` is at most 128
+word characters by then). Failed guesses (wrong codes, wrong passwords) count
+against ``fail:<address>``, and past their own limit an address's guesses are refused
+before they are tried. Counts live in one-minute slots. The estimate for a name is the current
 slot's count plus the previous slot's weighted by how much of it the sliding minute still
 covers; a request that would take the estimate over the limit is refused with
 ``TooManyRequestsException`` and is not counted (so a client sending too fast is served
@@ -15,6 +19,11 @@ reads back the totals, which include every other process's counts. A request is 
 on the shared totals of the last sync plus this process's counts since. Between syncs,
 each other process may admit up to what it saw in that interval: the overshoot is bounded
 by the number of processes times the rate times ``SYNC_EVERY``.
+
+Memory is bounded: at most ``MAX_NAMES`` names are held per process (past it, the names
+with the smallest counts are dropped: they are the furthest from any limit, and a name
+that counts again fetches its total at the next sync). Old slots are purged from the
+shared counters in batches of ``PURGE_BATCH`` rows, one short transaction each.
 """
 
 from __future__ import annotations
@@ -39,6 +48,8 @@ SYNC_EVERY = 0.25  # seconds between syncs of this process's counts to the share
 # and per app client. Its throttling texts observed are "Too many requests" and "Rate
 # exceeded" (spec §2.5); the first is used.
 TOO_MANY = "Too many requests"
+MAX_NAMES = 100_000  # names held in memory per process (each at most ~200 bytes)
+PURGE_BATCH = 1000  # rows deleted per transaction when old slots are purged
 
 Counts = dict[tuple[str, int], int]
 
@@ -47,7 +58,7 @@ class Counters(Protocol):
     """Shared counters: add deltas per (name, slot), return the totals after adding."""
 
     async def add(self, counts: Counts) -> Counts: ...
-    async def purge(self, before_slot: int) -> None: ...
+    async def purge(self, before_slot: int) -> bool: ...  # True: more rows are left
     async def close(self) -> None: ...
 
 
@@ -61,9 +72,9 @@ class StoreCounters:
         with self.store.transaction() as tx:
             return tx.add_counts(counts)
 
-    async def purge(self, before_slot: int) -> None:
+    async def purge(self, before_slot: int) -> bool:
         with self.store.transaction() as tx:
-            tx.purge_counts(before_slot)
+            return tx.purge_counts(before_slot, PURGE_BATCH) >= PURGE_BATCH
 
     async def close(self) -> None:
         return None
@@ -88,8 +99,8 @@ class RedisCounters:
             results = await pipe.execute()
         return {key: int(results[2 * i]) for i, key in enumerate(keys)}
 
-    async def purge(self, before_slot: int) -> None:
-        return None  # keys expire on their own
+    async def purge(self, before_slot: int) -> bool:
+        return False  # keys expire on their own
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -104,9 +115,10 @@ class RateLimiter:
         per_ip: int,
         per_client: int,
         clock: Callable[[], float] = time.time,
+        fail_per_ip: int = 0,
     ) -> None:
         self.counters = counters
-        self.limits = {"ip": per_ip, "client": per_client}
+        self.limits = {"ip": per_ip, "client": per_client, "fail": fail_per_ip}
         self.clock = clock
         self.pending: Counts = {}  # this process's counts not yet added to the shared ones
         self.shared: Counts = {}  # totals as of the last sync (every process's counts)
@@ -136,6 +148,13 @@ class RateLimiter:
         key = (name, int(now // SLOT))
         self.pending[key] = self.pending.get(key, 0) + 1
         self._wake.set()
+
+    def check(self, kind: str, value: str | None) -> None:
+        """Refuse if ``kind:value`` is at its limit already, without counting (the failed
+        guesses of an address are counted only once they have failed)."""
+        limit = self.limits[kind]
+        if limit and value and self.estimate(f"{kind}:{value}", self.clock()) >= limit:
+            raise TooManyRequestsException(TOO_MANY)
 
     def count(self, kind: str, value: str | None) -> None:
         """Count one event against ``kind:value`` with no limit (e.g. failed attempts, which
@@ -168,14 +187,16 @@ class RateLimiter:
                 log.exception("rate counters unavailable; counting locally")
                 for key, n in pending.items():
                     self.pending[key] = self.pending.get(key, 0) + n
+                self.pending = _bounded(self.pending)
                 return
         slot = int(self.clock() // SLOT)
-        self.shared = {k: v for k, v in self.shared.items() if k[1] >= slot - 1}
-        self.pending = {k: v for k, v in self.pending.items() if k[1] >= slot - 1}
+        self.shared = _bounded({k: v for k, v in self.shared.items() if k[1] >= slot - 1})
+        self.pending = _bounded({k: v for k, v in self.pending.items() if k[1] >= slot - 1})
         if slot - 2 > self._purged_slot:
             self._purged_slot = slot - 2
             with contextlib.suppress(Exception):
-                await self.counters.purge(slot - 2)
+                while await self.counters.purge(slot - 2):
+                    await asyncio.sleep(0)  # other requests run between batches
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if self._task is None:
@@ -196,8 +217,21 @@ class RateLimiter:
         await self.counters.close()
 
 
+def _bounded(counts: Counts) -> Counts:
+    """``counts``, or, past ``MAX_NAMES`` entries, its largest three quarters of them."""
+    if len(counts) <= MAX_NAMES:
+        return counts
+    kept = sorted(counts.items(), key=lambda item: item[1], reverse=True)[: MAX_NAMES * 3 // 4]
+    return dict(kept)
+
+
 def make_limiter(
-    store: Store, key: bytes, redis_url: str | None, per_ip: int, per_client: int
+    store: Store,
+    key: bytes,
+    redis_url: str | None,
+    per_ip: int,
+    per_client: int,
+    fail_per_ip: int = 0,
 ) -> RateLimiter:
     """The limiter; in Redis, counters are namespaced by the database (its secret key's
     digest), so deployments sharing a Redis never count each other's requests."""
@@ -207,4 +241,4 @@ def make_limiter(
         counters = RedisCounters(redis_url, f"userpool:{namespace}:rate:")
     else:
         counters = StoreCounters(store)
-    return RateLimiter(counters, per_ip, per_client)
+    return RateLimiter(counters, per_ip, per_client, fail_per_ip=fail_per_ip)

@@ -52,7 +52,12 @@ def build_services(settings: Settings) -> Services:
     )
     key = store.secret_key()
     limiter = make_limiter(
-        store, key, settings.redis_url, settings.rate_per_ip, settings.rate_per_client
+        store,
+        key,
+        settings.redis_url,
+        settings.rate_per_ip,
+        settings.rate_per_client,
+        settings.fail_per_ip,
     )
     from userpool.operations import risk  # operations import this module
 

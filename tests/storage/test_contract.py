@@ -767,7 +767,7 @@ def test_purge_drops_what_expired_and_keeps_the_rest(store: Store) -> None:
         tx.put_refresh(refresh("r-live", "o-live", expires=now + 60))
         tx.revoke_origin("o-old", now - 1)
         tx.revoke_origin("o-live", now + 60)
-    store.purge(now)
+    assert store.purge(now) is False  # nothing more to drop
     with store.transaction() as tx:
         with pytest.raises(NotFound):
             tx.take_session("old")
@@ -777,6 +777,28 @@ def test_purge_drops_what_expired_and_keeps_the_rest(store: Store) -> None:
             tx.get_refresh("r-old")
         assert tx.get_refresh("r-live").token_hash == "r-live"
         assert not tx.origin_revoked("o-old") and tx.origin_revoked("o-live")
+
+
+def test_purges_go_in_bounded_batches(store: Store) -> None:
+    """A purge deletes at most ``limit`` rows per table and transaction, saying whether more
+    are left: a flood of expired rows never becomes one long transaction."""
+    now = 1_000_000.0
+    with store.transaction() as tx:
+        for i in range(25):
+            tx.put_session(session(f"old{i}", expires=now - 1))
+        tx.put_session(session("live", expires=now + 60))
+        tx.add_counts({(f"ip:10.0.0.{i}", 100): 1 for i in range(25)} | {("ip:x", 200): 1})
+    rounds = 0
+    while store.purge(now, limit=10):
+        rounds += 1
+    assert rounds == 2  # 10 + 10, then 5 (< 10: done)
+    deleted = []
+    with store.transaction() as tx:
+        while (n := tx.purge_counts(150, 10)) > 0:
+            deleted.append(n)
+        assert tx.take_session("live").token_hash == "live"
+        assert tx.add_counts({("ip:x", 200): 1}) == {("ip:x", 200): 2}
+    assert deleted == [10, 10, 5]
 
 
 # two writers ------------------------------------------------------------------------------
@@ -1000,7 +1022,7 @@ def test_rate_counts_add_up_across_stores_and_old_slots_are_purged(opener: OpenS
             ("ip:10.0.0.1", 101): 5,
         }
     with first.transaction() as tx:
-        tx.purge_counts(101)
+        assert tx.purge_counts(101, 100) == 2
         assert tx.add_counts({("ip:10.0.0.1", 100): 1, ("ip:10.0.0.1", 101): 1}) == {
             ("ip:10.0.0.1", 100): 1,
             ("ip:10.0.0.1", 101): 6,

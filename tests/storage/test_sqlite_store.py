@@ -289,3 +289,23 @@ def test_a_users_event_list_is_read_through_the_partial_index(tmp_path: Path) ->
         assert "USING INDEX events_listed" in plan, plan
     finally:
         store.close()
+
+
+def test_purged_rows_give_their_pages_back(tmp_path: Path) -> None:
+    """A new database vacuums incrementally: once a flood of rate counters is purged, the
+    pages it took leave the file (they are not merely kept on its free list)."""
+    store = SQLiteStore(str(tmp_path / "store.db"))
+    try:
+        assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+        with store.transaction() as tx:
+            tx.add_counts({(f"client:{'x' * 120}{i}@127.0.0.1", 100): 1 for i in range(5000)})
+        full = store.db.execute("PRAGMA page_count").fetchone()[0]
+        with store.transaction() as tx:
+            while tx.purge_counts(200, 1000):
+                pass
+        store.purge(time.time())
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert pages < full / 4, (pages, full)
+    finally:
+        store.close()

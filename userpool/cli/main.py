@@ -80,7 +80,20 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-per-ip", type=int, help="requests per minute from one address (0: no limit)"
     )
     serve.add_argument(
-        "--rate-per-client", type=int, help="requests per minute naming one app client (0: none)"
+        "--rate-per-client",
+        type=int,
+        help="requests per minute from one address naming one app client (0: none)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="a proxy whose X-Forwarded-For names the caller (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--fail-per-ip",
+        type=int,
+        help="failed guesses (codes, passwords) per minute from one address (0: none)",
     )
     serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
     serve.add_argument(
@@ -95,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from userpool.server import run
+    from userpool.server.address import networks
     from userpool.server.request_log import set_level
 
     settings = from_env(
@@ -118,6 +132,8 @@ def _serve(args: argparse.Namespace) -> int:
         issuer_base=args.issuer_base,
         rate_per_ip=args.rate_per_ip,
         rate_per_client=args.rate_per_client,
+        fail_per_ip=args.fail_per_ip,
+        trusted_proxy=",".join(args.trusted_proxy) if args.trusted_proxy else None,
         redis_url=args.redis_url,
         loop=args.loop,
     )
@@ -131,6 +147,11 @@ def _serve(args: argparse.Namespace) -> int:
         set_level(settings)
     except ValueError as exc:  # a USERPOOL_LOG_LEVEL that is no level
         print(f"log level: {exc}", file=sys.stderr)
+        return 2
+    try:
+        networks(settings.trusted_proxy)
+    except ValueError as exc:
+        print(f"--trusted-proxy: {exc}", file=sys.stderr)
         return 2
     if not settings.dev:
         _first_key(settings)

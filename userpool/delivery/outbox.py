@@ -67,7 +67,8 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 if time.time() - self._purged > PURGE_EVERY:
-                    self.store.purge(time.time())
+                    while self.store.purge(time.time()):
+                        await asyncio.sleep(0)  # requests run between the batches
                     self._purged = time.time()
                 if self.sender is not None:
                     await self.drain()

@@ -79,16 +79,31 @@ def configuration(pool: Pool, client_id: str | None) -> dict[str, Any]:
     return dict(configs.get(client_id or "") or configs.get("") or {})
 
 
+def _signed_by_secret(req: dict[str, Any]) -> bool:
+    """Whether the request carries a secret hash (every operation checks it, for a client
+    with a secret, before anything here reads the request)."""
+    nested = (req.get("AuthParameters") or {}).get("SECRET_HASH") or (
+        req.get("ChallengeResponses") or {}
+    ).get("SECRET_HASH")
+    return bool(req.get("SecretHash") or nested)
+
+
 def request_ip(client: AppClient | None, req: dict[str, Any]) -> str | None:
-    given = (req.get("UserContextData") or {}).get("IpAddress") or (
-        req.get("ContextData") or {}
-    ).get("IpAddress")
+    """The address a request speaks for: the caller's; ``ContextData.IpAddress`` on the
+    signed Admin operations (the validator drops it from every other request); and
+    ``UserContextData.IpAddress`` only from a client with a secret that propagates user
+    context data, in a request that carries its secret hash, as in Cognito."""
+    admin_given = (req.get("ContextData") or {}).get("IpAddress")
+    if admin_given:
+        return str(admin_given)
+    given = (req.get("UserContextData") or {}).get("IpAddress")
     propagates = (
         client is not None
         and client.secret is not None
         and client.config.get("EnablePropagateAdditionalUserContextData")
+        and _signed_by_secret(req)
     )
-    return str(given) if given and (propagates or "ContextData" in req) else REQUEST_IP.get()
+    return str(given) if given and propagates else REQUEST_IP.get()
 
 
 def _in(ip: str | None, ranges: list[str]) -> bool:

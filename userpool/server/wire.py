@@ -32,6 +32,7 @@ from userpool.operations import REGISTRY
 from userpool.operations.common import pool_of
 from userpool.operations.risk import REQUEST_IP
 from userpool.server import sigv4
+from userpool.server.address import caller
 from userpool.services import Services
 
 log = logging.getLogger("userpool.server")
@@ -235,14 +236,13 @@ async def _dispatch(
         return await well_known(svc, path, request_id, query)
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
+    ip = caller(REQUEST_IP.get(), headers, svc.settings.trusted_proxy)
+    REQUEST_IP.set(ip)
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
-        svc.limiter.admit("ip", REQUEST_IP.get())
+        svc.limiter.admit("ip", ip)
         name, request = _parse(headers, body)
-        client_id = request.get("ClientId")
-        if isinstance(client_id, str):
-            svc.limiter.admit("client", client_id)
         handler = REGISTRY.get(name)
         # DEVIATION: a modelled operation we do not serve is UnsupportedOperationException.
         if handler is None:
@@ -259,11 +259,18 @@ async def _dispatch(
                 datetime.now(UTC),
             )
         model.validate(request)
+        # Only a valid request is counted by its client (then its ClientId is bounded), and
+        # by client and address, so others' junk cannot use up an app's budget.
+        client_id = request.get("ClientId")
+        if isinstance(client_id, str):
+            svc.limiter.admit("client", f"{client_id}@{ip}")
+        if name in _ATTEMPTS:
+            svc.limiter.check("fail", ip)
         result = await handler(svc, request)
         return Response(200, _headers(request_id), orjson.dumps(result))
     except CognitoError as error:
         if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:
-            svc.limiter.count("fail", REQUEST_IP.get())
+            svc.limiter.count("fail", ip)
         return error_response(error, request_id)
     except Exception as exc:
         # The traceback (Python prints no locals) without the request's sensitive values,

@@ -101,6 +101,7 @@ class PostgresStore(SharedQueries, GroupCommit):
     """The PostgreSQL adapter of the ``Store`` port."""
 
     marker = "%s"
+    row_id = "ctid"
     remote = True
 
     def __init__(self, url: str, connections: int = CONNECTIONS) -> None:

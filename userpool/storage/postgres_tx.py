@@ -112,6 +112,7 @@ class PostgresTx(SqlTx):
     """Reads and writes of one transaction; ``write`` says whether reads lock (see above)."""
 
     marker = "%s"
+    row_id = "ctid"
 
     def __init__(
         self,

@@ -52,6 +52,7 @@ class SharedQueries:
     """Mixed into each Store adapter; ``?`` in the SQL becomes the backend's ``marker``."""
 
     marker = "?"
+    row_id = "rowid"  # the backend's physical row id, for deletes in batches
 
     def transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -62,13 +63,24 @@ class SharedQueries:
     def _sql(self, sql: str) -> str:
         return sql if self.marker == "?" else sql.replace("?", self.marker)
 
-    def purge(self, now: float) -> None:
-        """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
-        with self.transaction() as tx:
-            tx.db.execute(self._sql("DELETE FROM sessions WHERE expires<?"), (now,))
-            tx.db.execute(self._sql("DELETE FROM attempts WHERE at<?"), (now - 86400,))
-            tx.db.execute(self._sql("DELETE FROM revoked_origins WHERE expires<?"), (now,))
-            tx.db.execute(self._sql("DELETE FROM refresh_tokens WHERE expires<?"), (now,))
+    def purge(self, now: float, limit: int = 1000) -> bool:
+        """Drop up to ``limit`` rows each of what has expired (sessions, old attempts,
+        revoked and expired tokens), one short transaction per table, so that no purge
+        holds the writer for long; whether any table has more to drop (call again)."""
+        more = False
+        for table, column, before in (
+            ("sessions", "expires", now),
+            ("attempts", "at", now - 86400),
+            ("revoked_origins", "expires", now),
+            ("refresh_tokens", "expires", now),
+        ):
+            sql = (
+                f"DELETE FROM {table} WHERE {self.row_id} IN "
+                f"(SELECT {self.row_id} FROM {table} WHERE {column}<? LIMIT ?)"
+            )
+            with self.transaction() as tx:
+                more |= tx.db.execute(self._sql(sql), (before, limit)).rowcount >= limit
+        return more
 
     def record_invocation(
         self,

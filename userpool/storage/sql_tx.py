@@ -49,6 +49,7 @@ class SqlTx(GroupQueries):
 
     db: Any
     marker = "?"
+    row_id = "rowid"  # the backend's physical row id, for deletes in batches
     _for_update = ""  # what a read that a write may follow adds (PostgreSQL locks rows)
     # codes read by client_pool_user, for the next get_code (key: pool, sub, purpose)
     _prefetched: dict[tuple[str, str, str], tuple[Any, ...] | None]
@@ -246,8 +247,15 @@ class SqlTx(GroupQueries):
             totals[(name, slot)] = int(row[0])
         return totals
 
-    def purge_counts(self, before_slot: int) -> None:
-        self._run("DELETE FROM rate_counters WHERE slot<?", (before_slot,))
+    def purge_counts(self, before_slot: int, limit: int) -> int:
+        """Delete up to ``limit`` counters of slots before ``before_slot``; how many."""
+        return int(
+            self._run(
+                f"DELETE FROM rate_counters WHERE {self.row_id} IN (SELECT {self.row_id} "
+                "FROM rate_counters WHERE slot<? LIMIT ?)",
+                (before_slot, limit),
+            ).rowcount
+        )
 
     def add_event(
         self, pool_id: str, sub: str, kind: str, at: float, data: str, listed: bool
