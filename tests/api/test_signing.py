@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import subprocess
 from pathlib import Path
@@ -57,6 +58,49 @@ def test_wrong_secret_is_an_invalid_signature(server: Server) -> None:
     code, message = error_of(exc)
     assert code == "InvalidSignatureException"
     assert message.startswith("The request signature we calculated does not match")
+
+
+def test_signature_for_another_region_or_service_is_refused(server: Server) -> None:
+    """A correct signature by a known key, scoped to another region or service, is refused:
+    a signature is only good for the endpoint and service it was made for."""
+    elsewhere = boto3.client(
+        "cognito-idp",
+        endpoint_url=server.url,
+        region_name="eu-west-1",
+        aws_access_key_id=server.key_id,
+        aws_secret_access_key=server.key_secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+    with pytest.raises(ClientError) as exc:
+        elsewhere.list_user_pools(MaxResults=1)
+    assert error_of(exc) == (
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    )
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = b'{"MaxResults": 1}'
+    request = AWSRequest(
+        "POST",
+        f"{server.url}/",
+        data=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+        },
+    )
+    credentials = Credentials(server.key_id, server.key_secret)
+    SigV4Auth(credentials, "cognito-identity", "us-east-1").add_auth(request)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("POST", "/", body=body, headers=dict(request.headers.items()))
+    answer = json.loads(conn.getresponse().read())
+    conn.close()
+    assert answer == {
+        "__type": "InvalidSignatureException",
+        "message": "Credential should be scoped to correct service: 'cognito-idp'. ",
+    }
 
 
 def test_signature_from_ten_minutes_ago_has_expired(server: Server) -> None:

@@ -257,6 +257,7 @@ async def _dispatch(
                 body,
                 lambda key_id: access_keys.secret_of(svc, key_id),
                 datetime.now(UTC),
+                svc.settings.region,
             )
         model.validate(request)
         # Only a valid request is counted by its client (then its ClientId is bounded), and
