@@ -52,6 +52,9 @@ class Settings:
     # Shared rate counters in Redis instead of the store (e.g. redis://127.0.0.1:6379/0).
     redis_url: str | None = None
     loop: str = "auto"  # the event loop: auto (uvloop when installed), uvloop, asyncio
+    # Cognito's quotas: groups per pool, groups a user may belong to.
+    max_groups_per_pool: int = 10_000
+    max_groups_per_user: int = 100
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
     # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.

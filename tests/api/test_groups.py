@@ -4,13 +4,14 @@ and roles that tokens carry."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import error_of
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
 ROLE = "arn:aws:iam::000000000000:role/{}"
@@ -109,3 +110,33 @@ def test_tokens_carry_groups_by_precedence_and_their_roles(
     assert id_claims["cognito:roles"] == [ROLE.format("w"), ROLE.format("r")]
     assert id_claims["cognito:preferred_role"] == ROLE.format("w")
     assert "cognito:roles" not in access
+
+
+def test_groups_per_pool_and_per_user_are_capped(tmp_path: Path) -> None:
+    """Cognito's quotas (10,000 groups in a pool, 100 groups a user is in), set small here."""
+    env = {"USERPOOL_MAX_GROUPS_PER_POOL": "3", "USERPOOL_MAX_GROUPS_PER_USER": "2"}
+    server = Server(tmp_path, env=env).start()
+    try:
+        idp = server.client()
+        pool = idp.create_user_pool(PoolName="capped")["UserPool"]["Id"]
+        for name in ("a", "b", "c"):
+            idp.create_group(UserPoolId=pool, GroupName=name)
+        with pytest.raises(ClientError) as exc:
+            idp.create_group(UserPoolId=pool, GroupName="d")
+        assert error_of(exc) == (
+            "LimitExceededException",
+            "The user pool has reached its limit of 3 groups.",
+        )
+        idp.admin_create_user(UserPoolId=pool, Username="amy", MessageAction="SUPPRESS")
+        for name in ("a", "b", "b"):  # adding again is no new membership
+            idp.admin_add_user_to_group(UserPoolId=pool, Username="amy", GroupName=name)
+        with pytest.raises(ClientError) as exc:
+            idp.admin_add_user_to_group(UserPoolId=pool, Username="amy", GroupName="c")
+        assert error_of(exc) == (
+            "LimitExceededException",
+            "A user can be a member of at most 2 groups.",
+        )
+        groups = idp.admin_list_groups_for_user(UserPoolId=pool, Username="amy")["Groups"]
+        assert [g["GroupName"] for g in groups] == ["a", "b"]
+    finally:
+        server.stop()

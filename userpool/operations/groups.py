@@ -12,7 +12,11 @@ from typing import Any
 
 from userpool.domain.entities import Group
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
-from userpool.errors import GroupExistsException, ResourceNotFoundException
+from userpool.errors import (
+    GroupExistsException,
+    LimitExceededException,
+    ResourceNotFoundException,
+)
 from userpool.operations.admin_users import admin_user
 from userpool.operations.common import drop_none, pool_of, user_type
 from userpool.operations.pools import decode_token, encode_token
@@ -20,6 +24,10 @@ from userpool.services import Services
 
 # DEVIATION: the wordings of these two errors are as users quote them, unconfirmed.
 NO_GROUP = "Group not found."
+# DEVIATION: Cognito documents both quotas (10,000 groups per pool, 100 groups per user)
+# but not its answers past them; LimitExceededException with these texts is our choice.
+TOO_MANY_GROUPS = "The user pool has reached its limit of {} groups."
+TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."
 
 
 def _exists(name: str) -> str:
@@ -60,6 +68,9 @@ async def create_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     )
     with svc.store.transaction() as tx:
         pool_of(tx, req["UserPoolId"])
+        limit = svc.settings.max_groups_per_pool
+        if tx.count_groups(group.pool_id) >= limit:
+            raise LimitExceededException(TOO_MANY_GROUPS.format(limit))
         try:
             tx.insert_group(group)
         except AlreadyExists:
@@ -117,7 +128,12 @@ def _member(tx: Tx, req: dict[str, Any]) -> tuple[str, str, str]:
 
 async def admin_add_user_to_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
-        tx.add_member(*_member(tx, req))
+        pool_id, name, sub = _member(tx, req)
+        mine = [g.name for g in tx.groups_of(pool_id, sub)]
+        limit = svc.settings.max_groups_per_user
+        if name not in mine and len(mine) >= limit:
+            raise LimitExceededException(TOO_MANY_MEMBERSHIPS.format(limit))
+        tx.add_member(pool_id, name, sub)
     return {}
 
 

@@ -43,6 +43,9 @@ class GroupQueries:
         if row is None:
             raise AlreadyExists("group")
 
+    def count_groups(self, pool_id: str) -> int:
+        return int(self._one("SELECT count(*) FROM user_groups WHERE pool_id=?", (pool_id,))[0])
+
     def get_group(self, pool_id: str, name: str) -> Group:
         return _group(
             self._one(
