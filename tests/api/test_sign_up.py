@@ -140,6 +140,26 @@ def test_case_sensitive_pool_keeps_usernames_apart(idp: Any, client: dict[str, A
     idp.sign_up(ClientId=client["ClientId"], Username="ida", Password=PASSWORD)
 
 
+def test_usernames_must_be_in_nfkc_form(
+    idp: Any, client: dict[str, Any], pool: dict[str, Any]
+) -> None:
+    """Names that only look alike (fullwidth letters, a decomposed accent, a ligature)
+    cannot become second accounts beside ``alice`` or ``café``; other scripts are fine."""
+    for name in ("\uff41\uff4c\uff49\uff43\uff45", "cafe\u0301", "\ufb01sh"):
+        with pytest.raises(ClientError) as exc:
+            idp.sign_up(ClientId=client["ClientId"], Username=name, Password="Passw0rd!")
+        assert error_of(exc) == (
+            "InvalidParameterException",
+            "Username should be in Unicode normalization form NFKC.",
+        )
+        with pytest.raises(ClientError) as exc:
+            idp.admin_create_user(UserPoolId=pool["Id"], Username=name)
+        assert error_of(exc)[0] == "InvalidParameterException"
+    for name in ("caf\u00e9", "\u674eLee", "\u0430lice"):
+        idp.sign_up(ClientId=client["ClientId"], Username=name, Password="Passw0rd!")
+        assert idp.admin_get_user(UserPoolId=pool["Id"], Username=name)["Username"] == name
+
+
 def test_email_username_pool_stores_a_uuid_username(
     idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
 ) -> None:

@@ -3,6 +3,8 @@ messages into the outbox, auth events, sign-in sessions."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
@@ -11,9 +13,22 @@ from userpool.operations.common import EMAIL_RE, PHONE_RE, alias_key
 from userpool.operations.hooks import Outgoing
 from userpool.services import Services
 
+# DEVIATION: Cognito accepts any name its pattern allows; userpool refuses new usernames
+# that Unicode's NFKC normalization would change (fullwidth "ａｌｉｃｅ", ligatures,
+# decomposed accents), so two accounts cannot differ only by forms that look the same.
+# Mixed scripts are allowed (real names mix them); format characters such as U+202E are
+# refused by the model's own pattern.
+NOT_NFKC = "Username should be in Unicode normalization form NFKC."
+
+
+def check_unicode(username: str) -> None:
+    if not username.isascii() and not unicodedata.is_normalized("NFKC", username):
+        raise InvalidParameterException(NOT_NFKC)
+
 
 def sign_in_name(pool: Pool, username: str, attributes: dict[str, str]) -> str:
     """The stored username; copies email/phone usernames into their attribute."""
+    check_unicode(username)
     allowed = pool.username_attributes
     if allowed:
         if "email" in allowed and EMAIL_RE.fullmatch(username):
