@@ -98,6 +98,8 @@ def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, 
         # Every request of the load comes from one loopback address: the per-address and
         # per-client rate limits (which would throttle it at 200 req/s) are off.
         argv += ["--rate-per-ip", "0", "--rate-per-client", "0"]
+    if _serve_has(userpool, "--fail-per-ip"):
+        argv += ["--fail-per-ip", "0"]  # runs with wrong codes must not be throttled either
     log_path = log_dir / f"{name}.log"
     return _spawn(name, argv, port, log_path, None if db_url else db, cwd=cwd)
 
