@@ -148,9 +148,6 @@ def verify(
     expected = hmac.new(
         _key(secret, date, region, service), to_sign.encode(), hashlib.sha256
     ).hexdigest()
-    if (
-        not amz_date.startswith(date)
-        or not hmac.compare_digest(expected, signature)
-    ):
+    if not amz_date.startswith(date) or not hmac.compare_digest(expected, signature):
         raise InvalidSignatureException(MISMATCH)
     return key_id
