@@ -383,3 +383,22 @@ def test_forgot_password_without_a_verified_address_looks_like_an_unknown_name(
         "Cannot reset password for the user as there is no registered/verified email or "
         "phone_number",
     )
+
+
+def test_a_blocked_address_is_refused_for_unknown_names_too(
+    idp: Any, server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    pool = make_pool(UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"})
+    cid = make_client(pool, ExplicitAuthFlows=FLOWS, PreventUserExistenceErrors="ENABLED")[
+        "ClientId"
+    ]
+    _user(idp, server, cid, "en-blocked")
+    idp.set_risk_configuration(
+        UserPoolId=pool["Id"],
+        RiskExceptionConfiguration={"BlockedIPRangeList": ["127.0.0.0/8", "::1/128"]},
+    )
+    blocked = ("NotAuthorizedException", "Request not allowed due to security reasons.")
+    for name in ("en-blocked", "en-nobody10"):
+        assert _wrong_passwords(idp, cid, name, 1) == [blocked]
+        assert _outcome(lambda n=name: idp.forgot_password(ClientId=cid, Username=n)) == blocked
+        assert _confirm_forgot(idp, cid, name) == blocked

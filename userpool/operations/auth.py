@@ -108,8 +108,9 @@ async def _initiate(
     # An unknown name (only when the client hides existence) signs in as a ghost.
     user = found if found is not None else await decoys.ghost(svc, pool, name)
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
-    if user.status != GHOST and user.enabled:
-        risk.guard(svc, pool, client, user, "SignIn", req)
+    ghost = user.status == GHOST
+    risk.guard(svc, pool, client, None if ghost else user, "SignIn", req)  # blocked IPs too
+    if not ghost and user.enabled:
         await token_hooks.pre_authentication(svc, pool, client.id, user)
     if flow in _PASSWORD_FLOWS:
         hidden = client.prevent_user_existence_errors

@@ -170,6 +170,7 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         target = None
     if target is None:
         _refuse_for_pool(pool)
+        risk.guard(svc, pool, client, None, "ForgotPassword", req)  # blocked IPs, as for users
         with svc.store.transaction() as tx:
             _count_request(svc, tx, pool, _ghost(svc, pool, name), now)
         return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
@@ -238,6 +239,7 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         target = _target(tx, pool, client, name)
     if target is None:
         _refuse_for_pool(pool)
+        risk.guard(svc, pool, client, None, "ForgotPassword", req)
         check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
         raise _unknown_guess(svc, pool, name, now)
     user = target[0]
