@@ -4,7 +4,9 @@ unknown name: for each path, the same request for both, and the answers compared
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -402,3 +404,29 @@ def test_a_blocked_address_is_refused_for_unknown_names_too(
         assert _wrong_passwords(idp, cid, name, 1) == [blocked]
         assert _outcome(lambda n=name: idp.forgot_password(ClientId=cid, Username=n)) == blocked
         assert _confirm_forgot(idp, cid, name) == blocked
+
+
+def test_concurrent_guesses_at_an_unknown_name_cannot_outrun_its_lockout(
+    server: Server, hidden: tuple[dict[str, Any], str]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, cid = hidden
+
+    def guess(_: int) -> str:
+        return _outcome(
+            lambda: server.client().initiate_auth(
+                AuthFlow="USER_PASSWORD_AUTH",
+                ClientId=cid,
+                AuthParameters={"USERNAME": "en-nobody11", "PASSWORD": "Wr0ng!pass"},
+            )
+        )[1]
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(16) as workers:
+        answers = list(workers.map(guess, range(16)))
+    # The first lock lasts 1 s, then 2, 4...: on a loaded machine a burst outlasting them
+    # meets a lock that has ended, and its next failure is rightly counted (and locks again).
+    ended = int(math.log2(time.monotonic() - started + 1))
+    assert answers.count("Incorrect username or password.") <= 5 + ended, answers
+    assert "Password attempts exceeded" in answers
