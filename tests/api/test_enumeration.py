@@ -430,3 +430,54 @@ def test_concurrent_guesses_at_an_unknown_name_cannot_outrun_its_lockout(
     ended = int(math.log2(time.monotonic() - started + 1))
     assert answers.count("Incorrect username or password.") <= 5 + ended, answers
     assert "Password attempts exceeded" in answers
+
+
+def test_a_user_disabled_mid_sign_in_is_refused_after_the_challenge(
+    idp: Any, server: Server, hidden: tuple[dict[str, Any], str]
+) -> None:
+    """Disabled users reach the challenges when existence is hidden; a right answer (new
+    password, emailed code) then hears "User is disabled." rather than getting tokens."""
+    pool, cid = hidden
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="en-temp",
+        TemporaryPassword="Temp0rary!",
+        MessageAction="SUPPRESS",
+    )
+    temp = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=cid,
+        AuthParameters={"USERNAME": "en-temp", "PASSWORD": "Temp0rary!"},
+    )
+    email = _user(idp, server, cid, "en-otp")
+    code = idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=cid,
+        AuthParameters={"USERNAME": "en-otp", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+    )
+    sent = re.findall(r"\b(\d{8})\b", server.messages(email)[-1])[-1]
+    for name in ("en-temp", "en-otp"):
+        idp.admin_disable_user(UserPoolId=pool["Id"], Username=name)
+    disabled = ("NotAuthorizedException", "User is disabled.")
+    assert (
+        _outcome(
+            lambda: idp.respond_to_auth_challenge(
+                ClientId=cid,
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=temp["Session"],
+                ChallengeResponses={"USERNAME": "en-temp", "NEW_PASSWORD": "N3w-Passw0rd!"},
+            )
+        )
+        == disabled
+    )
+    assert (
+        _outcome(
+            lambda: idp.respond_to_auth_challenge(
+                ClientId=cid,
+                ChallengeName="EMAIL_OTP",
+                Session=code["Session"],
+                ChallengeResponses={"USERNAME": "en-otp", "EMAIL_OTP_CODE": sent},
+            )
+        )
+        == disabled
+    )

@@ -356,9 +356,11 @@ async def _respond(
     if name == "PASSWORD_VERIFIER":
         return await _verify_srp(svc, pool, client, user, session, answers)
     if name == "NEW_PASSWORD_REQUIRED":
+        check_status(user)  # the session proves the password; a user disabled since hears so
         return await _new_password(svc, pool, client, user, answers)
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
+        check_status(user)
         return {
             "ChallengeParameters": {},
             "AuthenticationResult": await issue(svc, pool, client, user),
