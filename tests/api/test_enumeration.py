@@ -260,13 +260,14 @@ def test_unknown_names_are_locked_out_like_real_users(
     assert (
         real == nobody == [WRONG] * 5 + [("NotAuthorizedException", "Password attempts exceeded")]
     )
-    # SRP answers count toward the same lockout, for both
-    for name in ("en-lock", "en-nobody4"):
+    # wrong SRP proofs count toward the same lockout, for both
+    _user(idp, server, cid, "en-lock-srp")
+    for name in ("en-lock-srp", "en-nobody4-srp"):
         aws = AWSSRP(name, "Wr0ng!pass", hidden[0]["Id"], cid, client=server.client())
-        assert _outcome(aws.authenticate_user) == (
-            "NotAuthorizedException",
-            "Password attempts exceeded",
-        )
+        assert [_outcome(aws.authenticate_user) for _ in range(5)] == [WRONG] * 5
+        assert _wrong_passwords(idp, cid, name, 1) == [
+            ("NotAuthorizedException", "Password attempts exceeded")
+        ]
 
 
 def test_unconfirmed_and_disabled_users_hear_so_only_after_the_right_password(
