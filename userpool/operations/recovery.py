@@ -9,7 +9,9 @@ the sign-in lockout and runs PostConfirmation_ConfirmForgotPassword.
 
 Under PreventUserExistenceErrors=ENABLED an unknown name gets the answers a real user
 would (a masked delivery; CodeMismatchException), and its requests are counted per name
-in the same tables, so the limits and the work done look alike too.
+in the same tables, so the limits and the work done look alike too. A user whose own
+state refuses a reset (no verified address, disabled) is answered as an unknown name, and
+a user with no outstanding code hears CodeMismatchException, counted, as nobody does.
 """
 
 from __future__ import annotations
