@@ -482,3 +482,18 @@ def test_a_user_disabled_mid_sign_in_is_refused_after_the_challenge(
         )
         == disabled
     )
+
+
+def test_an_unknown_names_salt_is_the_same_in_another_process(
+    server: Server, hidden: tuple[dict[str, Any], str], tmp_path: Any
+) -> None:
+    """Derived with the store's key, not a process's: a second server on the same data gives
+    the same SALT and USER_ID_FOR_SRP for an unknown name."""
+    _, cid = hidden
+    other = Server(tmp_path, db=server.db).start()
+    try:
+        answers = [_srp_start(s.client(), cid, "en-nobody12") for s in (server, other)]
+    finally:
+        other.stop()
+    one, two = (a["ChallengeParameters"] for a in answers)
+    assert (one["SALT"], one["USER_ID_FOR_SRP"]) == (two["SALT"], two["USER_ID_FOR_SRP"])
