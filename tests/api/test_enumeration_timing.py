@@ -95,6 +95,51 @@ def test_sign_in_answers_and_times_alike(hidden: Any) -> None:
     assert 0.25 < ratio < 4.0, (ratio, sorted(known), sorted(unknown))
 
 
+def test_srp_challenges_and_answers_time_alike(
+    server: Server, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    """SRP's first step (a modular exponentiation and a stored session) and its answer (the
+    lockout's count and the proof's check) cost the same for a ghost as for a user."""
+    from pycognito.aws_srp import AWSSRP
+
+    idp = server.client()
+    pool = make_pool()
+    cid = make_client(
+        pool, PreventUserExistenceErrors="ENABLED", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
+    )["ClientId"]
+    names = [f"srp{i}" for i in range(SAMPLES // 2)]
+    for name in names:
+        idp.sign_up(ClientId=cid, Username=name, Password=PASSWORD)
+        idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username=name)
+    starts: tuple[list[float], list[float]] = ([], [])
+    answers: tuple[list[float], list[float]] = ([], [])
+    for i, name in enumerate(names):
+        for side, who in ((0, name), (1, f"ghost-srp{i}")):
+            aws = AWSSRP(who, "Wr0ng!pass", pool["Id"], cid, client=idp)
+            params = aws.get_auth_params()
+            took, outcome = _timed(
+                lambda p=params: idp.initiate_auth(
+                    AuthFlow="USER_SRP_AUTH", ClientId=cid, AuthParameters=p
+                )
+            )
+            assert outcome == "ok"
+            starts[side].append(took)
+            challenge = idp.initiate_auth(
+                AuthFlow="USER_SRP_AUTH", ClientId=cid, AuthParameters=params
+            )
+            reply = aws.process_challenge(challenge["ChallengeParameters"], params)
+            took, outcome = _timed(
+                lambda r=reply: idp.respond_to_auth_challenge(
+                    ClientId=cid, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=r
+                )
+            )
+            assert outcome == "NotAuthorizedException"
+            answers[side].append(took)
+    for known, unknown in (starts, answers):
+        ratio = _compare(known, unknown)
+        assert 0.25 < ratio < 4.0, (ratio, sorted(known), sorted(unknown))
+
+
 MASKED_EMAIL = re.compile(r"^[^*]\*\*\*@[^*]\*\*\*$")
 
 

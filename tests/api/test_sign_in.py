@@ -206,6 +206,8 @@ def test_flow_not_enabled_on_client_is_refused(
 def test_unconfirmed_user_is_told_so_even_with_wrong_password(
     idp: Any, app: dict[str, Any]
 ) -> None:
+    """Cognito's answer for a LEGACY client (``app``); an ENABLED client checks the password
+    first (api/test_enumeration.py)."""
     idp.sign_up(ClientId=app["ClientId"], Username="ian", Password=PASSWORD)
     with pytest.raises(ClientError) as exc:
         idp.initiate_auth(

@@ -29,11 +29,13 @@ from userpool.operations.common import (
 )
 from userpool.operations.newusers import set_password
 from userpool.operations.signin import (
+    GHOST,
     after_password,
     begin_attempt,
     challenge_session,
     check_auth_secret,
     check_password,
+    check_status,
     issue,
     param,
     settle_attempt,
@@ -103,15 +105,16 @@ async def _initiate(
         return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
     name = param(params, "USERNAME")
     found = await _user_or_migrated(svc, pool, client, flow, name, req)
-    if found is None:
-        check_auth_secret(svc, client, params, [name])
-        return await _decoy(svc, pool, flow, params, req.get("Session"))
-    user = found
+    # An unknown name (only when the client hides existence) signs in as a ghost.
+    user = found if found is not None else await decoys.ghost(svc, pool, name)
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
-    risk.guard(svc, pool, client, user, "SignIn", req)
-    await token_hooks.pre_authentication(svc, pool, client.id, user)
-    if flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
-        await check_password(svc, pool, user, param(params, "PASSWORD"))
+    ghost = user.status == GHOST
+    risk.guard(svc, pool, client, None if ghost else user, "SignIn", req)  # blocked IPs too
+    if not ghost and user.enabled:
+        await token_hooks.pre_authentication(svc, pool, client.id, user)
+    if flow in _PASSWORD_FLOWS:
+        hidden = client.prevent_user_existence_errors
+        await check_password(svc, pool, user, param(params, "PASSWORD"), hidden)
         return await after_password(svc, pool, client, user)
     if flow == "USER_SRP_AUTH":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
@@ -148,21 +151,6 @@ async def _user_or_migrated(
     return found
 
 
-async def _decoy(
-    svc: Services, pool: Pool, flow: str, params: dict[str, str], session: str | None
-) -> dict[str, Any]:
-    """What an unknown user gets under PreventUserExistenceErrors=ENABLED."""
-    name = params["USERNAME"]
-    choice = params.get("PREFERRED_CHALLENGE")
-    if flow == "USER_SRP_AUTH" or (flow == "USER_AUTH" and choice == "PASSWORD_SRP"):
-        return await decoys.srp_challenge(svc, pool.id, name)
-    if flow == "USER_AUTH" and session is not None:
-        raise NotAuthorizedException(INVALID_SESSION)
-    if flow == "USER_AUTH" and choice is None:
-        return decoys.select_challenge()
-    raise await decoys.wrong_password(svc, params.get("PASSWORD", ""))
-
-
 async def _user_auth(
     svc: Services,
     pool: Pool,
@@ -174,6 +162,7 @@ async def _user_auth(
     """USER_AUTH: the sign-up session signs in at once; otherwise the chosen first factor."""
     if session is not None:
         _take(svc, session, client, user, "signin")
+        check_status(user)
         return {
             "ChallengeParameters": {},
             "AuthenticationResult": await issue(svc, pool, client, user),
@@ -181,9 +170,25 @@ async def _user_auth(
     return await _first_factor(svc, pool, client, user, params.get("PREFERRED_CHALLENGE"), params)
 
 
-def available_factors(pool: Pool, user: User) -> list[str]:
+def _allowed(pool: Pool) -> list[str]:
     policy = (pool.config.get("Policies") or {}).get("SignInPolicy") or {}
-    allowed = policy.get("AllowedFirstAuthFactors") or ["PASSWORD"]
+    return list(policy.get("AllowedFirstAuthFactors") or ["PASSWORD"])
+
+
+def pool_factors(pool: Pool) -> list[str]:
+    """AvailableChallenges when the client hides existence: from the pool's settings only,
+    the same for every name, real or not.
+
+    DEVIATION: Cognito filters the list by what the user can do (docs' example); that would
+    tell a user with a verified email from an unknown name, so hidden clients list what the
+    pool allows, and a factor the user cannot use gets a challenge no answer passes."""
+    allowed = _allowed(pool)
+    out = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in allowed else []
+    return out + [f for f in ("EMAIL_OTP", "SMS_OTP") if f in allowed]
+
+
+def available_factors(pool: Pool, user: User) -> list[str]:
+    allowed = _allowed(pool)
     out: list[str] = []
     if "PASSWORD" in allowed and user.password_hash:
         out += ["PASSWORD", "PASSWORD_SRP"]
@@ -204,9 +209,11 @@ async def _first_factor(
     choice: str | None,
     params: dict[str, str],
 ) -> dict[str, Any]:
-    if user.status == UNCONFIRMED:
+    hidden = client.prevent_user_existence_errors
+    if user.status == UNCONFIRMED and not hidden:
         raise UserNotConfirmedException("User is not confirmed.")
-    factors = available_factors(pool, user)
+    usable = [] if user.status == GHOST or not user.enabled else available_factors(pool, user)
+    factors = pool_factors(pool) if hidden else usable
     if choice is None:
         with svc.store.transaction() as tx:
             token = challenge_session(svc, tx, client, user, "SELECT_CHALLENGE")
@@ -220,21 +227,23 @@ async def _first_factor(
         raise InvalidParameterException(f"The requested challenge {choice} is not available.")
     if choice == "PASSWORD":
         if params.get("PASSWORD"):
-            await check_password(svc, pool, user, params["PASSWORD"])
+            await check_password(svc, pool, user, params["PASSWORD"], hidden)
             return await after_password(svc, pool, client, user)
         with svc.store.transaction() as tx:
             token = challenge_session(svc, tx, client, user, "PASSWORD")
         return {"ChallengeName": "PASSWORD", "Session": token, "ChallengeParameters": {}}
     if choice == "PASSWORD_SRP":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
+    if choice not in usable:
+        return decoys.otp_challenge(svc, pool, client, user, choice)
     return await otp.send(svc, pool, client, user, choice)
 
 
 async def _srp_challenge(
     svc: Services, pool: Pool, client: AppClient, user: User, a_hex: str
 ) -> dict[str, Any]:
-    verifier = user.extra.get("srp")
-    if user.status == UNCONFIRMED:
+    verifier = _verifier(svc, pool, client, user)
+    if user.status == UNCONFIRMED and not client.prevent_user_existence_errors:
         raise UserNotConfirmedException("User is not confirmed.")
     if not srp.check_a(a_hex) or not verifier:
         raise NotAuthorizedException("Incorrect username or password.")
@@ -256,6 +265,15 @@ async def _srp_challenge(
             "USERNAME": user.username,
         },
     }
+
+
+def _verifier(svc: Services, pool: Pool, client: AppClient, user: User) -> dict[str, str] | None:
+    """The user's SRP salt and verifier; when the client hides existence, a user without
+    one (no password yet) gets a stable stand-in, as an unknown name does."""
+    stored: dict[str, str] | None = user.extra.get("srp")
+    if stored or not client.prevent_user_existence_errors:
+        return stored
+    return decoys.srp_secret(svc, pool.id, user.sub)
 
 
 def _take(svc: Services, token: str, client: AppClient, user: User, purpose: str) -> Session:
@@ -320,9 +338,8 @@ async def _respond(
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:
         found = user_for_sign_in(tx, pool, client, username)
-    if found is None:  # a decoy challenge being answered: refuse as for a wrong password
-        raise await decoys.wrong_password(svc, answers.get("PASSWORD", ""))
-    user = found
+    # A ghost's challenges are stored sessions too, so they are answered like a real user's.
+    user = found if found is not None else await decoys.ghost(svc, pool, username)
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])
     token = req.get("Session")
     if name == "PASSWORD_VERIFIER":
@@ -333,14 +350,17 @@ async def _respond(
     if name == "SELECT_CHALLENGE":
         return await _first_factor(svc, pool, client, user, param(answers, "ANSWER"), answers)
     if name == "PASSWORD":
-        await check_password(svc, pool, user, param(answers, "PASSWORD"))
+        hidden = client.prevent_user_existence_errors
+        await check_password(svc, pool, user, param(answers, "PASSWORD"), hidden)
         return await after_password(svc, pool, client, user)
     if name == "PASSWORD_VERIFIER":
         return await _verify_srp(svc, pool, client, user, session, answers)
     if name == "NEW_PASSWORD_REQUIRED":
+        check_status(user)  # the session proves the password; a user disabled since hears so
         return await _new_password(svc, pool, client, user, answers)
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
+        check_status(user)
         return {
             "ChallengeParameters": {},
             "AuthenticationResult": await issue(svc, pool, client, user),
@@ -357,7 +377,7 @@ async def _verify_srp(
     answers: dict[str, str],
 ) -> dict[str, Any]:
     begin_attempt(svc, pool, user)
-    verifier = user.extra.get("srp") or {}
+    verifier = _verifier(svc, pool, client, user) or {}
     data = session.data
     ok = bool(verifier) and await svc.hasher.run(
         srp.verify_claim,
@@ -372,6 +392,7 @@ async def _verify_srp(
         param(answers, "PASSWORD_CLAIM_SIGNATURE"),
     )
     settle_attempt(svc, pool, user, ok)
+    check_status(user)  # when the client hides existence, only a right proof hears this
     return await after_password(svc, pool, client, user)
 
 

@@ -9,11 +9,14 @@ the sign-in lockout and runs PostConfirmation_ConfirmForgotPassword.
 
 Under PreventUserExistenceErrors=ENABLED an unknown name gets the answers a real user
 would (a masked delivery; CodeMismatchException), and its requests are counted per name
-in the same tables, so the limits and the work done look alike too.
+in the same tables, so the limits and the work done look alike too. A user whose own
+state refuses a reset (no verified address, disabled) is answered as an unknown name, and
+a user with no outstanding code hears CodeMismatchException, counted, as nobody does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from userpool.domain import crypto
@@ -62,12 +65,21 @@ _CHANNELS = {
 }
 
 
+def _mechanisms(pool: Pool) -> list[str]:
+    setting = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
+    return [m["Name"] for m in sorted(setting, key=lambda m: m.get("Priority", 1))]
+
+
+def _refuse_for_pool(pool: Pool) -> None:
+    """A refusal that depends on the pool only, so unknown names hear it too."""
+    if _mechanisms(pool) == ["admin_only"]:
+        raise NotAuthorizedException(CANNOT_RESET)
+
+
 def recovery_delivery(pool: Pool, user: User) -> Delivery:
     """Where a recovery code goes, or Cognito's refusal."""
-    setting = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
-    names = [m["Name"] for m in sorted(setting, key=lambda m: m.get("Priority", 1))]
-    if names == ["admin_only"]:
-        raise NotAuthorizedException(CANNOT_RESET)
+    _refuse_for_pool(pool)
+    names = _mechanisms(pool)
     for name in names or ["verified_phone_number", "verified_email"]:
         if name not in _CHANNELS:
             continue
@@ -91,14 +103,31 @@ def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> N
 
 
 def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Delivery] | None:
-    """The user and where their code goes; None for an unknown name that must be hidden."""
+    """The user and where their code goes; None for an unknown name that must be hidden,
+    or (hidden too) a user whose own state refuses a reset."""
     try:
         user = find_user(tx, pool, name)
     except NotFound:
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException(NOT_FOUND) from None
-    return user, delivery_for(pool, user)
+    return _hidden_refusal(client, lambda: (user, delivery_for(pool, user)))
+
+
+def _hidden_refusal(
+    client: AppClient, target: Callable[[], tuple[User, Delivery]]
+) -> tuple[User, Delivery] | None:
+    """``target()``; when the client hides existence, None instead of a refusal that the
+    user's own state causes (disabled, FORCE_CHANGE_PASSWORD, no verified email or phone):
+    such a user is answered as an unknown name is, so the answer tells nothing.
+
+    DEVIATION: Cognito's answers for these users under ENABLED are unconfirmed."""
+    try:
+        return target()
+    except (InvalidParameterException, NotAuthorizedException):
+        if not client.prevent_user_existence_errors:
+            raise
+        return None
 
 
 def delivery_for(pool: Pool, user: User) -> Delivery:
@@ -125,7 +154,8 @@ async def _target_or_migrated(
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException(NOT_FOUND)
-    return user, delivery_for(pool, user)
+    found = user
+    return _hidden_refusal(client, lambda: (found, delivery_for(pool, found)))
 
 
 async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +171,8 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             raise
         target = None
     if target is None:
+        _refuse_for_pool(pool)
+        risk.guard(svc, pool, client, None, "ForgotPassword", req)  # blocked IPs, as for users
         with svc.store.transaction() as tx:
             _count_request(svc, tx, pool, _ghost(svc, pool, name), now)
         return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
@@ -179,13 +211,25 @@ def store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: floa
 
 def _unknown_guess(svc: Services, pool: Pool, name: str, now: float) -> Exception:
     with svc.store.transaction() as tx:
-        ghost = _ghost(svc, pool, name)
-        if tx.count_attempts(pool.id, ghost, "confirm-forgot", now - HOUR) >= (
-            svc.settings.code_attempts_per_hour
-        ):
-            return LimitExceededException(ATTEMPTS)
-        tx.add_attempt(pool.id, ghost, "confirm-forgot", now)
+        return _guess(svc, tx, pool, _ghost(svc, pool, name), now)
+
+
+def _guess(svc: Services, tx: Tx, pool: Pool, key: str, now: float) -> Exception:
+    """A code for which no code is outstanding: wrong, and limited like a real guess."""
+    if tx.count_attempts(pool.id, key, "confirm-forgot", now - HOUR) >= (
+        svc.settings.code_attempts_per_hour
+    ):
+        return LimitExceededException(ATTEMPTS)
+    tx.add_attempt(pool.id, key, "confirm-forgot", now)
     return CodeMismatchException(MISMATCH)
+
+
+def _has_code(tx: Tx, user: User) -> bool:
+    try:
+        tx.get_code(user.pool_id, user.sub, FORGOT)
+    except NotFound:
+        return False
+    return True
 
 
 async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +240,9 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         check_secret_hash(svc, client, name, req.get("SecretHash"))
         target = _target(tx, pool, client, name)
     if target is None:
+        _refuse_for_pool(pool)
+        risk.guard(svc, pool, client, None, "ForgotPassword", req)
+        check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
         raise _unknown_guess(svc, pool, name, now)
     user = target[0]
     risk.guard(svc, pool, client, user, "ForgotPassword", req)
@@ -204,7 +251,11 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         # The code is checked (and spent) before the slow hash, so a wrong guess costs
         # no Argon2 work.
         spent = stored_user(tx, pool.id, user.sub)
-        failure = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
+        if client.prevent_user_existence_errors and not _has_code(tx, spent):
+            # As for an unknown name: not ExpiredCodeException, which only a user has.
+            failure: Exception | None = _guess(svc, tx, pool, spent.sub, now)
+        else:
+            failure = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
     if failure is not None:
         raise failure
     await set_password(svc, pool, spent, req["Password"])

@@ -33,6 +33,9 @@ from userpool.services import Services
 WRONG = "Incorrect username or password."
 LOCKED = "Password attempts exceeded"
 QUIET = 900.0
+# The status of a stand-in for an unknown name under PreventUserExistenceErrors=ENABLED
+# (made by decoys.ghost, never stored): it goes through the sign-in steps a real user does.
+GHOST = "GHOST"
 
 
 def param(params: dict[str, str], name: str) -> str:
@@ -64,16 +67,28 @@ def check_auth_secret(
 
 def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User | None:
     """The user, or None for an unknown one when the client hides existence (the caller
-    then answers with a decoy); otherwise Cognito's UserNotFoundException."""
+    then signs a ghost in); otherwise Cognito's UserNotFoundException. A disabled user is
+    refused here, unless the client hides existence: then only after a correct password."""
     try:
         user = find_user(tx, pool, name)
     except NotFound:
         if client.prevent_user_existence_errors:
             return None
         raise UserNotFoundException("User does not exist.") from None
-    if not user.enabled:
+    if not user.enabled and not client.prevent_user_existence_errors:
         raise NotAuthorizedException("User is disabled.")
     return user
+
+
+def check_status(user: User) -> None:
+    """What a user who may not sign in hears (in LEGACY before the password is checked; when
+    the client hides existence only after a correct one, so a guess learns nothing)."""
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    if user.status == UNCONFIRMED:
+        raise UserNotConfirmedException("User is not confirmed.")
+    if user.status == RESET_REQUIRED:
+        raise PasswordResetRequiredException("Password reset required for the user")
 
 
 def locked(user: User, now: float) -> bool:
@@ -95,21 +110,27 @@ def clear_failures(user: User) -> None:
         user.extra.pop(key, None)
 
 
-async def check_password(svc: Services, pool: Pool, user: User, password: str) -> None:
-    """Status first (an unconfirmed user hears so even with a wrong password), then lockout."""
-    if user.status == UNCONFIRMED:
-        raise UserNotConfirmedException("User is not confirmed.")
-    if user.status == RESET_REQUIRED:
-        raise PasswordResetRequiredException("Password reset required for the user")
+async def check_password(
+    svc: Services, pool: Pool, user: User, password: str, hidden: bool = False
+) -> None:
+    """Status first (an unconfirmed user hears so even with a wrong password, as Cognito
+    answers), then lockout; with ``hidden`` (PreventUserExistenceErrors=ENABLED) the
+    password first, so a wrong one gets "Incorrect username or password." whoever asks."""
+    if not hidden:
+        check_status(user)
     begin_attempt(svc, pool, user)
     stored = user.password_hash
     verdict = await svc.hasher.verify(stored, password) if stored else False
     settle_attempt(svc, pool, user, verdict)
+    check_status(user)
 
 
 def begin_attempt(svc: Services, pool: Pool, user: User) -> None:
     """Count the attempt as failed before checking it, so concurrent guesses cannot all
     slip past the lockout while the (slow) check runs; a success takes it back."""
+    if user.status == GHOST:
+        _ghost_attempt(svc, pool, user.sub)
+        return
     now = svc.clock.now()
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
@@ -117,6 +138,23 @@ def begin_attempt(svc: Services, pool: Pool, user: User) -> None:
             raise NotAuthorizedException(LOCKED)
         note_failure(fresh, now)
         tx.update_user(fresh)
+
+
+def _ghost_attempt(svc: Services, pool: Pool, sub: str) -> None:
+    """Cognito's lockout for a name that belongs to nobody, kept in the attempts table (rows
+    purged after a day): one "signin-fail" row per failure of the current streak, all
+    rewritten at each failure so that 15 quiet minutes end the streak, as ``note_failure``
+    does; a lock is a "signin-lock" row dated when it ends."""
+    now = svc.clock.now()
+    with svc.store.transaction() as tx:
+        if tx.count_attempts(pool.id, sub, "signin-lock", now):
+            raise NotAuthorizedException(LOCKED)
+        failures = tx.count_attempts(pool.id, sub, "signin-fail", now - QUIET) + 1
+        tx.clear_attempts(pool.id, sub, "signin-fail")
+        for _ in range(failures):
+            tx.add_attempt(pool.id, sub, "signin-fail", now)
+        if failures >= 5:
+            tx.add_attempt(pool.id, sub, "signin-lock", now + min(2 ** (failures - 5), QUIET))
 
 
 def _sign_in_event(
@@ -132,6 +170,8 @@ def _sign_in_event(
 
 
 def settle_attempt(svc: Services, pool: Pool, user: User, good: bool) -> None:
+    if user.status == GHOST:
+        raise NotAuthorizedException(WRONG)  # nobody's proof passes; no event for nobody
     if not good:
         with svc.store.transaction() as tx:
             _sign_in_event(tx, svc, pool, None, user, "Fail")

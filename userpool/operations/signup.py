@@ -323,6 +323,18 @@ def _resend_target(
     return user, delivery
 
 
+def _count_unknown_resend(svc: Services, pool: Pool, name: str, now: float) -> None:
+    """An unknown name's resends meet the pool's refusal and the per-user limit as a real
+    user's do (PreventUserExistenceErrors=ENABLED)."""
+    if not pool.auto_verified:
+        raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
+    ghost = decoys.ghost_key(svc, pool, name)
+    with svc.store.transaction() as tx:
+        if tx.count_attempts(pool.id, ghost, "resend", now - HOUR) >= svc.settings.resend_per_hour:
+            raise LimitExceededException(ATTEMPTS)
+        tx.add_attempt(pool.id, ghost, "resend", now)
+
+
 async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.read() as tx:
@@ -330,6 +342,7 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         target = _resend_target(svc, tx, pool, client, req["Username"], now)
     if isinstance(target, dict):
+        _count_unknown_resend(svc, pool, req["Username"], now)
         return target
     outgoing = await hooks.compose(
         svc,
