@@ -31,7 +31,7 @@ from botocore.utils import parse_timestamp
 from botocore.validate import ParamValidator
 
 from userpool import __version__
-from userpool.cli.clierrors import NO_REGION, ConfigError
+from userpool.cli.clierrors import NO_REGION, CliError, ConfigError
 from userpool.cli.settings import CliSettings
 
 log = logging.getLogger("userpool.cli")
@@ -154,12 +154,16 @@ class Embedded:
     """The operations themselves, on the local data directory (``--db`` / ``USERPOOL_DB``)."""
 
     def __init__(self, db: str | None, timestamp_format: str) -> None:
+        from userpool.at_rest import StartRefused
         from userpool.config import from_env
         from userpool.services import build_services
 
         # Messages (codes) stay in the outbox: a running server, or ``userpool outbox``,
         # delivers or shows them; nothing is printed into this command's output.
-        self.svc = build_services(from_env(db=db, sender="none"))
+        try:
+            self.svc = build_services(from_env(db=db, sender="none"))
+        except StartRefused as exc:
+            raise CliError(str(exc)) from None
         self.runner = asyncio.Runner()
         factory = ResponseParserFactory()
         factory.set_parser_defaults(timestamp_parser=timestamp_parser(timestamp_format))
