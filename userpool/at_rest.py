@@ -251,7 +251,10 @@ def _new(store: Store, master: bytes | None, path: str | None) -> Keys:
     assert sealed is not None
     hashing = _open(master, sealed)
     if hashing is None:
-        raise StartRefused("another process started this database with another master key")
+        raise StartRefused(
+            "another server started this database first, with another master key: give "
+            "every server the same key (copy its key file, or set USERPOOL_MASTER_KEY)"
+        )
     return Keys(master, hashing)
 
 
