@@ -284,6 +284,23 @@ def test_an_old_database_has_its_key_moved_out(srv: Server) -> None:
                 assert old_key not in Path(srv.db + suffix).read_bytes()
 
 
+def test_an_old_database_follows_a_master_key_given_by_the_environment(srv: Server) -> None:
+    made = _with_secrets(srv)
+    srv.stop()
+    old_key = _make_old(srv)
+    given = os.urandom(32)
+    srv.env["USERPOOL_MASTER_KEY"] = given.hex()
+    srv.start()
+    _still_works(srv, made)
+    assert "moved the master key out of the database into USERPOOL_MASTER_KEY" in (
+        srv.log.read_text()
+    )
+    assert not _key_path(srv).exists()
+    sealed = _sealed(srv)
+    assert all(_opens(given, s) and not _opens(old_key, s) for s in sealed)
+    assert srv.sql("SELECT key FROM meta") == [("sealed_code_key",)]
+
+
 def test_rotating_the_master_key_reseals_everything(srv: Server) -> None:
     made = _with_secrets(srv)
     srv.stop()
