@@ -33,6 +33,7 @@ from botocore.validate import ParamValidator
 from userpool import __version__
 from userpool.cli.clierrors import NO_REGION, CliError, ConfigError
 from userpool.cli.settings import CliSettings
+from userpool.model import redact
 
 log = logging.getLogger("userpool.cli")
 MASK = "*** Sensitive Data Redacted ***"
@@ -74,6 +75,8 @@ def mask(value: Any, shape: Shape | None) -> Any:
     if kind == "list" and isinstance(value, list):
         return [mask(v, shape.member) for v in value]
     if kind == "map" and isinstance(value, dict):
+        if shape.name in redact.PARAMETER_MAPS:  # SECRET_BLOCK and the like (model.redact)
+            return {k: MASK if k in redact.SECRET_PARAMETERS else v for k, v in value.items()}
         return {k: mask(v, shape.value) for k, v in value.items()}
     return value
 
