@@ -306,8 +306,12 @@ def rotate(settings: Settings, store: Store) -> tuple[str, int]:
     temp = _write_temp(path, new)
     os.replace(temp, path + ".new")  # found by a start after a crash below
     old_box, new_box = SecretBox(keys.master), SecretBox(new)
-    with store.transaction() as tx:
-        count = _reseal(tx, old_box, new_box)
-        tx.replace_meta(SEALED, new_box.seal(encode_key(keys.hashing)).encode())
+    try:
+        with store.transaction() as tx:
+            count = _reseal(tx, old_box, new_box)
+            tx.replace_meta(SEALED, new_box.seal(encode_key(keys.hashing)).encode())
+    except BaseException:
+        os.unlink(path + ".new")  # rolled back: the old key still opens everything
+        raise
     replace_key_file(path, path + ".new")
     return path, count + 1

@@ -317,6 +317,25 @@ def test_rotating_the_master_key_reseals_everything(srv: Server) -> None:
     _still_works(srv, made)
 
 
+def test_rotating_a_master_key_given_by_the_environment(tmp_path: Path) -> None:
+    key_file = tmp_path / "new.key"
+    env = {"USERPOOL_MASTER_KEY": os.urandom(32).hex(), "USERPOOL_MASTER_KEY_FILE": str(key_file)}
+    srv = Server(tmp_path, env=env).start()
+    try:
+        made = _with_secrets(srv)
+        srv.stop()
+        done = _run("keys", "rotate-master", "--db", srv.db, env=srv.env)
+        assert done.returncode == 0 and "put the new key" in done.stderr
+        with pytest.raises(RuntimeError, match="USERPOOL_MASTER_KEY does not open"):
+            srv.start()
+        srv.env["USERPOOL_MASTER_KEY"] = key_file.read_text().strip()
+        key_file.unlink()
+        srv.start()
+        _still_works(srv, made)
+    finally:
+        srv.stop()
+
+
 def test_a_rotation_interrupted_before_the_rename_is_finished_at_start(srv: Server) -> None:
     made = _with_secrets(srv)
     srv.stop()

@@ -163,7 +163,8 @@ def rotate_master(svc: Services) -> int:
     if svc.settings.master_key:
         print(
             "USERPOOL_MASTER_KEY is set: put the new key (the file's content) in it, or unset "
-            "it, before starting servers again",
+            "it, before starting servers again (then delete the file if the key lives only "
+            "in the variable)",
             file=sys.stderr,
         )
     return 0
