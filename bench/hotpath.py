@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import os
 import re
 import sqlite3
 import sys
@@ -153,6 +154,7 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
             import shutil
 
             shutil.copy(Path(args.replay) / "hotpath.db", db)
+            shutil.copy(Path(args.replay) / "hotpath.db.key", f"{db}.key")  # its master key
             bodies = (Path(args.replay) / "bodies.jsonl").read_bytes().splitlines()
             with contextlib.closing(sqlite3.connect(db)) as conn:
                 pool_id = conn.execute("SELECT id FROM pools").fetchone()[0]
@@ -237,7 +239,7 @@ async def main_async(args: argparse.Namespace, db: str) -> None:
 def save(args: argparse.Namespace) -> None:
     """Users and their ConfirmSignUp bodies, prepared once for ``--replay`` runs."""
     folder = Path(args.save)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # userpool refuses an open one
     _, bodies = asyncio.run(prepare_only(str(folder / "hotpath.db"), args.users, args.alias))
     (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
 
@@ -252,6 +254,7 @@ async def replay(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="userpool-replay-") as tmp:
         db = Path(tmp) / "hotpath.db"
         shutil.copy(folder / "hotpath.db", db)
+        shutil.copy(folder / "hotpath.db.key", f"{db}.key")  # its master key
         bodies = (folder / "bodies.jsonl").read_bytes().splitlines()[: args.count]
         svc = build_services(Settings(db=str(db), dev=True, sender="none"))
         try:
@@ -294,6 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="userpool-hotpath-") as tmp:
             db = args.db or str(Path(tmp) / "hotpath.db")
+            # one master key file for this process and the servers (run in tmp) on PostgreSQL
+            os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(Path(tmp) / "master.key"))
             if args.http:
                 http_rounds(args, db, Path(tmp))
             else:

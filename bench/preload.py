@@ -6,7 +6,7 @@
   *template* user that the server itself signed up, so the row format is the server's own
   (columns, JSON attributes, password hash, SRP verifier). Measured users are UNCONFIRMED
   with a ``codes`` row whose hash is built as the server builds it (HMAC-SHA256 with the
-  store's ``code_key`` over ``code NUL pool NUL sub NUL purpose NUL code``); the template's
+  store's code key, sealed in ``meta`` with the master key of the server's key file, over ``code NUL pool NUL sub NUL purpose NUL code``); the template's
   own code must reproduce its stored hash first, or the load stops. The other users
   (fillers) are CONFIRMED, without codes. The pool uses no aliases, so no alias rows.
   ``rearm`` puts measured users back as they were loaded (UNCONFIRMED, the same code), in
@@ -61,6 +61,8 @@ def keyed_hash(key: bytes, *parts: str) -> str:
 
 
 class RowDb(Protocol):
+    key_file: Path  # the server's master key file (it unseals the code key)
+
     def fetch(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]: ...
 
     def insert(self, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int: ...
@@ -75,6 +77,7 @@ class SqliteRows:
     between phases (``rearm``; SQLite's own locks keep the two writers apart)."""
 
     def __init__(self, path: Path) -> None:
+        self.key_file = Path(f"{path}.key")
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA busy_timeout=10000")
         self.db.execute("PRAGMA synchronous=OFF")
@@ -115,7 +118,8 @@ class PgRows:
     """userpool's PostgreSQL schema: COPY for the bulk rows, then ANALYZE (as autovacuum
     would do soon after such a load)."""
 
-    def __init__(self, schema: str, analyze: bool = True) -> None:
+    def __init__(self, schema: str, key_file: Path, analyze: bool = True) -> None:
+        self.key_file = key_file
         self.conn = peers.pg_connect()
         self.conn.execute(f'SET search_path TO "{schema}"')
         self.analyze = analyze
@@ -152,12 +156,29 @@ def _one(db: RowDb, sql: str, params: tuple[Any, ...], what: str) -> dict[str, A
     return rows[0]
 
 
+def code_key(db: RowDb) -> bytes:
+    """The store's key of keyed hashes: sealed with the master key (in the server's key
+    file) since the master key left the database; in the clear (``code_key``) before."""
+    import base64
+
+    clear = db.fetch("SELECT value FROM meta WHERE key='code_key'", ())
+    if clear:
+        return bytes(clear[0]["value"])
+    from userpool.domain.crypto import SecretBox
+
+    sealed = bytes(
+        _one(db, "SELECT value FROM meta WHERE key='sealed_code_key'", (), "key")["value"]
+    )
+    master = base64.b64decode(db.key_file.read_text())
+    return base64.b64decode(SecretBox(master).open(sealed.decode()))
+
+
 def clone_userpool(db: RowDb, pool_id: str, template: str, template_code: str, size: int,
                    n: int, prefix: str) -> Loaded:  # fmt: skip
     """Fill the pool to ``size`` users (the template included) with clones of ``template``;
     ``n`` of them spread over the pool are UNCONFIRMED with codes, the rest CONFIRMED."""
     t0 = time.monotonic()
-    key = bytes(_one(db, "SELECT value FROM meta WHERE key='code_key'", (), "code_key")["value"])
+    key = code_key(db)
     user = _one(db, "SELECT * FROM users WHERE pool_id=? AND username=?", (pool_id, template),
                 "template user")  # fmt: skip
     code = _one(db, "SELECT * FROM codes WHERE pool_id=? AND sub=?", (pool_id, user["sub"]),

@@ -53,7 +53,8 @@ class Store:
     def rows(self, analyze: bool = True) -> preload.RowDb:
         """Direct access to this store's rows (bulk load, rearm)."""
         if self.schema:
-            return preload.PgRows(self.schema, analyze)
+            # the server runs in the folder: its master key is in .userpool/ there
+            return preload.PgRows(self.schema, self.folder / ".userpool" / "master.key", analyze)
         return preload.SqliteRows(self.db)
 
     def start(self, stage: str) -> procs.Server:
@@ -84,7 +85,7 @@ def prepare(ctx: Ctx, key: str, size: int, workers: int, n: int) -> Store:
     """A fresh store of ``size`` users (``n`` of them to confirm), its server running."""
     pg = key.startswith("pg")
     folder = ctx.work / f"size-{key}-{size}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # userpool refuses an open one
     schema = peers.create_schema(f"size{size}") if pg else ""
     store = Store(key, SizeResult(key, size, 0, 0.0), folder, schema, workers, ctx.venv_bin,
                   ctx.log_dir)  # fmt: skip

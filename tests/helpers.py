@@ -75,7 +75,10 @@ def pg_schema(name: str) -> str:
 
 
 def drop_schemas() -> None:
-    """Drop the schemas this run made."""
+    """Drop the schemas this run made (and their master key files)."""
+    import shutil
+
+    shutil.rmtree(_key_folder(), ignore_errors=True)
     if not _schemas:
         return
     import psycopg
@@ -92,6 +95,20 @@ def server_db(tmp: Path) -> str:
     if BACKEND == "postgresql":
         return pg_schema(hashlib.sha1(str(tmp).encode()).hexdigest()[:16])
     return str(tmp / "userpool.db")
+
+
+def _key_folder() -> Path:
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"userpool-tests-{RUN}"
+
+
+if BACKEND == "postgresql":
+    # Every command on a PostgreSQL database (serve, keys, outbox...) needs its master key,
+    # whose default file (.userpool/master.key) is in the working directory: this run's
+    # commands, run from here, share one in a private temporary folder instead.
+    _key_folder().mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(_key_folder() / "master.key"))
 
 
 def free_port() -> int:

@@ -65,6 +65,12 @@ class Settings:
     # ARN -> target: "http(s)://..." webhook, "python:module:function", "lambda+http://..."
     triggers: dict[str, str] = field(default_factory=dict)
     trigger_timeout: float = 5.0
+    # Secrets at rest (userpool.at_rest): the master key, 32 bytes as base64 or hex (env
+    # only), else its file (default <db>.key, or .userpool/master.key for PostgreSQL).
+    master_key: str | None = field(default=None, repr=False)
+    master_key_file: str | None = None
+    # Start even when the database, its folder or the key file is open to group or others.
+    allow_open_permissions: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def issuer(self, pool_id: str) -> str:

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from functools import partial
 
+from userpool import at_rest
 from userpool.config import Settings
 from userpool.delivery import make_sender
 from userpool.delivery.outbox import OutboxRelay
@@ -47,10 +48,16 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
+    at_rest.check_store_files(settings)
     store = open_store(
         settings.db, synchronous=settings.synchronous, connections=settings.db_connections
     )
-    key = store.secret_key()
+    try:
+        keys = at_rest.load(settings, store)
+    except BaseException:
+        store.close()
+        raise
+    key = keys.hashing
     limiter = make_limiter(
         store,
         key,
@@ -68,9 +75,9 @@ def build_services(settings: Settings) -> Services:
         store=store,
         clock=SystemClock(),
         hasher=Hasher(settings.hasher_threads),
-        box=SecretBox(key),
+        box=SecretBox(keys.master),
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
-        keys=KeyRing(store, SecretBox(key), SystemClock()),
+        keys=KeyRing(store, SecretBox(keys.master), SystemClock()),
         triggers=Triggers(
             store,
             settings.triggers,

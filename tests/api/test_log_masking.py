@@ -8,7 +8,9 @@ every secret the client sent or received.
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,41 @@ def test_user_attribute_values_are_masked_but_names_shown(
     assert "Distinctivename" not in log
     assert "Temp-Passw0rd!" not in log
     assert pool["Id"] in log  # not sensitive: shown
+
+
+def test_srp_secret_block_is_masked_in_responses_and_requests(
+    debug_server: tuple[Server, Inbox],
+) -> None:
+    srv, _ = debug_server
+    idp = srv.client()
+    pool = idp.create_user_pool(PoolName="srp")["UserPool"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="web", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username=USERNAME, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username=USERNAME, Password=PASSWORD, Permanent=True
+    )
+    challenge = idp.initiate_auth(
+        AuthFlow="USER_SRP_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": USERNAME, "SRP_A": secrets.token_hex(256)},
+    )
+    block = challenge["ChallengeParameters"]["SECRET_BLOCK"]
+    with pytest.raises(ClientError):
+        idp.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses={
+                "USERNAME": USERNAME,
+                "PASSWORD_CLAIM_SECRET_BLOCK": block,
+                "PASSWORD_CLAIM_SIGNATURE": base64.b64encode(b"x" * 32).decode(),
+                "TIMESTAMP": "Mon Dec 7 18:00:00 UTC 2026",
+            },
+        )
+    srv.stop()
+    log = srv.log.read_text()
+    assert '"SECRET_BLOCK":"***"' in log and '"SRP_B":"' in log  # masked, not dropped
+    assert '"ChallengeResponses":"***"' in log
+    assert block not in log and block[:40] not in log
+    assert USERNAME not in log

@@ -77,8 +77,8 @@ def test_the_per_client_limit_counts_each_client_apart(
 
 def _two_servers(tmp_path: Path, *extra: str) -> list[Server]:
     one = Server(tmp_path / "one", "--rate-per-ip", "30", "--rate-per-client", "0", *extra)
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
+    (tmp_path / "one").mkdir(mode=0o700)
+    (tmp_path / "two").mkdir(mode=0o700)
     one.start()
     two = Server(tmp_path / "two", *one.args[5:], db=one.db)
     two.key_id, two.key_secret = one.key_id, one.key_secret
@@ -131,8 +131,8 @@ def test_a_new_database_starts_with_its_own_counts_in_redis(
 ) -> None:
     """Counters are namespaced per database: another deployment's traffic does not count."""
     url = _redis_url()
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir(mode=0o700)
+    (tmp_path / "b").mkdir(mode=0o700)
     args = ("--rate-per-ip", "10", "--rate-per-client", "0", "--redis-url", url)
     first = Server(tmp_path / "a", *args).start()
     started.append(first)

@@ -230,8 +230,8 @@ def test_feedback_through_the_notice_link_and_the_operations(own: Server) -> Non
 def test_failures_seen_by_one_process_raise_the_risk_on_another(tmp_path: Path) -> None:
     """The address's failure count is shared: guesses sent to one server raise the risk of
     a sign-in on another server of the same database."""
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
+    (tmp_path / "one").mkdir(mode=0o700)
+    (tmp_path / "two").mkdir(mode=0o700)
     one = Server(tmp_path / "one").start()
     two = Server(tmp_path / "two", db=one.db)
     two.key_id, two.key_secret = one.key_id, one.key_secret

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import os
+import select
+import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -15,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.helpers import USERPOOL, Server, error_of
+from tests.helpers import USERPOOL, Server, error_of, free_port, server_db
 
 
 def _client(server: Server, key_id: str, secret: str) -> Any:
@@ -172,18 +176,52 @@ def test_keys_are_stored_sealed(server: Server) -> None:
     assert server.key_secret not in sealed
 
 
-def test_first_start_without_a_key_creates_and_prints_one(tmp_path: Path) -> None:
+def test_first_start_key_goes_to_a_private_file_not_to_a_log(tmp_path: Path) -> None:
     srv = Server(tmp_path)
     srv.key_id = "preset"  # keep the helper from creating a key first
-    srv.start()
+    srv.start()  # stdout is the log file: what a service manager does
     try:
         log = srv.log.read_text()
-        assert "export AWS_ACCESS_KEY_ID=AKIA" in log
-        key_id = log.split("export AWS_ACCESS_KEY_ID=")[1].split()[0]
-        secret = log.split("export AWS_SECRET_ACCESS_KEY=")[1].split()[0]
+        path = Path(log.split("its secret in ")[1].split()[0])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        text = path.read_text()
+        key_id = text.split("export AWS_ACCESS_KEY_ID=")[1].split()[0]
+        secret = text.split("export AWS_SECRET_ACCESS_KEY=")[1].split()[0]
+        assert key_id in log and secret not in log and "SECRET_ACCESS_KEY" not in log
         _client(srv, key_id, secret).list_user_pools(MaxResults=1)
     finally:
         srv.stop()
+
+
+def test_first_start_key_is_printed_to_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    main, side = pty.openpty()
+    port = free_port()
+    db = server_db(tmp_path)
+    proc = subprocess.Popen(
+        [USERPOOL, "serve", "--port", str(port), "--db", db],
+        stdout=side,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(side)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b" on http://" not in seen and time.monotonic() < deadline:
+            if select.select([main], [], [], 1)[0]:
+                seen += os.read(main, 4096)
+        text = seen.decode()
+        key_id = text.split("export AWS_ACCESS_KEY_ID=")[1].split()[0]
+        secret = text.split("export AWS_SECRET_ACCESS_KEY=")[1].split()[0]
+        assert not list(tmp_path.glob("*access-key*"))
+        srv = Server(tmp_path, db=db)
+        srv.port = port
+        _client(srv, key_id, secret).list_user_pools(MaxResults=1)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        os.close(main)
 
 
 def test_dev_mode_accepts_any_credentials(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ class Cli:
             for k, v in os.environ.items()
             if not k.startswith(("AWS_", "USERPOOL_")) and k not in ("PAGER", "LESS")
         }
+        if "USERPOOL_MASTER_KEY_FILE" in os.environ:  # the run's key (tests.helpers)
+            self.env["USERPOOL_MASTER_KEY_FILE"] = os.environ["USERPOOL_MASTER_KEY_FILE"]
         self.env.update(
             {
                 "HOME": str(cwd),

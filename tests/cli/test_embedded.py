@@ -22,7 +22,7 @@ PASSWORD = "Corr3ct-Horse!"
 
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[Server]:
-    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv").mkdir(mode=0o700)
     server = Server(tmp_path / "srv").start()
     yield server
     server.stop()

@@ -620,21 +620,52 @@ def test_access_keys_are_stored_listed_and_revoked_once(store: Store) -> None:
         assert tx.access_keys() == [("AKIA1", 1.0, True), ("AKIA2", 2.0, False)]
 
 
-def test_the_secret_key_is_made_once_and_shared_by_every_store_on_the_database(
-    opener: OpenStore,
-) -> None:
+def test_meta_values_are_set_once_replaced_and_deleted_by_any_store(opener: OpenStore) -> None:
     first, second = opener(), opener()
-    assert len(first.secret_key()) == 32
-    assert first.secret_key() == second.secret_key()
-    first.close()
-    assert opener().secret_key() == second.secret_key()
+    with first.transaction() as tx:
+        assert tx.meta_value("k") is None
+        tx.set_meta("k", b"\x00one")
+    with second.transaction() as tx:
+        tx.set_meta("k", b"two")  # there already: the first value stays
+        assert tx.meta_value("k", lock=True) == b"\x00one"
+        tx.replace_meta("k", b"three")
+    with first.read() as tx:
+        assert tx.meta_value("k") == b"three"
+    with first.transaction() as tx:
+        tx.delete_meta("k")
+    first.scrub()
+    with second.read() as tx:
+        assert tx.meta_value("k") is None
+
+
+def test_every_sealed_value_is_listed_and_resealed(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool())
+        tx.insert_client(client("c1"))
+        tx.insert_client(AppClient("c2", "us-east-1_pool", "app", None, {}, 1.0, 1.0))
+        tx.insert_access_key("AKIA1", "sealed-key", 1.0)
+        tx.insert_key("kid1", "us-east-1_pool", "id", "sealed-pem", 1.0)
+    with store.transaction() as tx:
+        assert sorted(tx.sealed_values()) == [
+            ("access_keys", "AKIA1", "sealed-key"),
+            ("clients", "c1", "secret"),
+            ("signing_keys", "kid1", "sealed-pem"),
+        ]
+        for table, row_id, sealed in tx.sealed_values():
+            tx.reseal(table, row_id, sealed + "!")
+    with store.read() as tx:
+        assert tx.access_key("AKIA1") == "sealed-key!"
+        assert tx.get_client("c1").secret == "secret!"
+        assert tx.get_client("c2").secret is None
+        assert tx.pool_keys("us-east-1_pool")[0][2] == "sealed-pem!"
 
 
 def test_closing_a_store_twice_closes_nothing_opened_since(
     opener: OpenStore, tmp_path: Path
 ) -> None:
     store = opener()
-    store.secret_key()
+    with store.read() as tx:
+        tx.meta_value("k")
     store.close()
     # The numbers the store's files had are free now; these take them all.
     files = [os.open(tmp_path / f"other{i}", os.O_CREAT | os.O_RDWR) for i in range(32)]

@@ -167,3 +167,24 @@ def test_format_failure_keeps_frames_and_types_but_cuts_out_values() -> None:
 def test_null_members_stay_null() -> None:
     body = {"UserPoolId": "p", "Filter": None, "AttributesToGet": [None]}
     assert mask_request("ListUsers", body) == body
+
+
+def test_secret_block_and_usernames_of_challenge_parameters_are_masked() -> None:
+    from userpool.cli.transport import mask, service
+
+    answer = {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SECRET_BLOCK": "sealed-state",
+            "USER_ID_FOR_SRP": "alice",
+            "USERNAME": "alice",
+            "SRP_B": "beef",
+            "SALT": "c0ffee",
+        },
+    }
+    for operation in ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge"):
+        server_side = mask_response(operation, answer)["ChallengeParameters"]
+        cli_side = mask(answer, service().operation_model(operation).output_shape)
+        for shown in (server_side, cli_side["ChallengeParameters"]):
+            assert "sealed-state" not in str(shown) and "alice" not in str(shown), operation
+            assert shown["SRP_B"] == "beef" and shown["SALT"] == "c0ffee"

@@ -9,7 +9,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from userpool import access_keys, storage
+from userpool import access_keys, at_rest, storage
 from userpool.cli import events
 from userpool.config import DEFAULT_DB, from_env
 from userpool.services import Services, build_services
@@ -18,6 +18,7 @@ from userpool.services import Services, build_services
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         parser.add_argument("--db", help=f"SQLite file or postgresql:// URL (default {DEFAULT_DB})")
+        add_at_rest_options(parser)
         return parser
 
     outbox = with_db(commands.add_parser("outbox", help="print recent messages (codes)"))
@@ -53,10 +54,35 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--output", choices=["text", "json", "env"], default="text")
     with_db(keys_sub.add_parser("list", help="access key ids and whether revoked"))
     with_db(keys_sub.add_parser("revoke", help="revoke an access key")).add_argument("key_id")
+    with_db(
+        keys_sub.add_parser(
+            "rotate-master",
+            help="re-seal every stored secret with a new master key (stop the servers first)",
+        )
+    )
 
 
-def _services(db: str | None, create: bool = False) -> Services | None:
-    settings = from_env(db=db, sender="none")
+def add_at_rest_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--master-key-file",
+        help="file of the key sealing secrets at rest (default <db>.key; "
+        ".userpool/master.key for PostgreSQL)",
+    )
+    parser.add_argument(
+        "--allow-open-permissions",
+        action="store_true",
+        default=None,
+        help="start even if the database, its folder or the key file is open to others",
+    )
+
+
+def _services(args: argparse.Namespace, create: bool = False) -> Services | None:
+    settings = from_env(
+        db=args.db,
+        sender="none",
+        master_key_file=args.master_key_file,
+        allow_open_permissions=args.allow_open_permissions,
+    )
     if not create and not storage.exists(settings.db):
         print(f"no data at {settings.db}", file=sys.stderr)
         return None
@@ -117,6 +143,8 @@ def keys(svc: Services, args: argparse.Namespace) -> int:
     if args.sub == "create":
         print_key(*access_keys.create(svc), args.output)
         return 0
+    if args.sub == "rotate-master":
+        return rotate_master(svc)
     if args.sub == "revoke":
         with svc.store.transaction() as tx:
             done = tx.revoke_access_key(args.key_id)
@@ -129,6 +157,19 @@ def keys(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def rotate_master(svc: Services) -> int:
+    path, count = at_rest.rotate(svc.settings, svc.store)
+    print(f"re-sealed {count} values with a new master key, now in {path}")
+    if svc.settings.master_key:
+        print(
+            "USERPOOL_MASTER_KEY is set: put the new key (the file's content) in it, or unset "
+            "it, before starting servers again (then delete the file if the key lives only "
+            "in the variable)",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def migrate(svc: Services, args: argparse.Namespace) -> int:
     """Opening the store applies every pending migration, under a lock on PostgreSQL."""
     print("schema up to date")
@@ -137,7 +178,11 @@ def migrate(svc: Services, args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     creating = args.command == "migrate" or (args.command == "keys" and args.sub == "create")
-    svc = _services(args.db, create=creating)
+    try:
+        svc = _services(args, create=creating)
+    except at_rest.StartRefused as exc:
+        print(f"userpool: {exc}", file=sys.stderr)
+        return 2
     if svc is None:
         return 1
     try:

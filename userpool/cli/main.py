@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from userpool import __version__, storage
+from userpool import __version__, at_rest, storage
+from userpool.at_rest import StartRefused
 from userpool.cli import data
 from userpool.config import DEFAULT_DB, Settings, from_env
 
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         help="event loop (default auto: uvloop, which is installed with userpool)",
     )
 
+    data.add_at_rest_options(serve)
     data.add_commands(commands)
     return parser
 
@@ -136,6 +138,8 @@ def _serve(args: argparse.Namespace) -> int:
         trusted_proxy=",".join(args.trusted_proxy) if args.trusted_proxy else None,
         redis_url=args.redis_url,
         loop=args.loop,
+        master_key_file=args.master_key_file,
+        allow_open_permissions=args.allow_open_permissions,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -153,8 +157,11 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"--trusted-proxy: {exc}", file=sys.stderr)
         return 2
-    if not settings.dev:
-        _first_key(settings)
+    try:
+        _first_start(settings)
+    except StartRefused as exc:
+        print(f"userpool: {exc}", file=sys.stderr)
+        return 2
     try:
         sock = run.listen(settings.host, settings.port)
     except OSError as exc:
@@ -168,20 +175,33 @@ def _serve(args: argparse.Namespace) -> int:
     return run.serve(settings, sock, args.workers)
 
 
-def _first_key(settings: Settings) -> None:
-    """On a first start with no access key, make one and say how to use it."""
+def _first_start(settings: Settings) -> None:
+    """Open the store once before any worker: checks its files' permissions, finds or
+    makes the master key; without --dev, makes the first access key if there is none."""
     from userpool import access_keys
     from userpool.services import build_services
 
     svc = build_services(settings)
     try:
-        if not access_keys.any_live(svc):
-            key_id, secret = access_keys.create(svc)
-            print("Signed (admin) operations need an access key; this one was just created:")
-            data.print_key(key_id, secret, "env")
-            print("(shown once; 'userpool keys create' makes more, --dev accepts any)", flush=True)
+        if not settings.dev and not access_keys.any_live(svc):
+            _show_first_key(settings, *access_keys.create(svc))
     finally:
         svc.close()
+
+
+def _show_first_key(settings: Settings, key_id: str, secret: str) -> None:
+    """To a terminal, the key; otherwise (a service manager's log) only where it is: a
+    0600 file beside the database."""
+    print("Signed (admin) operations need an access key; this one was just created:")
+    if sys.stdout.isatty():
+        data.print_key(key_id, secret, "env")
+    else:
+        path = at_rest.write_private(
+            at_rest.first_key_file(settings),
+            f"export AWS_ACCESS_KEY_ID={key_id}\nexport AWS_SECRET_ACCESS_KEY={secret}\n",
+        )
+        print(f"{key_id}, its secret in {path} (0600; stdout is no terminal, so not here)")
+    print("(shown once; 'userpool keys create' makes more, --dev accepts any)", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,8 +31,9 @@ from botocore.utils import parse_timestamp
 from botocore.validate import ParamValidator
 
 from userpool import __version__
-from userpool.cli.clierrors import NO_REGION, ConfigError
+from userpool.cli.clierrors import NO_REGION, CliError, ConfigError
 from userpool.cli.settings import CliSettings
+from userpool.model import redact
 
 log = logging.getLogger("userpool.cli")
 MASK = "*** Sensitive Data Redacted ***"
@@ -74,6 +75,8 @@ def mask(value: Any, shape: Shape | None) -> Any:
     if kind == "list" and isinstance(value, list):
         return [mask(v, shape.member) for v in value]
     if kind == "map" and isinstance(value, dict):
+        if shape.name in redact.PARAMETER_MAPS:  # SECRET_BLOCK and the like (model.redact)
+            return {k: MASK if k in redact.SECRET_PARAMETERS else v for k, v in value.items()}
         return {k: mask(v, shape.value) for k, v in value.items()}
     return value
 
@@ -154,12 +157,16 @@ class Embedded:
     """The operations themselves, on the local data directory (``--db`` / ``USERPOOL_DB``)."""
 
     def __init__(self, db: str | None, timestamp_format: str) -> None:
+        from userpool.at_rest import StartRefused
         from userpool.config import from_env
         from userpool.services import build_services
 
         # Messages (codes) stay in the outbox: a running server, or ``userpool outbox``,
         # delivers or shows them; nothing is printed into this command's output.
-        self.svc = build_services(from_env(db=db, sender="none"))
+        try:
+            self.svc = build_services(from_env(db=db, sender="none"))
+        except StartRefused as exc:
+            raise CliError(str(exc)) from None
         self.runner = asyncio.Runner()
         factory = ResponseParserFactory()
         factory.set_parser_defaults(timestamp_parser=timestamp_parser(timestamp_format))

@@ -10,6 +10,9 @@ Beyond the model's marks:
 - ``ConfirmationCodeType`` (``ConfirmationCode``, ``Code``) and the SRP verifier of
   ``DeviceSecretVerifierConfigType`` are masked too: botocore leaves them unmarked, yet a
   live code confirms an account and a verifier allows an offline password guess.
+- The values of challenge and auth parameter maps under keys that name a secret
+  (``SECRET_BLOCK``, answers, usernames...): their values are plain strings in the model,
+  so ``ChallengeParameters`` of a response (``SECRET_BLOCK`` of SRP) would show.
 - Members the model does not know, and values of the wrong kind (a list where a string
   belongs), are masked: nothing vouches for them.
 
@@ -30,6 +33,27 @@ from userpool.model import service_model
 
 MASK = "***"
 EXTRA_SENSITIVE = frozenset({"ConfirmationCodeType", "DeviceSecretVerifierConfigType"})
+PARAMETER_MAPS = frozenset(
+    {"ChallengeParametersType", "ChallengeResponsesType", "AuthParametersType"}
+)
+# Keys of those maps whose values are secret (or a username, sensitive elsewhere in the model).
+SECRET_PARAMETERS = frozenset(
+    {
+        "SECRET_BLOCK",
+        "PASSWORD_CLAIM_SECRET_BLOCK",
+        "PASSWORD_CLAIM_SIGNATURE",
+        "SECRET_HASH",
+        "PASSWORD",
+        "NEW_PASSWORD",
+        "REFRESH_TOKEN",
+        "ANSWER",
+        "SMS_MFA_CODE",
+        "SOFTWARE_TOKEN_MFA_CODE",
+        "EMAIL_OTP_CODE",
+        "USERNAME",
+        "USER_ID_FOR_SRP",
+    }
+)
 
 # A walk returns the masked copy of a value and adds every string it hid to ``hidden``.
 Walk = Callable[[Any, list[str]], Any]
@@ -76,7 +100,7 @@ class _Compiler:
         if kind == "list":
             return self._list(shape)
         if kind == "map":
-            return self._map(shape)
+            return _parameters if name in PARAMETER_MAPS else self._map(shape)
         return _keep_scalar
 
     def _member(self, spec: dict[str, Any]) -> Walk:
@@ -119,6 +143,16 @@ class _Compiler:
             return {k: None if v is None else value_walk(v, hidden) for k, v in value.items()}
 
         return walk
+
+
+def _parameters(value: Any, hidden: list[str]) -> Any:
+    """A parameters map: names shown, the values of secret ones (and non-strings) hidden."""
+    if not isinstance(value, dict):
+        return _hide(value, hidden)
+    return {
+        k: _hide(v, hidden) if k in SECRET_PARAMETERS or not isinstance(v, str) else v
+        for k, v in value.items()
+    }
 
 
 @cache

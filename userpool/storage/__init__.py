@@ -21,7 +21,7 @@ def is_url(db: str) -> bool:
 
 def exists(db: str) -> bool:
     """Whether there may be data at ``db`` (a server database is assumed to be there)."""
-    return is_url(db) or os.path.exists(db.removeprefix("sqlite://"))
+    return is_url(db) or os.path.exists(sqlite_path(db))
 
 
 def redact(db: str) -> str:
@@ -30,6 +30,11 @@ def redact(db: str) -> str:
         return db
     db = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", db)
     return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", db)
+
+
+def sqlite_path(db: str) -> str:
+    """The file of a SQLite ``--db`` value (``sqlite://path`` or a plain path)."""
+    return db.removeprefix("sqlite://")
 
 
 def open_store(url: str, synchronous: str = "NORMAL", connections: int = 4) -> Store:
@@ -41,5 +46,4 @@ def open_store(url: str, synchronous: str = "NORMAL", connections: int = 4) -> S
         return PostgresStore(url, connections)
     from userpool.storage.sqlite import SQLiteStore
 
-    path = url.removeprefix("sqlite://") if url.startswith("sqlite://") else url
-    return SQLiteStore(path, synchronous=synchronous)
+    return SQLiteStore(sqlite_path(url), synchronous=synchronous)

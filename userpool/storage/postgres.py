@@ -4,8 +4,7 @@ Owns the connections (``pg_pool``: a few per process, one transaction on each at
 inside ``bridge.run`` a request waiting for the database lets the event loop run other
 requests, so Python and PostgreSQL work at once), the migrations
 (``migrations_pg/NNN_*.sql``, applied under an advisory lock and recorded in
-``schema_version``, so several processes may start at once), the secret key in ``meta``
-(created once by whichever process gets there first), and the mapping of PostgreSQL's
+``schema_version``, so several processes may start at once), and the mapping of PostgreSQL's
 concurrency failures to an answer a client retries.
 
 Group commit (``batched()``, made of ``grouped()`` and ``flush()``): as on SQLite, the
@@ -23,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -112,7 +110,6 @@ class PostgresStore(SharedQueries, GroupCommit):
         # requests waiting for a group: handed one, or None when a connection comes back
         self._joiners: bridge.Line[_Group] = bridge.Line()
         self._migrate()
-        self._key = self._load_key()
 
     def _connect(self) -> Connection:
         db = psycopg.connect(self.url, autocommit=True)
@@ -352,23 +349,13 @@ class PostgresStore(SharedQueries, GroupCommit):
                     tx.db.execute(sql.encode())
                     tx.db.execute("INSERT INTO schema_version VALUES (%s)", (version,))
 
-    def _load_key(self) -> bytes:
-        with self.transaction() as tx:
-            row = tx.db.execute("SELECT value FROM meta WHERE key='code_key'").fetchone()
-            if row is not None:
-                return bytes(row[0])
-            tx.db.execute(
-                "INSERT INTO meta VALUES ('code_key', %s) ON CONFLICT DO NOTHING",
-                (secrets.token_bytes(32),),
-            )
-            # another process may have been first: its key is the key
-            row = tx.db.execute("SELECT value FROM meta WHERE key='code_key'").fetchone()
-            assert row is not None
-            return bytes(row[0])
-
-    def secret_key(self) -> bytes:
-        """The key of this store's keyed hashes (codes, sessions)."""
-        return self._key
+    def scrub(self) -> None:
+        """Rewrite ``meta`` (VACUUM FULL): a deleted row's bytes leave the table's files."""
+        db = self._connect()
+        try:
+            db.execute("VACUUM FULL meta")
+        finally:
+            db.close()
 
     @contextmanager
     def read(self) -> Iterator[PostgresTx]:

@@ -25,6 +25,12 @@ from userpool.storage.rows import (
     user_row,
 )
 
+# (table, id column, sealed column) of every value sealed with the master key
+SEALED_COLUMNS = (
+    ("clients", "id", "secret"),
+    ("access_keys", "access_key_id", "secret"),
+    ("signing_keys", "kid", "pem"),
+)
 _U_COLS = ", ".join("u." + name.strip() for name in USER_COLS.split(","))
 
 
@@ -192,6 +198,36 @@ class SqlTx(GroupQueries):
             "SELECT secret FROM access_keys WHERE access_key_id=? AND revoked=0", (key_id,)
         ).fetchone()
         return None if row is None else str(row[0])
+
+    # meta and sealed values (at_rest) ----------------------------------------------
+    def meta_value(self, name: str, lock: bool = False) -> bytes | None:
+        sql = "SELECT value FROM meta WHERE key=?" + (self._for_update if lock else "")
+        row = self._run(sql, (name,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_meta(self, name: str, value: bytes) -> None:
+        """Insert ``name`` unless it is there (another process's value then stays)."""
+        self._run("INSERT INTO meta VALUES (?,?) ON CONFLICT (key) DO NOTHING", (name, value))
+
+    def replace_meta(self, name: str, value: bytes) -> None:
+        self._run("UPDATE meta SET value=? WHERE key=?", (value, name))
+
+    def delete_meta(self, name: str) -> None:
+        self._run("DELETE FROM meta WHERE key=?", (name,))
+
+    def sealed_values(self) -> list[tuple[str, str, str]]:
+        """(table, row id, sealed value) of every value sealed with the master key."""
+        found = []
+        for table, id_col, col in SEALED_COLUMNS:
+            rows = self._run(
+                f"SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL{self._for_update}"
+            ).fetchall()
+            found += [(table, str(r[0]), str(r[1])) for r in rows]
+        return found
+
+    def reseal(self, table: str, row_id: str, sealed: str) -> None:
+        id_col, col = {t: (i, c) for t, i, c in SEALED_COLUMNS}[table]
+        self._run(f"UPDATE {table} SET {col}=? WHERE {id_col}=?", (sealed, row_id))
 
     def access_keys(self) -> list[tuple[str, float, bool]]:
         rows = self._run(

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,7 +80,9 @@ class SQLiteStore(SharedQueries):
         self.path = path
         self._writer: int | None = None
         if path != ":memory:":  # a file: it has a WAL and other processes may write it
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+            # private from the start: SQLite gives the WAL and shared memory its mode
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             # Writers of every process take this lock before BEGIN IMMEDIATE: the kernel
             # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
             self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
@@ -112,7 +113,6 @@ class SQLiteStore(SharedQueries):
         if self._writer is not None:
             self.checkpointer = Checkpointer(path, synchronous)  # off the event loop
         self._migrate()
-        self._key = self._load_key()
 
     def _wal_mode(self) -> None:
         """Turn on the WAL under the writer lock: on a new file it takes an exclusive lock,
@@ -178,18 +178,14 @@ class SQLiteStore(SharedQueries):
             self._finish("ROLLBACK")
             raise
 
-    def _load_key(self) -> bytes:
-        with self.transaction() as tx:
-            row = tx.db.execute("SELECT value FROM meta WHERE key='code_key'").fetchone()
-            if row is not None:
-                return bytes(row[0])
-            key = secrets.token_bytes(32)
-            tx.db.execute("INSERT INTO meta VALUES ('code_key', ?)", (key,))
-            return key
-
-    def secret_key(self) -> bytes:
-        """The key of this store's keyed hashes (codes, sessions)."""
-        return self._key
+    def scrub(self) -> None:
+        """Rebuild the file (VACUUM) and empty the WAL: deleted rows' bytes are gone."""
+        self._lock()
+        try:
+            self.db.execute("VACUUM")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._unlock()
 
     async def batched(self, work: Callable[[SQLiteTx], T]) -> T:
         """``work(tx)`` with the other batched work of this event-loop turn, run together at
