@@ -86,7 +86,7 @@ def started() -> Iterator[list[Server]]:
 def serve(tmp_path: Path, started: list[Server]) -> Callable[..., Server]:
     def make(*args: str) -> Server:
         server = Server(tmp_path / str(len(started)), *args)
-        (tmp_path / str(len(started))).mkdir()
+        (tmp_path / str(len(started))).mkdir(mode=0o700)
         started.append(server.start())
         return server
 

@@ -88,8 +88,10 @@ class SQLiteStore(SharedQueries):
             self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # A new file gives the pages of purged rows back to the file system (``purge``);
-        # on an older file this changes nothing and freed pages are reused.
-        self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        # an older one keeps its mode and reuses freed pages. (Set only on a new file: on
+        # an open one the pragma counts as another connection's write to the others.)
+        if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._wal_mode()
         synchronous = "FULL" if synchronous == "FULL" else "NORMAL"
         self.db.execute(f"PRAGMA synchronous={synchronous}")
