@@ -84,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
     serve.add_argument(
+        "--resend-per-hour",
+        type=int,
+        help="codes one user may ask for per hour by ResendConfirmationCode, ForgotPassword "
+        "or GetUserAttributeVerificationCode, each (default 5)",
+    )
+    serve.add_argument(
+        "--messages-per-destination-per-hour",
+        type=int,
+        help="messages per hour to one email address or phone number of a pool "
+        "(default 10; 0: no limit)",
+    )
+    serve.add_argument(
         "--loop",
         choices=["auto", "uvloop", "asyncio"],
         help="event loop (default auto: uvloop, which is installed with userpool)",
@@ -120,6 +132,8 @@ def _serve(args: argparse.Namespace) -> int:
         rate_per_client=args.rate_per_client,
         redis_url=args.redis_url,
         loop=args.loop,
+        resend_per_hour=args.resend_per_hour,
+        messages_per_destination_per_hour=args.messages_per_destination_per_hour,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(

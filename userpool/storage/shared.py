@@ -66,9 +66,29 @@ class SharedQueries:
         """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
         with self.transaction() as tx:
             tx.db.execute(self._sql("DELETE FROM sessions WHERE expires<?"), (now,))
-            tx.db.execute(self._sql("DELETE FROM attempts WHERE at<?"), (now - 86400,))
             tx.db.execute(self._sql("DELETE FROM revoked_origins WHERE expires<?"), (now,))
             tx.db.execute(self._sql("DELETE FROM refresh_tokens WHERE expires<?"), (now,))
+        self.purge_attempts(now - 86400)
+
+    # One batch of attempts older than the cutoff, by physical row id, found through the
+    # attempts_by_time index (rowid on SQLite; PostgresStore says ctid).
+    _old_attempts = (
+        "DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE at<? LIMIT ?)"
+    )
+
+    def purge_attempts(self, before: float, batch: int = 500, batches: int = 200) -> int:
+        """Delete attempts (failed guesses, requests, messages sent) older than ``before``
+        in short transactions of ``batch`` rows, so a backlog after a flood never holds
+        the write lock long; at most ``batches`` per call (the rest wait for the next
+        purge). The number deleted."""
+        deleted = 0
+        for _ in range(batches):
+            with self.transaction() as tx:
+                count = tx.db.execute(self._sql(self._old_attempts), (before, batch)).rowcount
+            deleted += max(count, 0)
+            if count < batch:
+                break
+        return deleted
 
     def record_invocation(
         self,
