@@ -8,6 +8,10 @@ import asyncio
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+# Attempts are counted over an hour at most; they are kept a day.
+ATTEMPTS_KEPT = 86400.0
+PURGE_BATCH = 200  # attempts deleted per transaction: about 5 ms of SQLite's write lock
+
 
 class _Tx(Protocol):
     @property
@@ -68,7 +72,7 @@ class SharedQueries:
             tx.db.execute(self._sql("DELETE FROM sessions WHERE expires<?"), (now,))
             tx.db.execute(self._sql("DELETE FROM revoked_origins WHERE expires<?"), (now,))
             tx.db.execute(self._sql("DELETE FROM refresh_tokens WHERE expires<?"), (now,))
-        self.purge_attempts(now - 86400)
+        self.purge_attempts(now)
 
     # One batch of attempts older than the cutoff, by physical row id, found through the
     # attempts_by_time index (rowid on SQLite; PostgresStore says ctid).
@@ -76,15 +80,16 @@ class SharedQueries:
         "DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE at<? LIMIT ?)"
     )
 
-    def purge_attempts(self, before: float, batch: int = 500, batches: int = 200) -> int:
-        """Delete attempts (failed guesses, requests, messages sent) older than ``before``
-        in short transactions of ``batch`` rows, so a backlog after a flood never holds
-        the write lock long; at most ``batches`` per call (the rest wait for the next
-        purge). The number deleted."""
+    def purge_attempts(self, now: float, batch: int = PURGE_BATCH, batches: int = 500) -> int:
+        """Delete attempts (failed guesses, requests, messages sent) older than a day in
+        short transactions of ``batch`` rows, so a backlog after a flood never holds the
+        write lock long; at most ``batches`` per call (the rest wait for the next purge).
+        The number deleted."""
         deleted = 0
         for _ in range(batches):
             with self.transaction() as tx:
-                count = tx.db.execute(self._sql(self._old_attempts), (before, batch)).rowcount
+                old = (now - ATTEMPTS_KEPT, batch)
+                count = tx.db.execute(self._sql(self._old_attempts), old).rowcount
             deleted += max(count, 0)
             if count < batch:
                 break
