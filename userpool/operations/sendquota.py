@@ -30,6 +30,8 @@ from userpool.domain.ports import Tx
 from userpool.errors import CognitoError
 from userpool.services import Services
 
+# DEVIATION: Cognito's sending quota is per account and daily; this one is per address of
+# a pool (one tenant's traffic cannot block another's codes) and hourly.
 HOUR = 3600.0
 ACTION = "message"  # the attempts table's action for an admitted message
 # DEVIATION: Cognito answers its (daily, per account) sending quota with
@@ -72,6 +74,8 @@ def enqueue(svc: Services, tx: Tx, message: Message, now: float) -> None:
     tx.enqueue_message(message)
 
 
+# DEVIATION: Cognito's answer over its quota does not depend on the client; here clients
+# hiding users send nothing and answer as usual, since anyone can fill an address's quota.
 @contextmanager
 def quietly(hide: bool) -> Iterator[None]:
     """Over the quota, send nothing and carry on when ``hide`` (a client hiding whether

@@ -336,7 +336,9 @@ def _resend_target(
 
 def _count_unknown_resend(svc: Services, pool: Pool, name: str, now: float) -> None:
     """A resend for nobody (a client hiding users) is limited per name like a real user's,
-    so the limit's answer cannot tell them apart."""
+    so the limit's answer cannot tell them apart.
+
+    DEVIATION: unconfirmed; ForgotPassword and ConfirmSignUp count unknown names alike."""
     ghost = _ghost(svc, pool, name)
     with svc.store.transaction() as tx:
         if tx.count_attempts(pool.id, ghost, "resend", now - HOUR) >= svc.settings.resend_per_hour:
