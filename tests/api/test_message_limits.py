@@ -9,7 +9,9 @@ restart. Settings and flags change the caps.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +249,17 @@ def test_two_servers_on_one_database_share_the_count_and_it_survives_a_restart(
         for i in range(6)
     ]
     assert outcomes == ["ok"] * 4 + [LIMITED] * 2
+    # exact under concurrency: 8 sign-ups at once through both servers, 4 get through
+    barrier = threading.Barrier(8)
+
+    def at_once(i: int) -> str:
+        barrier.wait(10)
+        return _outcome(lambda: _sign_up(clients[i % 2], cid, f"race{i}", "race@example.com"))
+
+    with ThreadPoolExecutor(8) as workers:
+        raced = list(workers.map(at_once, range(8)))
+    assert sorted(raced) == [LIMITED] * 4 + ["ok"] * 4, raced
+    assert _sent(started[0], pool_id, "race@example.com") == 4
     for srv in started:
         srv.stop()
     started[1].start()
