@@ -71,23 +71,6 @@ def test_resend_is_limited_per_user(idp: Any, client: dict[str, Any]) -> None:
     assert error_of(exc)[0] == "LimitExceededException"
 
 
-def test_resends_to_an_unknown_user_are_limited_like_a_real_users_for_enabled_clients(
-    idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
-) -> None:
-    client = make_client(pool, PreventUserExistenceErrors="ENABLED")
-    _sign_up(idp, client, "real-cy")
-    outcomes: dict[str, list[str]] = {}
-    for name in ("real-cy", "ghost-cy"):
-        outcomes[name] = []
-        for _ in range(6):
-            try:
-                idp.resend_confirmation_code(ClientId=client["ClientId"], Username=name)
-                outcomes[name].append("ok")
-            except ClientError as exc:
-                outcomes[name].append(str(exc.response["Error"]["Code"]))
-    assert outcomes["real-cy"] == outcomes["ghost-cy"] == ["ok"] * 5 + ["LimitExceededException"]
-
-
 def test_resend_without_auto_verification_is_refused(
     idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
 ) -> None:

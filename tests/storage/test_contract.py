@@ -779,20 +779,6 @@ def test_purge_drops_what_expired_and_keeps_the_rest(store: Store) -> None:
         assert not tx.origin_revoked("o-old") and tx.origin_revoked("o-live")
 
 
-def test_old_attempts_are_purged_in_small_batches(store: Store) -> None:
-    now = 1_000_000.0
-    with store.transaction() as tx:
-        for i in range(25):
-            tx.add_attempt("us-east-1_pool", f"@dest{i % 3}", "message", now - 90_000 - i)
-        tx.add_attempt("us-east-1_pool", "@dest0", "message", now - 60)
-    # two batches of 10 only: the rest waits for the next purge
-    assert store.purge_attempts(now, batch=10, batches=2) == 20
-    assert store.purge_attempts(now, batch=10, batches=2) == 5
-    assert store.purge_attempts(now, batch=10, batches=2) == 0
-    with store.read() as tx:
-        assert tx.count_attempts("us-east-1_pool", "@dest0", "message", 0.0) == 1
-
-
 # two writers ------------------------------------------------------------------------------
 def _in_turn(first: Callable[[], Any], second: Callable[[], Any]) -> Any:
     """Run ``first`` (which calls ``started.set()`` once it holds its locks, then lingers)

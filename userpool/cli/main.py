@@ -77,13 +77,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--trigger-timeout", type=float, help="seconds (default 5, as Cognito)")
     serve.add_argument(
-        "--rate-per-ip", type=int, help="requests per minute from one address (0: no limit)"
-    )
-    serve.add_argument(
-        "--rate-per-client", type=int, help="requests per minute naming one app client (0: none)"
-    )
-    serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
-    serve.add_argument(
         "--resend-per-hour",
         type=int,
         help="codes one user may ask for per hour by ResendConfirmationCode, ForgotPassword "
@@ -95,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         help="messages per hour to one email address or phone number of a pool "
         "(default 10; 0: no limit)",
     )
+    serve.add_argument(
+        "--rate-per-ip", type=int, help="requests per minute from one address (0: no limit)"
+    )
+    serve.add_argument(
+        "--rate-per-client", type=int, help="requests per minute naming one app client (0: none)"
+    )
+    serve.add_argument("--redis-url", help="keep shared rate counters in Redis (redis://...)")
     serve.add_argument(
         "--loop",
         choices=["auto", "uvloop", "asyncio"],
@@ -126,14 +126,14 @@ def _serve(args: argparse.Namespace) -> int:
         lambda_endpoint=args.lambda_endpoint,
         trigger_timeout=args.trigger_timeout,
         triggers=dict(args.trigger) if args.trigger else None,
+        resend_per_hour=args.resend_per_hour,
+        messages_per_destination_per_hour=args.messages_per_destination_per_hour,
         dev=args.dev,
         issuer_base=args.issuer_base,
         rate_per_ip=args.rate_per_ip,
         rate_per_client=args.rate_per_client,
         redis_url=args.redis_url,
         loop=args.loop,
-        resend_per_hour=args.resend_per_hour,
-        messages_per_destination_per_hour=args.messages_per_destination_per_hour,
     )
     if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(

@@ -20,8 +20,6 @@ from userpool.domain.ports import Sender, Store
 
 log = logging.getLogger("userpool.outbox")
 PURGE_EVERY = 60.0  # seconds between purges of expired sessions, attempts and tokens
-PURGE_BATCH = 200  # old attempts deleted per transaction
-PURGE_BATCHES = 1000  # at most, per purge: 200,000 attempts a minute
 
 
 class OutboxRelay:
@@ -69,21 +67,12 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 if time.time() - self._purged > PURGE_EVERY:
-                    await self._purge(time.time())
+                    self.store.purge(time.time())
                     self._purged = time.time()
                 if self.sender is not None:
                     await self.drain()
             except Exception:  # the relay must outlive a bad message or a flaky server
                 log.exception("outbox relay failed; will retry")
-
-    async def _purge(self, now: float) -> None:
-        """Old attempts go a small batch at a time, other requests served between batches
-        (a flood's backlog would otherwise hold SQLite's event loop), then the rest."""
-        for _ in range(PURGE_BATCHES):
-            if self.store.purge_attempts(now, batch=PURGE_BATCH, batches=1) < PURGE_BATCH:
-                break
-            await asyncio.sleep(0)
-        self.store.purge(now)
 
     async def drain(self) -> None:
         assert self.sender is not None

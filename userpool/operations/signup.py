@@ -149,14 +149,9 @@ def _user_for_code(
         raise UserNotFoundException(NOT_FOUND) from None
 
 
-def _ghost(svc: Services, pool: Pool, name: str) -> str:
-    """The attempts table's key of a name that belongs to nobody."""
-    return "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
-
-
 def _unknown_guess(svc: Services, tx: Tx, pool: Pool, name: str, now: float) -> CognitoError:
     """A code for nobody: wrong, and limited per name exactly like a real user's guesses."""
-    ghost = _ghost(svc, pool, name)
+    ghost = "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
     if (
         tx.count_attempts(pool.id, ghost, "confirm", now - HOUR)
         >= svc.settings.code_attempts_per_hour
@@ -334,18 +329,6 @@ def _resend_target(
     return user, delivery
 
 
-def _count_unknown_resend(svc: Services, pool: Pool, name: str, now: float) -> None:
-    """A resend for nobody (a client hiding users) is limited per name like a real user's,
-    so the limit's answer cannot tell them apart.
-
-    DEVIATION: unconfirmed; ForgotPassword and ConfirmSignUp count unknown names alike."""
-    ghost = _ghost(svc, pool, name)
-    with svc.store.transaction() as tx:
-        if tx.count_attempts(pool.id, ghost, "resend", now - HOUR) >= svc.settings.resend_per_hour:
-            raise LimitExceededException(ATTEMPTS)
-        tx.add_attempt(pool.id, ghost, "resend", now)
-
-
 async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.read() as tx:
@@ -353,7 +336,6 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
         target = _resend_target(svc, tx, pool, client, req["Username"], now)
     if isinstance(target, dict):
-        _count_unknown_resend(svc, pool, req["Username"], now)
         return target
     outgoing = await hooks.compose(
         svc,

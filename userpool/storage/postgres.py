@@ -101,9 +101,6 @@ class PostgresStore(SharedQueries, GroupCommit):
     """The PostgreSQL adapter of the ``Store`` port."""
 
     marker = "%s"
-    _old_attempts = (
-        "DELETE FROM attempts WHERE ctid = ANY(ARRAY(SELECT ctid FROM attempts WHERE at<? LIMIT ?))"
-    )
     remote = True
 
     def __init__(self, url: str, connections: int = CONNECTIONS) -> None:

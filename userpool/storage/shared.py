@@ -8,10 +8,6 @@ import asyncio
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-# Attempts are counted over an hour at most; they are kept a day.
-ATTEMPTS_KEPT = 86400.0
-PURGE_BATCH = 200  # attempts deleted per transaction: about 5 ms of SQLite's write lock
-
 
 class _Tx(Protocol):
     @property
@@ -70,30 +66,9 @@ class SharedQueries:
         """Drop what has expired: sessions, old attempts, revoked and expired tokens."""
         with self.transaction() as tx:
             tx.db.execute(self._sql("DELETE FROM sessions WHERE expires<?"), (now,))
+            tx.db.execute(self._sql("DELETE FROM attempts WHERE at<?"), (now - 86400,))
             tx.db.execute(self._sql("DELETE FROM revoked_origins WHERE expires<?"), (now,))
             tx.db.execute(self._sql("DELETE FROM refresh_tokens WHERE expires<?"), (now,))
-        self.purge_attempts(now)
-
-    # One batch of attempts older than the cutoff, by physical row id, found through the
-    # attempts_by_time index (rowid on SQLite; PostgresStore says ctid).
-    _old_attempts = (
-        "DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE at<? LIMIT ?)"
-    )
-
-    def purge_attempts(self, now: float, batch: int = PURGE_BATCH, batches: int = 500) -> int:
-        """Delete attempts (failed guesses, requests, messages sent) older than a day in
-        short transactions of ``batch`` rows, so a backlog after a flood never holds the
-        write lock long; at most ``batches`` per call (the rest wait for the next purge).
-        The number deleted."""
-        deleted = 0
-        for _ in range(batches):
-            with self.transaction() as tx:
-                old = (now - ATTEMPTS_KEPT, batch)
-                count = tx.db.execute(self._sql(self._old_attempts), old).rowcount
-            deleted += max(count, 0)
-            if count < batch:
-                break
-        return deleted
 
     def record_invocation(
         self,
