@@ -230,8 +230,8 @@ def test_invitations_count_and_a_refused_one_creates_no_user(idp: Any, server: S
 
 
 def _pair(tmp_path: Path, *flags: str, env: dict[str, str] | None = None) -> list[Server]:
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
+    (tmp_path / "one").mkdir(mode=0o700)  # private, as a data folder should be
+    (tmp_path / "two").mkdir(mode=0o700)
     one = Server(tmp_path / "one", *flags, env=env).start()
     two = Server(tmp_path / "two", *one.args[5:], env=env, db=one.db)
     two.key_id, two.key_secret = one.key_id, one.key_secret
