@@ -121,6 +121,31 @@ def test_sign_ups_naming_one_address_stop_at_its_quota_and_keep_the_user(
     assert _sent(server, other_pool, "victim@example.com") == 1
 
 
+def test_text_messages_to_one_phone_number_are_limited_alike(idp: Any, server: Server) -> None:
+    pool_id = idp.create_user_pool(PoolName="sms", AutoVerifiedAttributes=["phone_number"])[
+        "UserPool"
+    ]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"][
+        "ClientId"
+    ]
+
+    def sign_up(i: int) -> None:
+        idp.sign_up(
+            ClientId=cid,
+            Username=f"texted{i}",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "phone_number", "Value": "+15555550199"}],
+        )
+
+    assert [_outcome(lambda i=i: sign_up(i)) for i in range(11)] == ["ok"] * 10 + [LIMITED]
+    rows = server.sql(
+        "SELECT count(*) FROM outbox WHERE pool_id=? AND medium='SMS' AND destination=?",
+        pool_id,
+        "+15555550199",
+    )
+    assert rows == [(10,)]
+
+
 def test_a_refused_resend_leaves_the_earlier_code_valid(idp: Any, server: Server) -> None:
     pool_id, cid = _app(idp)
     _sign_up(idp, cid, "ann", "shared@floods.example.com")
