@@ -57,6 +57,9 @@ class Settings:
     max_groups_per_user: int = 100
     code_attempts_per_hour: int = 5
     resend_per_hour: int = 5
+    # Messages (codes, invitations, notices) per rolling hour to one email address or phone
+    # number of a pool, whatever the operation or user (0: no limit).
+    messages_per_destination_per_hour: int = 10
     # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.
     hasher_threads: int = max(1, (os.cpu_count() or 2) - 1)
     # Base URL of token issuers (``iss`` = base + "/" + pool id); default: this server's URL.

@@ -78,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--trigger-timeout", type=float, help="seconds (default 5, as Cognito)")
     serve.add_argument(
+        "--resend-per-hour",
+        type=int,
+        help="codes one user may ask for per hour by ResendConfirmationCode, ForgotPassword "
+        "or GetUserAttributeVerificationCode, each (default 5)",
+    )
+    serve.add_argument(
+        "--messages-per-destination-per-hour",
+        type=int,
+        help="messages per hour to one email address or phone number of a pool "
+        "(default 10; 0: no limit)",
+    )
+    serve.add_argument(
         "--rate-per-ip", type=int, help="requests per minute from one address (0: no limit)"
     )
     serve.add_argument(
@@ -130,6 +142,8 @@ def _serve(args: argparse.Namespace) -> int:
         lambda_endpoint=args.lambda_endpoint,
         trigger_timeout=args.trigger_timeout,
         triggers=dict(args.trigger) if args.trigger else None,
+        resend_per_hour=args.resend_per_hour,
+        messages_per_destination_per_hour=args.messages_per_destination_per_hour,
         dev=args.dev,
         issuer_base=args.issuer_base,
         rate_per_ip=args.rate_per_ip,

@@ -9,6 +9,7 @@ from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.errors import InvalidParameterException, UsernameExistsException
+from userpool.operations import sendquota
 from userpool.operations.common import EMAIL_RE, PHONE_RE, alias_key
 from userpool.operations.hooks import Outgoing
 from userpool.services import Services
@@ -101,25 +102,27 @@ def precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict
                 raise UsernameExistsException(_exists_message(attribute))
 
 
-def enqueue(tx: Tx, user: User, out: Outgoing, now: float) -> None:
+def enqueue(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> None:
+    """Queue ``out``'s message, or raise QuotaExceeded (its address had enough this hour)."""
     d = out.delivery
-    tx.enqueue_message(
-        Message(
-            0,
-            user.pool_id,
-            user.username,
-            d.medium,
-            d.destination,
-            out.subject,
-            out.body,
-            now,
-            "pending",
-        )
+    message = Message(
+        0,
+        user.pool_id,
+        user.username,
+        d.medium,
+        d.destination,
+        out.subject,
+        out.body,
+        now,
+        "pending",
     )
+    sendquota.enqueue(svc, tx, message, now)
 
 
 def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> dict[str, str]:
-    """Make ``out``'s code the user's only valid sign-up code and queue its message."""
+    """Make ``out``'s code the user's only valid sign-up code and queue its message (the
+    message first: over its address's quota nothing is written)."""
+    enqueue(svc, tx, user, out, now)
     try:
         previous = tx.get_code(user.pool_id, user.sub, codes.SIGN_UP)
     except NotFound:
@@ -137,7 +140,6 @@ def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> 
             out.delivery.medium,
         )
     )
-    enqueue(tx, user, out, now)
     return out.delivery.details()
 
 

@@ -25,6 +25,7 @@ from userpool.domain.context_data import Device
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import NotFound, Tx
 from userpool.errors import NotAuthorizedException, ResourceNotFoundException
+from userpool.operations import sendquota
 from userpool.operations.admin_users import admin_user
 from userpool.operations.common import pool_of
 from userpool.operations.risk import (
@@ -128,9 +129,10 @@ def _notify(
     subject = str(template.get("Subject") or _DEFAULT["Subject"])
     for name, value in values.items():
         body, subject = body.replace(name, value), subject.replace(name, value)
-    tx.enqueue_message(
-        Message(0, pool.id, user.username, "EMAIL", email, subject, body, now, "pending")
-    )
+    message = Message(0, pool.id, user.username, "EMAIL", email, subject, body, now, "pending")
+    # A notice over its address's quota is dropped: the sign-in's answer must not change.
+    with sendquota.quietly(True):
+        sendquota.enqueue(svc, tx, message, now)
 
 
 def _give_feedback(

@@ -9,6 +9,7 @@ from userpool.domain import crypto
 from userpool.domain.entities import AppClient, Message, Pool, Session, User
 from userpool.domain.messages import Delivery
 from userpool.errors import CodeMismatchException, ExpiredCodeException
+from userpool.operations import sendquota
 from userpool.operations.signin import challenge_session
 from userpool.services import Services
 
@@ -29,21 +30,16 @@ async def send(
     code = f"{secrets.randbelow(10**8):08d}"
     now = svc.clock.now()
     text = f"Your sign-in code is {code}. "
+    subject = "Your sign-in code" if medium == "EMAIL" else None
+    message = Message(
+        0, pool.id, user.username, medium, delivery.destination, subject, text, now, "pending"
+    )
     with svc.store.transaction() as tx:
+        # Counted against the address's quota with every other message (no session is
+        # left behind when refused; nothing is sent, silently, for clients hiding users).
+        with sendquota.quietly(client.prevent_user_existence_errors):
+            sendquota.enqueue(svc, tx, message, now)
         token = challenge_session(svc, tx, client, user, choice, {"code": _hash(svc, user, code)})
-        tx.enqueue_message(
-            Message(
-                0,
-                pool.id,
-                user.username,
-                medium,
-                delivery.destination,
-                "Your sign-in code" if medium == "EMAIL" else None,
-                text,
-                now,
-                "pending",
-            )
-        )
     svc.outbox.notify()
     details = delivery.details()
     return {

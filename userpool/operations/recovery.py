@@ -38,7 +38,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import hooks, migration, risk, usercodes
+from userpool.operations import hooks, migration, risk, sendquota, usercodes
 from userpool.operations.common import check_secret_hash, client_and_pool, find_user, stored_user
 from userpool.operations.newusers import set_password
 from userpool.operations.signin import clear_failures
@@ -190,7 +190,8 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
         _count_request(svc, tx, pool, fresh.sub, now)
-        store_code(svc, tx, fresh, outgoing, now)
+        with sendquota.quietly(client.prevent_user_existence_errors):
+            store_code(svc, tx, fresh, outgoing, now)
         risk.record(
             tx,
             pool,

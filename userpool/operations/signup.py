@@ -21,7 +21,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import decoys, hooks, risk
+from userpool.operations import decoys, hooks, risk, sendquota
 from userpool.operations.common import (
     EMAIL_RE,
     PHONE_RE,
@@ -107,19 +107,25 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         )
     now = svc.clock.now()
     out: dict[str, Any] = {"UserConfirmed": user.status == CONFIRMED, "UserSub": user.sub}
+    refused: sendquota.QuotaExceeded | None = None
     with svc.store.transaction() as tx:
         insert_new_user(tx, pool, user)
         for attribute in ("email", "phone_number"):
             if user.verified(attribute):
                 _claim_alias(tx, pool, user, attribute, force=False)
-        if outgoing is not None:
-            out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now)
+        try:
+            if outgoing is not None:
+                out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now)
+        except sendquota.QuotaExceeded as exc:
+            refused = exc  # as Cognito: the user stays, UNCONFIRMED, with no code
         purpose = "signin" if user.status == CONFIRMED else "signup"
         session = new_session(svc, tx, client, user.sub, purpose, now)
         if session is not None:
             out["Session"] = session
         risk.record(tx, pool, user, "SignUp", req, now, client=client, risk=verdict)
     svc.outbox.notify()
+    if refused is not None:
+        raise refused
     if user.status == CONFIRMED:
         # DEVIATION: a user auto-confirmed by PreSignUp reaches PostConfirmation at sign-up.
         await hooks.post_confirmation(svc, pool, client.id, user, metadata)
@@ -358,7 +364,9 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         if isinstance(found, dict):  # deleted meanwhile, masked
             return found
         user = found[0]
-        details = store_code(svc, tx, user, outgoing, now)
+        details = outgoing.delivery.details()
+        with sendquota.quietly(client.prevent_user_existence_errors):
+            store_code(svc, tx, user, outgoing, now)
         tx.add_attempt(pool.id, user.sub, "resend", now)
         risk.record(
             tx,

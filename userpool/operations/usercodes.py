@@ -28,7 +28,9 @@ def store(
     now: float,
     validity: float,
 ) -> None:
-    """Make ``out``'s code the user's only valid code for ``purpose`` and queue its message."""
+    """Make ``out``'s code the user's only valid code for ``purpose`` and queue its message
+    (the message first: over its address's quota nothing is written)."""
+    enqueue(svc, tx, user, out, now)
     try:
         previous = tx.get_code(user.pool_id, user.sub, purpose)
     except NotFound:
@@ -47,7 +49,6 @@ def store(
             d.medium,
         )
     )
-    enqueue(tx, user, out, now)
 
 
 def check(
