@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from userpool import __version__, storage
 from userpool.cli import data
-from userpool.config import DEFAULT_DB, Settings, from_env
+from userpool.config import DEFAULT_DB, Settings, dev_refusal, from_env
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +89,28 @@ def _parser() -> argparse.ArgumentParser:
         help="event loop (default auto: uvloop, which is installed with userpool)",
     )
 
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        help="open connections per worker, over it a 503 (default: file descriptor limit - 64)",
+    )
+    serve.add_argument(
+        "--idle-timeout", type=float, help="seconds a kept-alive connection may idle (default 75)"
+    )
+    serve.add_argument(
+        "--request-timeout", type=float, help="seconds a request may take to arrive (default 30)"
+    )
+    serve.add_argument(
+        "--connection-buffer",
+        type=int,
+        help="bytes of requests one connection may hold before reading stops (default 2 MiB)",
+    )
+    serve.add_argument(
+        "--worker-buffer",
+        type=int,
+        help="bytes of requests a worker may hold before reading stops (default 64 MiB)",
+    )
+
     data.add_commands(commands)
     return parser
 
@@ -120,12 +142,15 @@ def _serve(args: argparse.Namespace) -> int:
         rate_per_client=args.rate_per_client,
         redis_url=args.redis_url,
         loop=args.loop,
+        max_connections=args.max_connections,
+        idle_timeout=args.idle_timeout,
+        request_timeout=args.request_timeout,
+        connection_buffer=args.connection_buffer,
+        worker_buffer=args.worker_buffer,
     )
-    if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"--dev accepts any credentials: refused on non-loopback {settings.host}",
-            file=sys.stderr,
-        )
+    refusal = dev_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     try:
         set_level(settings)
