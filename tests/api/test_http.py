@@ -177,18 +177,38 @@ def test_one_answer_then_the_connection_ends(
         assert closed(sock)
 
 
-def test_head_has_the_length_but_no_body(dev: Server) -> None:
-    with connect(dev) as sock:
-        sock.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n")
+def _head_and_get(server: Server, path: str) -> tuple[bytes, bytes]:
+    """The raw heads of a HEAD and a GET of ``path`` pipelined on one connection, checking
+    that the HEAD's answer has no body (the GET's answer follows its head at once)."""
+    ask = f"HTTP/1.1\r\nHost: x\r\n\r\n"
+    with connect(server) as sock:
+        sock.sendall(f"HEAD {path} {ask}GET {path} {ask}".encode())
         stream = sock.makefile("rb")
-        head = stream.read(len(b"HTTP/1.1 404"))
-        rest = b""
-        while b"\r\n\r\n" not in rest:
-            rest += stream.read(1)
-        # The next bytes begin the GET's answer: the HEAD answer had no body.
-        assert stream.read(len(b"HTTP/1.1 200")) == b"HTTP/1.1 200"
-    assert head.startswith(b"HTTP/1.1 ")
-    assert b"content-length: " in rest
+        heads = []
+        for _ in range(2):
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                head += stream.read(1)
+            heads.append(head)
+    return heads[0], heads[1]
+
+
+def _fields(head: bytes) -> dict[str, str]:
+    lines = head.decode().split("\r\n")[1:]
+    pairs = [line.split(": ", 1) for line in lines if line]
+    return {k: v for k, v in pairs if k not in ("date", "x-amzn-requestid")}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/health", "/{pool}/.well-known/jwks.json", "/{pool}/.well-known/openid-configuration"],
+)
+def test_head_answers_as_get_without_the_body(dev: Server, path: str) -> None:
+    pool = dev.client().create_user_pool(PoolName="head")["UserPool"]["Id"]
+    head, get = _head_and_get(dev, path.format(pool=pool))
+    assert head.split(b"\r\n")[0] == get.split(b"\r\n")[0] == b"HTTP/1.1 200 OK"
+    assert _fields(head) == _fields(get)
+    assert int(_fields(head)["content-length"]) > 0
 
 
 @pytest.fixture
