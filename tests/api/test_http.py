@@ -5,6 +5,7 @@ graceful stop, seen from raw sockets and boto3."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -16,11 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.api.test_durability import alive, process_tree
 from tests.helpers import ROOT, Server
 from userpool.config import from_env
+from userpool.server.app import App, create_app
 from userpool.server.http import MAX_BODY, MAX_HEAD, HttpServer
 from userpool.server.run import listen
 from userpool.services import build_services
@@ -180,7 +183,7 @@ def test_one_answer_then_the_connection_ends(
 def _head_and_get(server: Server, path: str) -> tuple[bytes, bytes]:
     """The raw heads of a HEAD and a GET of ``path`` pipelined on one connection, checking
     that the HEAD's answer has no body (the GET's answer follows its head at once)."""
-    ask = f"HTTP/1.1\r\nHost: x\r\n\r\n"
+    ask = "HTTP/1.1\r\nHost: x\r\n\r\n"
     with connect(server) as sock:
         sock.sendall(f"HEAD {path} {ask}GET {path} {ask}".encode())
         stream = sock.makefile("rb")
@@ -211,15 +214,14 @@ def test_head_answers_as_get_without_the_body(dev: Server, path: str) -> None:
     assert int(_fields(head)["content-length"]) > 0
 
 
-@pytest.fixture
-def local_server(tmp_path: Path) -> Iterator[tuple[int, HttpServer]]:
-    """An ``HttpServer`` in this process with short timeouts, on a thread's event loop."""
-    settings = from_env(db=str(tmp_path / "db.sqlite"), dev=True)
+@contextlib.contextmanager
+def in_process(tmp_path: Path, **settings: Any) -> Iterator[tuple[int, HttpServer]]:
+    """An ``HttpServer`` in this process (its state can be read), on a thread's event loop."""
     sock = listen("127.0.0.1", 0)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    svc = build_services(settings)
-    server = HttpServer(svc, idle_timeout=2.0, request_timeout=2.0)
+    svc = build_services(from_env(db=str(tmp_path / "db.sqlite"), dev=True, **settings))
+    server = HttpServer(svc)
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(sock, stop),))
     thread.start()
     try:
@@ -229,6 +231,13 @@ def local_server(tmp_path: Path) -> Iterator[tuple[int, HttpServer]]:
         thread.join(20)
         loop.close()
         svc.close()
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[tuple[int, HttpServer]]:
+    """An in-process server with 2 s timeouts."""
+    with in_process(tmp_path, idle_timeout=2.0, request_timeout=2.0) as server:
+        yield server
 
 
 def test_idle_and_slow_connections_are_closed(local_server: tuple[int, HttpServer]) -> None:
@@ -318,3 +327,219 @@ def test_two_workers_share_the_port_and_one_store(tmp_path: Path) -> None:
         assert srv.client().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
     finally:
         srv.stop()
+
+
+# --- issue 25: bounded memory, connection cap, timeouts bytes cannot reset ----------------
+
+
+def test_a_connection_sending_only_crlf_is_closed_by_the_idle_timeout(
+    local_server: tuple[int, HttpServer],
+) -> None:
+    port, _ = local_server
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(0.3)
+        ended = False
+        while not ended and time.monotonic() - start < 10:
+            try:
+                sock.sendall(b"\r\n")  # bytes that never begin a request
+                ended = sock.recv(100) == b""
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                ended = True
+    assert ended and time.monotonic() - start < 6  # timeouts of 2 s, swept once a second
+
+
+SLOW_ARN = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+
+
+def _slow_sign_up(port: int) -> bytes:
+    """A SignUp whose PreSignUp trigger sleeps 3 s, as a raw request."""
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="dev",
+        aws_secret_access_key="dev",
+    )
+    client_id = _pool_with_slow_pre_sign_up(idp)
+    body = json.dumps({"ClientId": client_id, "Username": "u1", "Password": "Passw0rd!x"})
+    return post("SignUp", body.encode())
+
+
+def test_pipelined_bodies_behind_a_slow_request_stop_the_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection's requests held past connection_buffer stop the reading: the client's
+    sends block, and the server holds no more than the limit and one read."""
+    monkeypatch.setenv("TRIGGER_EVENTS", str(tmp_path / "events.jsonl"))
+    big = post("ListUserPools", b'{"MaxResults": 1}'.ljust(MAX_BODY))
+    with in_process(tmp_path, triggers={SLOW_ARN: "python:tests.trigger_functions:slow"}) as (
+        port,
+        server,
+    ):
+        slow = _slow_sign_up(port)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)
+            sock.sendall(slow)
+            sock.settimeout(1.0)  # well inside the slow request's 3 s
+            sent = 0
+            with contextlib.suppress(TimeoutError):
+                for _ in range(40):  # 40 MiB offered; 32 queued requests were the old bound
+                    sock.sendall(big)
+                    sent += len(big)
+            # the kernel's buffers on loopback take a few MiB more, never 16
+            assert sent < 16 * MAX_BODY, sent
+            held = server.buffered
+            assert held <= server.connection_buffer + 512 * 1024, held
+            sock.settimeout(20)
+            assert responses(sock, 1)[0].status == 200  # the slow SignUp, then the rest flow
+        deadline = time.monotonic() + 5
+        while server.buffered and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.buffered == 0
+
+
+def test_connections_over_the_limit_get_a_503_and_are_closed(tmp_path: Path) -> None:
+    srv = Server(tmp_path, "--dev", "--max-connections", "3").start()
+    kept: list[socket.socket] = []
+    try:
+        for _ in range(20):  # the start-up check's connection may still be counted
+            if len(kept) == 3:
+                break
+            sock = connect(srv)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            if responses(sock, 1)[0].status == 200:
+                kept.append(sock)
+            else:
+                sock.close()
+        assert len(kept) == 3
+        with connect(srv) as refused:
+            (answer,) = responses(refused, 1)
+            assert answer.status == 503 and answer.getheader("connection") == "close"
+            assert answer.body == b"Too many connections; retry.\r\n"
+            assert closed(refused)
+        kept.pop().close()  # a place frees up
+        deadline = time.monotonic() + 5
+        status = 0
+        while status != 200 and time.monotonic() < deadline:
+            with connect(srv) as sock:
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                status = responses(sock, 1)[0].status
+        assert status == 200
+    finally:
+        for sock in kept:
+            sock.close()
+        srv.stop()
+
+
+# --- issue 25: HTTP details ---------------------------------------------------------------
+
+
+def test_a_half_closed_client_gets_its_answers(dev: Server) -> None:
+    idp = dev.client()
+    pool = idp.create_user_pool(PoolName="half")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool, ClientName="c")["UserPoolClient"][
+        "ClientId"
+    ]
+    sign_up = {"ClientId": client_id, "Username": "half", "Password": "Passw0rd!x"}
+    with connect(dev) as sock:
+        # SignUp waits for its password hash on another thread: the EOF arrives meanwhile
+        listing = post("ListUserPools", b'{"MaxResults": 1}')
+        sock.sendall(post("SignUp", json.dumps(sign_up).encode()) + listing)
+        sock.shutdown(socket.SHUT_WR)  # sent all it means to: now it reads
+        signed_up, listed = responses(sock, 2)
+        assert signed_up.status == 200 and "UserSub" in json.loads(signed_up.body)
+        assert listed.status == 200
+        assert closed(sock)
+
+
+def test_trailers_are_not_merged_into_the_headers(dev: Server) -> None:
+    body = b'{"MaxResults": 1}'
+    head = post("ListUserPools", b"").replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
+    trailer = f"X-Amz-Target: {TARGET}AdminDeleteUser\r\nContent-Type: text/plain\r\n"
+    with connect(dev) as sock:
+        sock.sendall(head + b"%x\r\n%s\r\n0\r\n" % (len(body), body) + trailer.encode() + b"\r\n")
+        (response,) = responses(sock, 1)
+    assert response.status == 200, response.body
+    assert "UserPools" in json.loads(response.body)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"GET /health HTTP/1.1\r\n\r\n", id="no-host"),
+        pytest.param(b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", id="two-hosts"),
+    ],
+)
+def test_http_1_1_without_exactly_one_host_is_400(dev: Server, request_bytes: bytes) -> None:
+    with connect(dev) as sock:
+        sock.sendall(request_bytes)
+        (response,) = responses(sock, 1)
+        assert response.status == 400
+        assert closed(sock)
+
+
+def test_signed_operations_carry_no_cors_headers(dev: Server) -> None:
+    with connect(dev) as sock:
+        sock.sendall(post("ListUserPools", b'{"MaxResults": 1}') + post("InitiateAuth", b"{}"))
+        signed, public = responses(sock, 2)
+    assert signed.status == 200
+    assert signed.getheader("access-control-allow-origin") is None
+    assert signed.getheader("access-control-expose-headers") is None
+    assert public.status == 400  # invalid, but a public operation: a page may read why
+    assert public.getheader("access-control-allow-origin") == "*"
+
+
+def test_get_routes_are_rate_limited_per_address(tmp_path: Path) -> None:
+    srv = Server(tmp_path, "--dev", "--rate-per-ip", "5").start()
+    try:
+        with connect(srv) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" * 8)
+            answers = responses(sock, 8)
+    finally:
+        srv.stop()
+    refused = [a for a in answers if a.status == 400]
+    assert refused and all(
+        json.loads(a.body)["__type"] == "TooManyRequestsException" for a in refused
+    )
+
+
+def test_the_app_factory_refuses_dev_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USERPOOL_DEV", "1")
+    monkeypatch.setenv("USERPOOL_HOST", "0.0.0.0")
+    with pytest.raises(SystemExit, match="non-loopback 0.0.0.0"):
+        create_app()
+    with pytest.raises(SystemExit, match="non-loopback"):
+        App(from_env())
+
+
+def test_a_dev_asgi_app_answers_403_off_loopback(tmp_path: Path) -> None:
+    app = App(from_env(db=str(tmp_path / "db.sqlite"), dev=True))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def ask(server: tuple[str, int]) -> int:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/health",
+            "headers": [(b"host", b"x")],
+            "server": server,
+            "client": ("10.1.2.3", 5000),
+        }
+        await app(scope, receive, send)
+        return int(sent[-2]["status"])
+
+    try:
+        assert asyncio.run(ask(("127.0.0.1", 8000))) == 200
+        assert asyncio.run(ask(("192.0.2.7", 8000))) == 403
+    finally:
+        if app.svc is not None:
+            app.svc.close()
