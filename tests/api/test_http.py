@@ -23,7 +23,6 @@ import pytest
 from tests.api.test_durability import alive, process_tree
 from tests.helpers import ROOT, Server
 from userpool.config import from_env
-from userpool.server.app import App, create_app
 from userpool.server.http import MAX_BODY, MAX_HEAD, HttpServer
 from userpool.server.run import listen
 from userpool.services import build_services
@@ -504,42 +503,3 @@ def test_get_routes_are_rate_limited_per_address(tmp_path: Path) -> None:
     assert refused and all(
         json.loads(a.body)["__type"] == "TooManyRequestsException" for a in refused
     )
-
-
-def test_the_app_factory_refuses_dev_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("USERPOOL_DEV", "1")
-    monkeypatch.setenv("USERPOOL_HOST", "0.0.0.0")
-    with pytest.raises(SystemExit, match="non-loopback 0.0.0.0"):
-        create_app()
-    with pytest.raises(SystemExit, match="non-loopback"):
-        App(from_env())
-
-
-def test_a_dev_asgi_app_answers_403_off_loopback(tmp_path: Path) -> None:
-    app = App(from_env(db=str(tmp_path / "db.sqlite"), dev=True))
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def ask(server: tuple[str, int]) -> int:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/health",
-            "headers": [(b"host", b"x")],
-            "server": server,
-            "client": ("10.1.2.3", 5000),
-        }
-        await app(scope, receive, send)
-        return int(sent[-2]["status"])
-
-    try:
-        assert asyncio.run(ask(("127.0.0.1", 8000))) == 200
-        assert asyncio.run(ask(("192.0.2.7", 8000))) == 403
-    finally:
-        if app.svc is not None:
-            app.svc.close()
