@@ -509,6 +509,7 @@ def _parse_cost(head: bytes) -> float:
     """The least CPU seconds of 5 parses of ``head`` by a connection (answering stubbed)."""
 
     class _Server:
+        connections: set[Any] = set()
         now = 0.0
         buffered = high = 0
         connection_buffer = worker_buffer = 1 << 30

@@ -237,6 +237,7 @@ class HttpConnection(asyncio.Protocol):
         self._size = 0  # body bytes
         self._head = 0  # request line and header bytes (trailers too)
         self._kept = 0  # bytes of the request being read that count against the buffers
+        server.connections.add(self)  # now: a burst of accepts counts before connection_made
 
     # asyncio.Protocol ----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
