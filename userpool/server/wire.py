@@ -245,7 +245,8 @@ async def _dispatch(
         return _preflight(request_id)
     if method in ("GET", "HEAD"):  # HEAD: the same answer; the server sends no body
         try:
-            svc.limiter.admit("ip", REQUEST_IP.get())
+            if path != "/health":  # a constant answer; a load balancer's probes must pass
+                svc.limiter.admit("ip", REQUEST_IP.get())
         except CognitoError as error:
             return error_response(error, request_id)
         return await well_known(svc, path, request_id, query)
