@@ -2,6 +2,7 @@
 
 Each of N connections sends a SignUp whose PreSignUp trigger sleeps 3 s, then pipelines
 1 MiB bodies behind it for a bounded time, never reading; then every connection closes.
+With ``--partial`` each sends instead all of a 1 MiB body but its last byte.
 The server's resident memory is sampled throughout: before, at its peak, and after the
 attack (once the slow requests have ended). Loopback only; not run by CI.
 
@@ -113,8 +114,15 @@ class Attack:
     """N connections, each a slow SignUp then ``bodies`` pipelined 1 MiB requests."""
 
     def __init__(
-        self, port: int, client_id: str, connections: int, bodies: int, name: str = "u"
+        self,
+        port: int,
+        client_id: str,
+        connections: int,
+        bodies: int,
+        name: str = "u",
+        partial: bool = False,
     ) -> None:
+        self.partial = partial
         self.name = name
         self.port = port
         self.client_id = client_id
@@ -155,7 +163,10 @@ class Attack:
             "Password": "Passw0rd!x",
         }
         sock.settimeout(0.25)
-        for payload in [_post("SignUp", json.dumps(sign_up).encode())] + [self.big] * self.bodies:
+        payloads = [_post("SignUp", json.dumps(sign_up).encode())] + [self.big] * self.bodies
+        if self.partial:  # a large body that never ends
+            payloads = [self.big[:-1]]
+        for payload in payloads:
             view = memoryview(payload)
             while view:
                 if time.monotonic() > until:
@@ -181,7 +192,7 @@ def measure(kind: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
         warm.close()
         time.sleep(1.0)
         base = _rss(proc.pid)
-        attack = Attack(port, client_id, args.connections, args.bodies)
+        attack = Attack(port, client_id, args.connections, args.bodies, partial=args.partial)
         peak = base
         done = threading.Event()
 
@@ -232,14 +243,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the attack pushes")
     parser.add_argument("--settle", type=float, default=6.0, help="wait before the final RSS")
     parser.add_argument("--servers", default="userpool,uvicorn")
+    parser.add_argument(
+        "--partial", action="store_true", help="instead: each sends all of a 1 MiB body but a byte"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.servers.split(","):
             print(f"attacking {kind} ...", file=sys.stderr, flush=True)
             rows.append(measure(kind, Path(tmp), args))
+    shape = "1 MiB body less a byte" if args.partial else f"slow SignUp + {args.bodies} x 1 MiB"
     print(
-        f"{args.connections} connections x (slow SignUp + {args.bodies} x 1 MiB), "
+        f"{args.connections} connections x ({shape}), "
         f"{args.seconds:g} s, final RSS {args.settle:g} s after closing\n"
     )
     print("| server | RSS before | peak | final | bytes the clients got in | healthy |")

@@ -433,6 +433,43 @@ def test_connections_over_the_limit_get_a_503_and_are_closed(tmp_path: Path) -> 
         srv.stop()
 
 
+def _settled(server: HttpServer) -> int:
+    """``server.buffered`` once it has not changed for 0.3 s (at most 5 s)."""
+    deadline = time.monotonic() + 5
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        if server.buffered != last:
+            last, since = server.buffered, time.monotonic()
+        elif time.monotonic() - since > 0.3:
+            break
+        time.sleep(0.02)
+    return last
+
+
+def test_large_bodies_stop_reading_while_the_worker_holds_too_much(tmp_path: Path) -> None:
+    """Six connections each send all but the end of a 1 MiB body to a worker allowed
+    2 MiB: past the limit they stop being read, small requests still flow, and every
+    body is answered once the first are."""
+    body = b'{"MaxResults": 1}'.ljust(MAX_BODY)
+    request = post("ListUserPools", body)
+    with in_process(tmp_path, worker_buffer=2 * MAX_BODY) as (port, server):
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
+        try:
+            for sock in socks:
+                sock.sendall(request[:-100])
+            held = _settled(server)
+            assert held <= 2 * MAX_BODY + MAX_BODY + 5 * 256 * 1024, held  # not all 6 MiB
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as small:
+                small.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert responses(small, 1)[0].status == 200
+            for sock in socks:
+                sock.sendall(request[-100:])
+            assert all(responses(sock, 1)[0].status == 200 for sock in socks)
+        finally:
+            for sock in socks:
+                sock.close()
+
+
 # --- issue 25: HTTP details ---------------------------------------------------------------
 
 
@@ -515,6 +552,7 @@ def _parse_cost(head: bytes) -> float:
 
     class _Server:
         connections: set[Any] = set()
+        favoured = None
         now = 0.0
         buffered = high = 0
         connection_buffer = worker_buffer = 1 << 30

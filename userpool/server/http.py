@@ -124,6 +124,8 @@ class HttpServer:
         self.high = 0  # the most held since memory was last handed back
         self.refusing = 0  # connections refused and not yet closed
         self.connections: set[HttpConnection] = set()
+        self.waiting: set[HttpConnection] = set()  # paused until the worker holds less
+        self.favoured: HttpConnection | None = None  # reads its large body past the limit
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         self.stopping = False
@@ -158,6 +160,13 @@ class HttpServer:
         for conn in list(self.connections):
             conn.close()
 
+    def wake(self) -> None:
+        """Let the connections paused for the worker's total read again."""
+        waiting = list(self.waiting)
+        self.waiting.clear()
+        for conn in waiting:
+            conn._resume()
+
     def _sweep(self) -> None:
         """Once a second: the clock, the ``Date`` header, connections that timed out, and
         memory handed back once the requests that needed it are gone."""
@@ -171,6 +180,8 @@ class HttpServer:
                     conn.close()
             elif self.now - conn.active > self.idle_timeout:
                 conn.close()
+        if self.waiting and (self.buffered <= self.worker_buffer or self.favoured is None):
+            self.wake()
         if self.high > 4 * self.connection_buffer and self.buffered < self.high // 8:
             self.high = self.buffered
             _malloc_trim()
@@ -211,9 +222,11 @@ class _Refused(asyncio.Protocol):
 class HttpConnection(asyncio.Protocol):
     """One client connection: requests parsed as they arrive, answered one at a time.
 
-    Reading stops while the requests it holds pass ``connection_buffer`` bytes or
-    ``MAX_QUEUED`` in number, or the worker's pass ``worker_buffer``, and one is being
-    answered (whose answer frees them); so a connection never waits on bytes it holds."""
+    While one of its requests is being answered, reading stops when the requests it holds
+    pass ``connection_buffer`` bytes or ``MAX_QUEUED`` in number, or all the worker's pass
+    ``worker_buffer``; it resumes as its answers free them. While the worker is over
+    ``worker_buffer``, connections reading requests over 64 KiB (large bodies) also stop
+    but one, which goes on to its end; then the next goes on. Small requests still flow."""
 
     def __init__(self, server: HttpServer) -> None:
         self.server = server
@@ -250,7 +263,11 @@ class HttpConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
+        self.server.waiting.discard(self)
         self.server.buffered -= self.held
+        if self.server.favoured is self:
+            self.server.favoured = None
+            self.server.wake()
         self.held = 0
         self.queued.clear()
         self._body = []
@@ -352,6 +369,9 @@ class HttpConnection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.began = None
+        if self.server.favoured is self:
+            self.server.favoured = None
+            self.server.wake()
         method = self.parser.get_method().decode("latin-1")
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         self._body = []
@@ -398,6 +418,8 @@ class HttpConnection(asyncio.Protocol):
             if not self.queued:
                 self.busy = False
                 self.active = self.server.now
+                if self.began is not None:
+                    self.began = self.server.now  # it waited on our answers, not the client
                 if self.ended:
                     transport.close()  # the client sent EOF: all it asked is answered
                 self._resume()
@@ -447,15 +469,34 @@ class HttpConnection(asyncio.Protocol):
         server.buffered += n
         if server.buffered > server.high:
             server.high = server.buffered
-        if self.busy and (
-            self.held > server.connection_buffer or server.buffered > server.worker_buffer
-        ):
+        if server.buffered > server.worker_buffer and self._over():
             self._pause()
+            if not self.busy:
+                server.waiting.add(self)  # reads again as the worker's requests drain
+        elif self.busy and self.held > server.connection_buffer:
+            self._pause()
+
+    def _over(self) -> bool:
+        """Whether, the worker being over its limit, this connection must stop reading: one
+        being answered must (its answers free bytes); one reading a small request need not;
+        of those reading large bodies, one goes on (so they finish, one at a time)."""
+        server = self.server
+        if self.busy:
+            return True
+        if self.held <= MAX_HEAD or server.favoured is self:
+            return False
+        if server.favoured is None:
+            server.favoured = self
+            return False
+        return True
 
     def _release(self, n: int) -> None:
         n = min(n, self.held)  # nothing, if the connection was lost meanwhile
         self.held -= n
-        self.server.buffered -= n
+        server = self.server
+        server.buffered -= n
+        if server.waiting and server.buffered <= server.worker_buffer:
+            server.wake()
 
     def _reject(self, reject: _Reject) -> None:
         """Answer a request that cannot be served, after those before it, and close."""
@@ -479,21 +520,21 @@ class HttpConnection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _resume(self) -> None:
-        """Read again unless writes are blocked or, while a request is being answered, the
-        requests held are still over half a limit."""
+        """Read again unless writes are blocked, the worker holds too much or, while a
+        request is being answered, this connection still holds over half its limit."""
         if not self.paused or self.ended or self.write_blocked:
             return
         server = self.server
+        if server.buffered > server.worker_buffer and self._over():
+            if not self.busy:
+                server.waiting.add(self)
+            return
         if self.busy and (
-            len(self.queued) >= MAX_QUEUED // 2
-            or self.held > server.connection_buffer // 2
-            or server.buffered > server.worker_buffer
+            len(self.queued) >= MAX_QUEUED // 2 or self.held > server.connection_buffer // 2
         ):
             return
         if self.transport is not None and not self.transport.is_closing():
             self.paused = False
-            if self.began is not None:
-                self.began = server.now  # the time paused was ours, not the client's
             self.transport.resume_reading()
 
     def close(self) -> None:
