@@ -2,18 +2,16 @@
 
 It owns the connection: parsing, keep-alive, pipelined requests answered in order, the
 limits (header bytes, body size, requests and bytes queued on one connection and in the
-worker, open connections), the idle and slow-request timeouts, and the framing of
-responses. Everything runs on the event loop's
-thread, so a request crosses no thread and takes no lock on its way to ``dispatch``: that
-is why it replaced granian's RSGI as what ``userpool serve`` runs (docs/performance.md).
+worker, open connections: with http_limits), the idle and slow-request timeouts, and the
+framing of responses. Everything runs on the event loop's thread, so a request crosses
+no thread and takes no lock on its way to ``dispatch``: that is why it replaced
+granian's RSGI as what ``userpool serve`` runs (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
-import resource
 import socket
 import time
 from collections import deque
@@ -24,6 +22,7 @@ import httptools
 
 from userpool.errors import CognitoError, InternalErrorException
 from userpool.operations.risk import REQUEST_IP
+from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.request_log import logged_dispatch
 from userpool.server.wire import (
     MAX_BODY,
@@ -40,33 +39,9 @@ MAX_HEAD = 64 * 1024  # bytes of request line and headers
 MAX_DISCARD = 64 * 1024 * 1024  # bytes of a too-large body read (and dropped) before answering
 MAX_QUEUED = 32  # pipelined requests waiting on one connection before it stops reading
 # The timeouts, buffer limits and connection limit are settings (userpool/config.py).
-FD_RESERVE = 64  # descriptors kept for the store, logs, triggers and refusals
-MAX_REFUSING = 256  # refused connections still being answered; past this they are just closed
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-# DEVIATION: a connection over --max-connections gets this answer and is closed.
-_BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 30\r\n"
-    b"connection: close\r\nretry-after: 1\r\n\r\nToo many connections; retry.\r\n"
-)
-
-
-def default_max_connections() -> int:
-    """Open connections one worker accepts: its descriptor limit less a reserve, bounded."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or soft <= 0:
-        return 10_000
-    return max(16, min(10_000, soft - FD_RESERVE))
-
-
-def _malloc_trim() -> None:
-    """Hand freed heap memory back to the system (glibc keeps it otherwise); else nothing."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
 
 
 class _Reject(Exception):
@@ -147,7 +122,7 @@ class HttpServer:
     def _protocol(self) -> asyncio.Protocol:
         if len(self.connections) < self.max_connections:
             return HttpConnection(self)
-        return _Refused(self)
+        return Refused(self)
 
     async def _drain(self, grace: float = 10.0) -> None:
         self.stopping = True
@@ -184,39 +159,8 @@ class HttpServer:
             self.wake()
         if self.high > 4 * self.connection_buffer and self.buffered < self.high // 8:
             self.high = self.buffered
-            _malloc_trim()
+            malloc_trim()
         self._tick = asyncio.get_running_loop().call_later(1.0, self._sweep)
-
-
-class _Refused(asyncio.Protocol):
-    """A connection over the limit: a 503, the write side closed, then closed within 1 s
-    (or at once while too many refusals are pending). What the client sent is dropped, and
-    read, so that closing does not reset the connection before the client reads the 503."""
-
-    def __init__(self, server: HttpServer) -> None:
-        self.server = server
-        self.counted = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if self.server.refusing >= MAX_REFUSING:
-            transport.close()
-            return
-        self.counted = True
-        self.server.refusing += 1
-        transport.write(_BUSY)  # type: ignore[attr-defined]
-        transport.write_eof()  # type: ignore[attr-defined]
-        asyncio.get_running_loop().call_later(1.0, transport.close)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.counted:
-            self.counted = False
-            self.server.refusing -= 1
-
-    def data_received(self, data: bytes) -> None:
-        pass
-
-    def eof_received(self) -> bool:
-        return False  # the client has read its answer: close
 
 
 class HttpConnection(asyncio.Protocol):
