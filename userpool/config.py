@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -74,6 +75,17 @@ class Settings:
     master_key_file: str | None = None
     # Start even when the database, its folder or the key file is open to group or others.
     allow_open_permissions: bool = False
+    # Open connections per worker; over it a connection gets a 503 and is closed.
+    # 0: the descriptor limit (RLIMIT_NOFILE) less a reserve, at most 10,000.
+    max_connections: int = 0
+    # Seconds a kept-alive connection may wait for its next request, and a request may take
+    # to arrive once begun (bytes that begin no request reset neither).
+    idle_timeout: float = 75.0
+    request_timeout: float = 30.0
+    # Bytes of received requests one connection, and all of a worker's, may hold before
+    # reading stops on connections that are waiting for an answer (at least 1 MiB + 64 KiB).
+    connection_buffer: int = 2 << 20
+    worker_buffer: int = 64 << 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     def issuer(self, pool_id: str) -> str:
@@ -85,6 +97,30 @@ class Settings:
         if self.keep_message_text is not None:
             return self.keep_message_text
         return self.sender in ("console", "none")
+
+
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is loopback."""
+    if not host:
+        return False
+    host = host.strip("[]")
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def dev_refusal(settings: Settings) -> str | None:
+    """Why these settings must not run (``--dev`` off loopback), or None: the one rule of
+    ``userpool serve`` and of the app factory other servers run."""
+    if settings.dev and not is_loopback(settings.host):
+        return f"--dev accepts any credentials: refused on non-loopback {settings.host}"
+    return None
 
 
 def from_env(**overrides: Any) -> Settings:
@@ -101,6 +137,8 @@ def from_env(**overrides: Any) -> Settings:
             settings.trigger_timeout = float(raw)
         elif f.name in ("lambda_endpoint", "redis_url"):
             setattr(settings, f.name, raw or None)
+        elif isinstance(current, float):
+            setattr(settings, f.name, float(raw))
         elif isinstance(current, bool) or f.name == "keep_message_text":
             setattr(settings, f.name, _env_bool(raw))
         elif isinstance(current, int):

@@ -13,9 +13,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import Server
 from userpool.config import from_env
-from userpool.server.app import App
+from userpool.server.app import App, create_app
 
 GRANIAN = str(Path(sys.executable).with_name("granian"))
 
@@ -74,6 +76,7 @@ def test_asgi_app_answers_a_request(tmp_path: Path) -> None:
         "path": "/",
         "query_string": b"",
         "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 9229),  # --dev answers on loopback only
         "headers": [
             (b"content-type", b"application/x-amz-json-1.1"),
             (b"x-amz-target", b"AWSCognitoIdentityProviderService.CreateUserPool"),
@@ -86,3 +89,42 @@ def test_asgi_app_answers_a_request(tmp_path: Path) -> None:
         app.svc.close()
     assert sent[0]["status"] == 200
     assert json.loads(sent[1]["body"])["UserPool"]["Name"] == "asgi"
+
+
+def test_the_app_factory_refuses_dev_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USERPOOL_DEV", "1")
+    monkeypatch.setenv("USERPOOL_HOST", "0.0.0.0")
+    with pytest.raises(SystemExit, match="non-loopback 0.0.0.0"):
+        create_app()
+    with pytest.raises(SystemExit, match="non-loopback"):
+        App(from_env())
+
+
+def test_a_dev_asgi_app_answers_403_off_loopback(tmp_path: Path) -> None:
+    app = App(from_env(db=str(tmp_path / "db.sqlite"), dev=True))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def ask(server: tuple[str, int]) -> int:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/health",
+            "headers": [(b"host", b"x")],
+            "server": server,
+            "client": ("10.1.2.3", 5000),
+        }
+        await app(scope, receive, send)
+        return int(sent[-2]["status"])
+
+    try:
+        assert asyncio.run(ask(("127.0.0.1", 8000))) == 200
+        assert asyncio.run(ask(("192.0.2.7", 8000))) == 403
+    finally:
+        if app.svc is not None:
+            app.svc.close()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from userpool import __version__, at_rest, storage
 from userpool.at_rest import StartRefused
 from userpool.cli import data
-from userpool.config import DEFAULT_DB, Settings, from_env
+from userpool.config import DEFAULT_DB, Settings, dev_refusal, from_env
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,6 +116,28 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     data.add_at_rest_options(serve)
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        help="open connections per worker, over it a 503 (default: file descriptor limit - 64)",
+    )
+    serve.add_argument(
+        "--idle-timeout", type=float, help="seconds a kept-alive connection may idle (default 75)"
+    )
+    serve.add_argument(
+        "--request-timeout", type=float, help="seconds a request may take to arrive (default 30)"
+    )
+    serve.add_argument(
+        "--connection-buffer",
+        type=int,
+        help="bytes of requests one connection may hold before reading stops (default 2 MiB)",
+    )
+    serve.add_argument(
+        "--worker-buffer",
+        type=int,
+        help="bytes of requests a worker may hold before reading stops (default 64 MiB)",
+    )
+
     data.add_commands(commands)
     return parser
 
@@ -154,12 +176,15 @@ def _serve(args: argparse.Namespace) -> int:
         loop=args.loop,
         master_key_file=args.master_key_file,
         allow_open_permissions=args.allow_open_permissions,
+        max_connections=args.max_connections,
+        idle_timeout=args.idle_timeout,
+        request_timeout=args.request_timeout,
+        connection_buffer=args.connection_buffer,
+        worker_buffer=args.worker_buffer,
     )
-    if settings.dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"--dev accepts any credentials: refused on non-loopback {settings.host}",
-            file=sys.stderr,
-        )
+    refusal = dev_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     try:
         set_level(settings)

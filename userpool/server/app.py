@@ -1,26 +1,42 @@
-"""Adapters from granian's RSGI and from ASGI to ``wire.dispatch``; services built per worker."""
+"""Adapters from granian's RSGI and from ASGI to ``wire.dispatch``; services built per worker.
+
+``userpool serve``'s rule holds here too: ``--dev`` (``USERPOOL_DEV``) is refused unless
+``USERPOOL_HOST`` is loopback, and a --dev app answers 403 to any request that reached it
+on an address that is not loopback (the outer server may bind wider than USERPOOL_HOST).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from userpool.config import Settings, from_env
+from userpool.config import Settings, dev_refusal, from_env, is_loopback
 from userpool.operations.risk import REQUEST_IP
 from userpool.server.request_log import logged_dispatch, set_level
+from userpool.server.wire import Response
 from userpool.services import Services, build_services
+
+_OFF_LOOPBACK = Response(
+    403,
+    [("content-type", "application/json")],
+    b'{"message":"This development server answers on loopback only."}',
+)
 
 
 class App:
     """An RSGI application (granian) that is also an ASGI one (uvicorn and friends)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
+        if settings is not None:
+            _refuse_dev_off_loopback(settings)
         self.settings = settings
         self.svc: Services | None = None
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> Services:
         if self.svc is None:
-            self.svc = build_services(self.settings or from_env())
+            settings = self.settings or from_env()
+            _refuse_dev_off_loopback(settings)
+            self.svc = build_services(settings)
             self.svc.start(loop)
         return self.svc
 
@@ -35,10 +51,13 @@ class App:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         svc = self.svc or self._start(asyncio.get_running_loop())
         body = await proto()
-        REQUEST_IP.set(_host(scope.client))
-        response = await logged_dispatch(
-            svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
-        )
+        if svc.settings.dev and not is_loopback(_host(scope.server)):
+            response = _OFF_LOOPBACK
+        else:
+            REQUEST_IP.set(_host(scope.client))
+            response = await logged_dispatch(
+                svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
+            )
         proto.response_bytes(response.status, response.headers, response.body)
 
     # ASGI ----------------------------------------------------------------
@@ -57,15 +76,18 @@ class App:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        REQUEST_IP.set((scope.get("client") or (None,))[0])
-        response = await logged_dispatch(
-            svc,
-            scope["method"],
-            scope["path"],
-            headers.get,
-            b"".join(chunks),
-            scope.get("query_string", b"").decode("latin-1"),
-        )
+        if svc.settings.dev and not is_loopback((scope.get("server") or (None,))[0]):
+            response = _OFF_LOOPBACK
+        else:
+            REQUEST_IP.set((scope.get("client") or (None,))[0])
+            response = await logged_dispatch(
+                svc,
+                scope["method"],
+                scope["path"],
+                headers.get,
+                b"".join(chunks),
+                scope.get("query_string", b"").decode("latin-1"),
+            )
         await send(
             {
                 "type": "http.response.start",
@@ -84,8 +106,15 @@ def _host(client: str | None) -> str | None:
     return host.strip("[]")
 
 
+def _refuse_dev_off_loopback(settings: Settings) -> None:
+    refusal = dev_refusal(settings)
+    if refusal:
+        raise SystemExit(refusal)
+
+
 def create_app() -> App:
     """The factory granian workers call: settings come from ``USERPOOL_*`` variables."""
     settings = from_env()
+    _refuse_dev_off_loopback(settings)
     set_level(settings)
     return App(settings)

@@ -1,10 +1,11 @@
 """userpool's own HTTP/1.1 server: httptools' parser on the event loop, ``dispatch`` per request.
 
 It owns the connection: parsing, keep-alive, pipelined requests answered in order, the
-limits (header bytes, body size, requests queued on one connection), the idle and
-slow-request timeouts, and the framing of responses. Everything runs on the event loop's
-thread, so a request crosses no thread and takes no lock on its way to ``dispatch``: that
-is why it replaced granian's RSGI as what ``userpool serve`` runs (docs/performance.md).
+limits (header bytes, body size, requests and bytes queued on one connection and in the
+worker, open connections: with http_limits), the idle and slow-request timeouts, and the
+framing of responses. Everything runs on the event loop's thread, so a request crosses
+no thread and takes no lock on its way to ``dispatch``: that is why it replaced
+granian's RSGI as what ``userpool serve`` runs (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import httptools
 
 from userpool.errors import CognitoError, InternalErrorException
 from userpool.operations.risk import REQUEST_IP
+from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.request_log import logged_dispatch
 from userpool.server.wire import (
     MAX_BODY,
@@ -36,8 +38,7 @@ log = logging.getLogger("userpool.server")
 MAX_HEAD = 64 * 1024  # bytes of request line and headers
 MAX_DISCARD = 64 * 1024 * 1024  # bytes of a too-large body read (and dropped) before answering
 MAX_QUEUED = 32  # pipelined requests waiting on one connection before it stops reading
-IDLE_TIMEOUT = 75.0  # seconds a kept-alive connection may wait for its next request
-REQUEST_TIMEOUT = 30.0  # seconds a request may take to arrive once it has begun
+# The timeouts, buffer limits and connection limit are settings (userpool/config.py).
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -55,7 +56,7 @@ class _Reject(Exception):
 class _Request:
     """A parsed request; or, with ``answer``, one the connection rejected itself."""
 
-    __slots__ = ("method", "url", "headers", "body", "keep_alive", "answer")
+    __slots__ = ("method", "url", "headers", "body", "keep_alive", "answer", "size")
 
     def __init__(
         self,
@@ -65,6 +66,7 @@ class _Request:
         body: bytes,
         keep_alive: bool,
         answer: Response | None = None,
+        size: int = 0,
     ) -> None:
         self.method = method
         self.url = url
@@ -72,22 +74,33 @@ class _Request:
         self.body = body
         self.keep_alive = keep_alive
         self.answer = answer
+        self.size = size  # bytes counted against the buffer limits until it is answered
 
 
 class HttpServer:
-    """The connections of one worker, its coarse clock (for timeouts and ``Date``), and
-    a graceful stop: no new connections, idle ones closed, requests in flight answered."""
+    """The connections of one worker, its coarse clock (for timeouts and ``Date``), the
+    bytes its connections hold, and a graceful stop: no new connections, idle ones closed,
+    requests in flight answered."""
 
     def __init__(
         self,
         svc: Services,
-        idle_timeout: float = IDLE_TIMEOUT,
-        request_timeout: float = REQUEST_TIMEOUT,
+        idle_timeout: float | None = None,
+        request_timeout: float | None = None,
     ) -> None:
+        settings = svc.settings
         self.svc = svc
-        self.idle_timeout = idle_timeout
-        self.request_timeout = request_timeout
+        self.idle_timeout = idle_timeout or settings.idle_timeout
+        self.request_timeout = request_timeout or settings.request_timeout
+        self.max_connections = settings.max_connections or default_max_connections()
+        self.connection_buffer = max(settings.connection_buffer, MAX_BODY + MAX_HEAD)
+        self.worker_buffer = settings.worker_buffer
+        self.buffered = 0  # bytes of requests held by all connections
+        self.high = 0  # the most held since memory was last handed back
+        self.refusing = 0  # connections refused and not yet closed
         self.connections: set[HttpConnection] = set()
+        self.waiting: set[HttpConnection] = set()  # paused until the worker holds less
+        self.favoured: HttpConnection | None = None  # reads its large body past the limit
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         self.stopping = False
@@ -96,7 +109,7 @@ class HttpServer:
     async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
         """Answer on ``sock`` until ``stop`` is set, then let the requests in flight finish."""
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=2048)
+        server = await loop.create_server(self._protocol, sock=sock, backlog=2048)
         self._sweep()
         try:
             await stop.wait()
@@ -105,6 +118,11 @@ class HttpServer:
             await self._drain()
             if self._tick is not None:
                 self._tick.cancel()
+
+    def _protocol(self) -> asyncio.Protocol:
+        if len(self.connections) < self.max_connections:
+            return HttpConnection(self)
+        return Refused(self)
 
     async def _drain(self, grace: float = 10.0) -> None:
         self.stopping = True
@@ -117,8 +135,16 @@ class HttpServer:
         for conn in list(self.connections):
             conn.close()
 
+    def wake(self) -> None:
+        """Let the connections paused for the worker's total read again."""
+        waiting = list(self.waiting)
+        self.waiting.clear()
+        for conn in waiting:
+            conn._resume()
+
     def _sweep(self) -> None:
-        """Once a second: the clock, the ``Date`` header, and connections that timed out."""
+        """Once a second: the clock, the ``Date`` header, connections that timed out, and
+        memory handed back once the requests that needed it are gone."""
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
@@ -129,11 +155,22 @@ class HttpServer:
                     conn.close()
             elif self.now - conn.active > self.idle_timeout:
                 conn.close()
+        if self.waiting and (self.buffered <= self.worker_buffer or self.favoured is None):
+            self.wake()
+        if self.high > 4 * self.connection_buffer and self.buffered < self.high // 8:
+            self.high = self.buffered
+            malloc_trim()
         self._tick = asyncio.get_running_loop().call_later(1.0, self._sweep)
 
 
 class HttpConnection(asyncio.Protocol):
-    """One client connection: requests parsed as they arrive, answered one at a time."""
+    """One client connection: requests parsed as they arrive, answered one at a time.
+
+    While one of its requests is being answered, reading stops when the requests it holds
+    pass ``connection_buffer`` bytes or ``MAX_QUEUED`` in number, or all the worker's pass
+    ``worker_buffer``; it resumes as its answers free them. While the worker is over
+    ``worker_buffer``, connections reading requests over 64 KiB (large bodies) also stop
+    but one, which goes on to its end; then the next goes on. Small requests still flow."""
 
     def __init__(self, server: HttpServer) -> None:
         self.server = server
@@ -142,17 +179,22 @@ class HttpConnection(asyncio.Protocol):
         self.peer: str | None = None
         self.queued: deque[_Request] = deque()
         self.busy = False  # a request of this connection is being answered
-        self.paused = False  # reading is paused: too many queued, or writes are blocked
+        self.paused = False  # reading is paused: too much held, or writes are blocked
         self.write_blocked = False  # the transport's buffer is full (the client reads slowly)
         self.last: _Request | None = None  # the request parsed last
-        self.ended = False  # a request was rejected: nothing more is read
+        self.ended = False  # a request was rejected, or the client sent EOF: nothing more is read
         self.began: float | None = None  # when the request being received began
-        self.active = server.now
+        self.active = server.now  # when the connection last went idle (bytes do not count)
+        self.held = 0  # bytes of this connection's requests counted in server.buffered
         self._url = b""
         self._headers: dict[str, str] = {}
+        self._more: dict[str, list[str]] | None = None  # the values of repeated headers
+        self._in_head = False  # between the request line and the end of the headers
         self._body: list[bytes] = []
         self._size = 0  # body bytes
-        self._head = 0  # request line and header bytes
+        self._head = 0  # request line and header bytes (trailers too)
+        self._kept = 0  # bytes of the request being read that count against the buffers
+        server.connections.add(self)  # now: a burst of accepts counts before connection_made
 
     # asyncio.Protocol ----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -165,10 +207,16 @@ class HttpConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
+        self.server.waiting.discard(self)
+        self.server.buffered -= self.held
+        if self.server.favoured is self:
+            self.server.favoured = None
+            self.server.wake()
+        self.held = 0
         self.queued.clear()
+        self._body = []
 
     def data_received(self, data: bytes) -> None:
-        self.active = self.server.now
         if self.ended:
             return
         try:
@@ -187,23 +235,34 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserError:
             self._reject(_Reject(400))
 
+    def eof_received(self) -> bool:
+        """A client that closed its side still gets the answers to what it sent."""
+        self.ended = True
+        if self.last is not None:
+            self.last.keep_alive = False
+        if not self.busy:
+            self.close()
+        return True  # keep the transport open to write
+
     def pause_writing(self) -> None:
         self.write_blocked = True
         self._pause()
 
     def resume_writing(self) -> None:
         self.write_blocked = False
-        if len(self.queued) < MAX_QUEUED // 2:
-            self._resume()
+        self._resume()
 
     # httptools callbacks -------------------------------------------------
     def on_message_begin(self) -> None:
         self.began = self.server.now
         self._url = b""
         self._headers = {}
+        self._more = None
+        self._in_head = True
         self._body = []
         self._size = 0  # body bytes
         self._head = 0  # request line and header bytes
+        self._kept = 0
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -211,16 +270,35 @@ class HttpConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._count(len(name) + len(value))
+        if not self._in_head:
+            return  # a trailer field: never merged into the headers
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         seen = self._headers.get(key)
-        self._headers[key] = text if seen is None else f"{seen}, {text}"
+        if seen is None:
+            self._headers[key] = text
+            return
+        if self._more is None:
+            self._more = {}
+        self._more.setdefault(key, [seen]).append(text)
 
     def on_headers_complete(self) -> None:
-        length = self._headers.get("content-length", "0")
+        self._in_head = False
+        headers = self._headers
+        more = self._more
+        if more is not None:
+            for key, values in more.items():
+                headers[key] = ", ".join(values)
+        if "host" not in headers:
+            if self.parser.get_http_version() != "1.0":
+                raise _Reject(400)  # HTTP/1.1 needs a Host header; 1.0 may omit it
+        elif more is not None and "host" in more:
+            raise _Reject(400)  # more than one Host
+        length = headers.get("content-length", "0")
         if length.isdigit() and int(length) > MAX_DISCARD:
             raise _Reject(400, body_too_large())
-        if self._headers.get("expect", "").lower() == "100-continue" and self.transport:
+        self._hold(self._head)
+        if headers.get("expect", "").lower() == "100-continue" and self.transport:
             self.transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
@@ -231,13 +309,24 @@ class HttpConnection(asyncio.Protocol):
             raise _Reject(400, body_too_large())
         if self._size <= MAX_BODY:
             self._body.append(body)
+            self._hold(len(body))
 
     def on_message_complete(self) -> None:
         self.began = None
+        if self.server.favoured is self:
+            self.server.favoured = None
+            self.server.wake()
         method = self.parser.get_method().decode("latin-1")
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        self._body = []
         request = _Request(
-            method, self._url, self._headers, body, bool(self.parser.should_keep_alive())
+            method,
+            self._url,
+            self._headers,
+            body,
+            bool(self.parser.should_keep_alive()),
+            None,
+            self._kept,
         )
         if self._size > MAX_BODY:
             request.answer = error_response(body_too_large(), new_request_id())
@@ -245,7 +334,7 @@ class HttpConnection(asyncio.Protocol):
         self._enqueue(request)
 
     def _enqueue(self, request: _Request) -> None:
-        """Answer ``request`` now, or after those before it (reading stops past MAX_QUEUED)."""
+        """Answer ``request`` now, or after those before it (reading stops past the limits)."""
         if self.busy:
             self.queued.append(request)
             if len(self.queued) >= MAX_QUEUED:
@@ -259,6 +348,7 @@ class HttpConnection(asyncio.Protocol):
         """Answer ``request``, then those queued behind it, in order."""
         while True:
             response = await self._answer(request)
+            self._release(request.size)
             transport = self.transport
             if transport is None or transport.is_closing():
                 self.busy = False
@@ -271,10 +361,15 @@ class HttpConnection(asyncio.Protocol):
                 return
             if not self.queued:
                 self.busy = False
+                self.active = self.server.now
+                if self.began is not None:
+                    self.began = self.server.now  # it waited on our answers, not the client
+                if self.ended:
+                    transport.close()  # the client sent EOF: all it asked is answered
+                self._resume()
                 return
             request = self.queued.popleft()
-            if len(self.queued) < MAX_QUEUED // 2:
-                self._resume()
+            self._resume()
 
     async def _answer(self, request: _Request) -> Response:
         if request.answer is not None:
@@ -309,6 +404,44 @@ class HttpConnection(asyncio.Protocol):
         if self._head > MAX_HEAD:
             raise _Reject(431)
 
+    def _hold(self, n: int) -> None:
+        """Count ``n`` bytes of the request being read; stop reading past a limit while
+        a request ahead of it is being answered (whose answer resumes reading)."""
+        self._kept += n
+        self.held += n
+        server = self.server
+        server.buffered += n
+        if server.buffered > server.high:
+            server.high = server.buffered
+        if server.buffered > server.worker_buffer and self._over():
+            self._pause()
+            if not self.busy:
+                server.waiting.add(self)  # reads again as the worker's requests drain
+        elif self.busy and self.held > server.connection_buffer:
+            self._pause()
+
+    def _over(self) -> bool:
+        """Whether, the worker being over its limit, this connection must stop reading: one
+        being answered must (its answers free bytes); one reading a small request need not;
+        of those reading large bodies, one goes on (so they finish, one at a time)."""
+        server = self.server
+        if self.busy:
+            return True
+        if self.held <= MAX_HEAD or server.favoured is self:
+            return False
+        if server.favoured is None:
+            server.favoured = self
+            return False
+        return True
+
+    def _release(self, n: int) -> None:
+        n = min(n, self.held)  # nothing, if the connection was lost meanwhile
+        self.held -= n
+        server = self.server
+        server.buffered -= n
+        if server.waiting and server.buffered <= server.worker_buffer:
+            server.wake()
+
     def _reject(self, reject: _Reject) -> None:
         """Answer a request that cannot be served, after those before it, and close."""
         self.began = None
@@ -331,7 +464,18 @@ class HttpConnection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _resume(self) -> None:
+        """Read again unless writes are blocked, the worker holds too much or, while a
+        request is being answered, this connection still holds over half its limit."""
         if not self.paused or self.ended or self.write_blocked:
+            return
+        server = self.server
+        if server.buffered > server.worker_buffer and self._over():
+            if not self.busy:
+                server.waiting.add(self)
+            return
+        if self.busy and (
+            len(self.queued) >= MAX_QUEUED // 2 or self.held > server.connection_buffer // 2
+        ):
             return
         if self.transport is not None and not self.transport.is_closing():
             self.paused = False

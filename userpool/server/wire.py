@@ -218,7 +218,19 @@ async def dispatch(
     """The response to one request; on a store across the network the whole request runs
     inside ``bridge.run``, so its waits for the database let other requests run."""
     work = _dispatch(svc, method, path, headers, body, query)
-    return await (bridge.run(work) if svc.store.remote else work)
+    response = await (bridge.run(work) if svc.store.remote else work)
+    target = headers("x-amz-target")
+    model = operations().get(target[len(TARGET_PREFIX) :]) if target else None
+    if model is not None and model.signed:
+        # DEVIATION: answers to signed (administrative) operations carry no CORS headers,
+        # with or without --dev, so no web page can read them (say, a --dev server's users
+        # from a page open in the developer's browser); the preflight and the public
+        # operations keep them. Cognito allows any origin on all.
+        response.headers = [h for h in response.headers if h[0] not in _CORS_NAMES]
+    return response
+
+
+_CORS_NAMES = frozenset(name for name, _ in CORS)
 
 
 async def _dispatch(
@@ -232,12 +244,17 @@ async def _dispatch(
     request_id = new_request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
-    if method == "GET":
+    ip = caller(REQUEST_IP.get(), headers, svc.settings.trusted_proxy)
+    REQUEST_IP.set(ip)
+    if method in ("GET", "HEAD"):  # HEAD: the same answer; the server sends no body
+        try:
+            if path != "/health":  # a constant answer; a load balancer's probes must pass
+                svc.limiter.admit("ip", ip)
+        except CognitoError as error:
+            return error_response(error, request_id)
         return await well_known(svc, path, request_id, query)
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
-    ip = caller(REQUEST_IP.get(), headers, svc.settings.trusted_proxy)
-    REQUEST_IP.set(ip)
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
