@@ -181,12 +181,15 @@ class RateLimiter:
         """Add this process's pending counts to the shared counters and take the totals."""
         pending, self.pending = self.pending, {}
         if pending:
+            # The counts on their way stay counted while the store answers (PostgreSQL
+            # lets other requests run meanwhile): the totals it returns replace them.
+            _add(self.shared, pending, 1)
             try:
                 self.shared.update(await self.counters.add(pending))
             except Exception:
                 log.exception("rate counters unavailable; counting locally")
-                for key, n in pending.items():
-                    self.pending[key] = self.pending.get(key, 0) + n
+                _add(self.shared, pending, -1)
+                _add(self.pending, pending, 1)
                 self.pending = _bounded(self.pending)
                 return
         slot = int(self.clock() // SLOT)
@@ -215,6 +218,11 @@ class RateLimiter:
             self._task = None
         await self.sync()
         await self.counters.close()
+
+
+def _add(counts: Counts, deltas: Counts, sign: int) -> None:
+    for key, n in deltas.items():
+        counts[key] = counts.get(key, 0) + sign * n
 
 
 def _bounded(counts: Counts) -> Counts:

@@ -228,6 +228,21 @@ def test_dev_mode_accepts_any_credentials(tmp_path: Path) -> None:
     srv = Server(tmp_path, "--dev").start()
     try:
         _client(srv, "AKIDANYTHING", "whatever").list_user_pools(MaxResults=1)
+        # ...but not from a web page: a browser's request names its Origin
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        conn.request(
+            "POST",
+            "/",
+            body=b"{}",
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+                "Origin": "https://attacker.example",
+            },
+        )
+        answer = json.loads(conn.getresponse().read())
+        conn.close()
+        assert answer["__type"] == "MissingAuthenticationTokenException"
     finally:
         srv.stop()
 
