@@ -39,6 +39,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
+def started() -> Iterator[list[Server]]:
+    """Servers a test starts itself (append each): stopped when the test ends."""
+    servers: list[Server] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def idp(server: Server) -> Any:
     return server.client()
 

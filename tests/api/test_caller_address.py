@@ -18,7 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +72,6 @@ def confirm(
 ) -> str:
     body = {"ClientId": client_id, "Username": "nobody", "ConfirmationCode": "123456", **members}
     return outcome(public(server, "ConfirmSignUp", body, source, headers))
-
-
-@pytest.fixture
-def started() -> Iterator[list[Server]]:
-    servers: list[Server] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -82,14 +82,6 @@ def _otp(idp: Any, cid: str, name: str) -> dict[str, Any]:
 @pytest.fixture
 def idp(server: Server) -> Any:
     return server.client(retries=ONE_TRY)
-
-
-@pytest.fixture
-def started() -> Iterator[list[Server]]:
-    servers: list[Server] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def test_sign_ups_naming_one_address_stop_at_its_quota_and_keep_the_user(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,14 +32,6 @@ def _outcome(client: object, client_id: str) -> str:
 def _send(server: Server, n: int, client_id: str = "1example23456789") -> list[str]:
     client = server.client()
     return [_outcome(client, client_id) for _ in range(n)]
-
-
-@pytest.fixture
-def started(tmp_path: Path) -> Iterator[list[Server]]:
-    servers: list[Server] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def test_requests_past_the_per_address_limit_are_refused(
