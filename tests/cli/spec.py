@@ -1,4 +1,4 @@
-"""The captures of ../shared/spec/cli.md (AWS CLI v2 runs), read for byte-for-byte tests.
+"""The AWS CLI v2.33 captures in ``captures/aws-cli-v2.33.md``, read for byte-for-byte tests.
 
 A capture is a ``$ <command line>`` then ``[stdout]``, ``[stderr]``, ``[rc=N]`` and maybe
 ``[request] <target> <body>``. ``<TAB>`` and ``cat -A`` renderings are turned back into
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "cli.md"
+SPEC = Path(__file__).resolve().parent / "captures" / "aws-cli-v2.33.md"
 
 
 def text() -> str:
-    """The spec, or nothing where it is not checked out (its tests are then skipped)."""
-    return SPEC.read_text() if SPEC.exists() else ""
+    """The captures (the file is the repository's own: it is always there)."""
+    return SPEC.read_text()
 
 
 @dataclass
@@ -89,47 +89,9 @@ def as_userpool(text: str) -> str:
     return re.sub(r"^  aws (help|<command>)", r"  userpool \1", text, flags=re.M)
 
 
-# The synopsis of `aws cognito-idp confirm-sign-up` (v2.33), for checkouts without shared/.
-SYNOPSIS = [
-    "--client-id",
-    "--secret-hash",
-    "--username",
-    "--confirmation-code",
-    "--force-alias-creation",
-    "--no-force-alias-creation",
-    "--analytics-metadata",
-    "--user-context-data",
-    "--client-metadata",
-    "--session",
-    "--cli-input-json",
-    "--cli-input-yaml",
-    "--generate-cli-skeleton",
-    "--debug",
-    "--endpoint-url",
-    "--no-verify-ssl",
-    "--no-paginate",
-    "--output",
-    "--query",
-    "--profile",
-    "--region",
-    "--version",
-    "--color",
-    "--no-sign-request",
-    "--ca-bundle",
-    "--cli-read-timeout",
-    "--cli-connect-timeout",
-    "--cli-binary-format",
-    "--no-cli-pager",
-    "--cli-auto-prompt",
-    "--no-cli-auto-prompt",
-]
-
-
 def synopsis_options() -> list[str]:
     """The options of the target synopsis (spec §0), in order."""
     spec = text()
-    if not spec:
-        return SYNOPSIS
     start = spec.index("confirm-sign-up --client-id <value>")
     block = spec[start : spec.index("```", start)]
     return re.findall(r"--[a-z][a-z0-9-]*", block)
