@@ -87,11 +87,6 @@ class SQLiteStore(SharedQueries):
             # wakes a waiter as soon as it is free, where SQLite's busy handler polls.
             self._writer = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        # A new file gives the pages of purged rows back to the file system (``purge``);
-        # an older one keeps its mode and reuses freed pages. (Set only on a new file: on
-        # an open one the pragma counts as another connection's write to the others.)
-        if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file
-            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._wal_mode()
         synchronous = "FULL" if synchronous == "FULL" else "NORMAL"
         self.db.execute(f"PRAGMA synchronous={synchronous}")
@@ -122,6 +117,12 @@ class SQLiteStore(SharedQueries):
         at the same moment (workers starting together)."""
         self._lock()
         try:
+            # A new file gives the pages of purged rows back to the file system (``purge``);
+            # an older one keeps its mode and reuses freed pages. (Set only on a new file:
+            # on an open one the pragma counts as another connection's write to the others;
+            # read under the lock, as another process's WAL switch refuses readers at once.)
+            if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:
+                self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self.db.execute("PRAGMA journal_mode=WAL")
         finally:
             self._unlock()
