@@ -46,7 +46,7 @@ SLOT = 60.0  # seconds per counting slot (the sliding window is one slot long)
 SYNC_EVERY = 0.25  # seconds between syncs of this process's counts to the shared counters
 # DEVIATION: Cognito's quotas are per account and category; these are per source address
 # and per app client. Its throttling texts observed are "Too many requests" and "Rate
-# exceeded" (spec §2.5); the first is used.
+# exceeded" (both quoted in AWS SDK issue reports); the first is used.
 TOO_MANY = "Too many requests"
 MAX_NAMES = 100_000  # names held in memory per process (each at most ~200 bytes)
 PURGE_BATCH = 1000  # rows deleted per transaction when old slots are purged

@@ -1,4 +1,4 @@
-"""ConfirmSignUp through boto3: every rule of spec §2 and the sign-up Session of §3."""
+"""ConfirmSignUp through boto3: every rule of docs/compatibility.md's ConfirmSignUp and the sign-up Session."""
 
 from __future__ import annotations
 
@@ -344,7 +344,7 @@ def test_context_and_analytics_are_accepted_and_recorded(
     assert '"ContextIpAddress":"192.0.2.1"' in rows[0][0] and "endpoint-1" in rows[0][0]
 
 
-# --- the sign-up Session (spec §3) -------------------------------------------------------
+# --- the sign-up Session -------------------------------------------------------------
 
 
 def test_confirm_returns_a_new_session_for_user_auth_clients(

@@ -1,4 +1,4 @@
-"""A recording endpoint with the canned answers of spec/cli.md §0 (the capture proxy).
+"""A recording endpoint with the canned answers of captures/aws-cli-v2.33.md §0 (the capture proxy).
 
 ConfirmSignUp answers by code: ``000000`` CodeMismatchException, ``555555`` a namespaced
 ExpiredCodeException, ``500500`` HTTP 500, ``429429`` TooManyRequestsException,

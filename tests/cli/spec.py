@@ -90,7 +90,7 @@ def as_userpool(text: str) -> str:
 
 
 def synopsis_options() -> list[str]:
-    """The options of the target synopsis (spec §0), in order."""
+    """The options of the target synopsis (captures §0), in order."""
     spec = text()
     start = spec.index("confirm-sign-up --client-id <value>")
     block = spec[start : spec.index("```", start)]

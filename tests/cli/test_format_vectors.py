@@ -1,4 +1,4 @@
-"""The text and table vectors of spec §8 and §9 (the real v2 formatter on made-up data),
+"""The text and table vectors of captures §8 and §9 (the real v2 formatter on made-up data),
 through our formatters, byte for byte; and the shorthand grammar's corner cases."""
 
 from __future__ import annotations

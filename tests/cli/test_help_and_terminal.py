@@ -1,4 +1,4 @@
-"""Help pages, the synopsis of spec §0 accepted option by option, and what changes on a
+"""Help pages, the synopsis of captures §0 accepted option by option, and what changes on a
 terminal: ``--cli-auto-prompt`` asks for the parameters, output goes through the pager.
 """
 

@@ -1,4 +1,4 @@
-"""Settings come from the same places, in the same order, as in AWS CLI v2 (spec §13).
+"""Settings come from the same places, in the same order, as in AWS CLI v2 (captures §13).
 
 The config and credentials files are the spec's (with the key ``test`` in the environment
 and no region there); the recording endpoint reports which key signed, in which region.

@@ -1,4 +1,4 @@
-"""Every AWS CLI v2 command line captured in spec/cli.md, run with ``userpool``: the same
+"""Every AWS CLI v2 command line captured in captures/aws-cli-v2.33.md, run with ``userpool``: the same
 stdout, stderr, exit code and request, byte for byte (``aws`` read as ``userpool`` in the
 usage text), against the spec's recording endpoint.
 
@@ -49,7 +49,7 @@ WORDS: dict[str, list[str]] = {
     "--cli-input-json {not json": ["--cli-input-json", "{not json"],
     "--cli-input-yaml ClientId: [unclosed": ["--cli-input-yaml", "ClientId: [unclosed"],
 }
-# v1 captures that v2 prints the same way (spec §7.6), and v1's wire timestamps (which
+# v1 captures that v2 prints the same way (captures §7.6), and v1's wire timestamps (which
 # v2 prints with cli_timestamp_format = wire, set for these).
 V1_SAME = ("aws1 cognito-idp sign-up", "aws1 cognito-idp admin-get-user")
 
@@ -137,7 +137,7 @@ def test_userpool_prints_what_aws_cli_v2_prints(
 
 
 def test_color_on_writes_the_captured_escape_codes(cli: Cli, fake: Endpoint) -> None:
-    """spec §14: the ``cat -v`` capture of ``--color on`` (colorama's resets included)."""
+    """captures §14: the ``cat -v`` capture of ``--color on`` (colorama's resets included)."""
     spec = text()
     start = spec.index("--output table --color on | cat -v\n") + len(
         "--output table --color on | cat -v\n"

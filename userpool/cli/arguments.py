@@ -3,7 +3,7 @@
 Each input member becomes ``--kebab-case`` (botocore's ``xform_name``); required members
 are required unless ``--cli-input-json|yaml`` or ``--generate-cli-skeleton [input]`` is
 on the command line; booleans get ``--flag`` / ``--no-flag``; lists take several words.
-Values go through the same steps as in the AWS CLI (spec/cli.md §3-§5): ``file://`` and
+Values go through the same steps as in the AWS CLI (tests/cli/captures/aws-cli-v2.33.md §3-§5): ``file://`` and
 ``fileb://`` loading, then JSON (when the value starts with ``{`` or ``[``) or shorthand
 for structures, maps and lists of structures, then scalar conversion.
 """

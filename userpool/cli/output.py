@@ -1,4 +1,4 @@
-"""Writing a response: ``--query``, then json, text, table, yaml or yaml-stream (spec §7).
+"""Writing a response: ``--query``, then json, text, table, yaml or yaml-stream (the AWS CLI v2.33 captures, tests/cli/captures/aws-cli-v2.33.md §7).
 
 The response arrives parsed by botocore (model order, nulls dropped). ``ResponseMetadata``
 is removed, the JMESPath query applied, and an empty result (``{}``) prints nothing in

@@ -1,4 +1,4 @@
-"""Where ``userpool cognito-idp`` settings come from, with AWS CLI v2's precedence (spec §13).
+"""Where ``userpool cognito-idp`` settings come from, with AWS CLI v2's precedence (tests/cli/captures/aws-cli-v2.33.md §13).
 
     profile    --profile > AWS_PROFILE > AWS_DEFAULT_PROFILE > default
     region     --region > AWS_REGION > AWS_DEFAULT_REGION > profile region

@@ -1,6 +1,6 @@
 """The AWS CLI's shorthand syntax: ``Name=email,Value=a@b.c``, ``k1=a,b``, ``k=[a,b]``, ``k={x=1}``.
 
-Grammar (spec/cli.md §4.2)::
+Grammar (tests/cli/captures/aws-cli-v2.33.md §4.2)::
 
     parameter = keyval *( "," keyval )
     keyval    = key ( "=" / "@=" ) values        ; "@=" loads file:// / fileb:// values

@@ -1,4 +1,4 @@
-"""``--generate-cli-skeleton [input|yaml-input|output]`` (spec/cli.md §6).
+"""``--generate-cli-skeleton [input|yaml-input|output]`` (tests/cli/captures/aws-cli-v2.33.md §6).
 
 ``input`` is the input shape as JSON with placeholder values (botocore's
 ``ArgumentGenerator``: ``""``, ``true``, ``0``, one-element lists, ``{"KeyName": ...}``);

@@ -1,4 +1,4 @@
-"""``--output table``: the AWS CLI's boxed tables, byte for byte (spec/cli.md §9).
+"""``--output table``: the AWS CLI's boxed tables, byte for byte (tests/cli/captures/aws-cli-v2.33.md §9).
 
 The response becomes sections (a title, maybe a header row, rows, an indent level); the
 widest section sets the width; when that exceeds the terminal (80 columns off a TTY),

@@ -4,7 +4,7 @@ A dict writes its scalar values (sorted by key) on one line, prefixed by the upp
 key it sits under, then each non-scalar child under its own key. A list of dicts shares
 one set of columns (the union of their scalar keys, sorted; a missing key is an empty
 field). A list of scalars is one line when bare, one line per item under a key.
-Values print as Python's ``str()``: ``True``, ``None``, ``1.5``. (spec/cli.md §8)
+Values print as Python's ``str()``: ``True``, ``None``, ``1.5``. (tests/cli/captures/aws-cli-v2.33.md §8)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Trigger events exactly as Cognito builds them (spec §2.11, §2.12): pure data, no I/O."""
+"""Trigger events exactly as Cognito builds them (the Lambda trigger pages of Cognito's developer guide): pure data, no I/O."""
 
 from __future__ import annotations
 
