@@ -121,7 +121,9 @@ def _opaque_check(value: Any, path: str, errors: list[str]) -> None:
 
 
 def _prune(value: dict[str, Any], known: frozenset[str]) -> None:
-    """Drop, in place, members the model does not know and members given as ``null``:
+    """DEVIATION: Coral's handling of unknown members and explicit nulls is unconfirmed.
+
+    Drop, in place, members the model does not know and members given as ``null``:
     handlers never read an unmodelled member (a forged ``ContextData`` in a public
     request), and an explicit ``null`` means what an absent member means, as in Coral."""
     if value.keys() <= known and None not in value.values():

@@ -57,7 +57,14 @@ class Response:
     body: bytes
 
 
-def _headers(request_id: str, content_type: str = JSON_TYPE) -> list[tuple[str, str]]:
+def _headers(
+    request_id: str, content_type: str = JSON_TYPE, cors: bool = True
+) -> list[tuple[str, str]]:
+    """An answer's headers. DEVIATION: answers to signed (administrative) operations carry
+    no CORS headers (``cors=False``), with or without --dev, so no web page can read them;
+    the preflight and the public operations keep them. Cognito allows any origin on all."""
+    if not cors:
+        return [("content-type", content_type), ("x-amzn-requestid", request_id)]
     return [("content-type", content_type), ("x-amzn-requestid", request_id), *CORS]
 
 
@@ -65,12 +72,12 @@ def _header_safe(text: str) -> str:
     return text.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
 
 
-def error_response(error: CognitoError, request_id: str) -> Response:
+def error_response(error: CognitoError, request_id: str, cors: bool = True) -> Response:
     """The one renderer of errors: body ``__type``/``message`` and ``x-amzn-ErrorType``.
 
     DEVIATION: every client error is 400 (as live Cognito answers), not Smithy's 403/404/429.
     """
-    headers = _headers(request_id)
+    headers = _headers(request_id, cors=cors)
     headers.append(("x-amzn-errortype", f"{error.code}:"))
     headers.append(("x-amzn-errormessage", _header_safe(error.message)[:1024]))
     return Response(error.status, headers, orjson.dumps(error.body()))
@@ -218,19 +225,7 @@ async def dispatch(
     """The response to one request; on a store across the network the whole request runs
     inside ``bridge.run``, so its waits for the database let other requests run."""
     work = _dispatch(svc, method, path, headers, body, query)
-    response = await (bridge.run(work) if svc.store.remote else work)
-    target = headers("x-amz-target")
-    model = operations().get(target[len(TARGET_PREFIX) :]) if target else None
-    if model is not None and model.signed:
-        # DEVIATION: answers to signed (administrative) operations carry no CORS headers,
-        # with or without --dev, so no web page can read them (say, a --dev server's users
-        # from a page open in the developer's browser); the preflight and the public
-        # operations keep them. Cognito allows any origin on all.
-        response.headers = [h for h in response.headers if h[0] not in _CORS_NAMES]
-    return response
-
-
-_CORS_NAMES = frozenset(name for name, _ in CORS)
+    return await (bridge.run(work) if svc.store.remote else work)
 
 
 async def _dispatch(
@@ -255,6 +250,7 @@ async def _dispatch(
         return await well_known(svc, path, request_id, query)
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
+    signed = False  # a signed operation's answers carry no CORS headers (``_headers``)
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
@@ -265,6 +261,7 @@ async def _dispatch(
         if handler is None:
             raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
         model = operations()[name]
+        signed = model.signed
         # --dev takes any credentials, but not from a web page (a browser sends Origin):
         # a page open on the developer's machine cannot run signed operations on it.
         if model.signed and (not svc.settings.dev or headers("origin") is not None):
@@ -287,14 +284,14 @@ async def _dispatch(
         if name in _ATTEMPTS:
             svc.limiter.check("fail", ip)
         result = await handler(svc, request)
-        return Response(200, _headers(request_id), orjson.dumps(result))
+        return Response(200, _headers(request_id, cors=not signed), orjson.dumps(result))
     except CognitoError as error:
         if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:
             svc.limiter.count("fail", ip)
-        return error_response(error, request_id)
+        return error_response(error, request_id, cors=not signed)
     except Exception as exc:
         # The traceback (Python prints no locals) without the request's sensitive values,
         # which an exception's message may quote.
         trace = format_failure(exc, hidden_values(name, request))
         log.error("request %s failed: %s", request_id, trace)
-        return error_response(InternalErrorException(), request_id)
+        return error_response(InternalErrorException(), request_id, cors=not signed)
