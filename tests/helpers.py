@@ -250,3 +250,20 @@ def away_from_minute_end(margin: float = 8.0) -> None:
     left = 60 - time.time() % 60
     if left < margin:
         time.sleep(left + 0.5)
+
+
+def sign_up_user(
+    idp: Any, server: Server, client_id: str, name: str, password: str, domain: str, confirm: bool
+) -> str:
+    """Sign ``name`` up with the email ``name@domain`` and, if ``confirm``, confirm it with
+    the code sent there; the email."""
+    email = f"{name}@{domain}"
+    idp.sign_up(
+        ClientId=client_id,
+        Username=name,
+        Password=password,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    if confirm:
+        idp.confirm_sign_up(ClientId=client_id, Username=name, ConfirmationCode=server.code(email))
+    return email

@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tests.helpers import Server
+from tests.helpers import Server, sign_up_user
 
 PASSWORD = "Passw0rd!"
 WRONG = ("NotAuthorizedException", "Incorrect username or password.")
@@ -32,16 +32,7 @@ def _outcome(call: Callable[[], Any]) -> tuple[str, str]:
 
 
 def _user(idp: Any, server: Server, cid: str, name: str, confirm: bool = True) -> str:
-    email = f"{name}@enum.example.com"
-    idp.sign_up(
-        ClientId=cid,
-        Username=name,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
-    if confirm:
-        idp.confirm_sign_up(ClientId=cid, Username=name, ConfirmationCode=server.code(email))
-    return email
+    return sign_up_user(idp, server, cid, name, PASSWORD, "enum.example.com", confirm)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, error_of
+from tests.helpers import Server, error_of, sign_up_user
 
 PASSWORD = "Passw0rd!"
 NEW = "N3w-Passw0rd!"
@@ -25,16 +25,7 @@ def app(
 
 
 def _member(idp: Any, server: Server, cid: str, name: str, confirm: bool = True) -> str:
-    email = f"{name}@forgot.example.com"
-    idp.sign_up(
-        ClientId=cid,
-        Username=name,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
-    if confirm:
-        idp.confirm_sign_up(ClientId=cid, Username=name, ConfirmationCode=server.code(email))
-    return email
+    return sign_up_user(idp, server, cid, name, PASSWORD, "forgot.example.com", confirm)
 
 
 def _sign_in(idp: Any, cid: str, name: str, password: str) -> dict[str, Any]:
