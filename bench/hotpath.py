@@ -38,7 +38,7 @@ import orjson
 
 from userpool.config import Settings
 from userpool.server.wire import Response, dispatch
-from userpool.services import Services, build_services
+from userpool.services import Runtime, build_services
 
 PREFIX = "AWSCognitoIdentityProviderService."
 CODE_RE = re.compile(r"verification code is (\d{6})")
@@ -57,7 +57,7 @@ class _FastHasher:
         pass
 
 
-async def call(svc: Services, op: str, body: dict[str, Any]) -> dict[str, Any]:
+async def call(svc: Runtime, op: str, body: dict[str, Any]) -> dict[str, Any]:
     headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": PREFIX + op}
     response: Response = await dispatch(svc, "POST", "/", headers.get, orjson.dumps(body))
     result: dict[str, Any] = orjson.loads(response.body or b"{}")
@@ -66,7 +66,7 @@ async def call(svc: Services, op: str, body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def prepare(svc: Services, n: int, alias: bool) -> tuple[str, list[bytes]]:
+async def prepare(svc: Runtime, n: int, alias: bool) -> tuple[str, list[bytes]]:
     config: dict[str, Any] = {"PoolName": "hotpath", "AutoVerifiedAttributes": ["email"]}
     if alias:
         config["AliasAttributes"] = ["email"]
@@ -98,7 +98,7 @@ async def prepare(svc: Services, n: int, alias: bool) -> tuple[str, list[bytes]]
     return pool_id, bodies
 
 
-async def confirm_all(svc: Services, bodies: list[bytes], batch: int = 1) -> None:
+async def confirm_all(svc: Runtime, bodies: list[bytes], batch: int = 1) -> None:
     """ConfirmSignUp of every body, ``batch`` at a time (a batch shares a group commit,
     as concurrent requests through a server do)."""
     headers = {
@@ -114,7 +114,7 @@ async def confirm_all(svc: Services, bodies: list[bytes], batch: int = 1) -> Non
                 raise RuntimeError(f"ConfirmSignUp: {response.status} {response.body!r}")
 
 
-async def check(svc: Services, pool_id: str, n: int) -> None:
+async def check(svc: Runtime, pool_id: str, n: int) -> None:
     confirmed, token = 0, None
     while True:
         body: dict[str, Any] = {"UserPoolId": pool_id, "Limit": 60}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from userpool.services import Services
+from userpool.domain.services import Services
 
 _UPPER = string.ascii_uppercase + string.digits
 

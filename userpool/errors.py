@@ -19,7 +19,8 @@
     ├── UnknownOperationException     (protocol level: target not in the model)
     └── InternalErrorException        (500; never carries internal text)
 
-Operations raise these; the server renders them with one function
+Cognito's message texts live once, in the table at the end of this module; operations raise
+``SomeException(TEXT)`` with them. Operations raise these; the server renders them with one function
 (``userpool.server.wire.error_response``). Anything that is not a ``CognitoError``
 becomes ``InternalErrorException`` there.
 """
@@ -102,3 +103,38 @@ class InternalErrorException(CognitoError):
 
     def __init__(self, message: str = "Internal server error.") -> None:
         super().__init__(message)
+
+
+# Cognito's message texts, each spelled once. Where Cognito's wording is not documented the
+# line says DEVIATION (our choice, listed in docs/compatibility.md).
+WRONG_PASSWORD = "Incorrect username or password."
+LOCKED = "Password attempts exceeded"
+USER_DISABLED = "User is disabled."
+NOT_CONFIRMED = "User is not confirmed."
+ALREADY_CONFIRMED = "User is already confirmed."
+NO_USER = "User does not exist."
+PASSWORD_RESET_REQUIRED = "Password reset required for the user"
+# DEVIATION: the message for a user whose password cannot be reset now (FORCE_CHANGE_PASSWORD,
+# or a pool whose recovery is admin_only) is as users quote it; the trigger is unconfirmed.
+CANNOT_RESET = "User password cannot be reset in the current state."
+NO_RECOVERY_CHANNEL = (
+    "Cannot reset password for the user as there is no registered/verified email or phone_number"
+)
+BAD_CLIENT_SECRET = "Invalid client or secret"
+CODE_MISMATCH = "Invalid verification code provided, please try again."
+CODE_EXPIRED = "Invalid code provided, please request a code again."
+ATTEMPTS = "Attempt limit exceeded, please try after some time."
+NO_USER_FOR_CLIENT = "Username/client id combination not found."
+NO_AUTO_VERIFY = "Cannot resend codes. Auto verification not turned on."
+INVALID_SESSION = "Invalid session for the user."
+INVALID_ACCESS_TOKEN = "Invalid Access Token"
+INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
+BAD_LAMBDA_OUTPUT = "Unrecognizable lambda output"
+INVALID_PAGINATION = "Invalid pagination token."
+NOT_NFKC = "Username should be in Unicode normalization form NFKC."  # DEVIATION
+NO_GROUP = "Group not found."
+TOO_MANY_GROUPS = "The user pool has reached its limit of {} groups."  # DEVIATION
+TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."  # DEVIATION
+BLOCKED = "Request not allowed due to security reasons."  # DEVIATION
+NO_EVENT = "Auth event not found."  # DEVIATION
+BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # DEVIATION

@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from userpool.domain.crypto import SecretBox
 from userpool.domain.ports import AlreadyExists, Clock, Store
-from userpool.domain.tokens import SigningKey, b64url
+from userpool.domain.tokens import PoolKeys, SigningKey, b64url
 
 USES = ("id", "access")
-
-
-@dataclass
-class PoolKeys:
-    version: str
-    signing: dict[str, SigningKey]  # use -> active key
-    public: dict[str, rsa.RSAPublicKey]  # kid -> key, active and retired
-    jwks: list[dict[str, str]]
 
 
 def _new_pem() -> tuple[str, str]:

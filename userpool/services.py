@@ -1,11 +1,9 @@
 """The one place adapters are wired: store, sender, outbox relay, hasher, clock, keys,
-rate limiter."""
+rate limiter, into the ``Services`` operations are given (``userpool.domain.services``)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from functools import partial
 
 from userpool import at_rest
 from userpool.config import Settings
@@ -13,28 +11,24 @@ from userpool.delivery import make_sender
 from userpool.delivery.outbox import OutboxRelay
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
-from userpool.domain.ports import Clock, Store, SystemClock
+from userpool.domain.ports import SystemClock
+from userpool.domain.services import Services
 from userpool.keys import KeyRing
 from userpool.ratelimit import RateLimiter, make_limiter
 from userpool.storage import open_store
 from userpool.triggers import Triggers
 
 
-@dataclass
-class Services:
-    settings: Settings
-    store: Store
-    clock: Clock
-    hasher: Hasher
-    box: SecretBox
+class Runtime(Services):
+    """The services as a server runs them: the concrete adapters, with their background
+    tasks (the outbox relay, the rate counters' sync) and their shutdown."""
+
     outbox: OutboxRelay
     triggers: Triggers
     keys: KeyRing
     limiter: RateLimiter
-    key: bytes = field(repr=False, default=b"")
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The background tasks a server runs: the outbox relay and the rate counters' sync."""
         self.outbox.start(loop)
         self.limiter.start(loop)
 
@@ -47,7 +41,7 @@ class Services:
         self.store.close()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings) -> Runtime:
     at_rest.check_store_files(settings)
     store = open_store(
         settings.db, synchronous=settings.synchronous, connections=settings.db_connections
@@ -66,11 +60,7 @@ def build_services(settings: Settings) -> Services:
         settings.rate_per_client,
         settings.fail_per_ip,
     )
-    from userpool.operations import risk  # operations import this module
-
-    # Threat protection scores an address by its recent failures, counted by the limiter.
-    risk.failures_from = partial(limiter.recent, "fail")
-    return Services(
+    return Runtime(
         settings=settings,
         store=store,
         clock=SystemClock(),

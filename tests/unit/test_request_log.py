@@ -13,22 +13,23 @@ import orjson
 import pytest
 
 from userpool.config import from_env
+from userpool.domain.services import Call
 from userpool.operations import REGISTRY
 from userpool.server.request_log import logged_dispatch
-from userpool.services import Services, build_services
+from userpool.services import Runtime, build_services
 
 PASSWORD = "Secret-Passw0rd!"
 SIGN_UP = {"ClientId": "client1", "Username": "alice", "Password": PASSWORD}
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> Iterator[Services]:
+def svc(tmp_path: Path) -> Iterator[Runtime]:
     services = build_services(from_env(db=str(tmp_path / "u.db"), sender="none", dev=True))
     yield services
     services.close()
 
 
-def _call(svc: Services, operation: str, body: dict[str, Any]) -> Any:
+def _call(svc: Runtime, operation: str, body: dict[str, Any]) -> Any:
     headers = {
         "content-type": "application/x-amz-json-1.1",
         "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}",
@@ -41,9 +42,9 @@ def _lines(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
 
 
 def test_unexpected_failure_logs_type_and_frames_without_request_secrets(
-    svc: Services, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    svc: Runtime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def failing(_svc: Services, request: dict[str, Any]) -> dict[str, Any]:
+    async def failing(_svc: Runtime, _call: Call, request: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"cannot hash {request['Password']} for {request['Username']}")
 
     monkeypatch.setitem(REGISTRY, "SignUp", failing)
@@ -61,7 +62,7 @@ def test_unexpected_failure_logs_type_and_frames_without_request_secrets(
 
 
 def test_info_writes_nothing_per_request_unless_the_access_log_is_on(
-    svc: Services, caplog: pytest.LogCaptureFixture
+    svc: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="userpool.access")
     _call(svc, "SignUp", SIGN_UP)
@@ -75,7 +76,7 @@ def test_info_writes_nothing_per_request_unless_the_access_log_is_on(
 
 
 def test_warning_level_writes_no_access_line_even_when_asked(
-    svc: Services, caplog: pytest.LogCaptureFixture
+    svc: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="userpool.access")
     svc.settings.access_log = True
@@ -84,7 +85,7 @@ def test_warning_level_writes_no_access_line_even_when_asked(
 
 
 def test_debug_writes_masked_bodies_and_scrubs_error_messages(
-    svc: Services, caplog: pytest.LogCaptureFixture
+    svc: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="userpool.access")
     _call(svc, "SignUp", SIGN_UP)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from userpool import access_keys, at_rest, storage
 from userpool.cli import events
 from userpool.config import DEFAULT_DB, from_env
-from userpool.services import Services, build_services
+from userpool.services import Runtime, build_services
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,7 +76,7 @@ def add_at_rest_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _services(args: argparse.Namespace, create: bool = False) -> Services | None:
+def _services(args: argparse.Namespace, create: bool = False) -> Runtime | None:
     settings = from_env(
         db=args.db,
         sender="none",
@@ -93,7 +93,7 @@ def _when(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def outbox(svc: Services, args: argparse.Namespace) -> int:
+def outbox(svc: Runtime, args: argparse.Namespace) -> int:
     for m in reversed(svc.store.recent_messages(args.limit)):
         text = m.body if m.body is not None else "(text not kept)"
         subject = f" [{m.subject}]" if m.subject else ""
@@ -104,7 +104,7 @@ def outbox(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def triggers_log(svc: Services, args: argparse.Namespace) -> int:
+def triggers_log(svc: Runtime, args: argparse.Namespace) -> int:
     rows = svc.store.recent_invocations(args.limit)
     for pool_id, trigger, source, username, started, ms, outcome, error in reversed(rows):
         print(
@@ -114,7 +114,7 @@ def triggers_log(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def rotate_pool_keys(svc: Services, args: argparse.Namespace) -> int:
+def rotate_pool_keys(svc: Runtime, args: argparse.Namespace) -> int:
     with svc.store.read() as tx:
         try:
             tx.get_pool(args.pool_id)
@@ -139,7 +139,7 @@ def print_key(key_id: str, secret: str, output: str) -> None:
         )
 
 
-def keys(svc: Services, args: argparse.Namespace) -> int:
+def keys(svc: Runtime, args: argparse.Namespace) -> int:
     if args.sub == "create":
         print_key(*access_keys.create(svc), args.output)
         return 0
@@ -157,7 +157,7 @@ def keys(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def rotate_master(svc: Services) -> int:
+def rotate_master(svc: Runtime) -> int:
     path, count = at_rest.rotate(svc.settings, svc.store)
     print(f"re-sealed {count} values with a new master key, now in {path}")
     if svc.settings.master_key:
@@ -170,7 +170,7 @@ def rotate_master(svc: Services) -> int:
     return 0
 
 
-def migrate(svc: Services, args: argparse.Namespace) -> int:
+def migrate(svc: Runtime, args: argparse.Namespace) -> int:
     """Opening the store applies every pending migration, under a lock on PostgreSQL."""
     print("schema up to date")
     return 0

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from userpool.domain.ports import NotFound
-from userpool.services import Services
+from userpool.services import Runtime
 
 # Pinpoint's names for Cognito's authentication events.
 PINPOINT = {
@@ -33,7 +33,7 @@ def add_command(
     export.add_argument("--after", type=int, default=0, help="only events after this id")
 
 
-def _analytics(svc: Services, client_id: str | None, cache: dict[str, Any]) -> dict[str, Any]:
+def _analytics(svc: Runtime, client_id: str | None, cache: dict[str, Any]) -> dict[str, Any]:
     if not client_id:
         return {}
     if client_id not in cache:
@@ -46,7 +46,7 @@ def _analytics(svc: Services, client_id: str | None, cache: dict[str, Any]) -> d
 
 
 def line(
-    svc: Services, row: tuple[int, str, str, str, float, str], cache: dict[str, Any]
+    svc: Runtime, row: tuple[int, str, str, str, float, str], cache: dict[str, Any]
 ) -> dict[str, Any]:
     event_id, pool_id, sub, kind, at, raw = row
     data = orjson.loads(raw)
@@ -71,7 +71,7 @@ def line(
     return out
 
 
-def export(svc: Services, args: argparse.Namespace) -> int:
+def export(svc: Runtime, args: argparse.Namespace) -> int:
     after: int = args.after
     cache: dict[str, Any] = {}
     while rows := svc.store.events_after(after, 1000):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
 from functools import cache
 from typing import Any
 
@@ -189,31 +188,21 @@ class Embedded:
         return parsed
 
     def _run(self, name: str, request: dict[str, Any]) -> tuple[int, bytes]:
-        from userpool.errors import (
-            CognitoError,
-            InternalErrorException,
-            UnsupportedOperationException,
-        )
-        from userpool.model import operations
-        from userpool.operations import REGISTRY
+        from userpool.domain.ids import new_request_id
+        from userpool.domain.services import Call
+        from userpool.errors import CognitoError, InternalErrorException
+        from userpool.operations import run
 
+        # The caller has the data directory itself: every operation is theirs, as signed.
+        call = Call(new_request_id(), None, signed=True)
         try:
-            handler = REGISTRY.get(name)
-            # DEVIATION: as the server, a modelled operation we do not serve.
-            if handler is None:
-                raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
-            operations()[name].validate(request)
-            result = self.runner.run(self._await(handler(self.svc, request)))
+            result = self.runner.run(run(self.svc, call, name, request))
             return 200, orjson.dumps(result)
         except CognitoError as error:
             return error.status, orjson.dumps(error.body())
         except Exception:
             log.exception("%s failed in-process", name)
             return 500, orjson.dumps(InternalErrorException().body())
-
-    @staticmethod
-    async def _await(pending: Awaitable[dict[str, Any]]) -> dict[str, Any]:
-        return await pending
 
     def paginate(
         self, operation: OperationModel, params: dict[str, Any], config: dict[str, Any]

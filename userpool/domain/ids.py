@@ -1,7 +1,8 @@
-"""Identifiers shaped like Cognito's: pool ids, client ids, client secrets, subs."""
+"""Identifiers shaped like Cognito's: pool ids, client ids, client secrets, subs, request ids."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
 import uuid
@@ -39,3 +40,12 @@ def token(nbytes: int = 48) -> str:
     while (value := secrets.token_urlsafe(nbytes))[0] == "-":
         pass
     return value
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID, formatted without the cost of ``uuid.uuid4()``."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"

@@ -21,6 +21,16 @@ from userpool.domain.entities import Pool, User
 SCOPE = "aws.cognito.signin.user.admin"
 
 
+@dataclass
+class PoolKeys:
+    """A pool's keys as loaded: the active one per use, every public one by kid, the JWKS."""
+
+    version: str
+    signing: dict[str, SigningKey]  # use -> active key
+    public: dict[str, rsa.RSAPublicKey]  # kid -> key, active and retired
+    jwks: list[dict[str, str]]
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

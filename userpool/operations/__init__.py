@@ -1,7 +1,10 @@
-"""One function per Cognito operation, grouped by family; ``REGISTRY`` maps wire names to them.
+"""The entry points: one function per Cognito operation, grouped by family in this package's
+modules (which never import each other: what they share lives in ``steps``); ``REGISTRY``
+maps wire names to them, and ``run`` is the one pipeline every transport calls — the HTTP
+server, the embedded CLI and the GET pages alike.
 
-Each takes the services and the validated request dict and returns the response dict;
-the same functions serve the HTTP server and the embedded CLI.
+Each operation takes the services, the ``Call`` and the validated request dict, and
+returns the response dict.
 """
 
 from __future__ import annotations
@@ -9,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from userpool.domain.services import Call, Services
+from userpool.errors import CognitoError, UnsupportedOperationException
+from userpool.model import operations
 from userpool.operations import (
     admin_users,
     attributes,
     auth,
     clients,
+    feedback,
     groups,
     list_users,
-    notify,
     passwords,
     pools,
     recovery,
@@ -24,9 +30,8 @@ from userpool.operations import (
     threat,
     user_tokens,
 )
-from userpool.services import Services
 
-Handler = Callable[[Services, dict[str, Any]], Awaitable[dict[str, Any]]]
+Handler = Callable[[Services, Call, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 REGISTRY: dict[str, Handler] = {
     "CreateUserPool": pools.create_user_pool,
@@ -82,6 +87,60 @@ REGISTRY: dict[str, Handler] = {
     "AdminRemoveUserFromGroup": groups.admin_remove_user_from_group,
     "AdminListGroupsForUser": groups.admin_list_groups_for_user,
     "ListUsersInGroup": groups.list_users_in_group,
-    "AdminUpdateAuthEventFeedback": notify.admin_update_auth_event_feedback,
-    "UpdateAuthEventFeedback": notify.update_auth_event_feedback,
+    "AdminUpdateAuthEventFeedback": feedback.admin_update_auth_event_feedback,
+    "UpdateAuthEventFeedback": feedback.update_auth_event_feedback,
 }
+
+# Operations whose refusals are failed guesses, counted per address (threat protection's
+# velocity signal and the --fail-per-ip limit), and the refusals that count.
+ATTEMPTS = frozenset(
+    {
+        "ConfirmSignUp",
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "ConfirmForgotPassword",
+    }
+)
+FAILED_ATTEMPT = frozenset(
+    {"NotAuthorizedException", "CodeMismatchException", "UserNotFoundException"}
+)
+
+
+def handler_of(name: str) -> Handler:
+    """The operation named ``name`` (a name in the model).
+
+    DEVIATION: a modelled operation we do not serve is UnsupportedOperationException.
+    """
+    handler = REGISTRY.get(name)
+    if handler is None:
+        raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
+    return handler
+
+
+async def run(svc: Services, call: Call, name: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Serve one request: validate it against the model, count it against its client's
+    limit (by client and address), refuse an address over its failure limit, call the
+    operation, and count a failed guess. The transport has parsed the request and checked
+    the signature of a signed operation (``call.signed``); every error is a CognitoError.
+    """
+    handler = handler_of(name)
+    model = operations()[name]
+    if model.signed and not call.signed:  # a transport's bug, never a client's doing
+        raise RuntimeError(f"{name} reached the pipeline unsigned")
+    model.validate(request)
+    # Only a valid request is counted by its client (then its ClientId is bounded), and by
+    # client and address, so others' junk cannot use up an app's budget.
+    client_id = request.get("ClientId")
+    if isinstance(client_id, str):
+        svc.limiter.admit("client", f"{client_id}@{call.source_ip}")
+    attempt = name in ATTEMPTS
+    if attempt:
+        svc.limiter.check("fail", call.source_ip)
+    try:
+        return await handler(svc, call.serving(name, request), request)
+    except CognitoError as error:
+        if attempt and error.code in FAILED_ATTEMPT:
+            svc.limiter.count("fail", call.source_ip)
+        raise

@@ -15,44 +15,26 @@ from userpool.domain.entities import (
 )
 from userpool.domain.messages import Delivery
 from userpool.domain.passwords import check_policy, temporary_password
-from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.domain.schema import check_attributes
+from userpool.domain.services import Call, Services
 from userpool.errors import (
-    AliasExistsException,
     NotAuthorizedException,
     UnsupportedUserStateException,
-    UserNotFoundException,
 )
-from userpool.operations import hooks
-from userpool.operations.common import (
-    alias_key,
-    attributes_in,
-    attributes_out,
-    find_user,
-    pool_of,
-    user_type,
-)
-from userpool.operations.hooks import Outgoing
-from userpool.operations.newusers import (
+from userpool.operations.steps import hooks
+from userpool.operations.steps.hooks import Outgoing
+from userpool.operations.steps.lookups import attributes_in, attributes_out, pool_of, user_type
+from userpool.operations.steps.newusers import (
     enqueue,
     insert_new_user,
     new_user,
     set_password,
     sign_in_name,
 )
-from userpool.services import Services
-
-NO_USER = "User does not exist."
+from userpool.operations.steps.users import admin_user, sync_aliases
 
 
-def admin_user(tx: Tx, pool: Pool, name: str) -> User:
-    try:
-        return find_user(tx, pool, name)
-    except NotFound:
-        raise UserNotFoundException(NO_USER) from None
-
-
-async def admin_confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_confirm_sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
@@ -66,31 +48,6 @@ async def admin_confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str,
         tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
     await hooks.post_confirmation(svc, pool, None, user, req.get("ClientMetadata"))
     return {}
-
-
-def sync_aliases(tx: Tx, pool: Pool, user: User, force: bool) -> None:
-    """Make the alias table match the user's attributes (verified ones in alias pools)."""
-    for attribute in pool.sign_in_attributes:
-        value = user.attributes.get(attribute)
-        wanted = bool(value) and (
-            attribute in pool.username_attributes
-            or attribute == "preferred_username"
-            or user.verified(attribute)
-        )
-        tx.drop_aliases_of(pool.id, user.sub, attribute)
-        if not wanted or value is None:
-            continue
-        key = alias_key(pool, attribute, value)
-        owner = tx.alias_owner(pool.id, attribute, key)
-        if owner is not None and owner != user.sub:
-            if not force or attribute in pool.username_attributes:
-                raise AliasExistsException(f"An account with the {attribute} already exists.")
-            previous = tx.user_by_sub(pool.id, owner)
-            if attribute != "preferred_username":
-                previous.attributes[f"{attribute}_verified"] = "false"
-            tx.update_user(previous)
-            tx.drop_alias(pool.id, attribute, key)
-        tx.set_alias(pool.id, attribute, key, user.sub)
 
 
 def _invite_targets(user: User, mediums: list[str]) -> list[Delivery]:
@@ -123,7 +80,7 @@ async def _invitations(
     ]
 
 
-async def admin_create_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_create_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
     policy = pool.config["Policies"]["PasswordPolicy"]
@@ -183,7 +140,7 @@ async def _resend_invitation(
     return {"User": user_type(user)}
 
 
-async def admin_get_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
@@ -197,31 +154,9 @@ async def admin_get_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def admin_delete_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_delete_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
         tx.delete_user(pool.id, user.sub)
     return {}
-
-
-def apply_attribute_changes(
-    tx: Tx, pool: Pool, user: User, changes: dict[str, str], now: float
-) -> None:
-    """Apply attribute changes; a new email/phone is unverified and loses its alias."""
-    for attribute in ("email", "phone_number"):
-        changed = attribute in changes and changes[attribute] != user.attributes.get(attribute)
-        if changed:
-            # A code sent to the old address must not verify the new one.
-            tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
-        if changed and f"{attribute}_verified" not in changes:
-            # DEVIATION: Cognito keeps the old value until the new one is verified when
-            # UserAttributeUpdateSettings asks; we apply it at once, unverified.
-            changes[f"{attribute}_verified"] = "false"
-    user.attributes.update(changes)
-    user.modified = now
-    try:
-        sync_aliases(tx, pool, user, force=False)
-    except AlreadyExists:
-        raise AliasExistsException("An account with the given alias already exists.") from None
-    tx.update_user(user)

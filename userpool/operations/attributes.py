@@ -18,19 +18,24 @@ from typing import Any
 from userpool.domain.entities import Pool, User
 from userpool.domain.messages import Delivery
 from userpool.domain.schema import check_attributes
-from userpool.errors import InvalidParameterException, LimitExceededException
-from userpool.operations import hooks, usercodes
-from userpool.operations.admin_users import admin_user, apply_attribute_changes, sync_aliases
-from userpool.operations.common import (
+from userpool.domain.services import Call, Services
+from userpool.errors import (
+    ATTEMPTS,
+    CognitoError,
+    InvalidParameterException,
+    LimitExceededException,
+)
+from userpool.operations.steps import hooks, usercodes
+from userpool.operations.steps.lookups import (
+    access_user,
     attributes_in,
     check_writable,
     client_of,
     pool_of,
     stored_user,
 )
-from userpool.operations.signup import ATTEMPTS, HOUR
-from userpool.operations.user_tokens import access_user
-from userpool.services import Services
+from userpool.operations.steps.sendquota import HOUR
+from userpool.operations.steps.users import admin_user, apply_attribute_changes, sync_aliases
 
 VALIDITY = 24 * 3600.0
 _MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
@@ -72,7 +77,7 @@ async def send_code(
 
 
 async def get_user_attribute_verification_code(
-    svc: Services, req: dict[str, Any]
+    svc: Services, call: Call, req: dict[str, Any]
 ) -> dict[str, Any]:
     pool, user, claims = await access_user(svc, req["AccessToken"])
     details = await send_code(
@@ -87,22 +92,20 @@ async def get_user_attribute_verification_code(
     return {"CodeDeliveryDetails": details}
 
 
-async def verify_user_attribute(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def verify_user_attribute(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     pool, user, _ = await access_user(svc, req["AccessToken"])
     attribute = req["AttributeName"]
     _delivery(user, attribute)
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
-        failure = usercodes.check(
-            svc, tx, fresh, f"verify:{attribute}", req["Code"], svc.clock.now()
-        )
-        if failure is None:
+        spent = usercodes.check(svc, tx, fresh, f"verify:{attribute}", req["Code"], svc.clock.now())
+        if not isinstance(spent, CognitoError):
             fresh.attributes[f"{attribute}_verified"] = "true"
             fresh.modified = svc.clock.now()
             sync_aliases(tx, pool, fresh, force=False)
             tx.update_user(fresh)
-    if failure is not None:
-        raise failure
+    if isinstance(spent, CognitoError):
+        raise spent
     return {}
 
 
@@ -153,13 +156,15 @@ def _delete_and_store(svc: Services, pool: Pool, user: User, names: list[str]) -
         tx.update_user(fresh)
 
 
-async def delete_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def delete_user_attributes(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     pool, user, _ = await access_user(svc, req["AccessToken"])
     _delete_and_store(svc, pool, user, list(req["UserAttributeNames"]))
     return {}
 
 
-async def admin_delete_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_delete_user_attributes(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
@@ -178,7 +183,7 @@ def _changed(user: User, changes: dict[str, str]) -> list[str]:
     ]
 
 
-async def update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def update_user_attributes(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     pool, user, claims = await access_user(svc, req["AccessToken"])
     changes = attributes_in(req.get("UserAttributes"))
     check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
@@ -194,7 +199,9 @@ async def update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str
     return {"CodeDeliveryDetailsList": sent} if sent else {}
 
 
-async def admin_update_user_attributes(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_update_user_attributes(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     changes = attributes_in(req.get("UserAttributes"))
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])

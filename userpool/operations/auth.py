@@ -11,24 +11,27 @@ from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, Se
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import check_attributes
+from userpool.domain.services import Call, Services
 from userpool.errors import (
+    INVALID_SESSION,
+    NOT_CONFIRMED,
+    WRONG_PASSWORD,
     CognitoError,
     InvalidParameterException,
     NotAuthorizedException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations import decoys, migration, otp, risk, token_hooks
-from userpool.operations.admin_users import apply_attribute_changes
-from userpool.operations.common import (
+from userpool.operations.steps import decoys, migration, otp, risk, token_hooks
+from userpool.operations.steps.lookups import (
     check_writable,
     client_and_pool,
     client_of,
     pool_of,
     stored_user,
 )
-from userpool.operations.newusers import set_password
-from userpool.operations.signin import (
+from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.signin import (
     GHOST,
     after_password,
     begin_attempt,
@@ -38,10 +41,12 @@ from userpool.operations.signin import (
     check_status,
     issue,
     param,
+    refresh,
     settle_attempt,
+    signed_in,
     user_for_sign_in,
 )
-from userpool.services import Services
+from userpool.operations.steps.users import apply_attribute_changes
 
 # Flow -> the ExplicitAuthFlows values that enable it.
 _ENABLERS = {
@@ -68,7 +73,6 @@ _ADMIN = {
     "REFRESH_TOKEN",
     "USER_AUTH",
 }
-INVALID_SESSION = "Invalid session for the user."
 _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 
 
@@ -80,49 +84,52 @@ def _check_flow(client: AppClient, flow: str, admin: bool) -> None:
         raise InvalidParameterException(f"{flow} flow not enabled for this client")
 
 
-async def initiate_auth(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def initiate_auth(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
-    return await _initiate(svc, pool, client, req, admin=False)
+    return await _initiate(svc, call, pool, client, req, admin=False)
 
 
-async def admin_initiate_auth(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_initiate_auth(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         client = client_of(tx, req["ClientId"], pool.id)
-    return await _initiate(svc, pool, client, req, admin=True)
+    return await _initiate(svc, call, pool, client, req, admin=True)
 
 
 async def _initiate(
-    svc: Services, pool: Pool, client: AppClient, req: dict[str, Any], admin: bool
+    svc: Services, call: Call, pool: Pool, client: AppClient, req: dict[str, Any], admin: bool
 ) -> dict[str, Any]:
     flow = req["AuthFlow"]
     _check_flow(client, flow, admin)
-    token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
-    token_hooks.AUTH_REQUEST.set(req)
     params: dict[str, str] = req.get("AuthParameters") or {}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-        return await refresh(svc, pool, client, param(params, "REFRESH_TOKEN"), params)
+        return await refresh(svc, call, pool, client, param(params, "REFRESH_TOKEN"), params)
     name = param(params, "USERNAME")
     found = await _user_or_migrated(svc, pool, client, flow, name, req)
     # An unknown name (only when the client hides existence) signs in as a ghost.
     user = found if found is not None else await decoys.ghost(svc, pool, name)
     check_auth_secret(svc, client, params, [name, user.username, user.sub])
     ghost = user.status == GHOST
-    risk.guard(svc, pool, client, None if ghost else user, "SignIn", req)  # blocked IPs too
+    risk.guard(svc, call, pool, client, None if ghost else user, "SignIn")  # blocked IPs too
     if not ghost and user.enabled:
-        await token_hooks.pre_authentication(svc, pool, client.id, user)
+        await token_hooks.pre_authentication(svc, call, pool, client.id, user)
     if flow in _PASSWORD_FLOWS:
         hidden = client.prevent_user_existence_errors
-        await check_password(svc, pool, user, param(params, "PASSWORD"), hidden)
-        return await after_password(svc, pool, client, user)
+        await check_password(svc, call, pool, user, param(params, "PASSWORD"), hidden)
+        return await after_password(svc, call, pool, client, user)
     if flow == "USER_SRP_AUTH":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
-    return await _user_auth(svc, pool, client, user, params, req.get("Session"))
+    return await _user_auth(svc, call, pool, client, user, params, req.get("Session"))
 
 
 async def _user_or_migrated(
-    svc: Services, pool: Pool, client: AppClient, flow: str, name: str, req: dict[str, Any]
+    svc: Services,
+    pool: Pool,
+    client: AppClient,
+    flow: str,
+    name: str,
+    req: dict[str, Any],
 ) -> User | None:
     """The user; else, for a password flow, the user the UserMigration function brings;
     else None (a decoy follows) or UserNotFoundException, as the client hides existence."""
@@ -153,6 +160,7 @@ async def _user_or_migrated(
 
 async def _user_auth(
     svc: Services,
+    call: Call,
     pool: Pool,
     client: AppClient,
     user: User,
@@ -163,11 +171,10 @@ async def _user_auth(
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)
-        return {
-            "ChallengeParameters": {},
-            "AuthenticationResult": await issue(svc, pool, client, user),
-        }
-    return await _first_factor(svc, pool, client, user, params.get("PREFERRED_CHALLENGE"), params)
+        return signed_in(await issue(svc, call, pool, client, user))
+    return await _first_factor(
+        svc, call, pool, client, user, params.get("PREFERRED_CHALLENGE"), params
+    )
 
 
 def _allowed(pool: Pool) -> list[str]:
@@ -203,6 +210,7 @@ def available_factors(pool: Pool, user: User) -> list[str]:
 
 async def _first_factor(
     svc: Services,
+    call: Call,
     pool: Pool,
     client: AppClient,
     user: User,
@@ -211,7 +219,7 @@ async def _first_factor(
 ) -> dict[str, Any]:
     hidden = client.prevent_user_existence_errors
     if user.status == UNCONFIRMED and not hidden:
-        raise UserNotConfirmedException("User is not confirmed.")
+        raise UserNotConfirmedException(NOT_CONFIRMED)
     usable = [] if user.status == GHOST or not user.enabled else available_factors(pool, user)
     factors = pool_factors(pool) if hidden else usable
     if choice is None:
@@ -227,8 +235,8 @@ async def _first_factor(
         raise InvalidParameterException(f"The requested challenge {choice} is not available.")
     if choice == "PASSWORD":
         if params.get("PASSWORD"):
-            await check_password(svc, pool, user, params["PASSWORD"], hidden)
-            return await after_password(svc, pool, client, user)
+            await check_password(svc, call, pool, user, params["PASSWORD"], hidden)
+            return await after_password(svc, call, pool, client, user)
         with svc.store.transaction() as tx:
             token = challenge_session(svc, tx, client, user, "PASSWORD")
         return {"ChallengeName": "PASSWORD", "Session": token, "ChallengeParameters": {}}
@@ -244,9 +252,9 @@ async def _srp_challenge(
 ) -> dict[str, Any]:
     verifier = _verifier(svc, pool, client, user)
     if user.status == UNCONFIRMED and not client.prevent_user_existence_errors:
-        raise UserNotConfirmedException("User is not confirmed.")
+        raise UserNotConfirmedException(NOT_CONFIRMED)
     if not srp.check_a(a_hex) or not verifier:
-        raise NotAuthorizedException("Incorrect username or password.")
+        raise NotAuthorizedException(WRONG_PASSWORD)
     b_hex, big_b = await svc.hasher.run(srp.server_challenge, verifier["verifier"])
     # The secret block doubles as the challenge's session key: clients such as pycognito
     # answer PASSWORD_VERIFIER without the Session, as Cognito allows.
@@ -290,50 +298,27 @@ def _take(svc: Services, token: str, client: AppClient, user: User, purpose: str
     return session
 
 
-async def refresh(
-    svc: Services, pool: Pool, client: AppClient, token: str, params: dict[str, str]
+async def respond_to_auth_challenge(
+    svc: Services, call: Call, req: dict[str, Any]
 ) -> dict[str, Any]:
-    """New ID and access tokens for a live refresh token of this client."""
-    try:
-        with svc.store.read() as tx:
-            stored = tx.get_refresh(codes.session_hash(svc.key, token))
-            user = tx.user_by_sub(pool.id, stored.sub)
-    except NotFound:
-        raise NotAuthorizedException("Invalid Refresh Token") from None
-    if stored.client_id != client.id or stored.pool_id != pool.id:
-        raise NotAuthorizedException("Invalid Refresh Token")
-    if stored.revoked:
-        raise NotAuthorizedException("Refresh Token has been revoked")
-    if stored.expires < svc.clock.now():
-        raise NotAuthorizedException("Refresh Token has expired")
-    if not user.enabled:
-        raise NotAuthorizedException("User is disabled.")
-    check_auth_secret(svc, client, params, [params.get("USERNAME", ""), user.username, user.sub])
-    return {
-        "ChallengeParameters": {},
-        "AuthenticationResult": await issue(svc, pool, client, user, stored),
-    }
-
-
-async def respond_to_auth_challenge(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
-    return await _respond(svc, pool, client, req)
+    return await _respond(svc, call, pool, client, req)
 
 
-async def admin_respond_to_auth_challenge(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_respond_to_auth_challenge(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         client = client_of(tx, req["ClientId"], pool.id)
-    return await _respond(svc, pool, client, req)
+    return await _respond(svc, call, pool, client, req)
 
 
 async def _respond(
-    svc: Services, pool: Pool, client: AppClient, req: dict[str, Any]
+    svc: Services, call: Call, pool: Pool, client: AppClient, req: dict[str, Any]
 ) -> dict[str, Any]:
     name = req["ChallengeName"]
-    token_hooks.CLIENT_METADATA.set(req.get("ClientMetadata"))
-    token_hooks.AUTH_REQUEST.set(req)
     answers: dict[str, str] = req.get("ChallengeResponses") or {}
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:
@@ -348,28 +333,26 @@ async def _respond(
         raise InvalidParameterException("Missing required parameter Session")
     session = _take(svc, token, client, user, f"challenge:{name}")
     if name == "SELECT_CHALLENGE":
-        return await _first_factor(svc, pool, client, user, param(answers, "ANSWER"), answers)
+        return await _first_factor(svc, call, pool, client, user, param(answers, "ANSWER"), answers)
     if name == "PASSWORD":
         hidden = client.prevent_user_existence_errors
-        await check_password(svc, pool, user, param(answers, "PASSWORD"), hidden)
-        return await after_password(svc, pool, client, user)
+        await check_password(svc, call, pool, user, param(answers, "PASSWORD"), hidden)
+        return await after_password(svc, call, pool, client, user)
     if name == "PASSWORD_VERIFIER":
-        return await _verify_srp(svc, pool, client, user, session, answers)
+        return await _verify_srp(svc, call, pool, client, user, session, answers)
     if name == "NEW_PASSWORD_REQUIRED":
         check_status(user)  # the session proves the password; a user disabled since hears so
-        return await _new_password(svc, pool, client, user, answers)
+        return await _new_password(svc, call, pool, client, user, answers)
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
         check_status(user)
-        return {
-            "ChallengeParameters": {},
-            "AuthenticationResult": await issue(svc, pool, client, user),
-        }
+        return signed_in(await issue(svc, call, pool, client, user))
     raise InvalidParameterException(f"Unsupported challenge {name}.")
 
 
 async def _verify_srp(
     svc: Services,
+    call: Call,
     pool: Pool,
     client: AppClient,
     user: User,
@@ -391,13 +374,13 @@ async def _verify_srp(
         param(answers, "TIMESTAMP"),
         param(answers, "PASSWORD_CLAIM_SIGNATURE"),
     )
-    settle_attempt(svc, pool, user, ok)
+    settle_attempt(svc, call, pool, user, ok)
     check_status(user)  # when the client hides existence, only a right proof hears this
-    return await after_password(svc, pool, client, user)
+    return await after_password(svc, call, pool, client, user)
 
 
 async def _new_password(
-    svc: Services, pool: Pool, client: AppClient, user: User, answers: dict[str, str]
+    svc: Services, call: Call, pool: Pool, client: AppClient, user: User, answers: dict[str, str]
 ) -> dict[str, Any]:
     password = param(answers, "NEW_PASSWORD")
     check_policy(password, pool.config["Policies"]["PasswordPolicy"])
@@ -414,9 +397,6 @@ async def _new_password(
         fresh.password_hash, fresh.extra["srp"] = user.password_hash, user.extra["srp"]
         fresh.status = CONFIRMED
         apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
-    return {
-        "ChallengeParameters": {},
-        "AuthenticationResult": await issue(
-            svc, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge"
-        ),
-    }
+    return signed_in(
+        await issue(svc, call, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge")
+    )

@@ -7,9 +7,9 @@ from typing import Any
 
 from userpool.domain import ids
 from userpool.domain.entities import AppClient
-from userpool.operations.common import client_of, client_secret, drop_none, pool_of
-from userpool.operations.pools import decode_token, encode_token
-from userpool.services import Services
+from userpool.domain.services import Call, Services
+from userpool.operations.steps.lookups import client_of, client_secret, drop_none, pool_of
+from userpool.operations.steps.paging import decode_token, encode_token
 
 _SETTABLE = (
     "RefreshTokenValidity",
@@ -71,7 +71,7 @@ def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
     return drop_none(out)
 
 
-async def create_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def create_user_pool_client(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     secret = req.get("ClientSecret") or (ids.client_secret() if req.get("GenerateSecret") else None)
     now = svc.clock.now()
     client = AppClient(
@@ -89,14 +89,16 @@ async def create_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[st
     return {"UserPoolClient": client_type(svc, client)}
 
 
-async def describe_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def describe_user_pool_client(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool_of(tx, req["UserPoolId"])
         client = client_of(tx, req["ClientId"], req["UserPoolId"])
     return {"UserPoolClient": client_type(svc, client)}
 
 
-async def update_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def update_user_pool_client(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool_of(tx, req["UserPoolId"])
         client = client_of(tx, req["ClientId"], req["UserPoolId"])
@@ -107,7 +109,7 @@ async def update_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[st
     return {"UserPoolClient": client_type(svc, client)}
 
 
-async def delete_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def delete_user_pool_client(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool_of(tx, req["UserPoolId"])
         client_of(tx, req["ClientId"], req["UserPoolId"])
@@ -115,7 +117,7 @@ async def delete_user_pool_client(svc: Services, req: dict[str, Any]) -> dict[st
     return {}
 
 
-async def list_user_pool_clients(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def list_user_pool_clients(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     limit = req.get("MaxResults", 60)
     with svc.store.read() as tx:
         pool_of(tx, req["UserPoolId"])

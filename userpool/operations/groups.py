@@ -12,22 +12,22 @@ from typing import Any
 
 from userpool.domain.entities import Group
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.domain.services import Call, Services
 from userpool.errors import (
+    NO_GROUP,
+    TOO_MANY_GROUPS,
+    TOO_MANY_MEMBERSHIPS,
     GroupExistsException,
     LimitExceededException,
     ResourceNotFoundException,
 )
-from userpool.operations.admin_users import admin_user
-from userpool.operations.common import drop_none, pool_of, user_type
-from userpool.operations.pools import decode_token, encode_token
-from userpool.services import Services
+from userpool.operations.steps.lookups import drop_none, pool_of, user_type
+from userpool.operations.steps.paging import decode_token, encode_token
+from userpool.operations.steps.users import admin_user
 
 # DEVIATION: the wordings of these two errors are as users quote them, unconfirmed.
-NO_GROUP = "Group not found."
 # DEVIATION: Cognito documents both quotas (10,000 groups per pool, 100 groups per user)
 # but not its answers past them; LimitExceededException with these texts is our choice.
-TOO_MANY_GROUPS = "The user pool has reached its limit of {} groups."
-TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."
 
 
 def _exists(name: str) -> str:
@@ -55,7 +55,7 @@ def _group(tx: Tx, pool_id: str, name: str) -> Group:
         raise ResourceNotFoundException(NO_GROUP) from None
 
 
-async def create_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def create_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     group = Group(
         req["UserPoolId"],
@@ -78,13 +78,13 @@ async def create_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return {"Group": group_type(group)}
 
 
-async def get_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def get_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool_of(tx, req["UserPoolId"])
         return {"Group": group_type(_group(tx, req["UserPoolId"], req["GroupName"]))}
 
 
-async def update_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def update_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     """Members left out of the request keep their values."""
     with svc.store.transaction() as tx:
         pool_of(tx, req["UserPoolId"])
@@ -97,7 +97,7 @@ async def update_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     return {"Group": group_type(group)}
 
 
-async def delete_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def delete_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool_of(tx, req["UserPoolId"])
         _group(tx, req["UserPoolId"], req["GroupName"])
@@ -109,7 +109,7 @@ def _page(items: list[Any], limit: int, key: str) -> dict[str, Any]:
     return {"NextToken": encode_token(key)} if len(items) > limit else {}
 
 
-async def list_groups(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def list_groups(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     limit = req.get("Limit") or 60
     with svc.store.read() as tx:
         pool_of(tx, req["UserPoolId"])
@@ -126,7 +126,7 @@ def _member(tx: Tx, req: dict[str, Any]) -> tuple[str, str, str]:
     return pool.id, req["GroupName"], user.sub
 
 
-async def admin_add_user_to_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_add_user_to_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool_id, name, sub = _member(tx, req)
         mine = [g.name for g in tx.groups_of(pool_id, sub)]
@@ -137,13 +137,17 @@ async def admin_add_user_to_group(svc: Services, req: dict[str, Any]) -> dict[st
     return {}
 
 
-async def admin_remove_user_from_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_remove_user_from_group(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         tx.remove_member(*_member(tx, req))
     return {}
 
 
-async def admin_list_groups_for_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_list_groups_for_user(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     """Groups by name, paged (the token is the last name given)."""
     limit = req.get("Limit") or 60
     after = decode_token(req.get("NextToken")) or ""
@@ -156,7 +160,7 @@ async def admin_list_groups_for_user(svc: Services, req: dict[str, Any]) -> dict
     return out | _page(found, limit, found[limit - 1].name if len(found) > limit else "")
 
 
-async def list_users_in_group(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def list_users_in_group(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     limit = req.get("Limit") or 60
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])

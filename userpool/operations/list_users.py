@@ -8,10 +8,10 @@ from typing import Any
 import regex
 
 from userpool.domain.entities import User
+from userpool.domain.services import Call, Services
 from userpool.errors import InvalidParameterException
-from userpool.operations.common import pool_of, user_type
-from userpool.operations.pools import decode_token, encode_token
-from userpool.services import Services
+from userpool.operations.steps.lookups import pool_of, user_type
+from userpool.operations.steps.paging import decode_token, encode_token
 
 _FILTER = regex.compile(r'\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*')
 _SEARCHABLE = {
@@ -54,7 +54,7 @@ def parse_filter(text: str | None) -> Callable[[User], bool]:
     return lambda user: _field(user, name).startswith(value)
 
 
-async def list_users(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def list_users(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     limit = req.get("Limit") or 60
     wanted = req.get("AttributesToGet")
     if wanted is not None and "sub" in wanted:

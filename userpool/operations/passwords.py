@@ -8,20 +8,24 @@ from typing import Any
 
 from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, Pool, User
 from userpool.domain.passwords import check_policy
+from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for
+from userpool.domain.services import Call, Services
 from userpool.errors import (
+    ATTEMPTS,
+    NOT_CONFIRMED,
+    PASSWORD_RESET_REQUIRED,
+    WRONG_PASSWORD,
     LimitExceededException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     UserNotConfirmedException,
 )
-from userpool.operations import hooks, recovery, risk
-from userpool.operations.admin_users import admin_user
-from userpool.operations.common import pool_of, stored_user
-from userpool.operations.newusers import set_password
-from userpool.operations.signin import WRONG, clear_failures
-from userpool.operations.signup import ATTEMPTS, HOUR
-from userpool.operations.user_tokens import access_user
-from userpool.services import Services
+from userpool.operations.steps import hooks, risk, usercodes
+from userpool.operations.steps.lookups import access_user, pool_of, stored_user
+from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.sendquota import HOUR
+from userpool.operations.steps.signin import clear_failures
+from userpool.operations.steps.users import admin_user
 
 
 def _policy(pool: Pool) -> dict[str, Any]:
@@ -42,7 +46,7 @@ def _store_password(svc: Services, pool: Pool, user: User, status: str | None) -
     return fresh
 
 
-async def admin_set_user_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_set_user_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
@@ -52,7 +56,9 @@ async def admin_set_user_password(svc: Services, req: dict[str, Any]) -> dict[st
     return {}
 
 
-async def admin_reset_user_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_reset_user_password(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     """RESET_REQUIRED, and a reset code by the self-service recovery channel.
 
     DEVIATION: a user without a verified address, or in FORCE_CHANGE_PASSWORD, gets
@@ -62,7 +68,7 @@ async def admin_reset_user_password(svc: Services, req: dict[str, Any]) -> dict[
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
-    delivery = recovery.delivery_for(pool, user)
+    delivery = delivery_for(pool, user)
     outgoing = await hooks.compose(
         svc, pool, None, user, delivery, "CustomMessage_ForgotPassword", req.get("ClientMetadata")
     )
@@ -71,12 +77,12 @@ async def admin_reset_user_password(svc: Services, req: dict[str, Any]) -> dict[
         fresh.status = RESET_REQUIRED
         fresh.modified = now
         tx.update_user(fresh)
-        recovery.store_code(svc, tx, fresh, outgoing, now)
+        usercodes.store(svc, tx, fresh, FORGOT, outgoing, now, FORGOT_VALIDITY)
     svc.outbox.notify()
     return {}
 
 
-async def change_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def change_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     """The signed-in user's new password, after their current one.
 
     DEVIATION: Cognito's quota is 5 ChangePassword calls per user and hour; here wrong
@@ -85,9 +91,9 @@ async def change_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     """
     pool, user, _ = await access_user(svc, req["AccessToken"])
     if user.status == RESET_REQUIRED:
-        raise PasswordResetRequiredException("Password reset required for the user")
+        raise PasswordResetRequiredException(PASSWORD_RESET_REQUIRED)
     if user.status not in (CONFIRMED, FORCE_CHANGE_PASSWORD):
-        raise UserNotConfirmedException("User is not confirmed.")
+        raise UserNotConfirmedException(NOT_CONFIRMED)
     now = svc.clock.now()
     with svc.store.read() as tx:
         failures = tx.count_attempts(pool.id, user.sub, "change", now - HOUR)
@@ -99,13 +105,13 @@ async def change_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     if stored and not (given and await svc.hasher.verify(stored, given)):
         with svc.store.transaction() as tx:
             tx.add_attempt(pool.id, user.sub, "change", now)
-        raise NotAuthorizedException(WRONG)
+        raise NotAuthorizedException(WRONG_PASSWORD)
     check_policy(req["ProposedPassword"], _policy(pool))
     await set_password(svc, pool, user, req["ProposedPassword"])
     fresh = _store_password(svc, pool, user, None)
     with svc.store.transaction() as tx:
         tx.clear_attempts(pool.id, user.sub, "change")
-        risk.record(tx, pool, fresh, "PasswordChange", req, now)
+        risk.record(tx, call, pool, fresh, "PasswordChange", now)
     return {}
 
 
@@ -121,10 +127,10 @@ async def _set_enabled(svc: Services, req: dict[str, Any], enabled: bool) -> dic
     return {}
 
 
-async def admin_disable_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_disable_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     """No sign-in, and every token the user holds revoked."""
     return await _set_enabled(svc, req, False)
 
 
-async def admin_enable_user(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_enable_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     return await _set_enabled(svc, req, True)

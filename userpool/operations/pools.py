@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 from typing import Any
 
@@ -10,9 +9,10 @@ from userpool.domain import ids
 from userpool.domain.entities import Pool
 from userpool.domain.passwords import DEFAULT_POLICY
 from userpool.domain.schema import pool_schema
+from userpool.domain.services import Call, Services
 from userpool.errors import InvalidParameterException
-from userpool.operations.common import pool_of
-from userpool.services import Services
+from userpool.operations.steps.lookups import pool_of
+from userpool.operations.steps.paging import decode_token, encode_token
 
 # Members UpdateUserPool may change; every other member keeps its value.
 _MUTABLE = (
@@ -88,7 +88,7 @@ def pool_type(svc: Services, pool: Pool) -> dict[str, Any]:
     return out
 
 
-async def create_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     creatable = _MUTABLE + ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
     config = _settable(req, creatable)
     config["SchemaAttributes"] = pool_schema(req.get("Schema"))
@@ -100,13 +100,13 @@ async def create_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]
     return {"UserPool": pool_type(svc, pool)}
 
 
-async def describe_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def describe_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
     return {"UserPool": pool_type(svc, pool)}
 
 
-async def update_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         config = _settable(req, _MUTABLE)
@@ -130,7 +130,7 @@ async def update_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
-async def delete_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def delete_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         if pool.config.get("DeletionProtection") == "ACTIVE":
@@ -141,20 +141,7 @@ async def delete_user_pool(svc: Services, req: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
-def decode_token(token: str | None) -> str | None:
-    if token is None:
-        return None
-    try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except ValueError:
-        raise InvalidParameterException("Invalid pagination token.") from None
-
-
-def encode_token(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
-
-
-async def list_user_pools(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def list_user_pools(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     limit = req["MaxResults"]
     with svc.store.read() as tx:
         pools = tx.list_pools(decode_token(req.get("NextToken")), limit + 1)

@@ -19,10 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from userpool.domain import crypto
 from userpool.domain.entities import (
     CONFIRMED,
-    FORCE_CHANGE_PASSWORD,
     RESET_REQUIRED,
     AppClient,
     Pool,
@@ -31,68 +29,28 @@ from userpool.domain.entities import (
 from userpool.domain.messages import Delivery
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
+from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for, refuse_for_pool
+from userpool.domain.services import Call, Services
 from userpool.errors import (
-    CodeMismatchException,
+    ATTEMPTS,
+    NO_USER_FOR_CLIENT,
+    CognitoError,
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import hooks, migration, risk, sendquota, usercodes
-from userpool.operations.common import check_secret_hash, client_and_pool, find_user, stored_user
-from userpool.operations.newusers import set_password
-from userpool.operations.signin import clear_failures
-from userpool.operations.signup import (
-    ATTEMPTS,
-    HOUR,
-    MISMATCH,
-    NOT_FOUND,
-    masked_delivery,
+from userpool.operations.steps import decoys, hooks, migration, risk, sendquota, usercodes
+from userpool.operations.steps.decoys import masked_delivery
+from userpool.operations.steps.lookups import (
+    check_secret_hash,
+    client_and_pool,
+    find_user,
+    stored_user,
 )
-from userpool.services import Services
-
-FORGOT = "forgot"
-FORGOT_VALIDITY = 3600.0
-NO_CHANNEL = (
-    "Cannot reset password for the user as there is no registered/verified email or phone_number"
-)
-# DEVIATION: the message for a user whose password cannot be reset now (FORCE_CHANGE_PASSWORD,
-# or a pool whose recovery is admin_only) is as users quote it; the trigger is unconfirmed.
-CANNOT_RESET = "User password cannot be reset in the current state."
-_CHANNELS = {
-    "verified_phone_number": ("phone_number", "SMS"),
-    "verified_email": ("email", "EMAIL"),
-}
-
-
-def _mechanisms(pool: Pool) -> list[str]:
-    setting = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
-    return [m["Name"] for m in sorted(setting, key=lambda m: m.get("Priority", 1))]
-
-
-def _refuse_for_pool(pool: Pool) -> None:
-    """A refusal that depends on the pool only, so unknown names hear it too."""
-    if _mechanisms(pool) == ["admin_only"]:
-        raise NotAuthorizedException(CANNOT_RESET)
-
-
-def recovery_delivery(pool: Pool, user: User) -> Delivery:
-    """Where a recovery code goes, or Cognito's refusal."""
-    _refuse_for_pool(pool)
-    names = _mechanisms(pool)
-    for name in names or ["verified_phone_number", "verified_email"]:
-        if name not in _CHANNELS:
-            continue
-        attribute, medium = _CHANNELS[name]
-        value = user.attributes.get(attribute)
-        if value and user.attributes.get(f"{attribute}_verified") == "true":
-            return Delivery(attribute, medium, value)
-    raise InvalidParameterException(NO_CHANNEL)
-
-
-def _ghost(svc: Services, pool: Pool, name: str) -> str:
-    """The attempt-table key of a name that belongs to nobody."""
-    return "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
+from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.sendquota import HOUR
+from userpool.operations.steps.signin import clear_failures
 
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
@@ -110,7 +68,7 @@ def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Del
     except NotFound:
         if client.prevent_user_existence_errors:
             return None
-        raise UserNotFoundException(NOT_FOUND) from None
+        raise UserNotFoundException(NO_USER_FOR_CLIENT) from None
     return _hidden_refusal(client, lambda: (user, delivery_for(pool, user)))
 
 
@@ -130,14 +88,6 @@ def _hidden_refusal(
         return None
 
 
-def delivery_for(pool: Pool, user: User) -> Delivery:
-    if not user.enabled:
-        raise NotAuthorizedException("User is disabled.")
-    if user.status == FORCE_CHANGE_PASSWORD:
-        raise NotAuthorizedException(CANNOT_RESET)
-    return recovery_delivery(pool, user)
-
-
 async def _target_or_migrated(
     svc: Services, pool: Pool, client: AppClient, name: str, metadata: dict[str, str] | None
 ) -> tuple[User, Delivery] | None:
@@ -153,12 +103,12 @@ async def _target_or_migrated(
     if user is None:
         if client.prevent_user_existence_errors:
             return None
-        raise UserNotFoundException(NOT_FOUND)
+        raise UserNotFoundException(NO_USER_FOR_CLIENT)
     found = user
     return _hidden_refusal(client, lambda: (found, delivery_for(pool, found)))
 
 
-async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     name = req["Username"]
     with svc.store.read() as tx:
@@ -171,13 +121,13 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             raise
         target = None
     if target is None:
-        _refuse_for_pool(pool)
-        risk.guard(svc, pool, client, None, "ForgotPassword", req)  # blocked IPs, as for users
+        refuse_for_pool(pool)
+        risk.guard(svc, call, pool, client, None, "ForgotPassword")  # blocked IPs, as for users
         with svc.store.transaction() as tx:
-            _count_request(svc, tx, pool, _ghost(svc, pool, name), now)
+            _count_request(svc, tx, pool, decoys.ghost_key(svc, pool, name), now)
         return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
     user, delivery = target
-    risk.guard(svc, pool, client, user, "ForgotPassword", req)
+    risk.guard(svc, call, pool, client, user, "ForgotPassword")
     outgoing = await hooks.compose(
         svc,
         pool,
@@ -194,13 +144,13 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
             store_code(svc, tx, fresh, outgoing, now)
         risk.record(
             tx,
+            call,
             pool,
             fresh,
             "ForgotPassword",
-            req,
             now,
             client=client,
-            risk=risk.assess(pool, client, req, fresh),
+            risk=risk.assess(svc, call, pool, client, fresh),
         )
     svc.outbox.notify()
     return {"CodeDeliveryDetails": delivery.details()}
@@ -208,21 +158,6 @@ async def forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
 
 def store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
     usercodes.store(svc, tx, user, FORGOT, out, now, FORGOT_VALIDITY)
-
-
-def _unknown_guess(svc: Services, pool: Pool, name: str, now: float) -> Exception:
-    with svc.store.transaction() as tx:
-        return _guess(svc, tx, pool, _ghost(svc, pool, name), now)
-
-
-def _guess(svc: Services, tx: Tx, pool: Pool, key: str, now: float) -> Exception:
-    """A code for which no code is outstanding: wrong, and limited like a real guess."""
-    if tx.count_attempts(pool.id, key, "confirm-forgot", now - HOUR) >= (
-        svc.settings.code_attempts_per_hour
-    ):
-        return LimitExceededException(ATTEMPTS)
-    tx.add_attempt(pool.id, key, "confirm-forgot", now)
-    return CodeMismatchException(MISMATCH)
 
 
 def _has_code(tx: Tx, user: User) -> bool:
@@ -233,7 +168,7 @@ def _has_code(tx: Tx, user: User) -> bool:
     return True
 
 
-async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     name = req["Username"]
     with svc.store.read() as tx:
@@ -241,12 +176,15 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         check_secret_hash(svc, client, name, req.get("SecretHash"))
         target = _target(tx, pool, client, name)
     if target is None:
-        _refuse_for_pool(pool)
-        risk.guard(svc, pool, client, None, "ForgotPassword", req)
+        refuse_for_pool(pool)
+        risk.guard(svc, call, pool, client, None, "ForgotPassword")
         check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
-        raise _unknown_guess(svc, pool, name, now)
+        nobody = decoys.ghost_key(svc, pool, name)
+        with svc.store.transaction() as tx:  # the guess is counted: raise after commit
+            wrong = usercodes.guess(svc, tx, pool, nobody, "confirm-forgot", now)
+        raise wrong
     user = target[0]
-    risk.guard(svc, pool, client, user, "ForgotPassword", req)
+    risk.guard(svc, call, pool, client, user, "ForgotPassword")
     check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
     with svc.store.transaction() as tx:
         # The code is checked (and spent) before the slow hash, so a wrong guess costs
@@ -254,9 +192,12 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
         spent = stored_user(tx, pool.id, user.sub)
         if client.prevent_user_existence_errors and not _has_code(tx, spent):
             # As for an unknown name: not ExpiredCodeException, which only a user has.
-            failure: Exception | None = _guess(svc, tx, pool, spent.sub, now)
+            failure: CognitoError | None = usercodes.guess(
+                svc, tx, pool, spent.sub, "confirm-forgot", now
+            )
         else:
-            failure = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
+            code = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
+            failure = code if isinstance(code, CognitoError) else None
     if failure is not None:
         raise failure
     await set_password(svc, pool, spent, req["Password"])
@@ -269,7 +210,7 @@ async def confirm_forgot_password(svc: Services, req: dict[str, Any]) -> dict[st
             fresh.status = CONFIRMED
         fresh.modified = now
         tx.update_user(fresh)
-        risk.record(tx, pool, fresh, "PasswordChange", req, now, client=client)
+        risk.record(tx, call, pool, fresh, "PasswordChange", now, client=client)
     await hooks.post_confirmation(
         svc,
         pool,

@@ -5,26 +5,30 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from userpool.domain import codes, crypto
+from userpool.domain import codes
 from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, User
-from userpool.domain.messages import Delivery, choose_delivery, mask
+from userpool.domain.messages import Delivery, choose_delivery
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
+from userpool.domain.risk import blocks
 from userpool.domain.schema import check_attributes
+from userpool.domain.services import Call, Services
 from userpool.errors import (
+    ALREADY_CONFIRMED,
+    ATTEMPTS,
+    BLOCKED,
+    NO_AUTO_VERIFY,
+    NO_USER_FOR_CLIENT,
     AliasExistsException,
-    CodeMismatchException,
     CognitoError,
-    ExpiredCodeException,
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations import decoys, hooks, risk, sendquota
-from userpool.operations.common import (
-    EMAIL_RE,
-    PHONE_RE,
+from userpool.operations.steps import decoys, hooks, risk, sendquota, usercodes
+from userpool.operations.steps.decoys import masked_delivery
+from userpool.operations.steps.lookups import (
     alias_key,
     attributes_in,
     check_secret_hash,
@@ -33,7 +37,7 @@ from userpool.operations.common import (
     client_pool_user,
     find_user,
 )
-from userpool.operations.newusers import (
+from userpool.operations.steps.newusers import (
     insert_new_user,
     new_session,
     new_user,
@@ -42,13 +46,6 @@ from userpool.operations.newusers import (
     sign_in_name,
     store_code,
 )
-from userpool.services import Services
-
-HOUR = 3600.0
-MISMATCH = "Invalid verification code provided, please try again."
-EXPIRED = "Invalid code provided, please request a code again."
-ATTEMPTS = "Attempt limit exceeded, please try after some time."
-NOT_FOUND = "Username/client id combination not found."
 
 
 def _passwordless(pool: Pool) -> bool:
@@ -68,7 +65,7 @@ def _apply_pre_sign_up(pool: Pool, user: User, answer: hooks.PreSignUpAnswer) ->
         user.status = CONFIRMED
 
 
-async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
@@ -90,7 +87,7 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
     if password is not None:
         check_policy(password, pool.config["Policies"]["PasswordPolicy"])
     precheck_new_user(svc, pool, username, attributes)
-    verdict = risk.guard(svc, pool, client, None, "SignUp", req)
+    verdict = risk.guard(svc, call, pool, client, None, "SignUp")
     metadata = req.get("ClientMetadata")
     user = new_user(pool, username, attributes, UNCONFIRMED, svc.clock.now())
     answer = await hooks.pre_sign_up(
@@ -122,7 +119,7 @@ async def sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
         session = new_session(svc, tx, client, user.sub, purpose, now)
         if session is not None:
             out["Session"] = session
-        risk.record(tx, pool, user, "SignUp", req, now, client=client, risk=verdict)
+        risk.record(tx, call, pool, user, "SignUp", now, client=client, risk=verdict)
     svc.outbox.notify()
     if refused is not None:
         raise refused
@@ -146,19 +143,7 @@ def _user_for_code(
         # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
         if client.prevent_user_existence_errors:
             return None
-        raise UserNotFoundException(NOT_FOUND) from None
-
-
-def _unknown_guess(svc: Services, tx: Tx, pool: Pool, name: str, now: float) -> CognitoError:
-    """A code for nobody: wrong, and limited per name exactly like a real user's guesses."""
-    ghost = "?" + crypto.keyed_hash(svc.key, "ghost", pool.id, pool.key(name))
-    if (
-        tx.count_attempts(pool.id, ghost, "confirm", now - HOUR)
-        >= svc.settings.code_attempts_per_hour
-    ):
-        return LimitExceededException(ATTEMPTS)
-    tx.add_attempt(pool.id, ghost, "confirm", now)
-    return CodeMismatchException(MISMATCH)
+        raise UserNotFoundException(NO_USER_FOR_CLIENT) from None
 
 
 def _spend_session(svc: Services, tx: Tx, token: str) -> None:
@@ -203,7 +188,8 @@ def _confirm(
     req: dict[str, Any],
     now: float,
 ) -> str | None:
-    """Commit a good code: CONFIRMED, the code's attribute verified, alias claimed."""
+    """Commit a good code: CONFIRMED, the code's attribute verified, alias claimed; the
+    new sign-in session."""
     if req.get("Session") is not None:
         _spend_session(svc, tx, req["Session"])
     user.status = CONFIRMED
@@ -212,7 +198,6 @@ def _confirm(
         user.attributes[f"{attribute}_verified"] = "true"
         _claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
     tx.update_user(user)
-    tx.delete_code(pool.id, user.sub, codes.SIGN_UP)
     return new_session(svc, tx, client, user.sub, "signin", now)
 
 
@@ -230,81 +215,49 @@ def _check_code(
     # not refused here (Cognito's behaviour for them is unconfirmed).
     if user.status != UNCONFIRMED:
         raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
-    try:
-        stored: codes.Code | None = tx.get_code(pool.id, user.sub, codes.SIGN_UP)
-    except NotFound:
-        # DEVIATION: no outstanding code is ExpiredCodeException, as ConfirmForgotPassword.
-        return ExpiredCodeException(EXPIRED), None
-    assert stored is not None
-    # DEVIATION: Cognito's threshold is unpublished; N failed codes in an hour (default 5)
-    # give LimitExceededException, and refused requests are not counted.
-    recent = codes.recent_failures(stored, now - HOUR)
-    if len(recent) >= svc.settings.code_attempts_per_hour:
-        raise LimitExceededException(ATTEMPTS)
-    verdict = codes.judge(svc.key, stored, req["ConfirmationCode"], now)
-    if verdict is codes.Verdict.OK:
-        return None, _confirm(svc, tx, pool, client, user, stored.attribute, req, now)
-    stored.failures = [*recent, now]
-    tx.put_code(stored)
-    if verdict is codes.Verdict.EXPIRED:
-        return ExpiredCodeException(EXPIRED), None
-    return CodeMismatchException(MISMATCH), None
+    spent = usercodes.check(svc, tx, user, codes.SIGN_UP, req["ConfirmationCode"], now)
+    if isinstance(spent, CognitoError):
+        return spent, None
+    return None, _confirm(svc, tx, pool, client, user, spent.attribute, req, now)
 
 
 def _confirm_in_tx(
-    svc: Services, tx: Tx, req: dict[str, Any], now: float
+    svc: Services, call: Call, tx: Tx, now: float
 ) -> tuple[CognitoError | None, str | None, Pool, str, User | None]:
     """ConfirmSignUp's transaction: (failure to report, session, pool, client id, user)."""
+    req = call.request
     client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"], codes.SIGN_UP)
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
     user = _user_for_code(tx, pool, client, req["Username"], probed)
     failure: CognitoError | None
     session: str | None = None
-    verdict = risk.assess(pool, client, req)
+    verdict = risk.assess(svc, call, pool, client)
     if user is None:
-        failure = _unknown_guess(svc, tx, pool, req["Username"], now)
-    elif risk.blocks(pool, verdict):
+        nobody = decoys.ghost_key(svc, pool, req["Username"])
+        failure = usercodes.guess(svc, tx, pool, nobody, "confirm", now)
+    elif blocks(pool, verdict):
         risk.record(
-            tx, pool, user, "ConfirmSignUp", req, now, client=client, response="Fail", risk=verdict
+            tx, call, pool, user, "ConfirmSignUp", now, client=client, response="Fail", risk=verdict
         )
-        failure = NotAuthorizedException(risk.BLOCKED)
+        failure = NotAuthorizedException(BLOCKED)
     else:
         failure, session = _check_code(svc, tx, pool, client, user, req, now)
         if failure is None:
-            risk.record(tx, pool, user, "ConfirmSignUp", req, now, client=client, risk=verdict)
+            risk.record(tx, call, pool, user, "ConfirmSignUp", now, client=client, risk=verdict)
     return failure, session, pool, client.id, user
 
 
-async def confirm_sign_up(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def confirm_sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     # the answer (and the trigger) only once the transaction is committed
     failure, session, pool, client_id, user = await svc.store.batched(
-        lambda tx: _confirm_in_tx(svc, tx, req, now)
+        lambda tx: _confirm_in_tx(svc, call, tx, now)
     )
     if failure is not None:
         raise failure
     assert user is not None
     await hooks.post_confirmation(svc, pool, client_id, user, req.get("ClientMetadata"))
     return {"Session": session} if session else {}
-
-
-def masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
-    """A plausible CodeDeliveryDetails for a user that does not exist (ENABLED clients)."""
-    if EMAIL_RE.fullmatch(name):
-        return Delivery("email", "EMAIL", name).details()
-    if PHONE_RE.fullmatch(name):
-        return Delivery("phone_number", "SMS", name).details()
-    if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
-        return {
-            "Destination": mask("+10000000000", "SMS"),
-            "DeliveryMedium": "SMS",
-            "AttributeName": "phone_number",
-        }
-    return {
-        "Destination": decoys.masked_destination(svc, name),
-        "DeliveryMedium": "EMAIL",
-        "AttributeName": "email",
-    }
 
 
 def _resend_target(
@@ -316,16 +269,16 @@ def _resend_target(
     except NotFound:
         if client.prevent_user_existence_errors:
             return {"CodeDeliveryDetails": masked_delivery(svc, pool, name)}
-        raise UserNotFoundException(NOT_FOUND) from None
+        raise UserNotFoundException(NO_USER_FOR_CLIENT) from None
     if user.status != UNCONFIRMED:
         # DEVIATION: the exception type for an already confirmed user is unconfirmed.
-        raise InvalidParameterException("User is already confirmed.")
-    since = now - HOUR
+        raise InvalidParameterException(ALREADY_CONFIRMED)
+    since = now - usercodes.HOUR
     if tx.count_attempts(pool.id, user.sub, "resend", since) >= svc.settings.resend_per_hour:
         raise LimitExceededException(ATTEMPTS)
     delivery = choose_delivery(pool, user)
     if delivery is None:
-        raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
+        raise InvalidParameterException(NO_AUTO_VERIFY)
     return user, delivery
 
 
@@ -333,15 +286,20 @@ def _count_unknown_resend(svc: Services, pool: Pool, name: str, now: float) -> N
     """An unknown name's resends meet the pool's refusal and the per-user limit as a real
     user's do (PreventUserExistenceErrors=ENABLED)."""
     if not pool.auto_verified:
-        raise InvalidParameterException("Cannot resend codes. Auto verification not turned on.")
+        raise InvalidParameterException(NO_AUTO_VERIFY)
     ghost = decoys.ghost_key(svc, pool, name)
     with svc.store.transaction() as tx:
-        if tx.count_attempts(pool.id, ghost, "resend", now - HOUR) >= svc.settings.resend_per_hour:
+        if (
+            tx.count_attempts(pool.id, ghost, "resend", now - usercodes.HOUR)
+            >= svc.settings.resend_per_hour
+        ):
             raise LimitExceededException(ATTEMPTS)
         tx.add_attempt(pool.id, ghost, "resend", now)
 
 
-async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def resend_confirmation_code(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.read() as tx:
         client, pool = client_and_pool(tx, req["ClientId"])
@@ -370,13 +328,13 @@ async def resend_confirmation_code(svc: Services, req: dict[str, Any]) -> dict[s
         tx.add_attempt(pool.id, user.sub, "resend", now)
         risk.record(
             tx,
+            call,
             pool,
             user,
             "ResendCode",
-            req,
             now,
             client=client,
-            risk=risk.assess(pool, client, req),
+            risk=risk.assess(svc, call, pool, client),
         )
     svc.outbox.notify()
     return {"CodeDeliveryDetails": details}

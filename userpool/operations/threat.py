@@ -8,11 +8,11 @@ from typing import Any
 
 import orjson
 
-from userpool.operations.admin_users import admin_user
-from userpool.operations.common import client_of, pool_of
-from userpool.operations.pools import decode_token, encode_token
-from userpool.operations.risk import RISK_KEY, configuration, require_add_on
-from userpool.services import Services
+from userpool.domain.risk import RISK_KEY, configuration, require_add_on
+from userpool.domain.services import Call, Services
+from userpool.operations.steps.lookups import client_of, pool_of
+from userpool.operations.steps.paging import decode_token, encode_token
+from userpool.operations.steps.users import admin_user
 
 _MEMBERS = (
     "CompromisedCredentialsRiskConfiguration",
@@ -32,7 +32,7 @@ def _described(pool_id: str, client_id: str | None, config: dict[str, Any]) -> d
     return out
 
 
-async def set_risk_configuration(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def set_risk_configuration(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         require_add_on(pool)
@@ -49,7 +49,9 @@ async def set_risk_configuration(svc: Services, req: dict[str, Any]) -> dict[str
     return {"RiskConfiguration": _described(pool.id, client_id, config)}
 
 
-async def describe_risk_configuration(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def describe_risk_configuration(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         if req.get("ClientId"):
@@ -90,7 +92,9 @@ def _event(event_id: int, kind: str, at: float, raw: str) -> dict[str, Any]:
     return event
 
 
-async def admin_list_user_auth_events(svc: Services, req: dict[str, Any]) -> dict[str, Any]:
+async def admin_list_user_auth_events(
+    svc: Services, call: Call, req: dict[str, Any]
+) -> dict[str, Any]:
     limit = req.get("MaxResults") or 60
     before = decode_token(req.get("NextToken"))
     with svc.store.read() as tx:

@@ -11,10 +11,9 @@ import asyncio
 from typing import Any
 
 from userpool.config import Settings, dev_refusal, from_env, is_loopback
-from userpool.operations.risk import REQUEST_IP
 from userpool.server.request_log import logged_dispatch, set_level
 from userpool.server.wire import Response
-from userpool.services import Services, build_services
+from userpool.services import Runtime, build_services
 
 _OFF_LOOPBACK = Response(
     403,
@@ -30,9 +29,9 @@ class App:
         if settings is not None:
             _refuse_dev_off_loopback(settings)
         self.settings = settings
-        self.svc: Services | None = None
+        self.svc: Runtime | None = None
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> Services:
+    def _start(self, loop: asyncio.AbstractEventLoop) -> Runtime:
         if self.svc is None:
             settings = self.settings or from_env()
             _refuse_dev_off_loopback(settings)
@@ -54,9 +53,14 @@ class App:
         if svc.settings.dev and not is_loopback(_host(scope.server)):
             response = _OFF_LOOPBACK
         else:
-            REQUEST_IP.set(_host(scope.client))
             response = await logged_dispatch(
-                svc, scope.method, scope.path, scope.headers.get, body, scope.query_string
+                svc,
+                scope.method,
+                scope.path,
+                scope.headers.get,
+                body,
+                scope.query_string,
+                _host(scope.client),
             )
         proto.response_bytes(response.status, response.headers, response.body)
 
@@ -79,7 +83,6 @@ class App:
         if svc.settings.dev and not is_loopback((scope.get("server") or (None,))[0]):
             response = _OFF_LOOPBACK
         else:
-            REQUEST_IP.set((scope.get("client") or (None,))[0])
             response = await logged_dispatch(
                 svc,
                 scope["method"],
@@ -87,6 +90,7 @@ class App:
                 headers.get,
                 b"".join(chunks),
                 scope.get("query_string", b"").decode("latin-1"),
+                (scope.get("client") or (None,))[0],
             )
         await send(
             {

@@ -20,8 +20,8 @@ from http import HTTPStatus
 
 import httptools
 
+from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
-from userpool.operations.risk import REQUEST_IP
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.request_log import logged_dispatch
 from userpool.server.wire import (
@@ -29,9 +29,8 @@ from userpool.server.wire import (
     Response,
     body_too_large,
     error_response,
-    new_request_id,
 )
-from userpool.services import Services
+from userpool.services import Runtime
 
 log = logging.getLogger("userpool.server")
 
@@ -84,7 +83,7 @@ class HttpServer:
 
     def __init__(
         self,
-        svc: Services,
+        svc: Runtime,
         idle_timeout: float | None = None,
         request_timeout: float | None = None,
     ) -> None:
@@ -375,10 +374,15 @@ class HttpConnection(asyncio.Protocol):
         if request.answer is not None:
             return request.answer
         path, _, query = request.url.decode("latin-1").partition("?")
-        REQUEST_IP.set(self.peer)
         try:
             return await logged_dispatch(
-                self.server.svc, request.method, path, request.headers.get, request.body, query
+                self.server.svc,
+                request.method,
+                path,
+                request.headers.get,
+                request.body,
+                query,
+                self.peer,
             )
         except Exception:  # dispatch renders its own failures; this is a last resort
             request_id = new_request_id()

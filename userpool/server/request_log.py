@@ -23,7 +23,7 @@ from userpool.config import Settings
 from userpool.model import TARGET_PREFIX, operations
 from userpool.model.redact import mask_request, mask_response, scrub
 from userpool.server.wire import Response, dispatch
-from userpool.services import Services
+from userpool.services import Runtime
 
 log = logging.getLogger("userpool.access")
 
@@ -44,19 +44,20 @@ def _operation(method: str, path: str, headers: Callable[[str], str | None]) -> 
 
 
 async def logged_dispatch(
-    svc: Services,
+    svc: Runtime,
     method: str,
     path: str,
     headers: Callable[[str], str | None],
     body: bytes,
     query: str = "",
+    peer: str | None = None,
 ) -> Response:
     """``dispatch``, with an access line when ``settings.access_log`` or at DEBUG."""
     debug = log.isEnabledFor(logging.DEBUG)
     if not debug and not (svc.settings.access_log and log.isEnabledFor(logging.INFO)):
-        return await dispatch(svc, method, path, headers, body, query)
+        return await dispatch(svc, method, path, headers, body, query, peer)
     start = time.perf_counter()
-    response = await dispatch(svc, method, path, headers, body, query)
+    response = await dispatch(svc, method, path, headers, body, query, peer)
     elapsed = (time.perf_counter() - start) * 1000
     operation = _operation(method, path, headers)
     request_id = error = "-"

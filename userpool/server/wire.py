@@ -9,31 +9,31 @@ or an unexpected failure (logged with its request id, answered as a bare
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 
 from userpool import access_keys, bridge
+from userpool.domain.ids import new_request_id
+from userpool.domain.services import Call
 from userpool.errors import (
     CognitoError,
     InternalErrorException,
     SerializationException,
     UnknownOperationException,
     UnsupportedMediaTypeException,
-    UnsupportedOperationException,
 )
 from userpool.model import TARGET_PREFIX, operations
 from userpool.model.redact import format_failure, hidden_values
-from userpool.operations import REGISTRY
-from userpool.operations.common import pool_of
-from userpool.operations.risk import REQUEST_IP
+from userpool.operations import handler_of, run
+from userpool.operations.steps.lookups import pool_of
 from userpool.server import sigv4
 from userpool.server.address import caller
-from userpool.services import Services
+from userpool.services import Runtime
 
 log = logging.getLogger("userpool.server")
 
@@ -93,21 +93,6 @@ def _preflight(request_id: str) -> Response:
     return Response(200, headers, b"")
 
 
-# Answers that mean a failed guess, counted per address for threat protection's velocity.
-_ATTEMPTS = frozenset(
-    {
-        "ConfirmSignUp",
-        "InitiateAuth",
-        "AdminInitiateAuth",
-        "RespondToAuthChallenge",
-        "AdminRespondToAuthChallenge",
-        "ConfirmForgotPassword",
-    }
-)
-_FAILED_ATTEMPT = frozenset(
-    {"NotAuthorizedException", "CodeMismatchException", "UserNotFoundException"}
-)
-
 MAX_BODY = 1 << 20  # DEVIATION: Cognito's request size limit is unpublished; 1 MiB here.
 
 
@@ -138,24 +123,16 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
-def new_request_id() -> str:
-    """A random (version 4) UUID, formatted without the cost of ``uuid.uuid4()``."""
-    h = bytearray(os.urandom(16))
-    h[6] = (h[6] & 0x0F) | 0x40
-    h[8] = (h[8] & 0x3F) | 0x80
-    x = h.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
-
-
-async def well_known(svc: Services, path: str, request_id: str, query: str = "") -> Response:
+async def well_known(svc: Runtime, call: Call, path: str, query: str = "") -> Response:
     """``/health``, and per pool ``/.well-known/jwks.json``, ``openid-configuration`` and
     the one-click ``auth-event-feedback`` page of threat-protection notices."""
+    request_id = call.request_id
     headers = _headers(request_id, "application/json")
     if path == "/health":
         return Response(200, headers, b'{"status":"ok"}')
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[1] == "auth-event-feedback":
-        return await _feedback_page(svc, parts[0], query, request_id)
+        return await _feedback_page(svc, call, parts[0], query)
     if len(parts) == 3 and parts[1] == ".well-known":
         try:
             with svc.store.read() as tx:
@@ -170,14 +147,10 @@ async def well_known(svc: Services, path: str, request_id: str, query: str = "")
     return Response(404, headers, b'{"message":"Not Found"}')
 
 
-async def _feedback_page(svc: Services, pool_id: str, query: str, request_id: str) -> Response:
+async def _feedback_page(svc: Runtime, call: Call, pool_id: str, query: str) -> Response:
     """A notice's feedback link: UpdateAuthEventFeedback from its query, a plain answer."""
-    from urllib.parse import parse_qs
-
-    from userpool.operations.notify import update_auth_event_feedback
-
     args = {k: v[0] for k, v in parse_qs(query).items()}
-    headers = _headers(request_id, "text/plain; charset=utf-8")
+    headers = _headers(call.request_id, "text/plain; charset=utf-8")
     request = {
         "UserPoolId": pool_id,
         "Username": args.get("username", ""),
@@ -186,14 +159,13 @@ async def _feedback_page(svc: Services, pool_id: str, query: str, request_id: st
         "FeedbackValue": args.get("value", ""),
     }
     try:
-        operations()["UpdateAuthEventFeedback"].validate(request)
-        await update_auth_event_feedback(svc, request)
+        await run(svc, call, "UpdateAuthEventFeedback", request)
     except CognitoError as error:
         return Response(400, headers, f"{error.code}: {error.message}\n".encode())
     return Response(200, headers, b"Thank you: your feedback was recorded.\n")
 
 
-def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
+def openid_configuration(svc: Runtime, pool_id: str) -> dict[str, Any]:
     issuer = svc.settings.issuer(pool_id)
     return {
         "issuer": issuer,
@@ -215,79 +187,57 @@ def openid_configuration(svc: Services, pool_id: str) -> dict[str, Any]:
 
 
 async def dispatch(
-    svc: Services,
+    svc: Runtime,
     method: str,
     path: str,
     headers: Callable[[str], str | None],
     body: bytes,
     query: str = "",
+    peer: str | None = None,
 ) -> Response:
-    """The response to one request; on a store across the network the whole request runs
-    inside ``bridge.run``, so its waits for the database let other requests run."""
-    work = _dispatch(svc, method, path, headers, body, query)
+    """The response to one request from ``peer`` (the connection's address); on a store
+    across the network the whole request runs inside ``bridge.run``, so its waits for the
+    database let other requests run."""
+    work = _dispatch(svc, method, path, headers, body, query, peer)
     return await (bridge.run(work) if svc.store.remote else work)
 
 
 async def _dispatch(
-    svc: Services,
+    svc: Runtime,
     method: str,
     path: str,
     headers: Callable[[str], str | None],
     body: bytes,
     query: str,
+    peer: str | None,
 ) -> Response:
     request_id = new_request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
-    ip = caller(REQUEST_IP.get(), headers, svc.settings.trusted_proxy)
-    REQUEST_IP.set(ip)
+    call = Call(request_id, caller(peer, headers, svc.settings.trusted_proxy))
     if method in ("GET", "HEAD"):  # HEAD: the same answer; the server sends no body
         try:
             if path != "/health":  # a constant answer; a load balancer's probes must pass
-                svc.limiter.admit("ip", ip)
+                svc.limiter.admit("ip", call.source_ip)
         except CognitoError as error:
             return error_response(error, request_id)
-        return await well_known(svc, path, request_id, query)
+        return await well_known(svc, call, path, query)
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
     signed = False  # a signed operation's answers carry no CORS headers (``_headers``)
     try:
         if method != "POST" or path not in ("/", ""):
             raise UnknownOperationException(f"No operation at {method} {path}.")
-        svc.limiter.admit("ip", ip)
+        svc.limiter.admit("ip", call.source_ip)
         name, request = _parse(headers, body)
-        handler = REGISTRY.get(name)
-        # DEVIATION: a modelled operation we do not serve is UnsupportedOperationException.
-        if handler is None:
-            raise UnsupportedOperationException(f"userpool does not implement {name} yet.")
-        model = operations()[name]
-        signed = model.signed
-        # --dev takes any credentials, but not from a web page (a browser sends Origin):
-        # a page open on the developer's machine cannot run signed operations on it.
-        if model.signed and (not svc.settings.dev or headers("origin") is not None):
-            sigv4.verify(
-                method,
-                path,
-                query,
-                headers,
-                body,
-                lambda key_id: access_keys.secret_of(svc, key_id),
-                datetime.now(UTC),
-                svc.settings.region,
-            )
-        model.validate(request)
-        # Only a valid request is counted by its client (then its ClientId is bounded), and
-        # by client and address, so others' junk cannot use up an app's budget.
-        client_id = request.get("ClientId")
-        if isinstance(client_id, str):
-            svc.limiter.admit("client", f"{client_id}@{ip}")
-        if name in _ATTEMPTS:
-            svc.limiter.check("fail", ip)
-        result = await handler(svc, request)
+        handler_of(name)  # an operation we do not serve says so before any signature check
+        signed = operations()[name].signed
+        if signed:
+            _verify(svc, method, path, query, headers, body)
+            call = Call(request_id, call.source_ip, signed=True)
+        result = await run(svc, call, name, request)
         return Response(200, _headers(request_id, cors=not signed), orjson.dumps(result))
     except CognitoError as error:
-        if error.code in _FAILED_ATTEMPT and name in _ATTEMPTS:
-            svc.limiter.count("fail", ip)
         return error_response(error, request_id, cors=not signed)
     except Exception as exc:
         # The traceback (Python prints no locals) without the request's sensitive values,
@@ -295,3 +245,28 @@ async def _dispatch(
         trace = format_failure(exc, hidden_values(name, request))
         log.error("request %s failed: %s", request_id, trace)
         return error_response(InternalErrorException(), request_id, cors=not signed)
+
+
+def _verify(
+    svc: Runtime,
+    method: str,
+    path: str,
+    query: str,
+    headers: Callable[[str], str | None],
+    body: bytes,
+) -> None:
+    """Check a signed operation's SigV4 signature. --dev takes any credentials, but not
+    from a web page (a browser sends Origin): a page open on the developer's machine cannot
+    run signed operations on it."""
+    if svc.settings.dev and headers("origin") is None:
+        return
+    sigv4.verify(
+        method,
+        path,
+        query,
+        headers,
+        body,
+        lambda key_id: access_keys.secret_of(svc, key_id),
+        datetime.now(UTC),
+        svc.settings.region,
+    )

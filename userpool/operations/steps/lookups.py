@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import regex
 
-from userpool.domain import crypto
+from userpool.domain import crypto, tokens
 from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.ports import NotFound, Tx
+from userpool.domain.services import Services
 from userpool.errors import (
+    INVALID_ACCESS_TOKEN,
+    NO_USER,
+    USER_DISABLED,
     InvalidParameterException,
     NotAuthorizedException,
     ResourceNotFoundException,
     UserNotFoundException,
 )
-from userpool.services import Services
 
 EMAIL_RE = regex.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE_RE = regex.compile(r"\+[0-9]{4,15}")
@@ -105,7 +109,7 @@ def stored_user(tx: Tx, pool_id: str, sub: str) -> User:
     try:
         return tx.user_by_sub(pool_id, sub)
     except NotFound:
-        raise UserNotFoundException("User does not exist.") from None
+        raise UserNotFoundException(NO_USER) from None
 
 
 def _alias_kind(pool: Pool, name: str) -> str | None:
@@ -164,3 +168,36 @@ def user_type(user: User, only: list[str] | None = None) -> dict[str, Any]:
 
 def drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+async def access_user(svc: Services, token: str) -> tuple[Pool, User, dict[str, Any]]:
+    """The pool, user and claims of a live access token we issued."""
+    try:
+        header, body, _ = token.split(".")
+        kid = orjson.loads(tokens.unb64url(header))["kid"]
+        pool_id = str(orjson.loads(tokens.unb64url(body))["iss"]).rsplit("/", 1)[-1]
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise NotAuthorizedException(INVALID_ACCESS_TOKEN) from None
+    key = svc.keys.public_key(pool_id, str(kid))
+    if key is None:
+        raise NotAuthorizedException(INVALID_ACCESS_TOKEN)
+    try:
+        claims = tokens.verify(
+            token, {kid: key}, svc.settings.issuer(pool_id), "access", svc.clock.now()
+        )
+    except tokens.InvalidToken as exc:
+        if str(exc) == "expired":
+            raise NotAuthorizedException("Access Token has expired") from None
+        raise NotAuthorizedException(INVALID_ACCESS_TOKEN) from None
+    try:
+        with svc.store.read() as tx:
+            pool = tx.get_pool(pool_id)
+            user = tx.user_by_sub(pool_id, claims["sub"])
+            revoked = tx.origin_revoked(claims["origin_jti"])
+    except NotFound:
+        raise UserNotFoundException(NO_USER) from None
+    if revoked:
+        raise NotAuthorizedException("Access Token has been revoked")
+    if not user.enabled:
+        raise NotAuthorizedException(USER_DISABLED)
+    return pool, user, claims

@@ -15,14 +15,14 @@ from userpool.domain import ids, trigger_events
 from userpool.domain.entities import CONFIRMED, RESET_REQUIRED, AppClient, Pool, User
 from userpool.domain.ports import Tx
 from userpool.domain.schema import check_attributes
+from userpool.domain.services import Services
 from userpool.errors import (
     InvalidLambdaResponseException,
     UserLambdaValidationException,
     UserNotFoundException,
 )
-from userpool.operations.common import alias_key
-from userpool.operations.newusers import insert_new_user, new_user, set_password
-from userpool.services import Services
+from userpool.operations.steps.lookups import alias_key
+from userpool.operations.steps.newusers import insert_new_user, new_user, set_password
 
 _STATUSES = (CONFIRMED, RESET_REQUIRED)
 

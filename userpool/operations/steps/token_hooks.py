@@ -1,23 +1,17 @@
 """Triggers around sign-in: PreAuthentication, PostAuthentication, PreTokenGeneration (V1, V2).
 
-``CLIENT_METADATA`` carries the current request's ClientMetadata to the token steps deep
-in the auth flows (a request-scoped context variable, set by the auth operations).
+Each gets the request's ClientMetadata from the ``Call`` being served.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from userpool.domain import trigger_events
 from userpool.domain.entities import Pool, User
-from userpool.errors import InvalidLambdaResponseException
-from userpool.services import Services
-
-CLIENT_METADATA: ContextVar[dict[str, str] | None] = ContextVar("client_metadata", default=None)
-# The auth request being served (its UserContextData/ContextData feed the SignIn event).
-AUTH_REQUEST: ContextVar[dict[str, Any] | None] = ContextVar("auth_request", default=None)
+from userpool.domain.services import Call, Services
+from userpool.errors import BAD_LAMBDA_OUTPUT, InvalidLambdaResponseException
 
 # Claims a trigger may not change (DEVIATION: Cognito's exact list is not published whole;
 # changes to these are ignored rather than refused).
@@ -68,18 +62,22 @@ class TokenChanges:
         return out
 
 
-async def pre_authentication(svc: Services, pool: Pool, client_id: str, user: User) -> None:
+async def pre_authentication(
+    svc: Services, call: Call, pool: Pool, client_id: str, user: User
+) -> None:
     if svc.triggers.arn(pool, "PreAuthentication") is not None:
         event = trigger_events.pre_authentication(
-            svc.settings.region, pool, client_id, user, CLIENT_METADATA.get()
+            svc.settings.region, pool, client_id, user, call.client_metadata
         )
         await svc.triggers.run(pool, "PreAuthentication", event)
 
 
-async def post_authentication(svc: Services, pool: Pool, client_id: str, user: User) -> None:
+async def post_authentication(
+    svc: Services, call: Call, pool: Pool, client_id: str, user: User
+) -> None:
     if svc.triggers.arn(pool, "PostAuthentication") is not None:
         event = trigger_events.post_authentication(
-            svc.settings.region, pool, client_id, user, CLIENT_METADATA.get()
+            svc.settings.region, pool, client_id, user, call.client_metadata
         )
         await svc.triggers.run(pool, "PostAuthentication", event)
 
@@ -88,7 +86,7 @@ def _strings(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+        raise InvalidLambdaResponseException(BAD_LAMBDA_OUTPUT)
     return value
 
 
@@ -101,12 +99,13 @@ def _dict(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+        raise InvalidLambdaResponseException(BAD_LAMBDA_OUTPUT)
     return value
 
 
 async def pre_token_generation(
     svc: Services,
+    call: Call,
     pool: Pool,
     client_id: str,
     user: User,
@@ -129,7 +128,7 @@ async def pre_token_generation(
         number,
         list(groups),
         scopes,
-        CLIENT_METADATA.get(),
+        call.client_metadata,
         list(roles),
     )
     output = await svc.triggers.run(pool, "PreTokenGeneration", event) or {}

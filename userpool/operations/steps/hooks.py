@@ -9,8 +9,8 @@ from typing import Any
 from userpool.domain import codes, trigger_events
 from userpool.domain.entities import Pool, User
 from userpool.domain.messages import Delivery, fill, invitation_text, verification_text
-from userpool.errors import InvalidLambdaResponseException
-from userpool.services import Services
+from userpool.domain.services import Services
+from userpool.errors import BAD_LAMBDA_OUTPUT, InvalidLambdaResponseException
 
 
 @dataclass
@@ -66,7 +66,7 @@ async def pre_sign_up(
     output = await svc.triggers.run(pool, "PreSignUp", event) or {}
     response = output.get("response") or {}
     if not isinstance(response, dict):
-        raise InvalidLambdaResponseException("Unrecognizable lambda output")
+        raise InvalidLambdaResponseException(BAD_LAMBDA_OUTPUT)
     return PreSignUpAnswer(
         *(
             response.get(k) is True

@@ -8,10 +8,10 @@ from typing import Any
 from userpool.domain import crypto
 from userpool.domain.entities import AppClient, Message, Pool, Session, User
 from userpool.domain.messages import Delivery
-from userpool.errors import CodeMismatchException, ExpiredCodeException
-from userpool.operations import sendquota
-from userpool.operations.signin import challenge_session
-from userpool.services import Services
+from userpool.domain.services import Services
+from userpool.errors import CODE_EXPIRED, CodeMismatchException, ExpiredCodeException
+from userpool.operations.steps import sendquota
+from userpool.operations.steps.signin import challenge_session
 
 _TARGET = {"EMAIL_OTP": ("email", "EMAIL"), "SMS_OTP": ("phone_number", "SMS")}
 
@@ -58,6 +58,6 @@ async def check(svc: Services, pool: Pool, user: User, session: Session, code: s
     DEVIATION: a wrong code ends the session; Cognito may allow retries within it.
     """
     if not code:
-        raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        raise ExpiredCodeException(CODE_EXPIRED)
     if not crypto.equal(_hash(svc, user, code), str(session.data.get("code", ""))):
         raise CodeMismatchException("Invalid code received for user")

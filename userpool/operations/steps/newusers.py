@@ -8,18 +8,17 @@ import unicodedata
 from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Message, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
-from userpool.errors import InvalidParameterException, UsernameExistsException
-from userpool.operations import sendquota
-from userpool.operations.common import EMAIL_RE, PHONE_RE, alias_key
-from userpool.operations.hooks import Outgoing
-from userpool.services import Services
+from userpool.domain.services import Services
+from userpool.errors import NOT_NFKC, InvalidParameterException, UsernameExistsException
+from userpool.operations.steps import sendquota
+from userpool.operations.steps.hooks import Outgoing
+from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE, alias_key
 
 # DEVIATION: Cognito accepts any name its pattern allows; userpool refuses new usernames
 # that Unicode's NFKC normalization would change (fullwidth "ａｌｉｃｅ", ligatures,
 # decomposed accents), so two accounts cannot differ only by forms that look the same.
 # Mixed scripts are allowed (real names mix them); format characters such as U+202E are
 # refused by the model's own pattern.
-NOT_NFKC = "Username should be in Unicode normalization form NFKC."
 
 
 def check_unicode(username: str) -> None:

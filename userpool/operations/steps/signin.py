@@ -19,19 +19,25 @@ from userpool.domain.entities import (
     User,
 )
 from userpool.domain.ports import NotFound, Tx
+from userpool.domain.risk import remember_device
+from userpool.domain.services import Call, Services
 from userpool.errors import (
+    INVALID_REFRESH_TOKEN,
+    LOCKED,
+    NO_USER,
+    NOT_CONFIRMED,
+    PASSWORD_RESET_REQUIRED,
+    USER_DISABLED,
+    WRONG_PASSWORD,
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations import notify, risk, token_hooks
-from userpool.operations.common import client_secret, find_user, stored_user
-from userpool.services import Services
+from userpool.operations.steps import risk, token_hooks
+from userpool.operations.steps.lookups import client_secret, find_user, stored_user
 
-WRONG = "Incorrect username or password."
-LOCKED = "Password attempts exceeded"
 QUIET = 900.0
 # The status of a stand-in for an unknown name under PreventUserExistenceErrors=ENABLED
 # (made by decoys.ghost, never stored): it goes through the sign-in steps a real user does.
@@ -74,9 +80,9 @@ def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User |
     except NotFound:
         if client.prevent_user_existence_errors:
             return None
-        raise UserNotFoundException("User does not exist.") from None
+        raise UserNotFoundException(NO_USER) from None
     if not user.enabled and not client.prevent_user_existence_errors:
-        raise NotAuthorizedException("User is disabled.")
+        raise NotAuthorizedException(USER_DISABLED)
     return user
 
 
@@ -84,11 +90,11 @@ def check_status(user: User) -> None:
     """What a user who may not sign in hears (in LEGACY before the password is checked; when
     the client hides existence only after a correct one, so a guess learns nothing)."""
     if not user.enabled:
-        raise NotAuthorizedException("User is disabled.")
+        raise NotAuthorizedException(USER_DISABLED)
     if user.status == UNCONFIRMED:
-        raise UserNotConfirmedException("User is not confirmed.")
+        raise UserNotConfirmedException(NOT_CONFIRMED)
     if user.status == RESET_REQUIRED:
-        raise PasswordResetRequiredException("Password reset required for the user")
+        raise PasswordResetRequiredException(PASSWORD_RESET_REQUIRED)
 
 
 def locked(user: User, now: float) -> bool:
@@ -111,7 +117,7 @@ def clear_failures(user: User) -> None:
 
 
 async def check_password(
-    svc: Services, pool: Pool, user: User, password: str, hidden: bool = False
+    svc: Services, call: Call, pool: Pool, user: User, password: str, hidden: bool = False
 ) -> None:
     """Status first (an unconfirmed user hears so even with a wrong password, as Cognito
     answers), then lockout; with ``hidden`` (PreventUserExistenceErrors=ENABLED) the
@@ -121,7 +127,7 @@ async def check_password(
     begin_attempt(svc, pool, user)
     stored = user.password_hash
     verdict = await svc.hasher.verify(stored, password) if stored else False
-    settle_attempt(svc, pool, user, verdict)
+    settle_attempt(svc, call, pool, user, verdict)
     check_status(user)
 
 
@@ -158,25 +164,30 @@ def _ghost_attempt(svc: Services, pool: Pool, sub: str) -> None:
 
 
 def _sign_in_event(
-    tx: Tx, svc: Services, pool: Pool, client: AppClient | None, user: User, response: str
+    tx: Tx,
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    client: AppClient | None,
+    user: User,
+    response: str,
 ) -> None:
-    req = token_hooks.AUTH_REQUEST.get() or {}
-    verdict = risk.assess(pool, client, req, user)
-    notify.record_and_notify(svc, tx, pool, client, user, "SignIn", req, verdict, response)
+    verdict = risk.assess(svc, call, pool, client, user)
+    risk.record_and_notify(svc, call, tx, pool, client, user, "SignIn", verdict, response)
     if response == "Pass" and verdict.device is not None:
         fresh = stored_user(tx, pool.id, user.sub)
-        if risk.remember_device(fresh, verdict):
+        if remember_device(fresh, verdict):
             tx.update_user(fresh)
 
 
-def settle_attempt(svc: Services, pool: Pool, user: User, good: bool) -> None:
+def settle_attempt(svc: Services, call: Call, pool: Pool, user: User, good: bool) -> None:
     if user.status == GHOST:
-        raise NotAuthorizedException(WRONG)  # nobody's proof passes; no event for nobody
+        raise NotAuthorizedException(WRONG_PASSWORD)  # nobody's proof passes; no event for nobody
     if not good:
         with svc.store.transaction() as tx:
-            _sign_in_event(tx, svc, pool, None, user, "Fail")
+            _sign_in_event(tx, svc, call, pool, None, user, "Fail")
         svc.outbox.notify()  # a risk notice may be waiting
-        raise NotAuthorizedException(WRONG)
+        raise NotAuthorizedException(WRONG_PASSWORD)
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
         clear_failures(fresh)
@@ -218,16 +229,22 @@ def new_password_challenge(svc: Services, client: AppClient, user: User) -> dict
 
 
 async def after_password(
-    svc: Services, pool: Pool, client: AppClient, user: User
+    svc: Services, call: Call, pool: Pool, client: AppClient, user: User
 ) -> dict[str, Any]:
     """What a correct password leads to: a challenge or tokens."""
     if user.status == FORCE_CHANGE_PASSWORD:
         return new_password_challenge(svc, client, user)
-    return {"ChallengeParameters": {}, "AuthenticationResult": await issue(svc, pool, client, user)}
+    return signed_in(await issue(svc, call, pool, client, user))
+
+
+def signed_in(result: dict[str, Any]) -> dict[str, Any]:
+    """An auth flow's answer once the user is signed in."""
+    return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
 async def issue(
     svc: Services,
+    call: Call,
     pool: Pool,
     client: AppClient,
     user: User,
@@ -237,7 +254,7 @@ async def issue(
     """An AuthenticationResult, after PostAuthentication and PreTokenGeneration; with
     ``refresh`` the original auth_time and origin are kept and no refresh token is made."""
     if refresh is None:
-        await token_hooks.post_authentication(svc, pool, client.id, user)
+        await token_hooks.post_authentication(svc, call, pool, client.id, user)
     else:
         source = "TokenGeneration_RefreshTokens"
     with svc.store.read() as tx:
@@ -245,7 +262,7 @@ async def issue(
     names = tuple(g.name for g in groups)
     roles = tuple(g.role_arn for g in groups if g.role_arn)
     changes = await token_hooks.pre_token_generation(
-        svc, pool, client.id, user, source, names, roles
+        svc, call, pool, client.id, user, source, names, roles
     )
     keys = await svc.keys.keys(pool.id)
     now = int(svc.clock.now())
@@ -267,17 +284,17 @@ async def issue(
         ),
     }
     if refresh is None:
-        result["RefreshToken"] = _new_refresh(svc, pool, client, user, origin, now)
+        result["RefreshToken"] = _new_refresh(svc, call, pool, client, user, origin, now)
     return result
 
 
 def _new_refresh(
-    svc: Services, pool: Pool, client: AppClient, user: User, origin: str, now: int
+    svc: Services, call: Call, pool: Pool, client: AppClient, user: User, origin: str, now: int
 ) -> str:
     token = ids.token(96)
     ttl = tokens.validity(client.config, "RefreshTokenValidity", 30 * 86400, "days")
     with svc.store.transaction() as tx:
-        _sign_in_event(tx, svc, pool, client, user, "Pass")
+        _sign_in_event(tx, svc, call, pool, client, user, "Pass")
         tx.put_refresh(
             RefreshToken(
                 codes.session_hash(svc.key, token),
@@ -291,3 +308,25 @@ def _new_refresh(
         )
     svc.outbox.notify()  # a risk notice may be waiting
     return token
+
+
+async def refresh(
+    svc: Services, call: Call, pool: Pool, client: AppClient, token: str, params: dict[str, str]
+) -> dict[str, Any]:
+    """New ID and access tokens for a live refresh token of this client."""
+    try:
+        with svc.store.read() as tx:
+            stored = tx.get_refresh(codes.session_hash(svc.key, token))
+            user = tx.user_by_sub(pool.id, stored.sub)
+    except NotFound:
+        raise NotAuthorizedException(INVALID_REFRESH_TOKEN) from None
+    if stored.client_id != client.id or stored.pool_id != pool.id:
+        raise NotAuthorizedException(INVALID_REFRESH_TOKEN)
+    if stored.revoked:
+        raise NotAuthorizedException("Refresh Token has been revoked")
+    if stored.expires < svc.clock.now():
+        raise NotAuthorizedException("Refresh Token has expired")
+    if not user.enabled:
+        raise NotAuthorizedException(USER_DISABLED)
+    check_auth_secret(svc, client, params, [params.get("USERNAME", ""), user.username, user.sub])
+    return signed_in(await issue(svc, call, pool, client, user, stored))

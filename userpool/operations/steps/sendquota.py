@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from userpool.domain import crypto
 from userpool.domain.entities import Message
 from userpool.domain.ports import Tx
-from userpool.errors import CognitoError
-from userpool.services import Services
+from userpool.domain.services import Services
+from userpool.errors import ATTEMPTS, CognitoError
 
 # DEVIATION: Cognito's sending quota is per account and daily; this one is per address of
 # a pool (one tenant's traffic cannot block another's codes) and hourly.
@@ -37,7 +37,6 @@ ACTION = "message"  # the attempts table's action for an admitted message
 # DEVIATION: Cognito answers its (daily, per account) sending quota with
 # "Exceeded daily email limit for the operation or the account."; this quota is hourly and
 # per address, so it answers with the generic text of Cognito's per-user quotas.
-OVER_QUOTA = "Attempt limit exceeded, please try after some time."
 _NOT_PHONE_DIGITS = re.compile(r"[^0-9+]")
 
 
@@ -64,7 +63,7 @@ def admit(svc: Services, tx: Tx, pool_id: str, medium: str, destination: str, no
         return
     key = destination_key(svc, pool_id, medium, destination)
     if tx.count_attempts(pool_id, key, ACTION, now - HOUR) >= limit:
-        raise QuotaExceeded(OVER_QUOTA)
+        raise QuotaExceeded(ATTEMPTS)
     tx.add_attempt(pool_id, key, ACTION, now)
 
 

@@ -21,11 +21,11 @@ from typing import Any
 
 from userpool.domain import crypto, srp
 from userpool.domain.entities import AppClient, Pool, User
-from userpool.domain.messages import mask
+from userpool.domain.messages import Delivery, mask
 from userpool.domain.passwords import hash_password
-from userpool.operations.common import EMAIL_RE, PHONE_RE
-from userpool.operations.signin import GHOST, challenge_session
-from userpool.services import Services
+from userpool.domain.services import Services
+from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE
+from userpool.operations.steps.signin import GHOST, challenge_session
 
 _DUMMY: list[str] = []
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -120,3 +120,22 @@ def masked_destination(svc: Services, name: str) -> str:
     digest = _stable_hex(svc, "destination", name)[:2]
     letter = "abcdefghijklmnopqrstuvwxyz"[int(digest, 16) % 26]
     return f"{name[:1]}***@{letter}***"
+
+
+def masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
+    """A plausible CodeDeliveryDetails for a user that does not exist (ENABLED clients)."""
+    if EMAIL_RE.fullmatch(name):
+        return Delivery("email", "EMAIL", name).details()
+    if PHONE_RE.fullmatch(name):
+        return Delivery("phone_number", "SMS", name).details()
+    if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
+        return {
+            "Destination": mask("+10000000000", "SMS"),
+            "DeliveryMedium": "SMS",
+            "AttributeName": "phone_number",
+        }
+    return {
+        "Destination": masked_destination(svc, name),
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }

@@ -1,0 +1,94 @@
+"""One-time codes around a user: one way to store a code (its message queued with it), one
+way to check one (Cognito's attempt limit, constant-time compare, spent once right), and
+one way to answer a code sent for nobody (wrong, and limited exactly like a real user's
+guesses, so the answers tell no unknown name from a real one).
+
+DEVIATION: Cognito's threshold is unpublished; N failed codes per user and hour (default
+5, ``--code-attempts-per-hour``) give LimitExceededException, and refused requests are not
+counted.
+"""
+
+from __future__ import annotations
+
+from userpool.domain import codes
+from userpool.domain.entities import Pool, User
+from userpool.domain.ports import NotFound, Tx
+from userpool.domain.services import Services
+from userpool.errors import (
+    ATTEMPTS,
+    CODE_EXPIRED,
+    CODE_MISMATCH,
+    CodeMismatchException,
+    CognitoError,
+    ExpiredCodeException,
+    LimitExceededException,
+)
+from userpool.operations.steps import hooks
+from userpool.operations.steps.newusers import enqueue
+
+HOUR = 3600.0
+
+
+def store(
+    svc: Services,
+    tx: Tx,
+    user: User,
+    purpose: str,
+    out: hooks.Outgoing,
+    now: float,
+    validity: float,
+) -> None:
+    """Make ``out``'s code the user's only valid code for ``purpose`` and queue its message
+    (the message first: over its address's quota nothing is written)."""
+    enqueue(svc, tx, user, out, now)
+    try:
+        previous = tx.get_code(user.pool_id, user.sub, purpose)
+    except NotFound:
+        previous = None
+    d = out.delivery
+    tx.put_code(
+        codes.replace_code(
+            svc.key,
+            previous,
+            user.pool_id,
+            user.sub,
+            purpose,
+            out.secret,
+            now + validity,
+            d.attribute,
+            d.medium,
+        )
+    )
+
+
+def check(
+    svc: Services, tx: Tx, user: User, purpose: str, given: str, now: float
+) -> codes.Code | CognitoError:
+    """The right code, now spent; else the error to report after commit (the failure is
+    recorded). Over the limit, LimitExceededException at once. No outstanding code is
+    ExpiredCodeException (documented for ConfirmForgotPassword; DEVIATION elsewhere)."""
+    try:
+        stored = tx.get_code(user.pool_id, user.sub, purpose)
+    except NotFound:
+        return ExpiredCodeException(CODE_EXPIRED)
+    recent = codes.recent_failures(stored, now - HOUR)
+    if len(recent) >= svc.settings.code_attempts_per_hour:
+        raise LimitExceededException(ATTEMPTS)
+    verdict = codes.judge(svc.key, stored, given, now)
+    if verdict is codes.Verdict.OK:
+        tx.delete_code(user.pool_id, user.sub, purpose)
+        return stored
+    stored.failures = [*recent, now]
+    tx.put_code(stored)
+    if verdict is codes.Verdict.EXPIRED:
+        return ExpiredCodeException(CODE_EXPIRED)
+    return CodeMismatchException(CODE_MISMATCH)
+
+
+def guess(svc: Services, tx: Tx, pool: Pool, key: str, action: str, now: float) -> CognitoError:
+    """A code where none is outstanding (``key``: a user's sub, or ``nobody``'s): wrong, and
+    limited per key and ``action`` like a real user's guesses."""
+    if tx.count_attempts(pool.id, key, action, now - HOUR) >= svc.settings.code_attempts_per_hour:
+        return LimitExceededException(ATTEMPTS)
+    tx.add_attempt(pool.id, key, action, now)
+    return CodeMismatchException(CODE_MISMATCH)
