@@ -32,29 +32,31 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from userpool.config import Settings
+from userpool.domain.passwords import Hasher
 from userpool.server.wire import Response, dispatch
 from userpool.services import Services, build_services
 
 PREFIX = "AWSCognitoIdentityProviderService."
 CODE_RE = re.compile(r"verification code is (\d{6})")
+T = TypeVar("T")
 
 
-class _FastHasher:
+class _FastHasher(Hasher):
     """Stands in for Argon2 while users are created: only ConfirmSignUp is measured."""
+
+    def __init__(self) -> None:
+        super().__init__(threads=1)  # no thread starts: hash and run never use the pool
 
     async def hash(self, password: str) -> str:
         return "not-a-hash"
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
-
-    def close(self) -> None:
-        pass
 
 
 async def call(svc: Services, op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +75,8 @@ async def prepare(svc: Services, n: int, alias: bool) -> tuple[str, list[bytes]]
     pool_id = (await call(svc, "CreateUserPool", config))["UserPool"]["Id"]
     client = await call(svc, "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "c"})
     client_id = client["UserPoolClient"]["ClientId"]
-    svc.hasher = _FastHasher()  # type: ignore[assignment]
+    svc.hasher.close()
+    svc.hasher = _FastHasher()
     names = [f"user{i:06d}" for i in range(n)]
     for name in names:
         await call(
