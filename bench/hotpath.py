@@ -59,6 +59,13 @@ class _FastHasher(Hasher):
         return fn(*args)
 
 
+def in_process_settings(db: str) -> Settings:
+    """This process's settings for ``db``, with the master key file the servers it starts
+    read (``USERPOOL_MASTER_KEY_FILE``, else the default: ``<db>.key`` on SQLite)."""
+    key_file = os.environ.get("USERPOOL_MASTER_KEY_FILE") or None
+    return Settings(db=db, dev=True, sender="none", master_key_file=key_file)
+
+
 async def call(svc: Services, op: str, body: dict[str, Any]) -> dict[str, Any]:
     headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": PREFIX + op}
     response: Response = await dispatch(svc, "POST", "/", headers.get, orjson.dumps(body))
@@ -133,7 +140,7 @@ async def check(svc: Services, pool_id: str, n: int) -> None:
 
 
 async def prepare_only(db: str, n: int, alias: bool) -> tuple[str, list[bytes]]:
-    svc = build_services(Settings(db=db, dev=True, sender="none"))
+    svc = build_services(in_process_settings(db))
     try:
         return await prepare(svc, n, alias)
     finally:
@@ -207,7 +214,7 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
 
 
 async def check_only(db: str, pool_id: str, n: int) -> None:
-    svc = build_services(Settings(db=db, dev=True, sender="none"))
+    svc = build_services(in_process_settings(db))
     try:
         await check(svc, pool_id, n)
     finally:
@@ -215,8 +222,7 @@ async def check_only(db: str, pool_id: str, n: int) -> None:
 
 
 async def main_async(args: argparse.Namespace, db: str) -> None:
-    settings = Settings(db=db, dev=True, sender="none")
-    svc = build_services(settings)
+    svc = build_services(in_process_settings(db))
     try:
         for _ in range(args.rounds):
             pool_id, bodies = await prepare(svc, args.users, args.alias)
@@ -259,7 +265,7 @@ async def replay(args: argparse.Namespace) -> None:
         shutil.copy(folder / "hotpath.db", db)
         shutil.copy(folder / "hotpath.db.key", f"{db}.key")  # its master key
         bodies = (folder / "bodies.jsonl").read_bytes().splitlines()[: args.count]
-        svc = build_services(Settings(db=str(db), dev=True, sender="none"))
+        svc = build_services(in_process_settings(str(db)))
         try:
             await confirm_all(svc, bodies[:1])  # first use: imports, caches
             await confirm_all(svc, bodies[1:], args.batch)
@@ -300,8 +306,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="userpool-hotpath-") as tmp:
             db = args.db or str(Path(tmp) / "hotpath.db")
-            # one master key file for this process and the servers (run in tmp) on PostgreSQL
-            os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(Path(tmp) / "master.key"))
+            if db.startswith("postgres"):  # one key file for this process and the servers
+                os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(Path(tmp) / "master.key"))
             if args.http:
                 http_rounds(args, db, Path(tmp))
             else:
