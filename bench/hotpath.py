@@ -32,29 +32,38 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from userpool.config import Settings
+from userpool.domain.passwords import Hasher
 from userpool.server.wire import Response, dispatch
 from userpool.services import Runtime, build_services
 
 PREFIX = "AWSCognitoIdentityProviderService."
 CODE_RE = re.compile(r"verification code is (\d{6})")
+T = TypeVar("T")
 
 
-class _FastHasher:
+class _FastHasher(Hasher):
     """Stands in for Argon2 while users are created: only ConfirmSignUp is measured."""
+
+    def __init__(self) -> None:
+        super().__init__(threads=1)  # no thread starts: hash and run never use the pool
 
     async def hash(self, password: str) -> str:
         return "not-a-hash"
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
 
-    def close(self) -> None:
-        pass
+
+def in_process_settings(db: str) -> Settings:
+    """This process's settings for ``db``, with the master key file the servers it starts
+    read (``USERPOOL_MASTER_KEY_FILE``, else the default: ``<db>.key`` on SQLite)."""
+    key_file = os.environ.get("USERPOOL_MASTER_KEY_FILE") or None
+    return Settings(db=db, dev=True, sender="none", master_key_file=key_file)
 
 
 async def call(svc: Runtime, op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +82,8 @@ async def prepare(svc: Runtime, n: int, alias: bool) -> tuple[str, list[bytes]]:
     pool_id = (await call(svc, "CreateUserPool", config))["UserPool"]["Id"]
     client = await call(svc, "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "c"})
     client_id = client["UserPoolClient"]["ClientId"]
-    svc.hasher = _FastHasher()  # type: ignore[assignment]
+    svc.hasher.close()
+    svc.hasher = _FastHasher()
     names = [f"user{i:06d}" for i in range(n)]
     for name in names:
         await call(
@@ -130,7 +140,7 @@ async def check(svc: Runtime, pool_id: str, n: int) -> None:
 
 
 async def prepare_only(db: str, n: int, alias: bool) -> tuple[str, list[bytes]]:
-    svc = build_services(Settings(db=db, dev=True, sender="none"))
+    svc = build_services(in_process_settings(db))
     try:
         return await prepare(svc, n, alias)
     finally:
@@ -204,7 +214,7 @@ def http_rounds(args: argparse.Namespace, db: str, work: Path) -> None:
 
 
 async def check_only(db: str, pool_id: str, n: int) -> None:
-    svc = build_services(Settings(db=db, dev=True, sender="none"))
+    svc = build_services(in_process_settings(db))
     try:
         await check(svc, pool_id, n)
     finally:
@@ -212,8 +222,7 @@ async def check_only(db: str, pool_id: str, n: int) -> None:
 
 
 async def main_async(args: argparse.Namespace, db: str) -> None:
-    settings = Settings(db=db, dev=True, sender="none")
-    svc = build_services(settings)
+    svc = build_services(in_process_settings(db))
     try:
         for _ in range(args.rounds):
             pool_id, bodies = await prepare(svc, args.users, args.alias)
@@ -256,7 +265,7 @@ async def replay(args: argparse.Namespace) -> None:
         shutil.copy(folder / "hotpath.db", db)
         shutil.copy(folder / "hotpath.db.key", f"{db}.key")  # its master key
         bodies = (folder / "bodies.jsonl").read_bytes().splitlines()[: args.count]
-        svc = build_services(Settings(db=str(db), dev=True, sender="none"))
+        svc = build_services(in_process_settings(str(db)))
         try:
             await confirm_all(svc, bodies[:1])  # first use: imports, caches
             await confirm_all(svc, bodies[1:], args.batch)
@@ -297,8 +306,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="userpool-hotpath-") as tmp:
             db = args.db or str(Path(tmp) / "hotpath.db")
-            # one master key file for this process and the servers (run in tmp) on PostgreSQL
-            os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(Path(tmp) / "master.key"))
+            if db.startswith("postgres"):  # one key file for this process and the servers
+                os.environ.setdefault("USERPOOL_MASTER_KEY_FILE", str(Path(tmp) / "master.key"))
             if args.http:
                 http_rounds(args, db, Path(tmp))
             else:

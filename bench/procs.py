@@ -7,6 +7,8 @@ snapshots. Each process counts the nanoseconds its live threads ran
 (``/proc/<pid>/task/*/schedstat``) where that covers all its CPU; where threads have ended
 (their time shows only in ``/proc/<pid>/stat``), it counts clock ticks (10 ms) instead. A
 phase of 1,000 requests at 0.1 ms each is 10 ticks, so ticks alone would be 10 % coarse.
+Per thread (the mixed benchmark's thread table), it reads the time each thread ran and the
+time it waited for a CPU.
 """
 
 from __future__ import annotations
@@ -247,6 +249,47 @@ def tree_cpu(root: int) -> float:
             reaped = (int(fields[13]) + int(fields[14])) / CLK_TCK
             total += _own_cpu(pid, fields) + reaped
     return total
+
+
+def thread_times(root: int) -> dict[str, tuple[float, float]]:
+    """Per thread of ``root`` and its descendants, ``"pid/tid" -> (running s, runnable s)``.
+
+    From ``/proc/<pid>/task/<tid>/schedstat`` (nanoseconds: time on a CPU, time waiting on a
+    run queue); if that file is missing, user+sys from ``stat`` (10 ms ticks) and no wait.
+    """
+    out: dict[str, tuple[float, float]] = {}
+    for pid in tree_pids(root):
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            times = task_schedstat(pid, task.name)
+            if times is not None:
+                out[f"{pid}/{task.name}"] = times
+                continue
+            try:
+                raw = (task / "stat").read_text()
+            except OSError:
+                continue
+            fields = raw[raw.rfind(")") + 2 :].split()
+            ticks = int(fields[11]) + int(fields[12])
+            out[f"{pid}/{task.name}"] = (ticks / CLK_TCK, 0.0)
+    return out
+
+
+def busiest_threads(before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]],
+                    wall: float, top: int = 5) -> list[tuple[str, float, float]]:  # fmt: skip
+    """The ``top`` threads by CPU: (label, running cores, runnable-but-waiting cores) over
+    ``wall`` seconds; ``(main)`` marks tid == pid, the worker's event-loop thread."""
+    rows = []
+    for key, (run_s, wait_s) in after.items():
+        run0, wait0 = before.get(key, (0.0, 0.0))
+        pid, tid = key.split("/")
+        label = key + (" (main)" if pid == tid else "")
+        rows.append((label, (run_s - run0) / max(wall, 1e-9), (wait_s - wait0) / max(wall, 1e-9)))
+    rows.sort(key=lambda row: -row[1])
+    return [row for row in rows[:top] if row[1] > 0.005]
 
 
 def machine_busy() -> float:
