@@ -24,6 +24,8 @@ def parser() -> argparse.ArgumentParser:
         help="run the Cognito-compatible server",
         description="Run the Cognito-compatible server. An option given beats its variable "
         f"(in brackets), which beats the default. Secrets are variables only: {secrets}.",
+        # Whole names only: "--master-key K" must not pass for --master-key-file.
+        allow_abbrev=False,
     )
     settings_spec.add_flags(serve, Settings)
 
