@@ -93,7 +93,7 @@ class Declared:
             return self.spec.metavar
         if self.spec.choices:
             return "|".join(self.spec.choices)
-        assert self.kind is int, f"{self.name}: a metavar is declared for this type"
+        assert self.kind is int, f"{self.name}: declare its metavar"
         return "N"
 
     @property
