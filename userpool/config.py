@@ -1,92 +1,178 @@
-"""Settings, read once: command-line flags over ``USERPOOL_*`` environment variables over defaults."""
+"""Settings, read once: command-line flags over ``USERPOOL_*`` environment variables over
+defaults. Each is declared once, as a field of ``Settings`` (how: settings_spec)."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
+from userpool.settings_spec import env_values, setting
 
 DEFAULT_DB = os.path.join(".userpool", "userpool.db")
 
 
-def _env_bool(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
 @dataclass
 class Settings:
-    """Everything the services are built from."""
+    """Everything the services are built from; each field declares its option and variable
+    (settings_spec): ``--port`` and ``USERPOOL_PORT`` for ``port``; secrets variables only."""
 
-    host: str = "127.0.0.1"
-    port: int = 9229
-    db: str = DEFAULT_DB
-    region: str = "us-east-1"
-    account_id: str = "000000000000"
-    synchronous: str = "NORMAL"
-    # PostgreSQL connections per process: transactions in flight at once.
-    db_connections: int = 4
-    # Level of the server's own loggers (userpool.*): debug logs masked request bodies.
-    log_level: str = "info"
-    # One line per request at INFO (always at debug); off by default: it costs CPU.
-    access_log: bool = False
-    # Accept any credentials on signed operations (local development on loopback only).
-    dev: bool = False
-    sender: str = "console"  # console | smtp | none
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_from: str = "no-reply@verificationemail.com"
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
-    # None: keep message text only with the console sender (a local development server).
-    keep_message_text: bool | None = None
-    # Requests per sliding minute from one source address / naming one app client from one
-    # address (0: off), and failed guesses (wrong codes or passwords) from one address.
-    rate_per_ip: int = 12_000
-    rate_per_client: int = 6_000
-    fail_per_ip: int = 300
-    # Proxies whose X-Forwarded-For names the caller (comma-separated CIDRs; none: ignored).
-    trusted_proxy: str = ""
-    # Shared rate counters in Redis instead of the store (e.g. redis://127.0.0.1:6379/0).
-    redis_url: str | None = None
-    loop: str = "auto"  # the event loop: auto (uvloop when installed), uvloop, asyncio
-    # Cognito's quotas: groups per pool, groups a user may belong to.
-    max_groups_per_pool: int = 10_000
-    max_groups_per_user: int = 100
-    code_attempts_per_hour: int = 5
-    resend_per_hour: int = 5
-    # Messages (codes, invitations, notices) per rolling hour to one email address or phone
-    # number of a pool, whatever the operation or user (0: no limit).
-    messages_per_destination_per_hour: int = 10
-    # Threads for Argon2 and SRP: all cores but one, so the event loop keeps a core.
-    hasher_threads: int = max(1, (os.cpu_count() or 2) - 1)
-    # Base URL of token issuers (``iss`` = base + "/" + pool id); default: this server's URL.
-    issuer_base: str | None = None
-    lambda_endpoint: str | None = None
+    host: str = setting("127.0.0.1", "address to bind (default 127.0.0.1)", metavar="HOST")
+    port: int = setting(9229, "port (default 9229)")
+    workers: int = setting(1, "worker processes (default 1)")
+    db: str = setting(
+        DEFAULT_DB, f"SQLite file or postgresql:// URL (default {DEFAULT_DB})", metavar="PATH|URL"
+    )
+    region: str = setting(
+        "us-east-1", "region in pool ids and ARNs (default us-east-1)", metavar="REGION"
+    )
+    account_id: str = setting(
+        "000000000000", "account id in ARNs (default 000000000000)", metavar="ID"
+    )
+    issuer_base: str | None = setting(
+        None, "public base URL in tokens' iss (default: this server)", metavar="URL"
+    )
+    synchronous: str = setting(
+        "NORMAL",
+        "SQLite durability: NORMAL (default) survives a crash, FULL power loss too",
+        choices=("NORMAL", "FULL"),
+    )
+    db_connections: int = setting(
+        4, "PostgreSQL connections per worker: transactions in flight at once (default 4)"
+    )
+    # The level of the server's own loggers (userpool.*).
+    log_level: str = setting(
+        "info",
+        "level of userpool's log (default info); debug adds request and response "
+        "bodies, sensitive members masked",
+        choices=("debug", "info", "warning", "error"),
+    )
+    # Off by default: it costs CPU.
+    access_log: bool = setting(
+        False, "a line per request at info: operation, status, error, ms, request id"
+    )
+    dev: bool = setting(False, "accept any credentials on signed operations (loopback only)")
+    sender: str = setting(
+        "console", "how codes go out (default console)", choices=("console", "smtp", "none")
+    )
+    smtp_host: str = setting("127.0.0.1", "SMTP server (default 127.0.0.1)", metavar="HOST")
+    smtp_port: int = setting(25, "SMTP server's port (default 25)")
+    smtp_from: str = setting(
+        "no-reply@verificationemail.com",
+        "sender address of emails (default no-reply@verificationemail.com)",
+        metavar="ADDRESS",
+    )
+    smtp_starttls: bool = setting(False, "STARTTLS before logging in and sending")
+    smtp_user: str | None = setting(
+        None, "log in to the SMTP server as USER (password: USERPOOL_SMTP_PASSWORD)", metavar="USER"
+    )
+    smtp_password: str | None = setting(None, "the SMTP user's password", secret=True)
+    # None: keep message text only with the console or no sender (a local server).
+    keep_message_text: bool | None = setting(
+        None, "keep delivered messages' text in the outbox with a real sender"
+    )
+    resend_per_hour: int = setting(
+        5,
+        "codes one user may ask for per hour by ResendConfirmationCode, ForgotPassword "
+        "or GetUserAttributeVerificationCode, each (default 5)",
+    )
+    messages_per_destination_per_hour: int = setting(
+        10,
+        "messages per hour to one email address or phone number of a pool, whatever the "
+        "operation or user (default 10; 0: no limit)",
+    )
+    code_attempts_per_hour: int = setting(
+        5,
+        "wrong codes (and ChangePassword's wrong previous passwords) one user may give per "
+        "hour, each kind (default 5)",
+    )
+    max_groups_per_pool: int = setting(10_000, "groups per pool (default 10000, as Cognito)")
+    max_groups_per_user: int = setting(
+        100, "groups one user may belong to (default 100, as Cognito)"
+    )
+    lambda_endpoint: str | None = setting(
+        None, "AWS Lambda Invoke API endpoint for trigger ARNs", metavar="URL"
+    )
     # ARN -> target: "http(s)://..." webhook, "python:module:function", "lambda+http://..."
-    triggers: dict[str, str] = field(default_factory=dict)
-    trigger_timeout: float = 5.0
-    # Secrets at rest (userpool.at_rest): the master key, 32 bytes as base64 or hex (env
-    # only), else its file (default <db>.key, or .userpool/master.key for PostgreSQL).
-    master_key: str | None = field(default=None, repr=False)
-    master_key_file: str | None = None
-    # Start even when the database, its folder or the key file is open to group or others.
-    allow_open_permissions: bool = False
-    # Open connections per worker; over it a connection gets a 503 and is closed.
+    triggers: dict[str, str] = setting(
+        {},
+        "route a trigger ARN to http(s)://URL, python:module:function or lambda+ENDPOINT "
+        "(repeatable; the variable: a JSON object of ARN: TARGET)",
+        flag="trigger",
+        metavar=("ARN", "TARGET"),
+    )
+    trigger_timeout: float = setting(
+        5.0, "seconds a trigger may take (default 5, as Cognito)", metavar="S"
+    )
+    rate_per_ip: int = setting(
+        12_000, "requests per minute from one address (default 12000; 0: no limit)"
+    )
+    rate_per_client: int = setting(
+        6_000, "requests per minute from one address naming one app client (default 6000; 0: none)"
+    )
+    fail_per_ip: int = setting(
+        300, "failed guesses (codes, passwords) per minute from one address (default 300; 0: none)"
+    )
+    trusted_proxy: str = setting(
+        "",
+        "a proxy whose X-Forwarded-For names the caller (repeatable; the variable: "
+        "comma-separated; default: none)",
+        metavar="CIDR",
+        repeat=True,
+    )
+    # Shared rate counters in Redis instead of the store.
+    redis_url: str | None = setting(
+        None, "keep shared rate counters in Redis (redis://...)", metavar="URL"
+    )
+    loop: str = setting(
+        "auto",
+        "event loop (default auto: uvloop, which is installed with userpool)",
+        choices=("auto", "uvloop", "asyncio"),
+    )
+    # All cores but one, so the event loop keeps a core.
+    hasher_threads: int = setting(
+        max(1, (os.cpu_count() or 2) - 1),
+        "threads hashing passwords (Argon2) and running SRP (default: the cores less one)",
+    )
+    # Secrets at rest (userpool.at_rest): the master key, else its file.
+    master_key: str | None = setting(
+        None,
+        "the master key sealing secrets at rest, 32 bytes as base64 or 64 hex digits "
+        "(default: the key file)",
+        secret=True,
+    )
+    master_key_file: str | None = setting(
+        None,
+        "file of the key sealing secrets at rest (default <db>.key; "
+        ".userpool/master.key for PostgreSQL)",
+        metavar="PATH",
+    )
+    allow_open_permissions: bool = setting(
+        False, "start even if the database, its folder or the key file is open to others"
+    )
     # 0: the descriptor limit (RLIMIT_NOFILE) less a reserve, at most 10,000.
-    max_connections: int = 0
-    # Seconds a kept-alive connection may wait for its next request, and a request may take
-    # to arrive once begun (bytes that begin no request reset neither).
-    idle_timeout: float = 75.0
-    request_timeout: float = 30.0
-    # Bytes of received requests one connection, and all of a worker's, may hold before
-    # reading stops on connections that are waiting for an answer (at least 1 MiB + 64 KiB).
-    connection_buffer: int = 2 << 20
-    worker_buffer: int = 64 << 20
-    extra: dict[str, Any] = field(default_factory=dict)
+    max_connections: int = setting(
+        0, "open connections per worker, over it a 503 (default: file descriptor limit - 64)"
+    )
+    # Bytes that begin no request reset neither timeout.
+    idle_timeout: float = setting(
+        75.0, "seconds a kept-alive connection may idle (default 75)", metavar="S"
+    )
+    request_timeout: float = setting(
+        30.0, "seconds a request may take to arrive (default 30)", metavar="S"
+    )
+    # Reading stops on connections that are waiting for an answer (at least 1 MiB + 64 KiB).
+    connection_buffer: int = setting(
+        2 << 20,
+        "bytes of requests one connection may hold before reading stops (default 2 MiB)",
+        metavar="BYTES",
+    )
+    worker_buffer: int = setting(
+        64 << 20,
+        "bytes of requests a worker may hold before reading stops (default 64 MiB)",
+        metavar="BYTES",
+    )
 
     def issuer(self, pool_id: str) -> str:
         base = self.issuer_base or f"http://{self.host}:{self.port}"
@@ -124,28 +210,8 @@ def dev_refusal(settings: Settings) -> str | None:
 
 
 def from_env(**overrides: Any) -> Settings:
-    """Defaults, then ``USERPOOL_<NAME>`` variables, then the non-None overrides."""
-    settings = Settings()
-    for f in fields(Settings):
-        raw = os.environ.get(f"USERPOOL_{f.name.upper()}")
-        if raw is None or f.name == "extra":
-            continue
-        current = getattr(settings, f.name)
-        if f.name == "triggers":
-            settings.triggers = dict(orjson.loads(raw))
-        elif f.name == "trigger_timeout":
-            settings.trigger_timeout = float(raw)
-        elif f.name in ("lambda_endpoint", "redis_url"):
-            setattr(settings, f.name, raw or None)
-        elif isinstance(current, float):
-            setattr(settings, f.name, float(raw))
-        elif isinstance(current, bool) or f.name == "keep_message_text":
-            setattr(settings, f.name, _env_bool(raw))
-        elif isinstance(current, int):
-            setattr(settings, f.name, int(raw))
-        else:
-            setattr(settings, f.name, raw)
-    for name, value in overrides.items():
-        if value is not None:
-            setattr(settings, name, value)
-    return settings
+    """Defaults, then ``USERPOOL_<NAME>`` variables, then the non-None overrides (the
+    options given, for ``userpool serve``)."""
+    values = env_values(Settings)
+    values.update((name, value) for name, value in overrides.items() if value is not None)
+    return Settings(**values)

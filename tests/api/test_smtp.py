@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import ssl
 import subprocess
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.helpers import USERPOOL, Server, free_port
 
@@ -163,6 +165,104 @@ def test_keep_message_text_keeps_delivered_text_in_the_outbox(
     assert status == "sent"
     assert body is not None
     assert code in body
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (its own issuer) and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp.crt", folder / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class Logins:
+    """An aiosmtpd authenticator for one user: notes each login tried and whether it came
+    over TLS."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user, password
+        self.tried: list[tuple[str, str, bool]] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        login, password = data.login.decode(), data.password.decode()
+        self.tried.append((login, password, session.ssl is not None))
+        return AuthResult(success=(login, password) == (self.user, self.password))
+
+
+def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) -> None:
+    """--smtp-starttls and --smtp-user are options; the password only USERPOOL_SMTP_PASSWORD.
+    The SMTP server takes mail only after STARTTLS and a login. The server is told to trust
+    the test's certificate (SSL_CERT_FILE), so this holds whether or not it verifies it."""
+    cert, key = self_signed(tmp)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox, logins, port = Inbox(), Logins("mailer", "s3cret pass"), free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=logins,
+    )
+    controller.start()
+    srv = Server(
+        tmp,
+        *("--sender", "smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)),
+        *("--smtp-starttls", "--smtp-user", "mailer"),
+        env={"USERPOOL_SMTP_PASSWORD": "s3cret pass", "SSL_CERT_FILE": str(cert)},
+    ).start()
+    try:
+        idp, _, client_id = new_app(srv)
+        idp.sign_up(
+            ClientId=client_id,
+            Username="gina",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "gina@example.com"}],
+        )
+        code_in(inbox.wait_for("gina@example.com"))
+    finally:
+        srv.stop()
+        controller.stop()
+
+    assert logins.tried == [("mailer", "s3cret pass", True)]
+    assert "s3cret" not in srv.log.read_text()
 
 
 def test_outbox_command_prints_destination_and_code(

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 
 from userpool import access_keys, at_rest, storage
 from userpool.cli import events
-from userpool.config import DEFAULT_DB, from_env
+from userpool.config import Settings, from_env
 from userpool.services import Runtime, build_services
+from userpool.settings_spec import add_flags
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        parser.add_argument("--db", help=f"SQLite file or postgresql:// URL (default {DEFAULT_DB})")
-        add_at_rest_options(parser)
+        add_flags(parser, Settings, only=("db", "master_key_file", "allow_open_permissions"))
         return parser
 
     outbox = with_db(commands.add_parser("outbox", help="print recent messages (codes)"))
@@ -59,20 +59,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "rotate-master",
             help="re-seal every stored secret with a new master key (stop the servers first)",
         )
-    )
-
-
-def add_at_rest_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--master-key-file",
-        help="file of the key sealing secrets at rest (default <db>.key; "
-        ".userpool/master.key for PostgreSQL)",
-    )
-    parser.add_argument(
-        "--allow-open-permissions",
-        action="store_true",
-        default=None,
-        help="start even if the database, its folder or the key file is open to others",
     )
 
 
