@@ -47,7 +47,10 @@ class Services:
         self.store.close()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """The services ``settings`` describe; ``clock`` (default: the system's) is the time
+    every operation and the key ring read (tests pass a fake one to move time)."""
+    clock = clock or SystemClock()
     at_rest.check_store_files(settings)
     store = open_store(
         settings.db, synchronous=settings.synchronous, connections=settings.db_connections
@@ -73,11 +76,11 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         store=store,
-        clock=SystemClock(),
+        clock=clock,
         hasher=Hasher(settings.hasher_threads),
         box=SecretBox(keys.master),
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
-        keys=KeyRing(store, SecretBox(keys.master), SystemClock()),
+        keys=KeyRing(store, SecretBox(keys.master), clock),
         triggers=Triggers(
             store,
             settings.triggers,
