@@ -99,7 +99,9 @@ def sign_up(
     return SignedUp(username, email, dict(answer))
 
 
-def confirm(idp: Any, codes: Codes, app: App | str, user: SignedUp, **request: Any) -> dict[str, Any]:
+def confirm(
+    idp: Any, codes: Codes, app: App | str, user: SignedUp, **request: Any
+) -> dict[str, Any]:
     """ConfirmSignUp with the code sent to the user's email; its answer."""
     client_id = app if isinstance(app, str) else app.client_id
     extra = {} if isinstance(app, str) else app.secret(user.username)

@@ -67,7 +67,9 @@ def test_wrong_codes_block_even_the_right_code_for_the_rest_of_the_hour(
     wrong = _wrong(inproc, user.email)
     for _ in range(5):
         with pytest.raises(CallError) as exc:
-            inproc.idp.confirm_sign_up(ClientId=app.client_id, Username="ivo", ConfirmationCode=wrong)
+            inproc.idp.confirm_sign_up(
+                ClientId=app.client_id, Username="ivo", ConfirmationCode=wrong
+            )
         assert _error(exc) == MISMATCH
     inproc.clock.advance(HOUR - 100)
     with pytest.raises(CallError) as exc:
@@ -80,7 +82,9 @@ def test_wrong_codes_older_than_an_hour_no_longer_count(inproc: InProcess, app: 
     wrong = _wrong(inproc, user.email)
     for _ in range(5):
         with pytest.raises(CallError):
-            inproc.idp.confirm_sign_up(ClientId=app.client_id, Username="ivy", ConfirmationCode=wrong)
+            inproc.idp.confirm_sign_up(
+                ClientId=app.client_id, Username="ivy", ConfirmationCode=wrong
+            )
     inproc.clock.advance(HOUR + 100)
     confirm(inproc.idp, inproc, app, user)
     assert _status(inproc, app, "ivy") == "CONFIRMED"
@@ -93,7 +97,9 @@ def test_the_hour_rolls_failures_leave_it_one_by_one(inproc: InProcess, app: App
     wrong = _wrong(inproc, user.email)
     for _ in range(4):
         with pytest.raises(CallError):
-            inproc.idp.confirm_sign_up(ClientId=app.client_id, Username="roe", ConfirmationCode=wrong)
+            inproc.idp.confirm_sign_up(
+                ClientId=app.client_id, Username="roe", ConfirmationCode=wrong
+            )
     inproc.clock.advance(40 * 60)
     with pytest.raises(CallError) as exc:
         inproc.idp.confirm_sign_up(ClientId=app.client_id, Username="roe", ConfirmationCode=wrong)
