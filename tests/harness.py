@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ class Idp:
     def __init__(self, owner: InProcess) -> None:
         self._owner = owner
 
-    def __getattr__(self, method: str) -> Any:
+    def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
         name = operation_name(method)
 
         def call(**request: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ LIMITED = "LimitExceededException"
 ONE_TRY = {"total_max_attempts": 1}
 
 
-def _outcome(call: Callable[[], Any]) -> str:
+def _outcome(call: Callable[..., Any]) -> str:
     try:
         call()
     except ClientError as exc:
