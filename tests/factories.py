@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from userpool.domain.crypto import secret_hash
+from tests.helpers import secret_hash
 
 PASSWORD = "Passw0rd!"
 DOMAIN = "example.com"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.factories import sign_up
+from tests.factories import App, confirm, sign_up
 from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
@@ -235,16 +235,10 @@ def test_email_username_pool_confirms_by_email(
 def test_secret_client_requires_a_good_secret_hash(
     idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any]
 ) -> None:
-    client = make_client(pool, GenerateSecret=True)
-    cid, secret = client["ClientId"], client["ClientSecret"]
-    idp.sign_up(
-        ClientId=cid,
-        Username="mia",
-        Password=PASSWORD,
-        SecretHash=secret_hash(secret, "mia", cid),
-        UserAttributes=[{"Name": "email", "Value": "mia@example.com"}],
-    )
-    code = server.code("mia@example.com")
+    app = App(pool, make_client(pool, GenerateSecret=True))
+    cid = app.client_id
+    user = sign_up(idp, app, "mia")  # with the SecretHash the factory computes
+    code = server.code(user.email)
     for bad in (None, secret_hash("wrong" * 5, "mia", cid)):
         kwargs = {} if bad is None else {"SecretHash": bad}
         with pytest.raises(ClientError) as exc:
@@ -253,12 +247,8 @@ def test_secret_client_requires_a_good_secret_hash(
             "NotAuthorizedException",
             f"Unable to verify secret hash for client {cid}",
         )
-    idp.confirm_sign_up(
-        ClientId=cid,
-        Username="mia",
-        ConfirmationCode=code,
-        SecretHash=secret_hash(secret, "mia", cid),
-    )
+    confirm(idp, server, app, user)
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="mia")["UserStatus"] == "CONFIRMED"
 
 
 def test_secret_hash_to_client_without_secret_is_invalid_parameter(
