@@ -1,5 +1,6 @@
-"""Fixtures: one live server for the session, a fresh pool and app client per test, and
-Node.js with tests/js's packages for the JavaScript client tests."""
+"""Fixtures: one live server for the session, a fresh pool and app client per test, an
+in-process userpool with a fake clock per test (``inproc``), and Node.js with tests/js's
+packages for the JavaScript client tests."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness import InProcess
 from tests.helpers import ROOT, Server, drop_schemas
 
 _names = itertools.count()
@@ -79,6 +81,14 @@ def pool(make_pool: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def client(make_client: Callable[..., dict[str, Any]], pool: dict[str, Any]) -> dict[str, Any]:
     return make_client(pool, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+
+
+@pytest.fixture
+def inproc(tmp_path: Path) -> Iterator[InProcess]:
+    """Services in this process on a private SQLite file, with a fake clock to advance."""
+    harness = InProcess(tmp_path / "inproc")
+    yield harness
+    harness.close()
 
 
 @pytest.fixture

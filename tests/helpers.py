@@ -187,7 +187,8 @@ class Server:
         )
 
     def sql(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
-        """Read or change stored state directly (e.g. to age a code); ``?`` placeholders."""
+        """Read stored state directly, or change it where no operation can; ``?``
+        placeholders. (Time rules move the clock in tests.harness instead of ageing rows.)"""
         if self.db.startswith("postgresql://"):
             return pg_sql(self.db, query, *args)
         db = sqlite3.connect(self.db, timeout=10)

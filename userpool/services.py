@@ -11,7 +11,7 @@ from userpool.delivery import make_sender
 from userpool.delivery.outbox import OutboxRelay
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
-from userpool.domain.ports import SystemClock
+from userpool.domain.ports import Clock, SystemClock
 from userpool.domain.services import Services
 from userpool.keys import KeyRing
 from userpool.ratelimit import RateLimiter, make_limiter
@@ -41,7 +41,10 @@ class Runtime(Services):
         self.store.close()
 
 
-def build_services(settings: Settings) -> Runtime:
+def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """The services ``settings`` describe; ``clock`` (default: the system's) is the time
+    every operation and the key ring read (tests pass a fake one to move time)."""
+    clock = clock or SystemClock()
     at_rest.check_store_files(settings)
     store = open_store(
         settings.db, synchronous=settings.synchronous, connections=settings.db_connections
@@ -63,11 +66,11 @@ def build_services(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         store=store,
-        clock=SystemClock(),
+        clock=clock,
         hasher=Hasher(settings.hasher_threads),
         box=SecretBox(keys.master),
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
-        keys=KeyRing(store, SecretBox(keys.master), SystemClock()),
+        keys=KeyRing(store, SecretBox(keys.master), clock),
         triggers=Triggers(
             store,
             settings.triggers,

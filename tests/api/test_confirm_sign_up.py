@@ -1,4 +1,7 @@
-"""ConfirmSignUp through boto3: every rule of docs/compatibility.md's ConfirmSignUp and the sign-up Session."""
+"""ConfirmSignUp through boto3: every rule of docs/compatibility.md's ConfirmSignUp and the
+sign-up Session. The rules about time (a code's 24 hours, the rolling hour of wrong codes,
+the session's minutes) are tested on a fake clock in tests/inprocess/test_code_times.py
+and test_session_times.py."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.factories import App, confirm, sign_up
 from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
@@ -21,18 +25,14 @@ def _attrs(user: dict[str, Any]) -> dict[str, str]:
 
 @pytest.fixture
 def signed_up(idp: Any, client: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-    def sign_up(username: str, email: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
-        out = idp.sign_up(
-            ClientId=kwargs.pop("ClientId", client["ClientId"]),
-            Username=username,
-            Password=PASSWORD,
-            UserAttributes=attributes,
-            **kwargs,
-        )
-        return dict(out)
+    """Sign a user up (email <name>@example.com unless given) through ``client`` unless a
+    ``ClientId`` is given; SignUp's answer."""
 
-    return sign_up
+    def make(username: str, email: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        client_id = kwargs.pop("ClientId", client["ClientId"])
+        return sign_up(idp, client_id, username, email, **kwargs).answer
+
+    return make
 
 
 def test_confirm_with_the_code_confirms_and_verifies_email(
@@ -81,32 +81,6 @@ def test_wrong_code_is_code_mismatch_and_user_stays_unconfirmed(
         "Invalid verification code provided, please try again.",
     )
     assert idp.admin_get_user(UserPoolId=pool["Id"], Username="cat")["UserStatus"] == "UNCONFIRMED"
-
-
-def test_code_older_than_24_hours_is_expired(
-    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
-) -> None:
-    out = signed_up("dan")
-    server.sql("UPDATE codes SET expires=? WHERE sub=?", time.time() - 1, out["UserSub"])
-    with pytest.raises(ClientError) as exc:
-        idp.confirm_sign_up(
-            ClientId=client["ClientId"],
-            Username="dan",
-            ConfirmationCode=server.code("dan@example.com"),
-        )
-    assert error_of(exc) == (
-        "ExpiredCodeException",
-        "Invalid code provided, please request a code again.",
-    )
-
-
-def test_code_expires_24_hours_after_it_was_sent(
-    server: Server, client: dict[str, Any], signed_up: Any
-) -> None:
-    before = time.time()
-    out = signed_up("dee")
-    (expires,) = server.sql("SELECT expires FROM codes WHERE sub=?", out["UserSub"])[0]
-    assert before + 24 * 3600 - 5 <= expires <= time.time() + 24 * 3600
 
 
 def test_code_superseded_by_a_resend_is_expired_and_the_new_one_works(
@@ -168,21 +142,6 @@ def test_requests_refused_by_the_limit_do_not_count(
     assert len(json.loads(failures)) == 5
 
 
-def test_failures_within_the_hour_block_even_the_right_code(
-    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
-) -> None:
-    out = signed_up("ivo")
-    recent = json.dumps([time.time() - 3500] * 5)
-    server.sql("UPDATE codes SET failures=? WHERE sub=?", recent, out["UserSub"])
-    with pytest.raises(ClientError) as exc:
-        idp.confirm_sign_up(
-            ClientId=client["ClientId"],
-            Username="ivo",
-            ConfirmationCode=server.code("ivo@example.com"),
-        )
-    assert error_of(exc)[0] == "LimitExceededException"
-
-
 def test_a_resend_does_not_forgive_wrong_codes(
     idp: Any, server: Server, client: dict[str, Any], signed_up: Any
 ) -> None:
@@ -199,16 +158,6 @@ def test_a_resend_does_not_forgive_wrong_codes(
             ConfirmationCode=server.code("iza@example.com"),
         )
     assert error_of(exc)[0] == "LimitExceededException"
-
-
-def test_attempts_older_than_an_hour_no_longer_count(
-    idp: Any, server: Server, client: dict[str, Any], signed_up: Any
-) -> None:
-    out = signed_up("ivy")
-    code = server.code("ivy@example.com")
-    old = json.dumps([time.time() - 3700] * 5)
-    server.sql("UPDATE codes SET failures=? WHERE sub=?", old, out["UserSub"])
-    idp.confirm_sign_up(ClientId=client["ClientId"], Username="ivy", ConfirmationCode=code)
 
 
 def test_confirmed_user_cannot_be_confirmed_again(
@@ -286,16 +235,10 @@ def test_email_username_pool_confirms_by_email(
 def test_secret_client_requires_a_good_secret_hash(
     idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any]
 ) -> None:
-    client = make_client(pool, GenerateSecret=True)
-    cid, secret = client["ClientId"], client["ClientSecret"]
-    idp.sign_up(
-        ClientId=cid,
-        Username="mia",
-        Password=PASSWORD,
-        SecretHash=secret_hash(secret, "mia", cid),
-        UserAttributes=[{"Name": "email", "Value": "mia@example.com"}],
-    )
-    code = server.code("mia@example.com")
+    app = App(pool, make_client(pool, GenerateSecret=True))
+    cid = app.client_id
+    user = sign_up(idp, app, "mia")  # with the SecretHash the factory computes
+    code = server.code(user.email)
     for bad in (None, secret_hash("wrong" * 5, "mia", cid)):
         kwargs = {} if bad is None else {"SecretHash": bad}
         with pytest.raises(ClientError) as exc:
@@ -304,12 +247,8 @@ def test_secret_client_requires_a_good_secret_hash(
             "NotAuthorizedException",
             f"Unable to verify secret hash for client {cid}",
         )
-    idp.confirm_sign_up(
-        ClientId=cid,
-        Username="mia",
-        ConfirmationCode=code,
-        SecretHash=secret_hash(secret, "mia", cid),
-    )
+    confirm(idp, server, app, user)
+    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="mia")["UserStatus"] == "CONFIRMED"
 
 
 def test_secret_hash_to_client_without_secret_is_invalid_parameter(
@@ -397,21 +336,6 @@ def test_another_users_session_does_not_block_a_good_code(
     assert "IdToken" in signed_in["AuthenticationResult"]
 
 
-def test_expired_session_does_not_block_a_good_code(
-    idp: Any, server: Server, pool: dict[str, Any], client: dict[str, Any], signed_up: Any
-) -> None:
-    out = signed_up("sal")
-    server.sql("UPDATE sessions SET expires=? WHERE sub=?", time.time() - 1, out["UserSub"])
-    done = idp.confirm_sign_up(
-        ClientId=client["ClientId"],
-        Username="sal",
-        ConfirmationCode=server.code("sal@example.com"),
-        Session=out["Session"],
-    )
-    assert len(done["Session"]) >= 20
-    assert idp.admin_get_user(UserPoolId=pool["Id"], Username="sal")["UserStatus"] == "CONFIRMED"
-
-
 def test_unknown_users_guesses_are_limited_like_real_ones_when_existence_is_hidden(
     idp: Any, make_client: Callable[..., Any], pool: dict[str, Any]
 ) -> None:
@@ -439,13 +363,3 @@ def test_code_sent_to_an_old_address_cannot_verify_a_new_one(
     with pytest.raises(ClientError) as exc:
         idp.confirm_sign_up(ClientId=client["ClientId"], Username="uli", ConfirmationCode=old_code)
     assert error_of(exc)[0] == "ExpiredCodeException"
-
-
-def test_session_lifetime_follows_auth_session_validity(
-    idp: Any, server: Server, make_client: Callable[..., Any], pool: dict[str, Any], signed_up: Any
-) -> None:
-    client = make_client(pool, ExplicitAuthFlows=["ALLOW_USER_AUTH"], AuthSessionValidity=15)
-    before = time.time()
-    out = signed_up("ted", ClientId=client["ClientId"])
-    (expires,) = server.sql("SELECT expires FROM sessions WHERE sub=?", out["UserSub"])[0]
-    assert before + 15 * 60 - 2 <= expires <= time.time() + 15 * 60

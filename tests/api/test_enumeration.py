@@ -23,7 +23,7 @@ A_HEX = "0a" * 64
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
-def _outcome(call: Callable[[], Any]) -> tuple[str, str]:
+def _outcome(call: Callable[..., Any]) -> tuple[str, str]:
     try:
         call()
     except ClientError as exc:

@@ -18,7 +18,7 @@ PASSWORD = "Passw0rd!"
 SAMPLES = 24
 
 
-def _timed(call: Callable[[], Any]) -> tuple[float, str]:
+def _timed(call: Callable[..., Any]) -> tuple[float, str]:
     started = time.perf_counter()
     try:
         call()
@@ -59,7 +59,9 @@ def hidden(
 
 def test_confirm_sign_up_answers_and_times_alike(hidden: Any) -> None:
     idp, client, names = hidden
-    known, unknown, outcomes = [], [], set()
+    known: list[float] = []
+    unknown: list[float] = []
+    outcomes: set[str] = set()
     for i, name in enumerate(names):
         for bucket, who in ((known, name), (unknown, f"ghost{i}")):
             took, outcome = _timed(
@@ -78,7 +80,9 @@ def test_sign_in_answers_and_times_alike(hidden: Any) -> None:
     idp, client, names = hidden
     for name in names[: SAMPLES // 2]:
         idp.admin_confirm_sign_up(UserPoolId=client["UserPoolId"], Username=name)
-    known, unknown, outcomes = [], [], set()
+    known: list[float] = []
+    unknown: list[float] = []
+    outcomes: set[str] = set()
     for i, name in enumerate(names[: SAMPLES // 2]):
         for bucket, who in ((known, name), (unknown, f"ghost{i}")):
             took, outcome = _timed(
@@ -170,7 +174,9 @@ def _alike(
     idp: Any, names: list[str], call: Callable[[str], dict[str, Any]]
 ) -> tuple[float, set[str]]:
     """Median ratio (unknown/known) and the shapes of the answers' delivery details."""
-    known, unknown, shapes = [], [], set()
+    known: list[float] = []
+    unknown: list[float] = []
+    shapes: set[str] = set()
     for i, name in enumerate(names):
         for bucket, who in ((known, name), (unknown, f"ghost{i}-{name}")):
             started = time.perf_counter()

@@ -22,8 +22,9 @@ import pytest
 from tests.api.test_durability import alive, process_tree
 from tests.helpers import ROOT, Server
 from userpool.config import from_env
-from userpool.server.http import MAX_BODY, MAX_HEAD, HttpConnection, HttpServer
+from userpool.server.http import MAX_HEAD, HttpConnection, HttpServer
 from userpool.server.run import listen
+from userpool.server.wire import MAX_BODY
 from userpool.services import build_services
 
 TARGET = "AWSCognitoIdentityProviderService."

@@ -21,7 +21,8 @@ from tests.api.test_http import (
     responses,
 )
 from tests.helpers import Server
-from userpool.server.http import MAX_BODY, HttpServer
+from userpool.server.http import HttpServer
+from userpool.server.wire import MAX_BODY
 
 
 def test_a_connection_sending_only_crlf_is_closed_by_the_idle_timeout(tmp_path: Path) -> None:

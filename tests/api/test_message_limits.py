@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.factories import confirmed_user, sign_up
 from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
@@ -29,7 +30,7 @@ LIMITED = "LimitExceededException"
 ONE_TRY = {"total_max_attempts": 1}
 
 
-def _outcome(call: Callable[[], Any]) -> str:
+def _outcome(call: Callable[..., Any]) -> str:
     try:
         call()
     except ClientError as exc:
@@ -49,15 +50,6 @@ def _app(idp: Any, hide: bool = False, **pool: Any) -> tuple[str, str]:
         PreventUserExistenceErrors="ENABLED" if hide else "LEGACY",
     )
     return pool_id, client["UserPoolClient"]["ClientId"]
-
-
-def _sign_up(idp: Any, cid: str, name: str, email: str) -> None:
-    idp.sign_up(
-        ClientId=cid,
-        Username=name,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
 
 
 def _sent(server: Server, pool_id: str, email: str) -> int:
@@ -91,11 +83,11 @@ def test_sign_ups_naming_one_address_stop_at_its_quota_and_keep_the_user(
     # one address however it is spelt: the count is of the normalised address
     spellings = ["victim@example.com", "Victim@Example.COM"]
     outcomes = [
-        _outcome(lambda i=i: _sign_up(idp, cid, f"flood{i}", spellings[i % 2])) for i in range(11)
+        _outcome(lambda i=i: sign_up(idp, cid, f"flood{i}", spellings[i % 2])) for i in range(11)
     ]
     assert outcomes == ["ok"] * 10 + [LIMITED]
     with pytest.raises(ClientError) as exc:
-        _sign_up(idp, cid, "flood11", "victim@example.com")
+        sign_up(idp, cid, "flood11", "victim@example.com")
     assert error_of(exc) == (LIMITED, "Attempt limit exceeded, please try after some time.")
     assert _sent(server, pool_id, "victim@example.com") == 10
     # as Cognito: the refused sign-up still created its user, UNCONFIRMED, with no code
@@ -104,12 +96,12 @@ def test_sign_ups_naming_one_address_stop_at_its_quota_and_keep_the_user(
     sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
     assert server.sql("SELECT count(*) FROM codes WHERE sub=?", sub) == [(0,)]
     with pytest.raises(ClientError) as exc:
-        _sign_up(idp, cid, "flood10", "victim@example.com")
+        sign_up(idp, cid, "flood10", "victim@example.com")
     assert error_of(exc)[0] == "UsernameExistsException"
     # other addresses, and the same address in another pool, have their own counts
-    _sign_up(idp, cid, "other", "someone@example.com")
+    sign_up(idp, cid, "other", "someone@example.com")
     other_pool, other_cid = _app(idp)
-    _sign_up(idp, other_cid, "flood0", "victim@example.com")
+    sign_up(idp, other_cid, "flood0", "victim@example.com")
     assert _sent(server, other_pool, "victim@example.com") == 1
 
 
@@ -140,10 +132,10 @@ def test_text_messages_to_one_phone_number_are_limited_alike(idp: Any, server: S
 
 def test_a_refused_resend_leaves_the_earlier_code_valid(idp: Any, server: Server) -> None:
     pool_id, cid = _app(idp)
-    _sign_up(idp, cid, "ann", "shared@floods.example.com")
+    sign_up(idp, cid, "ann", "shared@floods.example.com")
     first = server.code("shared@floods.example.com")
     for i in range(9):
-        _sign_up(idp, cid, f"squatter{i}", "shared@floods.example.com")
+        sign_up(idp, cid, f"squatter{i}", "shared@floods.example.com")
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=cid, Username="ann")
     assert error_of(exc)[0] == LIMITED
@@ -152,18 +144,13 @@ def test_a_refused_resend_leaves_the_earlier_code_valid(idp: Any, server: Server
     assert idp.admin_get_user(UserPoolId=pool_id, Username="ann")["UserStatus"] == "CONFIRMED"
 
 
-def _confirmed(idp: Any, server: Server, cid: str, name: str, email: str) -> None:
-    _sign_up(idp, cid, name, email)
-    idp.confirm_sign_up(ClientId=cid, Username=name, ConfirmationCode=server.code(email))
-
-
 def test_forgot_password_requests_of_several_users_stop_at_the_address_quota(
     idp: Any, server: Server
 ) -> None:
     pool_id, cid = _app(idp)
     email = "family@floods.example.com"  # three users share one verified address
     for name in ("mum", "dad", "kid"):
-        _confirmed(idp, server, cid, name, email)
+        confirmed_user(idp, server, cid, name, email)
     outcomes = [
         _outcome(lambda n=n: idp.forgot_password(ClientId=cid, Username=n))
         for n in ["mum"] * 5 + ["dad"] * 3
@@ -181,9 +168,9 @@ def test_clients_hiding_users_answer_as_usual_over_the_quota_and_send_nothing(
 ) -> None:
     pool_id, cid = _app(idp, hide=True, Policies={"SignInPolicy": OTP_POLICY["SignInPolicy"]})
     email = "hidden@floods.example.com"
-    _confirmed(idp, server, cid, "hal", email)
+    confirmed_user(idp, server, cid, "hal", email)
     for i in range(9):
-        _sign_up(idp, cid, f"squat{i}", email)
+        sign_up(idp, cid, f"squat{i}", email)
     assert _sent(server, pool_id, email) == 10
     real = idp.forgot_password(ClientId=cid, Username="hal")["CodeDeliveryDetails"]
     unknown = idp.forgot_password(ClientId=cid, Username="nobody")["CodeDeliveryDetails"]
@@ -197,7 +184,7 @@ def test_clients_hiding_users_answer_as_usual_over_the_quota_and_send_nothing(
 def test_email_sign_in_codes_count_against_the_same_quota(idp: Any, server: Server) -> None:
     pool_id, cid = _app(idp, Policies=OTP_POLICY)
     email = "otp@floods.example.com"
-    _sign_up(idp, cid, "ola", email)  # 1
+    sign_up(idp, cid, "ola", email)  # 1
     for _ in range(3):  # 4
         idp.resend_confirmation_code(ClientId=cid, Username="ola")
     idp.confirm_sign_up(ClientId=cid, Username="ola", ConfirmationCode=server.code(email))
@@ -262,7 +249,7 @@ def test_two_servers_on_one_database_share_the_count_and_it_survives_a_restart(
     pool_id, cid = _app(started[0].client(retries=ONE_TRY))
     clients = [srv.client(retries=ONE_TRY) for srv in started]
     outcomes = [
-        _outcome(lambda i=i: _sign_up(clients[i % 2], cid, f"two{i}", "both@example.com"))
+        _outcome(lambda i=i: sign_up(clients[i % 2], cid, f"two{i}", "both@example.com"))
         for i in range(6)
     ]
     assert outcomes == ["ok"] * 4 + [LIMITED] * 2
@@ -271,7 +258,7 @@ def test_two_servers_on_one_database_share_the_count_and_it_survives_a_restart(
 
     def at_once(i: int) -> str:
         barrier.wait(10)
-        return _outcome(lambda: _sign_up(clients[i % 2], cid, f"race{i}", "race@example.com"))
+        return _outcome(lambda: sign_up(clients[i % 2], cid, f"race{i}", "race@example.com"))
 
     with ThreadPoolExecutor(8) as workers:
         raced = list(workers.map(at_once, range(8)))
@@ -281,7 +268,7 @@ def test_two_servers_on_one_database_share_the_count_and_it_survives_a_restart(
         srv.stop()
     started[1].start()
     again = _outcome(
-        lambda: _sign_up(started[1].client(retries=ONE_TRY), cid, "after", "both@example.com")
+        lambda: sign_up(started[1].client(retries=ONE_TRY), cid, "after", "both@example.com")
     )
     assert again == LIMITED
     assert _sent(started[1], pool_id, "both@example.com") == 4
@@ -295,7 +282,7 @@ def test_settings_change_the_caps(tmp_path: Path, started: list[Server]) -> None
     idp = server.client(retries=ONE_TRY)
     pool_id, cid = _app(idp)
     for i in range(12):  # no cap per address
-        _sign_up(idp, cid, f"free{i}", "free@example.com")
+        sign_up(idp, cid, f"free{i}", "free@example.com")
     assert _sent(server, pool_id, "free@example.com") == 12
     idp.resend_confirmation_code(ClientId=cid, Username="free0")
     with pytest.raises(ClientError) as exc:  # one resend per user and hour

@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -54,7 +54,7 @@ def _no_failed_requests(servers: list[Server]) -> Iterator[None]:
         assert "Traceback" not in written, written
 
 
-def _both_at_once(calls: list[Callable[[], Any]]) -> list[str]:
+def _both_at_once(calls: Sequence[Callable[[], Any]]) -> list[str]:
     """Run the calls together; each one's outcome: "ok" or the error code."""
     barrier = threading.Barrier(len(calls))
 

@@ -8,24 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.factories import sign_up
 from tests.helpers import Server, error_of
-
-PASSWORD = "Passw0rd!"
-
-
-def _sign_up(idp: Any, client: dict[str, Any], name: str) -> None:
-    idp.sign_up(
-        ClientId=client["ClientId"],
-        Username=name,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
-    )
 
 
 def test_resend_sends_a_new_code_with_masked_details(
     idp: Any, server: Server, client: dict[str, Any]
 ) -> None:
-    _sign_up(idp, client, "ada")
+    sign_up(idp, client["ClientId"], "ada")
     out = idp.resend_confirmation_code(ClientId=client["ClientId"], Username="ada")
     assert out["CodeDeliveryDetails"] == {
         "Destination": "a***@e***",
@@ -38,7 +28,7 @@ def test_resend_sends_a_new_code_with_masked_details(
 def test_resend_to_confirmed_user_is_refused(
     idp: Any, server: Server, client: dict[str, Any]
 ) -> None:
-    _sign_up(idp, client, "bob")
+    sign_up(idp, client["ClientId"], "bob")
     idp.confirm_sign_up(
         ClientId=client["ClientId"], Username="bob", ConfirmationCode=server.code("bob@example.com")
     )
@@ -63,7 +53,7 @@ def test_resend_to_unknown_user_is_masked_for_enabled_clients(
 
 
 def test_resend_is_limited_per_user(idp: Any, client: dict[str, Any]) -> None:
-    _sign_up(idp, client, "cy")
+    sign_up(idp, client["ClientId"], "cy")
     for _ in range(5):
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="cy")
     with pytest.raises(ClientError) as exc:
@@ -76,7 +66,7 @@ def test_resend_without_auto_verification_is_refused(
 ) -> None:
     pool = make_pool(AutoVerifiedAttributes=[])
     client = make_client(pool)
-    _sign_up(idp, client, "dee")
+    sign_up(idp, client["ClientId"], "dee")
     with pytest.raises(ClientError) as exc:
         idp.resend_confirmation_code(ClientId=client["ClientId"], Username="dee")
     assert error_of(exc) == (

@@ -1,8 +1,8 @@
-"""Sign-in through boto3: the ConfirmSignUp Session, USER_AUTH, passwords, SRP, tokens, JWKS."""
+"""Sign-in through boto3: the ConfirmSignUp Session, USER_AUTH, passwords, SRP, tokens, JWKS.
+Session and token lifetimes and the lockout's timing are in tests/inprocess/test_session_times.py."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
+from tests.factories import SignedUp, confirmed_user
 from tests.helpers import Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
@@ -29,23 +30,9 @@ def app(make_client: Callable[..., Any], pool: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
-def confirmed(idp: Any, server: Server, app: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
-    def make(name: str) -> dict[str, Any]:
-        out = idp.sign_up(
-            ClientId=app["ClientId"],
-            Username=name,
-            Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
-        )
-        done = idp.confirm_sign_up(
-            ClientId=app["ClientId"],
-            Username=name,
-            Session=out["Session"],
-            ConfirmationCode=server.code(f"{name}@example.com"),
-        )
-        return {"sub": out["UserSub"], "session": done["Session"]}
-
-    return make
+def confirmed(idp: Any, server: Server, app: dict[str, Any]) -> Callable[[str], SignedUp]:
+    """A confirmed user of ``app`` (``.session``: ConfirmSignUp's Session)."""
+    return lambda name: confirmed_user(idp, server, app["ClientId"], name)
 
 
 def _claims(server: Server, pool: dict[str, Any], token: str, **kwargs: Any) -> dict[str, Any]:
@@ -66,12 +53,12 @@ def test_confirm_sign_up_session_signs_in_with_user_auth(
         AuthFlow="USER_AUTH",
         ClientId=app["ClientId"],
         AuthParameters={"USERNAME": "ann"},
-        Session=user["session"],
+        Session=user.session,
     )
     result = out["AuthenticationResult"]
     assert result["TokenType"] == "Bearer" and result["ExpiresIn"] == 3600
     claims = _claims(server, pool, result["IdToken"], audience=app["ClientId"])
-    assert claims["sub"] == user["sub"] and claims["token_use"] == "id"
+    assert claims["sub"] == user.sub and claims["token_use"] == "id"
     assert claims["cognito:username"] == "ann" and claims["email_verified"] is True
 
 
@@ -81,14 +68,14 @@ def test_sign_up_session_is_single_use(idp: Any, app: dict[str, Any], confirmed:
         AuthFlow="USER_AUTH",
         ClientId=app["ClientId"],
         AuthParameters={"USERNAME": "bea"},
-        Session=user["session"],
+        Session=user.session,
     )
     with pytest.raises(ClientError) as exc:
         idp.initiate_auth(
             AuthFlow="USER_AUTH",
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "bea"},
-            Session=user["session"],
+            Session=user.session,
         )
     assert error_of(exc) == ("NotAuthorizedException", "Invalid session for the user.")
 
@@ -103,27 +90,9 @@ def test_sign_up_session_of_another_user_is_refused(
             AuthFlow="USER_AUTH",
             ClientId=app["ClientId"],
             AuthParameters={"USERNAME": "cid"},
-            Session=one["session"],
+            Session=one.session,
         )
     assert error_of(exc) == ("NotAuthorizedException", "Invalid session for the user.")
-
-
-def test_expired_sign_up_session_is_refused(
-    idp: Any, server: Server, app: dict[str, Any], confirmed: Any
-) -> None:
-    user = confirmed("dot")
-    server.sql("UPDATE sessions SET expires=? WHERE sub=?", time.time() - 1, user["sub"])
-    with pytest.raises(ClientError) as exc:
-        idp.initiate_auth(
-            AuthFlow="USER_AUTH",
-            ClientId=app["ClientId"],
-            AuthParameters={"USERNAME": "dot"},
-            Session=user["session"],
-        )
-    assert error_of(exc) == (
-        "NotAuthorizedException",
-        "Invalid session for the user, session is expired.",
-    )
 
 
 def test_admin_initiate_auth_with_the_sign_up_session(
@@ -135,7 +104,7 @@ def test_admin_initiate_auth_with_the_sign_up_session(
         ClientId=app["ClientId"],
         AuthFlow="USER_AUTH",
         AuthParameters={"USERNAME": "eda"},
-        Session=user["session"],
+        Session=user.session,
     )
     assert "AccessToken" in out["AuthenticationResult"]
 
@@ -380,7 +349,7 @@ def test_access_token_claims_and_get_user(
     claims = _claims(server, pool, access)
     assert claims["token_use"] == "access" and claims["client_id"] == app["ClientId"]
     assert claims["scope"] == "aws.cognito.signin.user.admin" and claims["username"] == "oli"
-    assert claims["sub"] == user["sub"] and "aud" not in claims
+    assert claims["sub"] == user.sub and "aud" not in claims
     got = idp.get_user(AccessToken=access)
     assert got["Username"] == "oli"
 

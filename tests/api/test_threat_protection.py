@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.factories import confirmed_user
 from tests.helpers import USERPOOL, Server, error_of, secret_hash
 
 PASSWORD = "Passw0rd!"
@@ -44,17 +45,7 @@ def _block(
 
 
 def _user(idp: Any, server: Server, client: dict[str, Any], name: str) -> None:
-    idp.sign_up(
-        ClientId=client["ClientId"],
-        Username=name,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
-    )
-    idp.confirm_sign_up(
-        ClientId=client["ClientId"],
-        Username=name,
-        ConfirmationCode=server.code(f"{name}@example.com"),
-    )
+    confirmed_user(idp, server, client["ClientId"], name)
 
 
 def _sign_in(idp: Any, client: dict[str, Any], name: str) -> dict[str, Any]:

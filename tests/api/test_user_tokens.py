@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
+from tests.factories import SignedUp, confirmed_user
 from tests.helpers import USERPOOL, Server, error_of
 
 PASSWORD = "Passw0rd!"
@@ -36,21 +37,9 @@ def app(make_client: Callable[..., Any], otp_pool: dict[str, Any]) -> dict[str, 
 
 
 @pytest.fixture
-def user(idp: Any, server: Server, app: dict[str, Any]) -> Callable[[str], None]:
-    def make(name: str) -> None:
-        idp.sign_up(
-            ClientId=app["ClientId"],
-            Username=name,
-            Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
-        )
-        idp.confirm_sign_up(
-            ClientId=app["ClientId"],
-            Username=name,
-            ConfirmationCode=server.code(f"{name}@example.com"),
-        )
-
-    return make
+def user(idp: Any, server: Server, app: dict[str, Any]) -> Callable[[str], SignedUp]:
+    """A confirmed user of ``app``, named as asked, with the email <name>@example.com."""
+    return lambda name: confirmed_user(idp, server, app["ClientId"], name)
 
 
 def _tokens(idp: Any, app: dict[str, Any], name: str) -> dict[str, Any]:

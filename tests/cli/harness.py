@@ -13,6 +13,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class Cli:
     def __call__(
         self,
         *args: str,
-        env: dict[str, str | None] | None = None,
+        env: Mapping[str, str | None] | None = None,
         program: str = USERPOOL,
         stdin: str | None = None,
         timeout: float = 90,
@@ -90,7 +91,7 @@ class Up:
         return ["--db", self.db]
 
     def __call__(
-        self, *args: str, env: dict[str, str | None] | None = None
+        self, *args: str, env: Mapping[str, str | None] | None = None
     ) -> subprocess.CompletedProcess[str]:
         return self.cli("cognito-idp", *args, *self.where(), env=env)
 

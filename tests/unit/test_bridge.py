@@ -35,7 +35,7 @@ def test_synchronous_waits_of_several_runs_overlap_and_keep_their_context() -> N
         VAR.set("caller")
         results = await asyncio.gather(bridge.run(op("slow", 0.2)), bridge.run(op("fast", 0.01)))
         assert VAR.get() == "caller"  # a run's changes stay in the run
-        return results
+        return list(results)
 
     assert asyncio.run(scenario()) == ["slow:slow", "fast:fast"]
     assert events == ["fast", "slow"]  # the fast one did not wait for the slow one

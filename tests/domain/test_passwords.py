@@ -1,0 +1,119 @@
+"""``domain.passwords``: Cognito's password policy and its messages, temporary passwords
+that satisfy the policy, and Argon2id hashing with OWASP's parameters (m=19 MiB, t=2, p=1).
+
+The policy's texts are Cognito's ("Password did not conform with policy: ..."); its
+symbols are the ones Cognito's developer guide lists for RequireSymbols.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from userpool.domain import passwords
+from userpool.errors import InvalidPasswordException
+
+STRICT = dict(passwords.DEFAULT_POLICY)
+# Cognito's developer guide: "the following special characters", and a non-leading,
+# non-trailing space.
+COGNITO_SYMBOLS = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-"
+
+
+def _refusal(password: str, policy: dict[str, Any]) -> str:
+    with pytest.raises(InvalidPasswordException) as exc:
+        passwords.check_policy(password, policy)
+    return exc.value.message
+
+
+def test_the_default_policy_is_cognitos() -> None:
+    assert passwords.DEFAULT_POLICY == {
+        "MinimumLength": 8,
+        "RequireUppercase": True,
+        "RequireLowercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": True,
+        "TemporaryPasswordValidityDays": 7,
+    }
+
+
+def test_a_password_meeting_every_rule_passes() -> None:
+    passwords.check_policy("Passw0rd!", STRICT)
+    passwords.check_policy("aB3 xyzw", STRICT)  # the space counts as a symbol
+
+
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [
+        ("Pa0!", "Password not long enough"),
+        ("PASSW0RD!", "Password must have lowercase characters"),
+        ("passw0rd!", "Password must have uppercase characters"),
+        ("Password!", "Password must have numeric characters"),
+        ("Passw0rdX", "Password must have symbol characters"),
+    ],
+)
+def test_each_broken_rule_is_named(password: str, rule: str) -> None:
+    assert _refusal(password, STRICT) == f"Password did not conform with policy: {rule}"
+
+
+def test_length_is_reported_before_the_other_rules() -> None:
+    assert (
+        _refusal("abc", STRICT) == "Password did not conform with policy: Password not long enough"
+    )
+
+
+@pytest.mark.parametrize("symbol", list(COGNITO_SYMBOLS))
+def test_every_symbol_cognito_lists_counts(symbol: str) -> None:
+    passwords.check_policy(f"Passw0rd{symbol}", STRICT)
+
+
+@pytest.mark.parametrize("other", ["§", "€", "£", "é"])
+def test_characters_cognito_does_not_list_are_no_symbol(other: str) -> None:
+    message = _refusal(f"Passw0rd{other}", STRICT)
+    assert message.endswith("Password must have symbol characters")
+
+
+def test_a_lenient_policy_asks_only_for_length() -> None:
+    lenient = {"MinimumLength": 6}
+    passwords.check_policy("aaaaaa", lenient)
+    assert _refusal("aaaaa", lenient).endswith("Password not long enough")
+
+
+@pytest.mark.parametrize("length", [6, 8, 20, 99])
+def test_temporary_passwords_satisfy_the_policy_that_asked_for_them(length: int) -> None:
+    policy = {**STRICT, "MinimumLength": length}
+    made = [passwords.temporary_password(policy) for _ in range(50)]
+    for password in made:
+        passwords.check_policy(password, policy)
+        assert len(password) >= max(length, 12)
+    assert len(set(made)) == len(made)
+
+
+def test_a_hash_is_argon2id_with_owasps_parameters_and_a_random_salt() -> None:
+    first = passwords.hash_password("Passw0rd!")
+    second = passwords.hash_password("Passw0rd!")
+    assert first.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert first != second
+    assert "Passw0rd!" not in first
+
+
+def test_verify_accepts_the_password_and_nothing_else() -> None:
+    stored = passwords.hash_password("Passw0rd!")
+    assert passwords.verify_password(stored, "Passw0rd!") is True
+    assert passwords.verify_password(stored, "passw0rd!") is False
+    assert passwords.verify_password(stored, "") is False
+    assert passwords.verify_password("not a hash", "Passw0rd!") is False
+
+
+def test_the_hasher_pool_hashes_and_verifies_off_the_event_loop() -> None:
+    hasher = passwords.Hasher(threads=1)
+
+    async def scenario() -> tuple[bool, bool]:
+        stored = await hasher.hash("S3cret-pass")
+        return await hasher.verify(stored, "S3cret-pass"), await hasher.verify(stored, "nope")
+
+    try:
+        assert asyncio.run(scenario()) == (True, False)
+    finally:
+        hasher.close()
