@@ -18,10 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent / "userpool"
 
 # Who may import whom, by area (a package or top-level module of userpool/). An area may
 # always import itself. "base" is the shared kernel every area may use.
-BASE = {"errors", "config"}
+BASE = {"errors", "config", "settings_spec"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "config": set(),
+    "settings_spec": set(),
     "model": set(),
     "domain": set(),
     "operations": {"domain", "model"},

@@ -113,13 +113,14 @@ def read_key_file(path: str) -> bytes | None:
         return None
 
 
-def _write_temp(path: str, key: bytes) -> str:
+def _write_temp(path: str, text: str) -> str:
+    """``text`` in a new 0600 file beside ``path`` (its folder made 0700 if new), synced."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     temp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(encode_key(key) + "\n")
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
     return temp
@@ -136,7 +137,7 @@ def _sync_folder(path: str) -> None:
 def create_key_file(path: str, key: bytes) -> bytes:
     """Write ``key`` to a new 0600 file at ``path``; if another process made it first, its
     key is the key."""
-    temp = _write_temp(path, key)
+    temp = _write_temp(path, encode_key(key) + "\n")
     try:
         os.link(temp, path)  # atomic, and fails when the file exists
     except FileExistsError:
@@ -156,13 +157,7 @@ def replace_key_file(path: str, temp: str) -> None:
 
 def write_private(path: str, text: str) -> str:
     """``text`` in a 0600 file at ``path`` (replacing one there); the path."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    temp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(temp, path)
+    os.replace(_write_temp(path, text), path)
     return path
 
 
@@ -303,7 +298,7 @@ def rotate(settings: Settings, store: Store) -> tuple[str, int]:
     if path is None:
         raise StartRefused("an in-memory database has no key file to rotate")
     new = secrets.token_bytes(32)
-    temp = _write_temp(path, new)
+    temp = _write_temp(path, encode_key(new) + "\n")
     os.replace(temp, path + ".new")  # found by a start after a crash below
     old_box, new_box = SecretBox(keys.master), SecretBox(new)
     try:

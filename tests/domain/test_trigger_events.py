@@ -100,11 +100,11 @@ def test_custom_message_parameters() -> None:
 
 
 def test_pre_and_post_authentication() -> None:
-    pre = events.pre_authentication(REGION, POOL, "client1", USER, None)
+    pre = events.authentication("PreAuthentication", REGION, POOL, "client1", USER, None)
     _common(pre, "PreAuthentication_Authentication")
     assert pre["request"]["userNotFound"] is False
     assert pre["response"] == {}
-    post = events.post_authentication(REGION, POOL, "client1", USER, {"k": "v"})
+    post = events.authentication("PostAuthentication", REGION, POOL, "client1", USER, {"k": "v"})
     _common(post, "PostAuthentication_Authentication")
     assert post["request"]["newDeviceUsed"] is False
     assert post["request"]["clientMetadata"] == {"k": "v"}

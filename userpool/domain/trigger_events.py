@@ -94,48 +94,28 @@ def custom_message(
     return event
 
 
-def _authentication(
+# The authentication triggers: each one's triggerSource and its request's own flag.
+_AUTHENTICATION = {
+    "PreAuthentication": ("PreAuthentication_Authentication", "userNotFound"),
+    "PostAuthentication": ("PostAuthentication_Authentication", "newDeviceUsed"),
+}
+
+
+def authentication(
+    trigger: str,
     region: str,
     pool: Pool,
     client_id: str | None,
     user: User,
     metadata: dict[str, str] | None,
-    source: str,
-    flag: tuple[str, bool],
 ) -> dict[str, Any]:
+    """The event of PreAuthentication or PostAuthentication (``trigger``)."""
+    source, flag = _AUTHENTICATION[trigger]
     event = _common(region, pool, user.username, client_id, source)
-    request: dict[str, Any] = {"userAttributes": user_attributes(pool, user), flag[0]: flag[1]}
+    request: dict[str, Any] = {"userAttributes": user_attributes(pool, user), flag: False}
     event["request"] = _with_metadata(request, metadata)
     event["response"] = {}
     return event
-
-
-def pre_authentication(
-    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
-) -> dict[str, Any]:
-    return _authentication(
-        region,
-        pool,
-        client_id,
-        user,
-        metadata,
-        "PreAuthentication_Authentication",
-        ("userNotFound", False),
-    )
-
-
-def post_authentication(
-    region: str, pool: Pool, client_id: str | None, user: User, metadata: dict[str, str] | None
-) -> dict[str, Any]:
-    return _authentication(
-        region,
-        pool,
-        client_id,
-        user,
-        metadata,
-        "PostAuthentication_Authentication",
-        ("newDeviceUsed", False),
-    )
 
 
 def pre_token_generation(

@@ -38,6 +38,16 @@ def _fail(errors: list[str], value: Any, path: str, sensitive: bool, rule: str) 
     errors.append(f"{_describe(value, path, sensitive)} failed to satisfy constraint: {rule}")
 
 
+def _check_length(
+    errors: list[str], value: list[Any] | dict[str, Any], path: str, lo: int | None, hi: int | None
+) -> None:
+    """A list's or map's size against the shape's ``min``/``max``."""
+    if lo is not None and len(value) < lo:
+        _fail(errors, value, path, False, f"Member must have length greater than or equal to {lo}")
+    if hi is not None and len(value) > hi:
+        _fail(errors, value, path, False, f"Member must have length less than or equal to {hi}")
+
+
 def _type_error(errors: list[str], path: str, kind: str) -> None:
     # DEVIATION: Coral answers a JSON type mismatch with SerializationException; we keep it
     # inside the one InvalidParameterException so every answer is a modelled error.
@@ -195,22 +205,7 @@ class _Compiler:
             if not isinstance(value, list):
                 _type_error(errors, path, "list")
                 return
-            if lo is not None and len(value) < lo:
-                _fail(
-                    errors,
-                    value,
-                    path,
-                    False,
-                    f"Member must have length greater than or equal to {lo}",
-                )
-            if hi is not None and len(value) > hi:
-                _fail(
-                    errors,
-                    value,
-                    path,
-                    False,
-                    f"Member must have length less than or equal to {hi}",
-                )
+            _check_length(errors, value, path, lo, hi)
             for i, item in enumerate(value, 1):
                 if item is None:
                     errors.append(
@@ -230,22 +225,7 @@ class _Compiler:
             if not isinstance(value, dict):
                 _type_error(errors, path, "map")
                 return
-            if lo is not None and len(value) < lo:
-                _fail(
-                    errors,
-                    value,
-                    path,
-                    False,
-                    f"Member must have length greater than or equal to {lo}",
-                )
-            if hi is not None and len(value) > hi:
-                _fail(
-                    errors,
-                    value,
-                    path,
-                    False,
-                    f"Member must have length less than or equal to {hi}",
-                )
+            _check_length(errors, value, path, lo, hi)
             for k, v in value.items():
                 key_check(k, f"{path}.key", errors)
                 if v is None:

@@ -21,17 +21,16 @@ from userpool.errors import (
     NotAuthorizedException,
     UnsupportedUserStateException,
 )
-from userpool.operations.steps import hooks
+from userpool.operations.steps import hooks, usercodes
 from userpool.operations.steps.hooks import Outgoing
 from userpool.operations.steps.lookups import attributes_in, attributes_out, pool_of, user_type
 from userpool.operations.steps.newusers import (
-    enqueue,
     insert_new_user,
     new_user,
     set_password,
     sign_in_name,
 )
-from userpool.operations.steps.users import admin_user, sync_aliases
+from userpool.operations.steps.users import admin_user, named_user, sync_aliases
 
 
 async def admin_confirm_sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +110,7 @@ async def admin_create_user(svc: Services, call: Call, req: dict[str, Any]) -> d
         # DEVIATION: an invitation over its address's quota refuses the whole request
         # (LimitExceededException, no user created); Cognito's answer is unconfirmed.
         for out in invitations:
-            enqueue(svc, tx, user, out, now)
+            usercodes.enqueue(svc, tx, user, out, now)
     svc.outbox.notify()
     return {"User": user_type(user)}
 
@@ -135,15 +134,13 @@ async def _resend_invitation(
         user.modified = now
         tx.update_user(user)
         for out in invitations:
-            enqueue(svc, tx, user, out, now)
+            usercodes.enqueue(svc, tx, user, out, now)
     svc.outbox.notify()
     return {"User": user_type(user)}
 
 
 async def admin_get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    with svc.store.read() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
+    pool, user = named_user(svc, req)
     return {
         "Username": user.username,
         "UserAttributes": attributes_out(user.attributes),

@@ -34,8 +34,13 @@ from userpool.operations.steps.lookups import (
     pool_of,
     stored_user,
 )
-from userpool.operations.steps.sendquota import HOUR
-from userpool.operations.steps.users import admin_user, apply_attribute_changes, sync_aliases
+from userpool.operations.steps.usercodes import HOUR
+from userpool.operations.steps.users import (
+    admin_user,
+    apply_attribute_changes,
+    named_user,
+    sync_aliases,
+)
 
 VALIDITY = 24 * 3600.0
 _MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
@@ -165,9 +170,7 @@ async def delete_user_attributes(svc: Services, call: Call, req: dict[str, Any])
 async def admin_delete_user_attributes(
     svc: Services, call: Call, req: dict[str, Any]
 ) -> dict[str, Any]:
-    with svc.store.read() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
+    pool, user = named_user(svc, req)
     _delete_and_store(svc, pool, user, list(req["UserAttributeNames"]))
     return {}
 

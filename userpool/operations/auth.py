@@ -113,7 +113,7 @@ async def _initiate(
     ghost = user.status == GHOST
     risk.guard(svc, call, pool, client, None if ghost else user, "SignIn")  # blocked IPs too
     if not ghost and user.enabled:
-        await token_hooks.pre_authentication(svc, call, pool, client.id, user)
+        await token_hooks.authentication(svc, call, "PreAuthentication", pool, client.id, user)
     if flow in _PASSWORD_FLOWS:
         hidden = client.prevent_user_existence_errors
         await check_password(svc, call, pool, user, param(params, "PASSWORD"), hidden)

@@ -23,9 +23,9 @@ from userpool.errors import (
 from userpool.operations.steps import hooks, risk, usercodes
 from userpool.operations.steps.lookups import access_user, pool_of, stored_user
 from userpool.operations.steps.newusers import set_password
-from userpool.operations.steps.sendquota import HOUR
 from userpool.operations.steps.signin import clear_failures
-from userpool.operations.steps.users import admin_user
+from userpool.operations.steps.usercodes import HOUR
+from userpool.operations.steps.users import admin_user, named_user
 
 
 def _policy(pool: Pool) -> dict[str, Any]:
@@ -47,9 +47,7 @@ def _store_password(svc: Services, pool: Pool, user: User, status: str | None) -
 
 
 async def admin_set_user_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    with svc.store.read() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
+    pool, user = named_user(svc, req)
     check_policy(req["Password"], _policy(pool))
     await set_password(svc, pool, user, req["Password"])
     _store_password(svc, pool, user, CONFIRMED if req.get("Permanent") else FORCE_CHANGE_PASSWORD)
@@ -65,9 +63,7 @@ async def admin_reset_user_password(
     ForgotPassword's errors; Cognito's answers for them are unconfirmed.
     """
     now = svc.clock.now()
-    with svc.store.read() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
+    pool, user = named_user(svc, req)
     delivery = delivery_for(pool, user)
     outgoing = await hooks.compose(
         svc, pool, None, user, delivery, "CustomMessage_ForgotPassword", req.get("ClientMetadata")

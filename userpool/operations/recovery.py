@@ -49,13 +49,15 @@ from userpool.operations.steps.lookups import (
     stored_user,
 )
 from userpool.operations.steps.newusers import set_password
-from userpool.operations.steps.sendquota import HOUR
 from userpool.operations.steps.signin import clear_failures
 
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
     # DEVIATION: ForgotPassword has no published per-user quota; the resend quota (5/h) is used.
-    if tx.count_attempts(pool.id, sub, "forgot", now - HOUR) >= svc.settings.resend_per_hour:
+    if (
+        tx.count_attempts(pool.id, sub, "forgot", now - usercodes.HOUR)
+        >= svc.settings.resend_per_hour
+    ):
         raise LimitExceededException(ATTEMPTS)
     tx.add_attempt(pool.id, sub, "forgot", now)
 
@@ -141,7 +143,7 @@ async def forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
         fresh = stored_user(tx, pool.id, user.sub)
         _count_request(svc, tx, pool, fresh.sub, now)
         with sendquota.quietly(client.prevent_user_existence_errors):
-            store_code(svc, tx, fresh, outgoing, now)
+            usercodes.store(svc, tx, fresh, FORGOT, outgoing, now, FORGOT_VALIDITY)
         risk.record(
             tx,
             call,
@@ -154,10 +156,6 @@ async def forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
         )
     svc.outbox.notify()
     return {"CodeDeliveryDetails": delivery.details()}
-
-
-def store_code(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
-    usercodes.store(svc, tx, user, FORGOT, out, now, FORGOT_VALIDITY)
 
 
 def _has_code(tx: Tx, user: User) -> bool:

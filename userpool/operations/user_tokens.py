@@ -16,7 +16,7 @@ from userpool.errors import (
 )
 from userpool.operations.steps.lookups import access_user, attributes_out, client_of, pool_of
 from userpool.operations.steps.signin import refresh
-from userpool.operations.steps.users import admin_user
+from userpool.operations.steps.users import named_user
 
 
 async def get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
@@ -45,9 +45,7 @@ async def global_sign_out(svc: Services, call: Call, req: dict[str, Any]) -> dic
 async def admin_user_global_sign_out(
     svc: Services, call: Call, req: dict[str, Any]
 ) -> dict[str, Any]:
-    with svc.store.read() as tx:
-        pool = pool_of(tx, req["UserPoolId"])
-        user = admin_user(tx, pool, req["Username"])
+    pool, user = named_user(svc, req)
     _sign_out(svc, pool, user)
     return {}
 

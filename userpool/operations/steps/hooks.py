@@ -91,9 +91,11 @@ async def compose(
     templates = invitation_text if invite else verification_text
     subject, body = templates(pool, delivery.medium, "{####}", "{username}")
     if svc.triggers.arn(pool, "CustomMessage") is not None:
-        subject, body = await _custom_message(
-            svc, pool, client_id, user, delivery, source, metadata, subject, body
+        event = trigger_events.custom_message(
+            svc.settings.region, pool, client_id, user, metadata, source
         )
+        output = await svc.triggers.run(pool, "CustomMessage", event) or {}
+        subject, body = _custom_message(output, delivery.medium, subject, body)
     return Outgoing(
         delivery,
         secret,
@@ -102,23 +104,12 @@ async def compose(
     )
 
 
-async def _custom_message(
-    svc: Services,
-    pool: Pool,
-    client_id: str | None,
-    user: User,
-    delivery: Delivery,
-    source: str,
-    metadata: dict[str, str] | None,
-    subject: str | None,
-    body: str,
+def _custom_message(
+    output: dict[str, Any], medium: str, subject: str | None, body: str
 ) -> tuple[str | None, str]:
-    event = trigger_events.custom_message(
-        svc.settings.region, pool, client_id, user, metadata, source
-    )
-    output = await svc.triggers.run(pool, "CustomMessage", event) or {}
+    """The (subject, body) CustomMessage's output asks for, else the defaults given."""
     response = output.get("response") or {}
-    key = "smsMessage" if delivery.medium == "SMS" else "emailMessage"
+    key = "smsMessage" if medium == "SMS" else "emailMessage"
     text = response.get(key) if isinstance(response, dict) else None
     if text is None:
         return subject, body
@@ -128,5 +119,5 @@ async def _custom_message(
         raise InvalidLambdaResponseException(
             f"Invalid lambda function output : {key} must contain {{####}}"
         )
-    new_subject = response.get("emailSubject") if delivery.medium == "EMAIL" else None
+    new_subject = response.get("emailSubject") if medium == "EMAIL" else None
     return (new_subject if isinstance(new_subject, str) else subject), text

@@ -6,11 +6,11 @@ from __future__ import annotations
 import unicodedata
 
 from userpool.domain import codes, ids, srp
-from userpool.domain.entities import AppClient, Message, Pool, User
+from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.domain.services import Services
 from userpool.errors import NOT_NFKC, InvalidParameterException, UsernameExistsException
-from userpool.operations.steps import sendquota
+from userpool.operations.steps import usercodes
 from userpool.operations.steps.hooks import Outgoing
 from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE, alias_key
 
@@ -101,44 +101,10 @@ def precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict
                 raise UsernameExistsException(_exists_message(attribute))
 
 
-def enqueue(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> None:
-    """Queue ``out``'s message, or raise QuotaExceeded (its address had enough this hour)."""
-    d = out.delivery
-    message = Message(
-        0,
-        user.pool_id,
-        user.username,
-        d.medium,
-        d.destination,
-        out.subject,
-        out.body,
-        now,
-        "pending",
-    )
-    sendquota.enqueue(svc, tx, message, now)
-
-
 def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> dict[str, str]:
-    """Make ``out``'s code the user's only valid sign-up code and queue its message (the
-    message first: over its address's quota nothing is written)."""
-    enqueue(svc, tx, user, out, now)
-    try:
-        previous = tx.get_code(user.pool_id, user.sub, codes.SIGN_UP)
-    except NotFound:
-        previous = None
-    tx.put_code(
-        codes.replace_code(
-            svc.key,
-            previous,
-            user.pool_id,
-            user.sub,
-            codes.SIGN_UP,
-            out.secret,
-            now + codes.SIGN_UP_VALIDITY,
-            out.delivery.attribute,
-            out.delivery.medium,
-        )
-    )
+    """Make ``out``'s code the user's only valid sign-up code, its message queued; where
+    it went."""
+    usercodes.store(svc, tx, user, codes.SIGN_UP, out, now, codes.SIGN_UP_VALIDITY)
     return out.delivery.details()
 
 

@@ -254,7 +254,7 @@ async def issue(
     """An AuthenticationResult, after PostAuthentication and PreTokenGeneration; with
     ``refresh`` the original auth_time and origin are kept and no refresh token is made."""
     if refresh is None:
-        await token_hooks.post_authentication(svc, call, pool, client.id, user)
+        await token_hooks.authentication(svc, call, "PostAuthentication", pool, client.id, user)
     else:
         source = "TokenGeneration_RefreshTokens"
     with svc.store.read() as tx:

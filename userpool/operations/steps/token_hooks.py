@@ -62,24 +62,15 @@ class TokenChanges:
         return out
 
 
-async def pre_authentication(
-    svc: Services, call: Call, pool: Pool, client_id: str, user: User
+async def authentication(
+    svc: Services, call: Call, trigger: str, pool: Pool, client_id: str, user: User
 ) -> None:
-    if svc.triggers.arn(pool, "PreAuthentication") is not None:
-        event = trigger_events.pre_authentication(
-            svc.settings.region, pool, client_id, user, call.client_metadata
+    """Run PreAuthentication or PostAuthentication (``trigger``), if the pool has it."""
+    if svc.triggers.arn(pool, trigger) is not None:
+        event = trigger_events.authentication(
+            trigger, svc.settings.region, pool, client_id, user, call.client_metadata
         )
-        await svc.triggers.run(pool, "PreAuthentication", event)
-
-
-async def post_authentication(
-    svc: Services, call: Call, pool: Pool, client_id: str, user: User
-) -> None:
-    if svc.triggers.arn(pool, "PostAuthentication") is not None:
-        event = trigger_events.post_authentication(
-            svc.settings.region, pool, client_id, user, call.client_metadata
-        )
-        await svc.triggers.run(pool, "PostAuthentication", event)
+        await svc.triggers.run(pool, trigger, event)
 
 
 def _strings(value: Any) -> list[str]:

@@ -11,7 +11,7 @@ counted.
 from __future__ import annotations
 
 from userpool.domain import codes
-from userpool.domain.entities import Pool, User
+from userpool.domain.entities import Message, Pool, User
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.services import Services
 from userpool.errors import (
@@ -23,8 +23,7 @@ from userpool.errors import (
     ExpiredCodeException,
     LimitExceededException,
 )
-from userpool.operations.steps import hooks
-from userpool.operations.steps.newusers import enqueue
+from userpool.operations.steps import hooks, sendquota
 
 HOUR = 3600.0
 
@@ -92,3 +91,20 @@ def guess(svc: Services, tx: Tx, pool: Pool, key: str, action: str, now: float) 
         return LimitExceededException(ATTEMPTS)
     tx.add_attempt(pool.id, key, action, now)
     return CodeMismatchException(CODE_MISMATCH)
+
+
+def enqueue(svc: Services, tx: Tx, user: User, out: hooks.Outgoing, now: float) -> None:
+    """Queue ``out``'s message, or raise QuotaExceeded (its address had enough this hour)."""
+    d = out.delivery
+    message = Message(
+        0,
+        user.pool_id,
+        user.username,
+        d.medium,
+        d.destination,
+        out.subject,
+        out.body,
+        now,
+        "pending",
+    )
+    sendquota.enqueue(svc, tx, message, now)

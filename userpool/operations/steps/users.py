@@ -3,18 +3,21 @@ those attributes hold."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from userpool.domain import codes
 from userpool.domain.entities import (
     Pool,
     User,
 )
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
+from userpool.domain.services import Services
 from userpool.errors import (
     NO_USER,
     AliasExistsException,
     UserNotFoundException,
 )
-from userpool.operations.steps.lookups import alias_key, find_user
+from userpool.operations.steps.lookups import alias_key, find_user, pool_of
 
 
 def admin_user(tx: Tx, pool: Pool, name: str) -> User:
@@ -69,3 +72,10 @@ def apply_attribute_changes(
     except AlreadyExists:
         raise AliasExistsException("An account with the given alias already exists.") from None
     tx.update_user(user)
+
+
+def named_user(svc: Services, req: dict[str, Any]) -> tuple[Pool, User]:
+    """The pool (``UserPoolId``) and the user an administrator names (``Username``)."""
+    with svc.store.read() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        return pool, admin_user(tx, pool, req["Username"])
