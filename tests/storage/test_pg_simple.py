@@ -1,4 +1,4 @@
-"""``pg_simple``: client-side literals and prepared statements, against the real PostgreSQL.
+"""``storage.postgres.simple``: client-side literals and prepared statements, against the real PostgreSQL.
 
 Every value the store may send must reach the server as itself, whatever characters it
 holds (quotes, backslashes, dollar quotes, comment and statement separators), on the
@@ -22,8 +22,9 @@ from psycopg import errors as pg_errors
 
 from tests.helpers import pg_schema
 from userpool.domain.entities import Pool, User
-from userpool.storage import open_store, pg_simple
-from userpool.storage.pg_simple import run
+from userpool.storage import open_store
+from userpool.storage.postgres import simple as pg_simple
+from userpool.storage.postgres.simple import run
 
 NASTY_TEXT = [
     "",
