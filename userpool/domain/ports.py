@@ -12,23 +12,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from userpool.domain.entities import Message
 from userpool.domain.store_ports import (
+    AccessKeyEntry,
+    AuthEvent,
     CodesTx,
     CountersTx,
     EventsTx,
     GroupsTx,
     KeysTx,
     PoolsTx,
+    SealedValue,
+    StoredKey,
     TokensTx,
+    TriggerInvocation,
     Tx,
     UsersTx,
 )
 
 __all__ = [
+    "AccessKeyEntry",
     "AlreadyExists",
+    "AuthEvent",
     "Clock",
     "CodesTx",
     "CountersTx",
@@ -37,10 +44,13 @@ __all__ = [
     "KeysTx",
     "NotFound",
     "PoolsTx",
+    "SealedValue",
     "Sender",
     "Store",
+    "StoredKey",
     "SystemClock",
     "TokensTx",
+    "TriggerInvocation",
     "Tx",
     "UsersTx",
 ]
@@ -89,9 +99,7 @@ class Store(Protocol):
         self, message_id: int, ok: bool, error: str | None, keep_text: bool
     ) -> None: ...
     def recent_messages(self, limit: int) -> list[Message]: ...
-    def events_after(
-        self, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, float, str]]: ...
+    def events_after(self, after_id: int, limit: int) -> list[AuthEvent]: ...  # oldest first
     def record_invocation(
         self,
         pool_id: str,
@@ -103,7 +111,7 @@ class Store(Protocol):
         outcome: str,
         error: str | None,
     ) -> None: ...
-    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]: ...
+    def recent_invocations(self, limit: int) -> list[TriggerInvocation]: ...  # newest first
     def purge(self, now: float, limit: int = 1000) -> bool: ...  # True: more to purge
     def close(self) -> None: ...
 

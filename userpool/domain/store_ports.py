@@ -9,6 +9,7 @@ so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from userpool.domain.entities import (
@@ -21,6 +22,60 @@ from userpool.domain.entities import (
     Session,
     User,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """A token signing key of a pool as stored: its PEM sealed with the master key."""
+
+    kid: str
+    use: str
+    sealed_pem: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyEntry:
+    """An access key for signed operations, without its secret."""
+
+    key_id: str
+    created: float
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SealedValue:
+    """A value sealed with the master key: its table, its row's id, the sealed text."""
+
+    table: str
+    row_id: str
+    sealed: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthEvent:
+    """One entry of the auth-event log; ``data`` is its JSON text."""
+
+    id: int
+    pool_id: str
+    sub: str
+    kind: str
+    at: float
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInvocation:
+    """One entry of the trigger log: a Lambda trigger's call and how it ended."""
+
+    pool_id: str
+    trigger: str
+    source: str
+    username: str
+    started: float
+    duration_ms: float
+    outcome: str
+    error: str | None
 
 
 class PoolsTx(Protocol):
@@ -89,17 +144,18 @@ class KeysTx(Protocol):
 
     def insert_key(self, kid: str, pool_id: str, use: str, pem: str, created: float) -> None: ...
     def retire_keys(self, pool_id: str, use: str) -> None: ...
-    def pool_keys(self, pool_id: str) -> list[tuple[str, str, str, bool]]: ...
+    # every key of the pool, newest first
+    def pool_keys(self, pool_id: str) -> list[StoredKey]: ...
     def keys_version(self, pool_id: str) -> str: ...
     def insert_access_key(self, key_id: str, sealed: str, created: float) -> None: ...
     def access_key(self, key_id: str) -> str | None: ...
-    def access_keys(self) -> list[tuple[str, float, bool]]: ...
+    def access_keys(self) -> list[AccessKeyEntry]: ...  # oldest first
     def revoke_access_key(self, key_id: str) -> bool: ...
     def meta_value(self, name: str, lock: bool = False) -> bytes | None: ...
     def set_meta(self, name: str, value: bytes) -> None: ...
     def replace_meta(self, name: str, value: bytes) -> None: ...
     def delete_meta(self, name: str) -> None: ...
-    def sealed_values(self) -> list[tuple[str, str, str]]: ...
+    def sealed_values(self) -> list[SealedValue]: ...
     def reseal(self, table: str, row_id: str, sealed: str) -> None: ...
 
 
@@ -115,8 +171,8 @@ class EventsTx(Protocol):
     ) -> int: ...
     def list_events(
         self, pool_id: str, sub: str, before: int | None, limit: int
-    ) -> list[tuple[int, str, float, str]]: ...
-    def get_event(self, pool_id: str, sub: str, event_id: int) -> tuple[int, str, float, str]: ...
+    ) -> list[AuthEvent]: ...  # the user's listed events, newest first
+    def get_event(self, pool_id: str, sub: str, event_id: int) -> AuthEvent: ...
     def update_event(self, pool_id: str, sub: str, event_id: int, data: str) -> None: ...
 
 

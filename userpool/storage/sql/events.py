@@ -4,6 +4,7 @@ log; the store-level ones (claiming messages, the export) are in ``sql.store``."
 from __future__ import annotations
 
 from userpool.domain.entities import Message
+from userpool.domain.store_ports import AuthEvent
 from userpool.storage.sql.base import SqlBase, marks
 from userpool.storage.sql.rows import message_values
 
@@ -42,21 +43,21 @@ class EventQueries(SqlBase):
 
     def list_events(
         self, pool_id: str, sub: str, before: int | None, limit: int
-    ) -> list[tuple[int, str, float, str]]:
-        """(id, kind, at, data) of a user's listed events, newest first."""
+    ) -> list[AuthEvent]:
+        """A user's listed events, newest first."""
         rows = self.run(
             "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND listed=1 "
             "AND id<? ORDER BY id DESC LIMIT ?",
             (pool_id, sub, before if before is not None else 1 << 62, limit),
         ).fetchall()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [AuthEvent(r[0], pool_id, sub, r[1], r[2], r[3]) for r in rows]
 
-    def get_event(self, pool_id: str, sub: str, event_id: int) -> tuple[int, str, float, str]:
+    def get_event(self, pool_id: str, sub: str, event_id: int) -> AuthEvent:
         row = self._one(
             "SELECT id, kind, at, data FROM events WHERE pool_id=? AND sub=? AND id=?",
             (pool_id, sub, event_id),
         )
-        return (row[0], row[1], row[2], row[3])
+        return AuthEvent(row[0], pool_id, sub, row[1], row[2], row[3])
 
     def update_event(self, pool_id: str, sub: str, event_id: int, data: str) -> None:
         self.run(

@@ -3,6 +3,7 @@ and the values sealed with the master key (``userpool.at_rest`` re-seals them)."
 
 from __future__ import annotations
 
+from userpool.domain.store_ports import AccessKeyEntry, SealedValue, StoredKey
 from userpool.storage.sql.base import SqlBase, marks
 
 # (table, id column, sealed column) of every value sealed with the master key
@@ -27,13 +28,13 @@ class KeyQueries(SqlBase):
     def retire_keys(self, pool_id: str, use: str) -> None:
         self.run("UPDATE signing_keys SET active=0 WHERE pool_id=? AND use=?", (pool_id, use))
 
-    def pool_keys(self, pool_id: str) -> list[tuple[str, str, str, bool]]:
-        """(kid, use, sealed pem, active) of every key of the pool, newest first."""
+    def pool_keys(self, pool_id: str) -> list[StoredKey]:
+        """Every key of the pool, newest first."""
         rows = self.run(
             "SELECT kid, use, pem, active FROM signing_keys WHERE pool_id=? ORDER BY created DESC",
             (pool_id,),
         ).fetchall()
-        return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+        return [StoredKey(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     def keys_version(self, pool_id: str) -> str:
         """Changes whenever a key of the pool is added or retired."""
@@ -56,11 +57,11 @@ class KeyQueries(SqlBase):
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def access_keys(self) -> list[tuple[str, float, bool]]:
+    def access_keys(self) -> list[AccessKeyEntry]:
         rows = self.run(
             "SELECT access_key_id, created, revoked FROM access_keys ORDER BY created"
         ).fetchall()
-        return [(r[0], r[1], bool(r[2])) for r in rows]
+        return [AccessKeyEntry(r[0], r[1], bool(r[2])) for r in rows]
 
     def revoke_access_key(self, key_id: str) -> bool:
         cur = self.run(
@@ -84,14 +85,14 @@ class KeyQueries(SqlBase):
     def delete_meta(self, name: str) -> None:
         self.run("DELETE FROM meta WHERE key=?", (name,))
 
-    def sealed_values(self) -> list[tuple[str, str, str]]:
-        """(table, row id, sealed value) of every value sealed with the master key."""
+    def sealed_values(self) -> list[SealedValue]:
+        """Every value sealed with the master key."""
         found = []
         for table, id_col, col in SEALED_COLUMNS:
             rows = self.run(
                 f"SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL{self._for_update}"
             ).fetchall()
-            found += [(table, str(r[0]), str(r[1])) for r in rows]
+            found += [SealedValue(table, str(r[0]), str(r[1])) for r in rows]
         return found
 
     def reseal(self, table: str, row_id: str, sealed: str) -> None:

@@ -7,9 +7,9 @@ process is claiming)."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
 
 from userpool.domain.entities import Message
+from userpool.domain.store_ports import AuthEvent, TriggerInvocation
 from userpool.storage.sql.rows import message_row
 from userpool.storage.sql.tx import SqlTx
 
@@ -104,23 +104,22 @@ class StoreQueries:
                 (pool_id, trigger, source, username, started, duration_ms, outcome, error),
             )
 
-    def recent_invocations(self, limit: int) -> list[tuple[Any, ...]]:
+    def recent_invocations(self, limit: int) -> list[TriggerInvocation]:
+        """The last ``limit`` calls of triggers, newest first."""
         with self.read() as tx:
             rows = tx.run(
                 "SELECT pool_id, trigger, source, username, started, duration_ms, "
                 "outcome, error FROM trigger_log ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [tuple(r) for r in rows]
+        return [TriggerInvocation(*r) for r in rows]
 
-    def events_after(
-        self, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, float, str]]:
-        """(id, pool_id, sub, kind, at, data) of events after ``after_id``, oldest first."""
+    def events_after(self, after_id: int, limit: int) -> list[AuthEvent]:
+        """Events after ``after_id`` (listed or not), oldest first."""
         with self.read() as tx:
             rows = tx.run(
                 "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>? "
                 "ORDER BY id LIMIT ?",
                 (after_id, limit),
             ).fetchall()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [AuthEvent(*r) for r in rows]
