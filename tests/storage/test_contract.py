@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -995,14 +994,6 @@ def test_a_nul_character_is_stored_on_sqlite_and_refused_as_a_parameter_on_postg
     else:
         assert not on_postgresql
         assert store.recent_messages(1)[0].destination == "a\x00@example.com"
-
-
-def test_every_sqlite_migration_has_a_postgresql_twin() -> None:
-    def names(folder: str) -> list[str]:
-        found = resources.files("userpool.storage") / folder
-        return sorted(item.name for item in found.iterdir() if item.name.endswith(".sql"))
-
-    assert names("migrations") == names("migrations_pg")
 
 
 def test_writers_crossing_two_users_both_succeed_or_one_is_told_to_retry(

@@ -2,10 +2,10 @@
 
 Owns the connections (``pool``: a few per process, one transaction on each at a time;
 inside ``bridge.run`` a request waiting for the database lets the event loop run other
-requests, so Python and PostgreSQL work at once), the migrations
-(``migrations_pg/NNN_*.sql``, applied under an advisory lock and recorded in
-``schema_version``, so several processes may start at once), and the mapping of PostgreSQL's
-concurrency failures to an answer a client retries.
+requests, so Python and PostgreSQL work at once), the migrations (``sql.migrations``,
+applied under an advisory lock and recorded in ``schema_version``, so several processes
+may start at once), and the mapping of PostgreSQL's concurrency failures to an answer a
+client retries.
 
 Group commit (``batched()``, made of ``grouped()`` and ``flush()``): as on SQLite, the
 ConfirmSignUps of one event-loop turn share a transaction, each in a savepoint, and one
@@ -333,7 +333,7 @@ class PostgresStore(StoreQueries, GroupCommit):
             tx.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = tx.db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] if row and row[0] is not None else 0
-            for version, sql in migrations("migrations_pg"):
+            for version, sql in migrations("postgres"):
                 if version > current:
                     tx.db.execute(sql.encode())
                     tx.db.execute("INSERT INTO schema_version VALUES (%s)", (version,))

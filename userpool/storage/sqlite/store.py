@@ -159,7 +159,7 @@ class SQLiteStore(StoreQueries):
         self._begin()
         try:
             current = self.db.execute("PRAGMA user_version").fetchone()[0]
-            for version, sql in migrations("migrations"):
+            for version, sql in migrations("sqlite"):
                 if version > current:
                     for statement in _statements(sql):
                         self.db.execute(statement)
