@@ -30,4 +30,4 @@ def secret_of(svc: Services, key_id: str) -> str | None:
 
 def any_live(svc: Services) -> bool:
     with svc.store.read() as tx:
-        return any(not revoked for _, _, revoked in tx.access_keys())
+        return any(not key.revoked for key in tx.access_keys())

@@ -284,8 +284,8 @@ def _seal_legacy(tx: Tx, legacy: bytes, master: bytes) -> None:
 
 def _reseal(tx: Tx, old: SecretBox, new: SecretBox) -> int:
     count = 0
-    for table, row_id, sealed in tx.sealed_values():
-        tx.reseal(table, row_id, new.seal(old.open(sealed)))
+    for value in tx.sealed_values():
+        tx.reseal(value.table, value.row_id, new.seal(old.open(value.sealed)))
         count += 1
     return count
 

@@ -41,14 +41,15 @@ class KeyRing:
         signing: dict[str, SigningKey] = {}
         public: dict[str, rsa.RSAPublicKey] = {}
         jwks = []
-        for kid, use, sealed, active in rows:
-            private = serialization.load_pem_private_key(self.box.open(sealed).encode(), None)
+        for row in rows:
+            pem = self.box.open(row.sealed_pem).encode()
+            private = serialization.load_pem_private_key(pem, None)
             assert isinstance(private, rsa.RSAPrivateKey)
-            key = SigningKey(kid, private)
-            public[kid] = private.public_key()
+            key = SigningKey(row.kid, private)
+            public[row.kid] = private.public_key()
             jwks.append(key.jwk())
-            if active and use not in signing:
-                signing[use] = key
+            if row.active and row.use not in signing:
+                signing[row.use] = key
         if not all(use in signing for use in USES):
             return None
         self._cache[pool_id] = PoolKeys(version, signing, public, jwks)
@@ -93,7 +94,7 @@ class KeyRing:
         made = [await asyncio.to_thread(_new_pem) for _ in uses]
         try:
             with self.store.transaction() as tx:
-                existing = {use for _, use, _, active in tx.pool_keys(pool_id) if active}
+                existing = {key.use for key in tx.pool_keys(pool_id) if key.active}
                 for use, (kid, pem) in zip(uses, made, strict=True):
                     if use not in existing:
                         tx.insert_key(kid, pool_id, use, self.box.seal(pem), self.clock.now())

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,16 @@ import pytest
 
 from tests.helpers import pg_schema
 from userpool.domain.entities import AppClient, Code, Message, Pool, RefreshToken, Session, User
-from userpool.domain.ports import AlreadyExists, NotFound, Store
+from userpool.domain.ports import (
+    AccessKeyEntry,
+    AlreadyExists,
+    AuthEvent,
+    NotFound,
+    SealedValue,
+    Store,
+    StoredKey,
+    TriggerInvocation,
+)
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import open_store
 
@@ -596,9 +604,9 @@ def test_signing_keys_have_one_active_key_per_use_and_a_version(store: Store) ->
         tx.insert_key("k3", "us-east-1_pool", "id", "pem3", 3.0)
     with store.read() as tx:
         assert tx.pool_keys("us-east-1_pool") == [
-            ("k3", "id", "pem3", True),
-            ("k2", "access", "pem2", True),
-            ("k1", "id", "pem1", False),
+            StoredKey("k3", "id", "pem3", True),
+            StoredKey("k2", "access", "pem2", True),
+            StoredKey("k1", "id", "pem1", False),
         ]
         assert len({empty, two, retired, tx.keys_version("us-east-1_pool")}) == 4
 
@@ -617,7 +625,10 @@ def test_access_keys_are_stored_listed_and_revoked_once(store: Store) -> None:
         assert tx.revoke_access_key("AKIA9") is False
     with store.read() as tx:
         assert tx.access_key("AKIA1") is None and tx.access_key("AKIA9") is None
-        assert tx.access_keys() == [("AKIA1", 1.0, True), ("AKIA2", 2.0, False)]
+        assert tx.access_keys() == [
+            AccessKeyEntry("AKIA1", 1.0, True),
+            AccessKeyEntry("AKIA2", 2.0, False),
+        ]
 
 
 def test_meta_values_are_set_once_replaced_and_deleted_by_any_store(opener: OpenStore) -> None:
@@ -646,18 +657,18 @@ def test_every_sealed_value_is_listed_and_resealed(store: Store) -> None:
         tx.insert_access_key("AKIA1", "sealed-key", 1.0)
         tx.insert_key("kid1", "us-east-1_pool", "id", "sealed-pem", 1.0)
     with store.transaction() as tx:
-        assert sorted(tx.sealed_values()) == [
-            ("access_keys", "AKIA1", "sealed-key"),
-            ("clients", "c1", "secret"),
-            ("signing_keys", "kid1", "sealed-pem"),
+        assert sorted(tx.sealed_values(), key=lambda v: v.table) == [
+            SealedValue("access_keys", "AKIA1", "sealed-key"),
+            SealedValue("clients", "c1", "secret"),
+            SealedValue("signing_keys", "kid1", "sealed-pem"),
         ]
-        for table, row_id, sealed in tx.sealed_values():
-            tx.reseal(table, row_id, sealed + "!")
+        for value in tx.sealed_values():
+            tx.reseal(value.table, value.row_id, value.sealed + "!")
     with store.read() as tx:
         assert tx.access_key("AKIA1") == "sealed-key!"
         assert tx.get_client("c1").secret == "secret!"
         assert tx.get_client("c2").secret is None
-        assert tx.pool_keys("us-east-1_pool")[0][2] == "sealed-pem!"
+        assert tx.pool_keys("us-east-1_pool")[0].sealed_pem == "sealed-pem!"
 
 
 def test_closing_a_store_twice_closes_nothing_opened_since(
@@ -751,19 +762,19 @@ def test_events_are_listed_newest_first_per_user_and_exported_oldest_first(
         tx.record_event("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}", True)
     with store.read() as tx:
         newest = tx.list_events("us-east-1_pool", "sub-amy", None, 2)
-        assert [e[1] for e in newest] == ["kind4", "kind3"]
-        older = tx.list_events("us-east-1_pool", "sub-amy", newest[-1][0], 10)
-        assert [(e[1], e[2], e[3]) for e in older] == [
-            ("kind2", 2.0, '{"i":2}'),
-            ("kind1", 1.0, '{"i":1}'),
-            ("kind0", 0.0, '{"i":0}'),
+        assert [e.kind for e in newest] == ["kind4", "kind3"]
+        older = tx.list_events("us-east-1_pool", "sub-amy", newest[-1].id, 10)
+        assert [(e.pool_id, e.sub, e.kind, e.at, e.data) for e in older] == [
+            ("us-east-1_pool", "sub-amy", "kind2", 2.0, '{"i":2}'),
+            ("us-east-1_pool", "sub-amy", "kind1", 1.0, '{"i":1}'),
+            ("us-east-1_pool", "sub-amy", "kind0", 0.0, '{"i":0}'),
         ]
     exported = store.events_after(0, 4)
-    assert [(e[2], e[3]) for e in exported] == [("sub-amy", f"kind{i}") for i in range(4)]
-    rest = store.events_after(exported[-1][0], 10)
-    assert [(e[1], e[2], e[3], e[4], e[5]) for e in rest] == [
-        ("us-east-1_pool", "sub-amy", "kind4", 4.0, '{"i":4}'),
-        ("us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}"),
+    assert [(e.sub, e.kind) for e in exported] == [("sub-amy", f"kind{i}") for i in range(4)]
+    rest = store.events_after(exported[-1].id, 10)
+    assert rest == [
+        AuthEvent(exported[-1].id + 1, "us-east-1_pool", "sub-amy", "kind4", 4.0, '{"i":4}'),
+        AuthEvent(exported[-1].id + 2, "us-east-1_pool", "sub-bob", "SignUp", 9.0, "{}"),
     ]
 
 
@@ -773,17 +784,18 @@ def test_unlisted_events_are_kept_and_exported_but_not_listed(store: Store) -> N
         listed = tx.add_event("us-east-1_pool", "sub-amy", "SignIn", 2.0, "{}", True)
         hidden = tx.add_event("us-east-1_pool", "sub-amy", "SignIn", 3.0, "{}", False)
     with store.read() as tx:
-        assert [e[0] for e in tx.list_events("us-east-1_pool", "sub-amy", None, 10)] == [listed]
-        assert tx.get_event("us-east-1_pool", "sub-amy", hidden)[2] == 3.0  # by id: kept
-    assert [e[3] for e in store.events_after(0, 10)] == ["SignUp", "SignIn", "SignIn"]
+        assert [e.id for e in tx.list_events("us-east-1_pool", "sub-amy", None, 10)] == [listed]
+        kept = tx.get_event("us-east-1_pool", "sub-amy", hidden)  # by id: kept
+        assert kept == AuthEvent(hidden, "us-east-1_pool", "sub-amy", "SignIn", 3.0, "{}")
+    assert [e.kind for e in store.events_after(0, 10)] == ["SignUp", "SignIn", "SignIn"]
 
 
 def test_trigger_invocations_are_recorded_newest_first(store: Store) -> None:
     store.record_invocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None)
     store.record_invocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom")
     assert store.recent_invocations(10) == [
-        ("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom"),
-        ("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None),
+        TriggerInvocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom"),
+        TriggerInvocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None),
     ]
 
 
@@ -982,14 +994,6 @@ def test_a_nul_character_is_stored_on_sqlite_and_refused_as_a_parameter_on_postg
     else:
         assert not on_postgresql
         assert store.recent_messages(1)[0].destination == "a\x00@example.com"
-
-
-def test_every_sqlite_migration_has_a_postgresql_twin() -> None:
-    def names(folder: str) -> list[str]:
-        found = resources.files("userpool.storage") / folder
-        return sorted(item.name for item in found.iterdir() if item.name.endswith(".sql"))
-
-    assert names("migrations") == names("migrations_pg")
 
 
 def test_writers_crossing_two_users_both_succeed_or_one_is_told_to_retry(

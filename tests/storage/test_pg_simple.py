@@ -1,4 +1,4 @@
-"""``pg_simple``: client-side literals and prepared statements, against the real PostgreSQL.
+"""``storage.postgres.simple``: client-side literals and prepared statements, against the real PostgreSQL.
 
 Every value the store may send must reach the server as itself, whatever characters it
 holds (quotes, backslashes, dollar quotes, comment and statement separators), on the
@@ -22,8 +22,10 @@ from psycopg import errors as pg_errors
 
 from tests.helpers import pg_schema
 from userpool.domain.entities import Pool, User
-from userpool.storage import open_store, pg_simple
-from userpool.storage.pg_simple import run
+from userpool.storage import open_store
+from userpool.storage.postgres import simple as pg_simple
+from userpool.storage.postgres.simple import run
+from userpool.storage.postgres.store import PostgresStore
 
 NASTY_TEXT = [
     "",
@@ -168,6 +170,7 @@ def test_a_database_error_in_a_group_fails_every_request_of_the_group() -> None:
     a server-side error the group's transaction is unusable; each request of the group is
     told so and none of its writes stays. The next request opens a new group."""
     store = open_store(pg_schema("pg_group_failure"))
+    assert isinstance(store, PostgresStore)
     try:
         with store.transaction() as tx:
             tx.insert_pool(Pool("us-east-1_pool", "pool", {}, 1.0, 1.0))
@@ -185,8 +188,10 @@ def test_a_database_error_in_a_group_fails_every_request_of_the_group() -> None:
             return "ok"
 
         async def group() -> list[Any]:
-            return await asyncio.gather(
-                confirm("amy"), confirm("bob"), confirm("cat"), return_exceptions=True
+            return list(
+                await asyncio.gather(
+                    confirm("amy"), confirm("bob"), confirm("cat"), return_exceptions=True
+                )
             )
 
         amy, bob, cat = asyncio.run(group())

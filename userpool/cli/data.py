@@ -92,10 +92,10 @@ def outbox(svc: Runtime, args: argparse.Namespace) -> int:
 
 def triggers_log(svc: Runtime, args: argparse.Namespace) -> int:
     rows = svc.store.recent_invocations(args.limit)
-    for pool_id, trigger, source, username, started, ms, outcome, error in reversed(rows):
+    for r in reversed(rows):
         print(
-            f"{_when(started)}  {pool_id}  {trigger} ({source})  user {username}  "
-            f"{ms:.1f} ms  {outcome}" + (f"\n    {error}" if error else "")
+            f"{_when(r.started)}  {r.pool_id}  {r.trigger} ({r.source})  user {r.username}  "
+            f"{r.duration_ms:.1f} ms  {r.outcome}" + (f"\n    {r.error}" if r.error else "")
         )
     return 0
 
@@ -138,8 +138,8 @@ def keys(svc: Runtime, args: argparse.Namespace) -> int:
             print(f"no live access key {args.key_id}", file=sys.stderr)
         return 0 if done else 1
     with svc.store.read() as tx:
-        for key_id, created, revoked in tx.access_keys():
-            print(f"{key_id}  {_when(created)}  {'revoked' if revoked else 'active'}")
+        for key in tx.access_keys():
+            print(f"{key.key_id}  {_when(key.created)}  {'revoked' if key.revoked else 'active'}")
     return 0
 
 

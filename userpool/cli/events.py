@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from userpool.domain.ports import NotFound
+from userpool.domain.ports import AuthEvent, NotFound
 from userpool.services import Runtime
 
 # Pinpoint's names for Cognito's authentication events.
@@ -45,17 +45,14 @@ def _analytics(svc: Runtime, client_id: str | None, cache: dict[str, Any]) -> di
     return dict(cache[client_id] or {})
 
 
-def line(
-    svc: Runtime, row: tuple[int, str, str, str, float, str], cache: dict[str, Any]
-) -> dict[str, Any]:
-    event_id, pool_id, sub, kind, at, raw = row
-    data = orjson.loads(raw)
+def line(svc: Runtime, row: AuthEvent, cache: dict[str, Any]) -> dict[str, Any]:
+    data = orjson.loads(row.data)
     out: dict[str, Any] = {
-        "id": event_id,
-        "event_type": PINPOINT.get(kind, kind),
-        "timestamp": datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z"),
-        "user_pool_id": pool_id,
-        "user_sub": sub,
+        "id": row.id,
+        "event_type": PINPOINT.get(row.kind, row.kind),
+        "timestamp": datetime.fromtimestamp(row.at, UTC).isoformat().replace("+00:00", "Z"),
+        "user_pool_id": row.pool_id,
+        "user_sub": row.sub,
         "client_id": data.get("ClientId"),
         "response": data.get("Response", "Pass"),
         "risk": data.get("RiskDecision", "NoRisk"),
@@ -76,7 +73,7 @@ def export(svc: Runtime, args: argparse.Namespace) -> int:
     cache: dict[str, Any] = {}
     while rows := svc.store.events_after(after, 1000):
         for row in rows:
-            if args.pool is None or row[1] == args.pool:
+            if args.pool is None or row.pool_id == args.pool:
                 sys.stdout.write(orjson.dumps(line(svc, row, cache)).decode() + "\n")
-        after = rows[-1][0]
+        after = rows[-1].id
     return 0

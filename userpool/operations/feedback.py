@@ -36,7 +36,7 @@ def _give_feedback(
         user = admin_user(tx, pool, req["Username"])
         try:
             event_id = int(req["EventId"])
-            _, kind, at, raw = tx.get_event(pool.id, user.sub, event_id)
+            raw = tx.get_event(pool.id, user.sub, event_id).data
         except (ValueError, NotFound):
             raise ResourceNotFoundException(NO_EVENT) from None
         if token is not None and not hmac.compare_digest(

@@ -102,7 +102,7 @@ async def admin_list_user_auth_events(
         require_add_on(pool)
         user = admin_user(tx, pool, req["Username"])
         rows = tx.list_events(pool.id, user.sub, int(before) if before else None, limit + 1)
-    out: dict[str, Any] = {"AuthEvents": [_event(*row) for row in rows[:limit]]}
+    out: dict[str, Any] = {"AuthEvents": [_event(e.id, e.kind, e.at, e.data) for e in rows[:limit]]}
     if len(rows) > limit:
-        out["NextToken"] = encode_token(str(rows[limit - 1][0]))
+        out["NextToken"] = encode_token(str(rows[limit - 1].id))
     return out

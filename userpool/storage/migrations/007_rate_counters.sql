@@ -2,8 +2,8 @@
 -- (counter name, minute slot); each process adds its counts in batches.
 CREATE TABLE rate_counters (
     name TEXT NOT NULL,
-    slot INTEGER NOT NULL,
-    count INTEGER NOT NULL,
+    slot BIGINT NOT NULL,
+    count BIGINT NOT NULL,
     PRIMARY KEY (name, slot)
 );
 CREATE INDEX rate_counters_by_slot ON rate_counters (slot);

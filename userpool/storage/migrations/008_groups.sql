@@ -5,8 +5,8 @@ CREATE TABLE user_groups (
     description TEXT,
     role_arn TEXT,
     precedence INTEGER,
-    created REAL NOT NULL,
-    modified REAL NOT NULL,
+    created DOUBLE PRECISION NOT NULL,
+    modified DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (pool_id, name)
 );
 CREATE TABLE group_members (

@@ -18,6 +18,8 @@ USER_COLS = (
     "pool_id, sub, username, username_key, status, enabled, password_hash, attributes, "
     "extra, created, modified"
 )
+# USER_COLS of a join's users table (alias ``u``)
+U_USER_COLS = ", ".join("u." + name.strip() for name in USER_COLS.split(","))
 SESSION_COLS = "token_hash, pool_id, client_id, sub, purpose, expires, data"
 
 

@@ -1,17 +1,17 @@
 """The PostgreSQL store: connections, migrations, transactions and the outbox's queries.
 
-Owns the connections (``pg_pool``: a few per process, one transaction on each at a time;
+Owns the connections (``pool``: a few per process, one transaction on each at a time;
 inside ``bridge.run`` a request waiting for the database lets the event loop run other
-requests, so Python and PostgreSQL work at once), the migrations
-(``migrations_pg/NNN_*.sql``, applied under an advisory lock and recorded in
-``schema_version``, so several processes may start at once), and the mapping of PostgreSQL's
-concurrency failures to an answer a client retries.
+requests, so Python and PostgreSQL work at once), the migrations (``sql.migrations``,
+applied under an advisory lock and recorded in ``schema_version``, so several processes
+may start at once), and the mapping of PostgreSQL's concurrency failures to an answer a
+client retries.
 
 Group commit (``batched()``, made of ``grouped()`` and ``flush()``): as on SQLite, the
 ConfirmSignUps of one event-loop turn share a transaction, each in a savepoint, and one
 ``COMMIT`` (a group per connection in use).
 
-Write transactions run at READ COMMITTED; ``postgres_tx`` takes the row and advisory
+Write transactions run at READ COMMITTED; ``transaction`` takes the row and advisory
 locks that give them the same outcomes as SQLite's single writer. Read transactions are
 REPEATABLE READ READ ONLY: one snapshot, as a SQLite read transaction. Nothing shared
 lives in this process: several servers on one database answer as one.
@@ -26,25 +26,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from importlib import resources
 from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from userpool import bridge
-from userpool.domain.entities import Message
 from userpool.errors import InvalidParameterException, TooManyRequestsException
-from userpool.storage import pg_simple
-from userpool.storage.pg_pool import ConnectionPool
-from userpool.storage.postgres_tx import Batching, Connection, PostgresTx
-from userpool.storage.rows import message_row
-from userpool.storage.shared import GroupCommit, SharedQueries, retrieved
+from userpool.storage.postgres import simple
+from userpool.storage.postgres.batching import Batching, Connection
+from userpool.storage.postgres.group_commit import GroupCommit, retrieved
+from userpool.storage.postgres.pool import ConnectionPool
+from userpool.storage.postgres.transaction import PostgresTx
+from userpool.storage.sql.migrations import migrations
+from userpool.storage.sql.store import StoreQueries
 
 log = logging.getLogger("userpool.storage")
 
-LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
-MAX_TRIES = 5
 # Failures of a normal race (a deadlock between two requests, a lock held too long):
 # the request is answered with a throttling error, which the AWS SDKs retry.
 RETRYABLE = (
@@ -65,21 +63,12 @@ _IN_GROUP: ContextVar[bool] = ContextVar("in_group", default=False)
 # The group this request last left, not yet known to be committed.
 _LEFT: ContextVar[_Group | None] = ContextVar("left_group", default=None)
 SESSION_SETTINGS = (
-    *pg_simple.SETTINGS,  # the client-side literals' quoting relies on these
+    *simple.SETTINGS,  # the client-side literals' quoting relies on these
     # A lock wait is bounded ...
     "SET lock_timeout = '10s'",
     # ... and a process frozen inside a transaction cannot hold its locks for long.
     "SET idle_in_transaction_session_timeout = '60s'",
 )
-
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("userpool.storage") / "migrations_pg"
-    found = []
-    for item in folder.iterdir():
-        if item.name.endswith(".sql"):
-            found.append((int(item.name.split("_", 1)[0]), item.read_text()))
-    return sorted(found)
 
 
 @dataclass(eq=False)
@@ -95,12 +84,12 @@ class _Group:
     finishing: bool = False  # its COMMIT (or rollback) has begun
 
 
-class PostgresStore(SharedQueries, GroupCommit):
+class PostgresStore(StoreQueries, GroupCommit):
     """The PostgreSQL adapter of the ``Store`` port."""
 
-    marker = "%s"
-    row_id = "ctid"
     remote = True
+    epoch_now = "floor(extract(epoch FROM now()))"
+    claim_lock = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, connections: int = CONNECTIONS) -> None:
         self.url = url
@@ -188,7 +177,7 @@ class PostgresStore(SharedQueries, GroupCommit):
             _IN_GROUP.reset(token)
             self._last = group.future
             _LEFT.set(group)
-            if isinstance(exc, psycopg.Error) and not isinstance(exc, pg_simple.Unsendable):
+            if isinstance(exc, psycopg.Error) and not isinstance(exc, simple.Unsendable):
                 group.busy = False
                 answer = self._finish(group, exc) or _answer(exc)
             elif batch.conn.closed:  # cancelled with an answer unread: the group is lost
@@ -344,7 +333,7 @@ class PostgresStore(SharedQueries, GroupCommit):
             tx.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = tx.db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] if row and row[0] is not None else 0
-            for version, sql in _migrations():
+            for version, sql in migrations("postgres"):
                 if version > current:
                     tx.db.execute(sql.encode())
                     tx.db.execute("INSERT INTO schema_version VALUES (%s)", (version,))
@@ -362,45 +351,6 @@ class PostgresStore(SharedQueries, GroupCommit):
         with self._tx("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", False) as tx:
             yield tx
 
-    def claim_messages(self, limit: int, now: float) -> list[Message]:
-        """Pending messages due now, and ones whose claim's lease ran out (their process died).
-
-        Rows another process is claiming right now are skipped, not waited for."""
-        with self.transaction() as tx:
-            rows = tx.db.execute(
-                "UPDATE outbox SET status='sending', claimed=%s, tries=tries+1 WHERE id IN "
-                "(SELECT id FROM outbox WHERE (status='pending' AND next_try<=%s) OR "
-                "(status='sending' AND claimed<%s) ORDER BY id LIMIT %s "
-                "FOR UPDATE SKIP LOCKED) RETURNING *",
-                (now, now, now - LEASE, limit),
-            ).fetchall()
-        return sorted((message_row(r) for r in rows), key=lambda m: m.id)
-
-    def finish_message(self, message_id: int, ok: bool, error: str | None, keep_text: bool) -> None:
-        """Sent (text dropped unless kept), retried later with backoff, or given up."""
-        with self.transaction() as tx:
-            if ok:
-                body = "body" if keep_text else "NULL"
-                tx.db.execute(
-                    "UPDATE outbox SET status='sent', error=NULL, "
-                    f"sent=floor(extract(epoch FROM now())), body={body} WHERE id=%s",
-                    (message_id,),
-                )
-                return
-            tx.db.execute(
-                "UPDATE outbox SET error=%s, status=CASE WHEN tries>=%s THEN 'failed' "
-                "ELSE 'pending' END, "
-                "next_try=floor(extract(epoch FROM now())) + 5 * (1 << tries) WHERE id=%s",
-                (error, MAX_TRIES, message_id),
-            )
-
-    def recent_messages(self, limit: int) -> list[Message]:
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT * FROM outbox ORDER BY id DESC LIMIT %s", (limit,)
-            ).fetchall()
-        return [message_row(r) for r in rows]
-
     def close(self) -> None:
         for group in list(self._groups):
             self._finish(group)
@@ -414,7 +364,7 @@ def _answer(exc: BaseException) -> BaseException:
         return TooManyRequestsException(
             "Too many concurrent requests for this resource; try again."
         )
-    if isinstance(exc, pg_simple.Unsendable):
+    if isinstance(exc, simple.Unsendable):
         # DEVIATION: SQLite stores U+0000 in text; PostgreSQL cannot, so a value holding
         # one that validation let through is refused here, not a 500.
         return InvalidParameterException(

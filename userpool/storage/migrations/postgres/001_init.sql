@@ -1,4 +1,4 @@
--- PostgreSQL equivalent of migrations/001_init.sql: same tables, same columns in the same
+-- PostgreSQL twin of migrations/sqlite/001_init.sql: same tables, same columns in the same
 -- order (positional INSERTs and SELECT * rely on it). REAL is double precision; keys are
 -- COLLATE "C" so they sort as SQLite's binary comparison does (paging by id/username).
 CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value BYTEA NOT NULL);

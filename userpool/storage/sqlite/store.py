@@ -31,16 +31,13 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any, TypeVar
 
-from userpool.domain.entities import Message
-from userpool.storage.checkpoint import SAFETY_PAGES, WAL_LIMIT, Checkpointer
-from userpool.storage.shared import SharedQueries
-from userpool.storage.sqlite_tx import SQLiteTx, message_row
+from userpool.storage.sql.migrations import migrations
+from userpool.storage.sql.store import StoreQueries
+from userpool.storage.sqlite.checkpoint import SAFETY_PAGES, WAL_LIMIT, Checkpointer
+from userpool.storage.sqlite.transaction import SQLiteTx
 
-LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
-MAX_TRIES = 5
 # Transactions per shared COMMIT at most: bounds how long the write lock is held (other
 # processes wait for it) and how many requests one failed COMMIT fails.
 GROUP_MAX = 64
@@ -48,15 +45,6 @@ MMAP_SIZE = 1 << 34  # bytes; SQLite lowers it to its build's SQLITE_MAX_MMAP_SI
 VACUUM_PAGES = 4096  # free pages given back to the file system per purge (16 MiB)
 T = TypeVar("T")
 _Queued = tuple[Callable[[SQLiteTx], Any], "asyncio.Future[Any]"]
-
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("userpool.storage") / "migrations"
-    found = []
-    for item in folder.iterdir():
-        if item.name.endswith(".sql"):
-            found.append((int(item.name.split("_", 1)[0]), item.read_text()))
-    return sorted(found)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -71,7 +59,7 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
-class SQLiteStore(SharedQueries):
+class SQLiteStore(StoreQueries):
     """The SQLite adapter of the ``Store`` port."""
 
     remote = False  # a statement takes microseconds: requests call it directly
@@ -171,7 +159,7 @@ class SQLiteStore(SharedQueries):
         self._begin()
         try:
             current = self.db.execute("PRAGMA user_version").fetchone()[0]
-            for version, sql in _migrations():
+            for version, sql in migrations("sqlite"):
                 if version > current:
                     for statement in _statements(sql):
                         self.db.execute(statement)
@@ -281,7 +269,7 @@ class SQLiteStore(SharedQueries):
             raise RuntimeError("a transaction inside batched work")
 
     def purge(self, now: float, limit: int = 1000) -> bool:
-        """``SharedQueries.purge``, then up to ``VACUUM_PAGES`` free pages returned to the
+        """``StoreQueries.purge``, then up to ``VACUUM_PAGES`` free pages returned to the
         file system, so that a flood of rows, once purged, does not leave the file large."""
         more = super().purge(now, limit)
         self._outside_work()
@@ -313,41 +301,6 @@ class SQLiteStore(SharedQueries):
             yield SQLiteTx(self.db)
         finally:
             self.db.execute("COMMIT")
-
-    def claim_messages(self, limit: int, now: float) -> list[Message]:
-        """Pending messages due now, and ones whose claim's lease ran out (their process died)."""
-        with self.transaction() as tx:
-            rows = tx.db.execute(
-                "UPDATE outbox SET status='sending', claimed=?, tries=tries+1 WHERE id IN "
-                "(SELECT id FROM outbox WHERE (status='pending' AND next_try<=?) OR "
-                "(status='sending' AND claimed<?) ORDER BY id LIMIT ?) RETURNING *",
-                (now, now, now - LEASE, limit),
-            ).fetchall()
-        return [message_row(tuple(r)) for r in rows]
-
-    def finish_message(self, message_id: int, ok: bool, error: str | None, keep_text: bool) -> None:
-        """Sent (text dropped unless kept), retried later with backoff, or given up."""
-        with self.transaction() as tx:
-            if ok:
-                body = "body" if keep_text else "NULL"
-                tx.db.execute(
-                    f"UPDATE outbox SET status='sent', error=NULL, sent=strftime('%s','now'), "
-                    f"body={body} WHERE id=?",
-                    (message_id,),
-                )
-                return
-            tx.db.execute(
-                "UPDATE outbox SET error=?, status=CASE WHEN tries>=? THEN 'failed' "
-                "ELSE 'pending' END, next_try=strftime('%s','now') + 5 * (1 << tries) WHERE id=?",
-                (error, MAX_TRIES, message_id),
-            )
-
-    def recent_messages(self, limit: int) -> list[Message]:
-        with self.read() as tx:
-            rows = tx.db.execute(
-                "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
-            ).fetchall()
-        return [message_row(tuple(r)) for r in rows]
 
     def close(self) -> None:
         """Close the store; closing it again does nothing (the writer lock's descriptor

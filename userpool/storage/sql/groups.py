@@ -1,5 +1,4 @@
-"""The statements of user groups and their members, the same on SQLite and PostgreSQL
-(mixed into ``SqlTx``, whose ``_run``/``_one`` adapt the parameter marker)."""
+"""The statements of user groups and their members."""
 
 from __future__ import annotations
 
@@ -7,27 +6,21 @@ from typing import Any
 
 from userpool.domain.entities import Group, User
 from userpool.domain.ports import AlreadyExists
-from userpool.storage.rows import USER_COLS, user_row
+from userpool.storage.sql.base import SqlBase
+from userpool.storage.sql.rows import U_USER_COLS, user_row
 
 _G_COLS = "pool_id, name, description, role_arn, precedence, created, modified"
-_U_COLS = ", ".join("u." + name.strip() for name in USER_COLS.split(","))
 
 
 def _group(row: tuple[Any, ...]) -> Group:
     return Group(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 
-class GroupQueries:
+class GroupQueries(SqlBase):
     """Groups of a pool, and which users belong to them."""
 
-    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
-        raise NotImplementedError
-
-    def _one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        raise NotImplementedError
-
     def insert_group(self, group: Group) -> None:
-        row = self._run(
+        row = self.run(
             f"INSERT INTO user_groups ({_G_COLS}) VALUES (?,?,?,?,?,?,?) "
             "ON CONFLICT (pool_id, name) DO NOTHING RETURNING name",
             (
@@ -54,7 +47,7 @@ class GroupQueries:
         )
 
     def update_group(self, group: Group) -> None:
-        self._run(
+        self.run(
             "UPDATE user_groups SET description=?, role_arn=?, precedence=?, modified=? "
             "WHERE pool_id=? AND name=?",
             (
@@ -68,25 +61,25 @@ class GroupQueries:
         )
 
     def delete_group(self, pool_id: str, name: str) -> None:
-        self._run("DELETE FROM group_members WHERE pool_id=? AND group_name=?", (pool_id, name))
-        self._run("DELETE FROM user_groups WHERE pool_id=? AND name=?", (pool_id, name))
+        self.run("DELETE FROM group_members WHERE pool_id=? AND group_name=?", (pool_id, name))
+        self.run("DELETE FROM user_groups WHERE pool_id=? AND name=?", (pool_id, name))
 
     def list_groups(self, pool_id: str, after: str | None, limit: int) -> list[Group]:
-        rows = self._run(
+        rows = self.run(
             f"SELECT {_G_COLS} FROM user_groups WHERE pool_id=? AND name > ? ORDER BY name LIMIT ?",
             (pool_id, after or "", limit),
         ).fetchall()
         return [_group(tuple(r)) for r in rows]
 
     def add_member(self, pool_id: str, name: str, sub: str) -> None:
-        self._run(
+        self.run(
             "INSERT INTO group_members (pool_id, group_name, sub) VALUES (?,?,?) "
             "ON CONFLICT (pool_id, group_name, sub) DO NOTHING",
             (pool_id, name, sub),
         )
 
     def remove_member(self, pool_id: str, name: str, sub: str) -> None:
-        self._run(
+        self.run(
             "DELETE FROM group_members WHERE pool_id=? AND group_name=? AND sub=?",
             (pool_id, name, sub),
         )
@@ -96,7 +89,7 @@ class GroupQueries:
 
         DEVIATION: where Cognito puts groups without a precedence is unconfirmed.
         """
-        rows = self._run(
+        rows = self.run(
             f"SELECT {', '.join('g.' + c.strip() for c in _G_COLS.split(','))} "
             "FROM group_members m JOIN user_groups g "
             "ON g.pool_id = m.pool_id AND g.name = m.group_name "
@@ -108,8 +101,8 @@ class GroupQueries:
 
     def members_of(self, pool_id: str, name: str, after: str | None, limit: int) -> list[User]:
         """Members in username order, after the username key ``after``."""
-        rows = self._run(
-            f"SELECT {_U_COLS} FROM group_members m JOIN users u "
+        rows = self.run(
+            f"SELECT {U_USER_COLS} FROM group_members m JOIN users u "
             "ON u.pool_id = m.pool_id AND u.sub = m.sub "
             "WHERE m.pool_id=? AND m.group_name=? AND u.username_key > ? "
             "ORDER BY u.username_key LIMIT ?",

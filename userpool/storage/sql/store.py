@@ -1,0 +1,125 @@
+"""The store-level statements, the same on SQLite and PostgreSQL: each in a short
+transaction of its own (purging what expired, the outbox's claims and retries, the
+trigger log, the event-log export). A backend names its dialect's fragments:
+``epoch_now`` (the time in seconds) and ``claim_lock`` (how a claim skips rows another
+process is claiming)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from userpool.domain.entities import Message
+from userpool.domain.store_ports import AuthEvent, TriggerInvocation
+from userpool.storage.sql.rows import message_row
+from userpool.storage.sql.tx import SqlTx
+
+LEASE = 60.0  # seconds a claimed message may stay unsent before another process retries it
+MAX_TRIES = 5
+
+
+class StoreQueries:
+    """Mixed into each Store adapter, whose transactions run the statements."""
+
+    epoch_now = "strftime('%s','now')"
+    claim_lock = ""
+
+    def transaction(self) -> AbstractContextManager[SqlTx]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractContextManager[SqlTx]:
+        raise NotImplementedError
+
+    def purge(self, now: float, limit: int = 1000) -> bool:
+        """Drop up to ``limit`` rows each of what has expired (sessions, old attempts,
+        revoked and expired tokens), one short transaction per table, so that no purge
+        holds the writer for long; whether any table has more to drop (call again)."""
+        more = False
+        for table, column, before in (
+            ("sessions", "expires", now),
+            ("attempts", "at", now - 86400),
+            ("revoked_origins", "expires", now),
+            ("refresh_tokens", "expires", now),
+        ):
+            with self.transaction() as tx:
+                sql = (
+                    f"DELETE FROM {table} WHERE {tx.row_id} IN "
+                    f"(SELECT {tx.row_id} FROM {table} WHERE {column}<? LIMIT ?)"
+                )
+                more |= tx.run(sql, (before, limit)).rowcount >= limit
+        return more
+
+    # the outbox ----------------------------------------------------------
+    def claim_messages(self, limit: int, now: float) -> list[Message]:
+        """Pending messages due now, and ones whose claim's lease ran out (their process
+        died); rows another process is claiming right now are skipped where the backend
+        can tell (``claim_lock``)."""
+        with self.transaction() as tx:
+            rows = tx.run(
+                "UPDATE outbox SET status='sending', claimed=?, tries=tries+1 WHERE id IN "
+                "(SELECT id FROM outbox WHERE (status='pending' AND next_try<=?) OR "
+                f"(status='sending' AND claimed<?) ORDER BY id LIMIT ?{self.claim_lock}) "
+                "RETURNING *",
+                (now, now, now - LEASE, limit),
+            ).fetchall()
+        return sorted((message_row(tuple(r)) for r in rows), key=lambda m: m.id)
+
+    def finish_message(self, message_id: int, ok: bool, error: str | None, keep_text: bool) -> None:
+        """Sent (text dropped unless kept), retried later with backoff, or given up."""
+        with self.transaction() as tx:
+            if ok:
+                body = "body" if keep_text else "NULL"
+                tx.run(
+                    f"UPDATE outbox SET status='sent', error=NULL, sent={self.epoch_now}, "
+                    f"body={body} WHERE id=?",
+                    (message_id,),
+                )
+                return
+            tx.run(
+                "UPDATE outbox SET error=?, status=CASE WHEN tries>=? THEN 'failed' "
+                f"ELSE 'pending' END, next_try={self.epoch_now} + 5 * (1 << tries) WHERE id=?",
+                (error, MAX_TRIES, message_id),
+            )
+
+    def recent_messages(self, limit: int) -> list[Message]:
+        with self.read() as tx:
+            rows = tx.run("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [message_row(tuple(r)) for r in rows]
+
+    # the trigger log and the event log -----------------------------------
+    def record_invocation(
+        self,
+        pool_id: str,
+        trigger: str,
+        source: str,
+        username: str,
+        started: float,
+        duration_ms: float,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        with self.transaction() as tx:
+            tx.run(
+                "INSERT INTO trigger_log (pool_id, trigger, source, username, "
+                "started, duration_ms, outcome, error) VALUES (?,?,?,?,?,?,?,?)",
+                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
+            )
+
+    def recent_invocations(self, limit: int) -> list[TriggerInvocation]:
+        """The last ``limit`` calls of triggers, newest first."""
+        with self.read() as tx:
+            rows = tx.run(
+                "SELECT pool_id, trigger, source, username, started, duration_ms, "
+                "outcome, error FROM trigger_log ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [TriggerInvocation(*r) for r in rows]
+
+    def events_after(self, after_id: int, limit: int) -> list[AuthEvent]:
+        """Events after ``after_id`` (listed or not), oldest first."""
+        with self.read() as tx:
+            rows = tx.run(
+                "SELECT id, pool_id, sub, kind, at, data FROM events WHERE id>? "
+                "ORDER BY id LIMIT ?",
+                (after_id, limit),
+            ).fetchall()
+        return [AuthEvent(*r) for r in rows]
