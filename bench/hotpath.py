@@ -38,7 +38,8 @@ import orjson
 
 from userpool.config import Settings
 from userpool.domain.passwords import Hasher
-from userpool.server.wire import Response, dispatch
+from userpool.server.response import Response
+from userpool.server.wire import dispatch
 from userpool.services import Runtime, build_services
 
 PREFIX = "AWSCognitoIdentityProviderService."

@@ -51,7 +51,7 @@ def test_user_attributes_carry_the_status_and_verified_aliases_only() -> None:
 
 def test_pre_sign_up() -> None:
     event = events.pre_sign_up(
-        REGION, POOL, "client1", USER, {"invite": "x1"}, None, "PreSignUp_SignUp"
+        events.Origin(REGION, POOL, "client1"), USER, {"invite": "x1"}, "PreSignUp_SignUp"
     )
     _common(event, "PreSignUp_SignUp")
     assert event["request"] == {
@@ -67,11 +67,11 @@ def test_pre_sign_up() -> None:
 
 def test_client_metadata_is_present_only_when_sent() -> None:
     without = events.post_confirmation(
-        REGION, POOL, "client1", USER, None, "PostConfirmation_ConfirmSignUp"
+        events.Origin(REGION, POOL, "client1"), USER, "PostConfirmation_ConfirmSignUp"
     )
     metadata = {"source": "web"}
     sent = events.post_confirmation(
-        REGION, POOL, "client1", USER, metadata, "PostConfirmation_ConfirmSignUp"
+        events.Origin(REGION, POOL, "client1", metadata), USER, "PostConfirmation_ConfirmSignUp"
     )
     assert "clientMetadata" not in without["request"]
     assert sent["request"]["clientMetadata"] == {"source": "web"}
@@ -81,7 +81,7 @@ def test_client_metadata_is_present_only_when_sent() -> None:
 
 def test_post_confirmation() -> None:
     event = events.post_confirmation(
-        REGION, POOL, None, USER, None, "PostConfirmation_ConfirmForgotPassword"
+        events.Origin(REGION, POOL, None), USER, "PostConfirmation_ConfirmForgotPassword"
     )
     _common(event, "PostConfirmation_ConfirmForgotPassword", client_id=None)
     assert event["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED"
@@ -89,22 +89,28 @@ def test_post_confirmation() -> None:
 
 
 def test_custom_message_parameters() -> None:
-    sign_up = events.custom_message(REGION, POOL, "client1", USER, None, "CustomMessage_SignUp")
+    sign_up = events.custom_message(
+        events.Origin(REGION, POOL, "client1"), USER, "CustomMessage_SignUp"
+    )
     _common(sign_up, "CustomMessage_SignUp")
     assert sign_up["request"]["codeParameter"] == "{####}"
     assert sign_up["request"]["linkParameter"] == "{##Click Here##}"
     assert sign_up["request"]["usernameParameter"] is None
     assert sign_up["response"] == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
-    admin = events.custom_message(REGION, POOL, None, USER, None, "CustomMessage_AdminCreateUser")
+    admin = events.custom_message(
+        events.Origin(REGION, POOL, None), USER, "CustomMessage_AdminCreateUser"
+    )
     assert admin["request"]["usernameParameter"] == "{username}"
 
 
 def test_pre_and_post_authentication() -> None:
-    pre = events.authentication("PreAuthentication", REGION, POOL, "client1", USER, None)
+    pre = events.authentication(events.Origin(REGION, POOL, "client1"), "PreAuthentication", USER)
     _common(pre, "PreAuthentication_Authentication")
     assert pre["request"]["userNotFound"] is False
     assert pre["response"] == {}
-    post = events.authentication("PostAuthentication", REGION, POOL, "client1", USER, {"k": "v"})
+    post = events.authentication(
+        events.Origin(REGION, POOL, "client1", {"k": "v"}), "PostAuthentication", USER
+    )
     _common(post, "PostAuthentication_Authentication")
     assert post["request"]["newDeviceUsed"] is False
     assert post["request"]["clientMetadata"] == {"k": "v"}
@@ -112,15 +118,12 @@ def test_pre_and_post_authentication() -> None:
 
 def test_pre_token_generation_v1() -> None:
     event = events.pre_token_generation(
-        REGION,
-        POOL,
-        "client1",
+        events.Origin(REGION, POOL, "client1"),
         USER,
         "TokenGeneration_Authentication",
         "1",
         ["admins", "staff"],
         ["aws.cognito.signin.user.admin"],
-        None,
         roles=["arn:aws:iam::1:role/admin"],
     )
     _common(event, "TokenGeneration_Authentication")
@@ -135,7 +138,12 @@ def test_pre_token_generation_v1() -> None:
 
 def test_pre_token_generation_v2_has_scopes_and_the_v2_response() -> None:
     event = events.pre_token_generation(
-        REGION, POOL, "client1", USER, "TokenGeneration_RefreshTokens", "2", [], ["openid"], None
+        events.Origin(REGION, POOL, "client1"),
+        USER,
+        "TokenGeneration_RefreshTokens",
+        "2",
+        [],
+        ["openid"],
     )
     assert event["version"] == "2"
     assert event["request"]["scopes"] == ["openid"]
@@ -145,7 +153,10 @@ def test_pre_token_generation_v2_has_scopes_and_the_v2_response() -> None:
 
 def test_user_migration_at_sign_in_and_at_forgot_password() -> None:
     sign_in = events.user_migration(
-        REGION, POOL, "client1", "alice", "Passw0rd!", {"m": "1"}, "UserMigration_Authentication"
+        events.Origin(REGION, POOL, "client1", {"m": "1"}),
+        "alice",
+        "Passw0rd!",
+        "UserMigration_Authentication",
     )
     _common(sign_in, "UserMigration_Authentication")
     assert sign_in["request"] == {
@@ -162,6 +173,6 @@ def test_user_migration_at_sign_in_and_at_forgot_password() -> None:
         "enableSMSMFA": None,
     }
     forgot = events.user_migration(
-        REGION, POOL, "client1", "alice", None, None, "UserMigration_ForgotPassword"
+        events.Origin(REGION, POOL, "client1"), "alice", None, "UserMigration_ForgotPassword"
     )
     assert forgot["request"] == {"validationData": None}

@@ -791,8 +791,12 @@ def test_unlisted_events_are_kept_and_exported_but_not_listed(store: Store) -> N
 
 
 def test_trigger_invocations_are_recorded_newest_first(store: Store) -> None:
-    store.record_invocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None)
-    store.record_invocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom")
+    store.record_invocation(
+        TriggerInvocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None)
+    )
+    store.record_invocation(
+        TriggerInvocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom")
+    )
     assert store.recent_invocations(10) == [
         TriggerInvocation("p", "CustomMessage", "src", "bob", 2.0, 3.5, "error", "boom"),
         TriggerInvocation("p", "PreSignUp", "PreSignUp_SignUp", "amy", 1.0, 2.5, "ok", None),

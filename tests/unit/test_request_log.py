@@ -15,7 +15,7 @@ import pytest
 from userpool.config import from_env
 from userpool.domain.services import Call
 from userpool.operations import REGISTRY
-from userpool.server.request_log import logged_dispatch
+from userpool.server.wire import dispatch
 from userpool.services import Runtime, build_services
 
 PASSWORD = "Secret-Passw0rd!"
@@ -34,7 +34,7 @@ def _call(svc: Runtime, operation: str, body: dict[str, Any]) -> Any:
         "content-type": "application/x-amz-json-1.1",
         "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}",
     }
-    return asyncio.run(logged_dispatch(svc, "POST", "/", headers.get, orjson.dumps(body)))
+    return asyncio.run(dispatch(svc, "POST", "/", headers.get, orjson.dumps(body)))
 
 
 def _lines(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:

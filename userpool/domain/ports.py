@@ -100,17 +100,7 @@ class Store(Protocol):
     ) -> None: ...
     def recent_messages(self, limit: int) -> list[Message]: ...
     def events_after(self, after_id: int, limit: int) -> list[AuthEvent]: ...  # oldest first
-    def record_invocation(
-        self,
-        pool_id: str,
-        trigger: str,
-        source: str,
-        username: str,
-        started: float,
-        duration_ms: float,
-        outcome: str,
-        error: str | None,
-    ) -> None: ...
+    def record_invocation(self, call: TriggerInvocation) -> None: ...
     def recent_invocations(self, limit: int) -> list[TriggerInvocation]: ...  # newest first
     def purge(self, now: float, limit: int = 1000) -> bool: ...  # True: more to purge
     def close(self) -> None: ...

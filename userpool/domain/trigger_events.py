@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from userpool.domain.entities import Pool, User
@@ -9,15 +10,24 @@ from userpool.domain.entities import Pool, User
 SDK_VERSION = "aws-sdk-unknown-unknown"
 
 
-def _common(
-    region: str, pool: Pool, username: str, client_id: str | None, source: str
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Origin:
+    """What every event of one request names: the region, the pool, the app client (if
+    any) and the request's ClientMetadata."""
+
+    region: str
+    pool: Pool
+    client_id: str | None
+    metadata: dict[str, str] | None = None
+
+
+def _common(origin: Origin, username: str, source: str) -> dict[str, Any]:
     return {
         "version": "1",
-        "region": region,
-        "userPoolId": pool.id,
+        "region": origin.region,
+        "userPoolId": origin.pool.id,
         "userName": username,
-        "callerContext": {"awsSdkVersion": SDK_VERSION, "clientId": client_id},
+        "callerContext": {"awsSdkVersion": SDK_VERSION, "clientId": origin.client_id},
         "triggerSource": source,
     }
 
@@ -39,32 +49,20 @@ def _with_metadata(request: dict[str, Any], metadata: dict[str, str] | None) -> 
     return request
 
 
-def post_confirmation(
-    region: str,
-    pool: Pool,
-    client_id: str | None,
-    user: User,
-    metadata: dict[str, str] | None,
-    source: str,
-) -> dict[str, Any]:
-    event = _common(region, pool, user.username, client_id, source)
-    event["request"] = _with_metadata({"userAttributes": user_attributes(pool, user)}, metadata)
+def post_confirmation(origin: Origin, user: User, source: str) -> dict[str, Any]:
+    event = _common(origin, user.username, source)
+    request = {"userAttributes": user_attributes(origin.pool, user)}
+    event["request"] = _with_metadata(request, origin.metadata)
     event["response"] = {}
     return event
 
 
 def pre_sign_up(
-    region: str,
-    pool: Pool,
-    client_id: str | None,
-    user: User,
-    validation: dict[str, str] | None,
-    metadata: dict[str, str] | None,
-    source: str,
+    origin: Origin, user: User, validation: dict[str, str] | None, source: str
 ) -> dict[str, Any]:
-    event = _common(region, pool, user.username, client_id, source)
+    event = _common(origin, user.username, source)
     request = {"userAttributes": dict(user.attributes), "validationData": validation}
-    event["request"] = _with_metadata(request, metadata)
+    event["request"] = _with_metadata(request, origin.metadata)
     event["response"] = {
         "autoConfirmUser": False,
         "autoVerifyEmail": False,
@@ -73,23 +71,16 @@ def pre_sign_up(
     return event
 
 
-def custom_message(
-    region: str,
-    pool: Pool,
-    client_id: str | None,
-    user: User,
-    metadata: dict[str, str] | None,
-    source: str,
-) -> dict[str, Any]:
-    event = _common(region, pool, user.username, client_id, source)
+def custom_message(origin: Origin, user: User, source: str) -> dict[str, Any]:
+    event = _common(origin, user.username, source)
     admin = source == "CustomMessage_AdminCreateUser"
     request = {
-        "userAttributes": user_attributes(pool, user),
+        "userAttributes": user_attributes(origin.pool, user),
         "codeParameter": "{####}",
         "linkParameter": "{##Click Here##}",
         "usernameParameter": "{username}" if admin else None,
     }
-    event["request"] = _with_metadata(request, metadata)
+    event["request"] = _with_metadata(request, origin.metadata)
     event["response"] = {"smsMessage": None, "emailMessage": None, "emailSubject": None}
     return event
 
@@ -101,41 +92,31 @@ _AUTHENTICATION = {
 }
 
 
-def authentication(
-    trigger: str,
-    region: str,
-    pool: Pool,
-    client_id: str | None,
-    user: User,
-    metadata: dict[str, str] | None,
-) -> dict[str, Any]:
+def authentication(origin: Origin, trigger: str, user: User) -> dict[str, Any]:
     """The event of PreAuthentication or PostAuthentication (``trigger``)."""
     source, flag = _AUTHENTICATION[trigger]
-    event = _common(region, pool, user.username, client_id, source)
-    request: dict[str, Any] = {"userAttributes": user_attributes(pool, user), flag: False}
-    event["request"] = _with_metadata(request, metadata)
+    event = _common(origin, user.username, source)
+    request: dict[str, Any] = {"userAttributes": user_attributes(origin.pool, user), flag: False}
+    event["request"] = _with_metadata(request, origin.metadata)
     event["response"] = {}
     return event
 
 
 def pre_token_generation(
-    region: str,
-    pool: Pool,
-    client_id: str,
+    origin: Origin,
     user: User,
     source: str,
     version: str,
     groups: list[str],
     scopes: list[str],
-    metadata: dict[str, str] | None,
     roles: list[str] | None = None,
 ) -> dict[str, Any]:
     """Version "1" (V1_0) or "2" (V2_0: scopes and per-token overrides); ``groups`` and
     their ``roles`` in token order (the first role is the preferred one)."""
-    event = _common(region, pool, user.username, client_id, source)
+    event = _common(origin, user.username, source)
     event["version"] = version
     request: dict[str, Any] = {
-        "userAttributes": user_attributes(pool, user),
+        "userAttributes": user_attributes(origin.pool, user),
         "groupConfiguration": {
             "groupsToOverride": groups,
             "iamRolesToOverride": list(roles or []),
@@ -144,24 +125,19 @@ def pre_token_generation(
     }
     if version != "1":
         request["scopes"] = scopes
-    event["request"] = _with_metadata(request, metadata)
+    event["request"] = _with_metadata(request, origin.metadata)
     key = "claimsOverrideDetails" if version == "1" else "claimsAndScopeOverrideDetails"
     event["response"] = {key: None}
     return event
 
 
 def user_migration(
-    region: str,
-    pool: Pool,
-    client_id: str | None,
-    username: str,
-    password: str | None,
-    metadata: dict[str, str] | None,
-    source: str,
+    origin: Origin, username: str, password: str | None, source: str
 ) -> dict[str, Any]:
     """UserMigration: the name typed, the password (sign-in only), the ClientMetadata as
     both validationData and clientMetadata (as Cognito passes them)."""
-    event = _common(region, pool, username, client_id, source)
+    event = _common(origin, username, source)
+    metadata = origin.metadata
     request: dict[str, Any] = {"validationData": dict(metadata) if metadata else None}
     if password is not None:
         request["password"] = password

@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 from userpool.model import service_model
+from userpool.model.compiled import ShapeCompiler
 
 MASK = "***"
 EXTRA_SENSITIVE = frozenset({"ConfirmationCodeType", "DeviceSecretVerifierConfigType"})
@@ -78,19 +79,8 @@ def _keep_scalar(value: Any, hidden: list[str]) -> Any:
     return _hide(value, hidden) if isinstance(value, (dict, list)) else value
 
 
-class _Compiler:
-    def __init__(self, shapes: dict[str, Any]) -> None:
-        self.shapes = shapes
-        self.cache: dict[str, Walk] = {}
-
-    def walk_for(self, name: str) -> Walk:
-        if name not in self.cache:
-            # A placeholder that defers to the finished walk, should a shape contain itself.
-            self.cache[name] = lambda v, h: self.cache[name](v, h)
-            self.cache[name] = self._build(name)
-        return self.cache[name]
-
-    def _build(self, name: str) -> Walk:
+class _Compiler(ShapeCompiler[Walk]):
+    def build(self, name: str) -> Walk:
         shape = self.shapes[name]
         if shape.get("sensitive") or name in EXTRA_SENSITIVE:
             return _hide
@@ -104,7 +94,7 @@ class _Compiler:
         return _keep_scalar
 
     def _member(self, spec: dict[str, Any]) -> Walk:
-        return _hide if spec.get("sensitive") else self.walk_for(spec["shape"])
+        return _hide if spec.get("sensitive") else self.get(spec["shape"])
 
     def _structure(self, shape: dict[str, Any]) -> Walk:
         members: dict[str, Walk] = {
@@ -169,7 +159,7 @@ def _walks(operation: str) -> tuple[Walk, Walk]:
     walks = []
     for part in ("input", "output"):
         shape = op.get(part, {}).get("shape")
-        walks.append(_compiler().walk_for(shape) if shape else _hide_members)
+        walks.append(_compiler().get(shape) if shape else _hide_members)
     return walks[0], walks[1]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import regex
 
 from userpool.errors import InvalidParameterException
+from userpool.model.compiled import ShapeCompiler
 
 Check = Callable[[Any, str, list[str]], None]
 Validator = Callable[[dict[str, Any]], None]
@@ -46,6 +47,32 @@ def _check_length(
         _fail(errors, value, path, False, f"Member must have length greater than or equal to {lo}")
     if hi is not None and len(value) > hi:
         _fail(errors, value, path, False, f"Member must have length less than or equal to {hi}")
+
+
+def _collection(
+    kind: type[list[Any]] | type[dict[str, Any]], name: str, shape: dict[str, Any], members: Check
+) -> Check:
+    """A list's or map's check: its type, its size (``min``/``max``), then its members."""
+    lo, hi = shape.get("min"), shape.get("max")
+
+    def check(value: Any, path: str, errors: list[str]) -> None:
+        if not isinstance(value, kind):
+            _type_error(errors, path, name)
+            return
+        _check_length(errors, value, path, lo, hi)
+        members(value, path, errors)
+
+    return check
+
+
+def _check_member(check: Check, value: Any, path: str, errors: list[str]) -> None:
+    """A list's item or a map's value: never null, else as its shape says."""
+    if value is None:
+        errors.append(
+            f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+        )
+    else:
+        check(value, path, errors)
 
 
 def _type_error(errors: list[str], path: str, kind: str) -> None:
@@ -142,19 +169,9 @@ def _prune(value: dict[str, Any], known: frozenset[str]) -> None:
         del value[name]
 
 
-class _Compiler:
-    def __init__(self, shapes: dict[str, Any]) -> None:
-        self.shapes = shapes
-        self.cache: dict[str, Check] = {}
-
-    def check_for(self, name: str) -> Check:
-        if name not in self.cache:
-            self.cache[name] = lambda v, p, e: self.cache[name + "#"](v, p, e)
-            self.cache[name + "#"] = self._build(self.shapes[name])
-            self.cache[name] = self.cache[name + "#"]
-        return self.cache[name]
-
-    def _build(self, shape: dict[str, Any]) -> Check:
+class _Compiler(ShapeCompiler[Check]):
+    def build(self, name: str) -> Check:
+        shape = self.shapes[name]
         kind = shape["type"]
         if kind == "string":
             return _string_check(shape)
@@ -172,7 +189,7 @@ class _Compiler:
 
     def _structure(self, shape: dict[str, Any]) -> Check:
         members = [
-            (m, _camel(m), self.check_for(spec["shape"]), self._sensitive(spec["shape"]))
+            (m, _camel(m), self.get(spec["shape"]), self._sensitive(spec["shape"]))
             for m, spec in shape.get("members", {}).items()
         ]
         required = shape.get("required", [])
@@ -198,44 +215,24 @@ class _Compiler:
         return check
 
     def _list(self, shape: dict[str, Any]) -> Check:
-        item_check = self.check_for(shape["member"]["shape"])
-        lo, hi = shape.get("min"), shape.get("max")
+        item_check = self.get(shape["member"]["shape"])
 
-        def check(value: Any, path: str, errors: list[str]) -> None:
-            if not isinstance(value, list):
-                _type_error(errors, path, "list")
-                return
-            _check_length(errors, value, path, lo, hi)
+        def items(value: list[Any], path: str, errors: list[str]) -> None:
             for i, item in enumerate(value, 1):
-                if item is None:
-                    errors.append(
-                        f"Value null at '{path}.{i}.member' failed to satisfy constraint: Member must not be null"
-                    )
-                else:
-                    item_check(item, f"{path}.{i}.member", errors)
+                _check_member(item_check, item, f"{path}.{i}.member", errors)
 
-        return check
+        return _collection(list, "list", shape, items)
 
     def _map(self, shape: dict[str, Any]) -> Check:
-        key_check = self.check_for(shape["key"]["shape"])
-        value_check = self.check_for(shape["value"]["shape"])
-        lo, hi = shape.get("min"), shape.get("max")
+        key_check = self.get(shape["key"]["shape"])
+        value_check = self.get(shape["value"]["shape"])
 
-        def check(value: Any, path: str, errors: list[str]) -> None:
-            if not isinstance(value, dict):
-                _type_error(errors, path, "map")
-                return
-            _check_length(errors, value, path, lo, hi)
+        def entries(value: dict[str, Any], path: str, errors: list[str]) -> None:
             for k, v in value.items():
                 key_check(k, f"{path}.key", errors)
-                if v is None:
-                    errors.append(
-                        f"Value null at '{path}.value' failed to satisfy constraint: Member must not be null"
-                    )
-                else:
-                    value_check(v, f"{path}.value", errors)
+                _check_member(value_check, v, f"{path}.value", errors)
 
-        return check
+        return _collection(dict, "map", shape, entries)
 
     def _sensitive(self, name: str) -> bool:
         return bool(self.shapes[name].get("sensitive"))
@@ -245,7 +242,7 @@ def compile_validator(shapes: dict[str, Any], input_shape: str | None) -> Valida
     """Build the validator of one operation's input shape."""
     if input_shape is None:
         return lambda body: None
-    check = _Compiler(shapes).check_for(input_shape)
+    check = _Compiler(shapes).get(input_shape)
 
     def validate(body: dict[str, Any]) -> None:
         errors: list[str] = []

@@ -43,10 +43,10 @@ from userpool.errors import (
 from userpool.operations.steps import decoys, hooks, migration, risk, sendquota, usercodes
 from userpool.operations.steps.decoys import masked_delivery
 from userpool.operations.steps.lookups import (
-    check_secret_hash,
-    client_and_pool,
+    checked_client,
     find_user,
     stored_user,
+    user_unless_hidden,
 )
 from userpool.operations.steps.newusers import set_password
 from userpool.operations.steps.signin import clear_failures
@@ -65,13 +65,11 @@ def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> N
 def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Delivery] | None:
     """The user and where their code goes; None for an unknown name that must be hidden,
     or (hidden too) a user whose own state refuses a reset."""
-    try:
-        user = find_user(tx, pool, name)
-    except NotFound:
-        if client.prevent_user_existence_errors:
-            return None
-        raise UserNotFoundException(NO_USER_FOR_CLIENT) from None
-    return _hidden_refusal(client, lambda: (user, delivery_for(pool, user)))
+    user = user_unless_hidden(tx, pool, client, name, NO_USER_FOR_CLIENT)
+    if user is None:
+        return None
+    found = user
+    return _hidden_refusal(client, lambda: (found, delivery_for(pool, found)))
 
 
 def _hidden_refusal(
@@ -114,8 +112,7 @@ async def forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
     now = svc.clock.now()
     name = req["Username"]
     with svc.store.read() as tx:
-        client, pool = client_and_pool(tx, req["ClientId"])
-        check_secret_hash(svc, client, name, req.get("SecretHash"))
+        client, pool = checked_client(svc, tx, req)
     try:
         target = await _target_or_migrated(svc, pool, client, name, req.get("ClientMetadata"))
     except UserNotFoundException:
@@ -170,8 +167,7 @@ async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]
     now = svc.clock.now()
     name = req["Username"]
     with svc.store.read() as tx:
-        client, pool = client_and_pool(tx, req["ClientId"])
-        check_secret_hash(svc, client, name, req.get("SecretHash"))
+        client, pool = checked_client(svc, tx, req)
         target = _target(tx, pool, client, name)
     if target is None:
         refuse_for_pool(pool)

@@ -33,9 +33,10 @@ from userpool.operations.steps.lookups import (
     attributes_in,
     check_secret_hash,
     check_writable,
-    client_and_pool,
+    checked_client,
     client_pool_user,
     find_user,
+    user_unless_hidden,
 )
 from userpool.operations.steps.newusers import (
     insert_new_user,
@@ -67,8 +68,7 @@ def _apply_pre_sign_up(pool: Pool, user: User, answer: hooks.PreSignUpAnswer) ->
 
 async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
-        client, pool = client_and_pool(tx, req["ClientId"])
-    check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+        client, pool = checked_client(svc, tx, req)
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise NotAuthorizedException("SignUp is not permitted for this user pool")
     attributes = attributes_in(req.get("UserAttributes"))
@@ -136,14 +136,10 @@ def _user_for_code(
     client that hides existence."""
     if probed is not None:
         return probed
-    try:
-        return find_user(tx, pool, name, username_probed=pool.key(name) == name)
-    except NotFound:
-        # DEVIATION: under PreventUserExistenceErrors=ENABLED an unknown user gets the masked
-        # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
-        if client.prevent_user_existence_errors:
-            return None
-        raise UserNotFoundException(NO_USER_FOR_CLIENT) from None
+    # DEVIATION: under PreventUserExistenceErrors=ENABLED an unknown user gets the masked
+    # error (CodeMismatchException for ConfirmSignUp), never the "alternating" answer.
+    probed_key = pool.key(name) == name
+    return user_unless_hidden(tx, pool, client, name, NO_USER_FOR_CLIENT, probed_key)
 
 
 def _spend_session(svc: Services, tx: Tx, token: str) -> None:
@@ -302,8 +298,7 @@ async def resend_confirmation_code(
 ) -> dict[str, Any]:
     now = svc.clock.now()
     with svc.store.read() as tx:
-        client, pool = client_and_pool(tx, req["ClientId"])
-        check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+        client, pool = checked_client(svc, tx, req)
         target = _resend_target(svc, tx, pool, client, req["Username"], now)
     if isinstance(target, dict):
         _count_unknown_resend(svc, pool, req["Username"], now)

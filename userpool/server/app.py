@@ -11,8 +11,9 @@ import asyncio
 from typing import Any
 
 from userpool.config import Settings, dev_refusal, from_env, is_loopback
-from userpool.server.request_log import logged_dispatch, set_level
-from userpool.server.wire import Response
+from userpool.server.request_log import set_level
+from userpool.server.response import Response
+from userpool.server.wire import dispatch
 from userpool.services import Runtime, build_services
 
 _OFF_LOOPBACK = Response(
@@ -53,7 +54,7 @@ class App:
         if svc.settings.dev and not is_loopback(_host(scope.server)):
             response = _OFF_LOOPBACK
         else:
-            response = await logged_dispatch(
+            response = await dispatch(
                 svc,
                 scope.method,
                 scope.path,
@@ -83,7 +84,7 @@ class App:
         if svc.settings.dev and not is_loopback((scope.get("server") or (None,))[0]):
             response = _OFF_LOOPBACK
         else:
-            response = await logged_dispatch(
+            response = await dispatch(
                 svc,
                 scope["method"],
                 scope["path"],

@@ -15,6 +15,7 @@ import logging
 import socket
 import time
 from collections import deque
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -23,11 +24,11 @@ import httptools
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
-from userpool.server.request_log import logged_dispatch
+from userpool.server.response import Response
 from userpool.server.wire import (
     MAX_BODY,
-    Response,
     body_too_large,
+    dispatch,
     error_response,
 )
 from userpool.services import Runtime
@@ -52,28 +53,17 @@ class _Reject(Exception):
         self.error = error
 
 
+@dataclass(slots=True)
 class _Request:
     """A parsed request; or, with ``answer``, one the connection rejected itself."""
 
-    __slots__ = ("method", "url", "headers", "body", "keep_alive", "answer", "size")
-
-    def __init__(
-        self,
-        method: str,
-        url: bytes,
-        headers: dict[str, str],
-        body: bytes,
-        keep_alive: bool,
-        answer: Response | None = None,
-        size: int = 0,
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.keep_alive = keep_alive
-        self.answer = answer
-        self.size = size  # bytes counted against the buffer limits until it is answered
+    method: str
+    url: bytes
+    headers: dict[str, str]
+    body: bytes
+    keep_alive: bool
+    answer: Response | None = None
+    size: int = 0  # bytes counted against the buffer limits until it is answered
 
 
 class HttpServer:
@@ -375,7 +365,7 @@ class HttpConnection(asyncio.Protocol):
             return request.answer
         path, _, query = request.url.decode("latin-1").partition("?")
         try:
-            return await logged_dispatch(
+            return await dispatch(
                 self.server.svc,
                 request.method,
                 path,

@@ -1,4 +1,4 @@
-"""Request logging around ``wire.dispatch``, on the ``userpool.access`` logger.
+"""Request logging for ``wire.dispatch``, on the ``userpool.access`` logger.
 
 - Above INFO (``--log-level warning``): nothing is logged and nothing is measured; the
   request costs one ``isEnabledFor`` check more than a bare ``dispatch``.
@@ -22,8 +22,7 @@ import orjson
 from userpool.config import Settings
 from userpool.model import TARGET_PREFIX, operations
 from userpool.model.redact import mask_request, mask_response, scrub
-from userpool.server.wire import Response, dispatch
-from userpool.services import Runtime
+from userpool.server.response import Response
 
 log = logging.getLogger("userpool.access")
 
@@ -43,22 +42,23 @@ def _operation(method: str, path: str, headers: Callable[[str], str | None]) -> 
     return name if name in operations() else "unknown"
 
 
-async def logged_dispatch(
-    svc: Runtime,
+def wanted(settings: Settings) -> bool:
+    """Whether requests are logged: at DEBUG, or with ``--access-log`` at INFO."""
+    if log.isEnabledFor(logging.DEBUG):
+        return True
+    return settings.access_log and log.isEnabledFor(logging.INFO)
+
+
+def record(
     method: str,
     path: str,
     headers: Callable[[str], str | None],
     body: bytes,
-    query: str = "",
-    peer: str | None = None,
-) -> Response:
-    """``dispatch``, with an access line when ``settings.access_log`` or at DEBUG."""
-    debug = log.isEnabledFor(logging.DEBUG)
-    if not debug and not (svc.settings.access_log and log.isEnabledFor(logging.INFO)):
-        return await dispatch(svc, method, path, headers, body, query, peer)
-    start = time.perf_counter()
-    response = await dispatch(svc, method, path, headers, body, query, peer)
-    elapsed = (time.perf_counter() - start) * 1000
+    response: Response,
+    started: float,
+) -> None:
+    """The access line of an answered request (and at DEBUG its masked bodies)."""
+    elapsed = (time.perf_counter() - started) * 1000
     operation = _operation(method, path, headers)
     request_id = error = "-"
     for name, value in response.headers:
@@ -74,12 +74,11 @@ async def logged_dispatch(
         elapsed,
         request_id,
     )
-    if debug and method == "POST":
+    if method == "POST" and log.isEnabledFor(logging.DEBUG):
         try:
             _log_bodies(operation, body, response, request_id)
         except Exception as exc:  # logging a request must never cost its answer
             log.debug("bodies id=%s not shown: %s", request_id, type(exc).__name__)
-    return response
 
 
 def _log_bodies(operation: str, body: bytes, response: Response, request_id: str) -> None:

@@ -9,8 +9,8 @@ or an unexpected failure (logged with its request id, answered as a bare
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,8 +31,9 @@ from userpool.model import TARGET_PREFIX, operations
 from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
-from userpool.server import sigv4
+from userpool.server import request_log, sigv4
 from userpool.server.address import caller
+from userpool.server.response import Response
 from userpool.services import Runtime
 
 log = logging.getLogger("userpool.server")
@@ -48,13 +49,6 @@ CORS = [
     ("access-control-allow-origin", "*"),
     ("access-control-expose-headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
 ]
-
-
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 def _headers(
@@ -197,9 +191,15 @@ async def dispatch(
 ) -> Response:
     """The response to one request from ``peer`` (the connection's address); on a store
     across the network the whole request runs inside ``bridge.run``, so its waits for the
-    database let other requests run."""
+    database let other requests run. With ``--access-log`` or at DEBUG it is logged
+    (``request_log``)."""
     work = _dispatch(svc, method, path, headers, body, query, peer)
-    return await (bridge.run(work) if svc.store.remote else work)
+    if not request_log.wanted(svc.settings):
+        return await (bridge.run(work) if svc.store.remote else work)
+    started = time.perf_counter()
+    response = await (bridge.run(work) if svc.store.remote else work)
+    request_log.record(method, path, headers, body, response, started)
+    return response
 
 
 async def _dispatch(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 
 from userpool.domain.entities import Pool
-from userpool.domain.ports import Store
+from userpool.domain.ports import Store, TriggerInvocation
 from userpool.errors import (
     InvalidLambdaResponseException,
     UnexpectedLambdaException,
@@ -30,22 +31,15 @@ class Invoker(Protocol):
     async def invoke(self, event: dict[str, Any]) -> bytes: ...
 
 
+@dataclass
 class Triggers:
     """Finds and runs the function a pool configured for a trigger."""
 
-    def __init__(
-        self,
-        store: Store,
-        routes: dict[str, str],
-        lambda_endpoint: str | None,
-        region: str,
-        timeout: float = 5.0,
-    ) -> None:
-        self.store = store
-        self.routes = routes
-        self.lambda_endpoint = lambda_endpoint
-        self.region = region
-        self.timeout = timeout
+    store: Store
+    routes: dict[str, str]  # function ARN -> where it runs (see ``invoker``)
+    lambda_endpoint: str | None
+    region: str
+    timeout: float = 5.0
 
     @staticmethod
     def arn(pool: Pool, trigger: str) -> str | None:
@@ -116,14 +110,16 @@ class Triggers:
         error: str | None,
     ) -> None:
         self.store.record_invocation(
-            pool.id,
-            trigger,
-            str(event.get("triggerSource")),
-            str(event.get("userName")),
-            started,
-            (time.time() - started) * 1000,
-            outcome,
-            error,
+            TriggerInvocation(
+                pool.id,
+                trigger,
+                str(event.get("triggerSource")),
+                str(event.get("userName")),
+                started,
+                (time.time() - started) * 1000,
+                outcome,
+                error,
+            )
         )
 
 

@@ -10,6 +10,7 @@ from userpool.domain import codes, trigger_events
 from userpool.domain.entities import Pool, User
 from userpool.domain.messages import Delivery, fill, invitation_text, verification_text
 from userpool.domain.services import Services
+from userpool.domain.trigger_events import Origin
 from userpool.errors import BAD_LAMBDA_OUTPUT, InvalidLambdaResponseException
 
 
@@ -41,9 +42,8 @@ async def post_confirmation(
     """Run PostConfirmation with the request's ClientMetadata; nothing of its answer is read."""
     if svc.triggers.arn(pool, "PostConfirmation") is None:
         return
-    event = trigger_events.post_confirmation(
-        svc.settings.region, pool, client_id, user, metadata, source
-    )
+    origin = Origin(svc.settings.region, pool, client_id, metadata)
+    event = trigger_events.post_confirmation(origin, user, source)
     await svc.triggers.run(pool, "PostConfirmation", event)
 
 
@@ -60,9 +60,8 @@ async def pre_sign_up(
     if svc.triggers.arn(pool, "PreSignUp") is None:
         return PreSignUpAnswer()
     data = {v["Name"]: v.get("Value", "") for v in validation} if validation else None
-    event = trigger_events.pre_sign_up(
-        svc.settings.region, pool, client_id, user, data, metadata, source
-    )
+    origin = Origin(svc.settings.region, pool, client_id, metadata)
+    event = trigger_events.pre_sign_up(origin, user, data, source)
     output = await svc.triggers.run(pool, "PreSignUp", event) or {}
     response = output.get("response") or {}
     if not isinstance(response, dict):
@@ -91,9 +90,8 @@ async def compose(
     templates = invitation_text if invite else verification_text
     subject, body = templates(pool, delivery.medium, "{####}", "{username}")
     if svc.triggers.arn(pool, "CustomMessage") is not None:
-        event = trigger_events.custom_message(
-            svc.settings.region, pool, client_id, user, metadata, source
-        )
+        origin = Origin(svc.settings.region, pool, client_id, metadata)
+        event = trigger_events.custom_message(origin, user, source)
         output = await svc.triggers.run(pool, "CustomMessage", event) or {}
         subject, body = _custom_message(output, delivery.medium, subject, body)
     return Outgoing(

@@ -104,6 +104,33 @@ def find_user(tx: Tx, pool: Pool, name: str, username_probed: bool = False) -> U
     return tx.user_by_sub(pool.id, name.lower())
 
 
+def checked_client(svc: Services, tx: Tx, req: dict[str, Any]) -> tuple[AppClient, Pool]:
+    """The request's app client (``ClientId``) and its pool, the request's ``SecretHash``
+    checked for its ``Username``."""
+    client, pool = client_and_pool(tx, req["ClientId"])
+    check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
+    return client, pool
+
+
+def user_unless_hidden(
+    tx: Tx,
+    pool: Pool,
+    client: AppClient,
+    name: str,
+    unknown: str = NO_USER,
+    username_probed: bool = False,
+) -> User | None:
+    """``find_user``; for a name that finds nobody, None when the client hides existence
+    (PreventUserExistenceErrors=ENABLED: the caller answers as for a real user), else
+    UserNotFoundException with the text ``unknown``."""
+    try:
+        return find_user(tx, pool, name, username_probed)
+    except NotFound:
+        if client.prevent_user_existence_errors:
+            return None
+        raise UserNotFoundException(unknown) from None
+
+
 def stored_user(tx: Tx, pool_id: str, sub: str) -> User:
     """The user as stored now (it may have been deleted while the request waited)."""
     try:

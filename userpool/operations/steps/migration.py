@@ -16,6 +16,7 @@ from userpool.domain.entities import CONFIRMED, RESET_REQUIRED, AppClient, Pool,
 from userpool.domain.ports import Tx
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Services
+from userpool.domain.trigger_events import Origin
 from userpool.errors import (
     InvalidLambdaResponseException,
     UserLambdaValidationException,
@@ -39,9 +40,8 @@ async def migrate(
     if svc.triggers.arn(pool, "UserMigration") is None:
         return None
     source = "UserMigration_ForgotPassword" if password is None else "UserMigration_Authentication"
-    event = trigger_events.user_migration(
-        svc.settings.region, pool, client.id, name, password, metadata, source
-    )
+    origin = Origin(svc.settings.region, pool, client.id, metadata)
+    event = trigger_events.user_migration(origin, name, password, source)
     try:
         output = await svc.triggers.run(pool, "UserMigration", event) or {}
     except UserLambdaValidationException as exc:

@@ -128,11 +128,17 @@ def record(
     client: AppClient | None = None,
     response: str = "Pass",
     risk: Risk | None = None,
+    notify: Services | None = None,
 ) -> None:
-    """Record an auth event (a write nobody waits on: a backend may send it with COMMIT);
-    ``record_and_notify`` records one whose id a notice links to."""
+    """Record an auth event. With ``notify``, also queue its notice if the level's action
+    asks for one (the notice's feedback links name the event); without, the write is one
+    nobody waits on (a backend may send it with COMMIT)."""
     data = event_data(call, client=client, response=response, risk=risk)
-    tx.record_event(user.pool_id, user.sub, kind, now, data, listed(pool))
+    if notify is None:
+        tx.record_event(user.pool_id, user.sub, kind, now, data, listed(pool))
+        return
+    event_id = tx.add_event(user.pool_id, user.sub, kind, now, data, listed(pool))
+    _notify(notify, call, tx, pool, client, user, risk or Risk(), event_id, now)
 
 
 def guard(
@@ -148,7 +154,19 @@ def guard(
     if blocks(pool, risk):
         if user is not None:
             with svc.store.transaction() as tx:
-                record_and_notify(svc, call, tx, pool, client, user, kind, risk, "Fail")
+                now = svc.clock.now()
+                record(
+                    tx,
+                    call,
+                    pool,
+                    user,
+                    kind,
+                    now,
+                    client=client,
+                    response="Fail",
+                    risk=risk,
+                    notify=svc,
+                )
             svc.outbox.notify()
         raise NotAuthorizedException(BLOCKED)
     return risk
@@ -171,25 +189,6 @@ def _links(svc: Services, pool: Pool, user: User, event_id: int) -> dict[str, st
         + urllib.parse.urlencode({**query, "value": value})
         for value in ("Valid", "Invalid")
     }
-
-
-def record_and_notify(
-    svc: Services,
-    call: Call,
-    tx: Tx,
-    pool: Pool,
-    client: AppClient | None,
-    user: User,
-    kind: str,
-    risk: Risk,
-    response: str,
-) -> None:
-    """Record a scored auth event and queue its notice, if its level's action asks for one
-    (the notice's feedback links name the event)."""
-    now = svc.clock.now()
-    data = event_data(call, client=client, response=response, risk=risk)
-    event_id = tx.add_event(user.pool_id, user.sub, kind, now, data, listed(pool))
-    _notify(svc, call, tx, pool, client, user, risk, event_id, now)
 
 
 def _notify(

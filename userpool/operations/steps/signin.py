@@ -24,7 +24,6 @@ from userpool.domain.services import Call, Services
 from userpool.errors import (
     INVALID_REFRESH_TOKEN,
     LOCKED,
-    NO_USER,
     NOT_CONFIRMED,
     PASSWORD_RESET_REQUIRED,
     USER_DISABLED,
@@ -33,10 +32,13 @@ from userpool.errors import (
     NotAuthorizedException,
     PasswordResetRequiredException,
     UserNotConfirmedException,
-    UserNotFoundException,
 )
 from userpool.operations.steps import risk, token_hooks
-from userpool.operations.steps.lookups import client_secret, find_user, stored_user
+from userpool.operations.steps.lookups import (
+    client_secret,
+    stored_user,
+    user_unless_hidden,
+)
 
 QUIET = 900.0
 # The status of a stand-in for an unknown name under PreventUserExistenceErrors=ENABLED
@@ -75,12 +77,9 @@ def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User |
     """The user, or None for an unknown one when the client hides existence (the caller
     then signs a ghost in); otherwise Cognito's UserNotFoundException. A disabled user is
     refused here, unless the client hides existence: then only after a correct password."""
-    try:
-        user = find_user(tx, pool, name)
-    except NotFound:
-        if client.prevent_user_existence_errors:
-            return None
-        raise UserNotFoundException(NO_USER) from None
+    user = user_unless_hidden(tx, pool, client, name)
+    if user is None:
+        return None
     if not user.enabled and not client.prevent_user_existence_errors:
         raise NotAuthorizedException(USER_DISABLED)
     return user
@@ -173,7 +172,19 @@ def _sign_in_event(
     response: str,
 ) -> None:
     verdict = risk.assess(svc, call, pool, client, user)
-    risk.record_and_notify(svc, call, tx, pool, client, user, "SignIn", verdict, response)
+    now = svc.clock.now()
+    risk.record(
+        tx,
+        call,
+        pool,
+        user,
+        "SignIn",
+        now,
+        client=client,
+        response=response,
+        risk=verdict,
+        notify=svc,
+    )
     if response == "Pass" and verdict.device is not None:
         fresh = stored_user(tx, pool.id, user.sub)
         if remember_device(fresh, verdict):

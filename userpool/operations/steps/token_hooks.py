@@ -11,6 +11,7 @@ from typing import Any
 from userpool.domain import trigger_events
 from userpool.domain.entities import Pool, User
 from userpool.domain.services import Call, Services
+from userpool.domain.trigger_events import Origin
 from userpool.errors import BAD_LAMBDA_OUTPUT, InvalidLambdaResponseException
 
 # Claims a trigger may not change (DEVIATION: Cognito's exact list is not published whole;
@@ -67,9 +68,8 @@ async def authentication(
 ) -> None:
     """Run PreAuthentication or PostAuthentication (``trigger``), if the pool has it."""
     if svc.triggers.arn(pool, trigger) is not None:
-        event = trigger_events.authentication(
-            trigger, svc.settings.region, pool, client_id, user, call.client_metadata
-        )
+        origin = Origin(svc.settings.region, pool, client_id, call.client_metadata)
+        event = trigger_events.authentication(origin, trigger, user)
         await svc.triggers.run(pool, trigger, event)
 
 
@@ -110,17 +110,9 @@ async def pre_token_generation(
     version = (lambda_config.get("PreTokenGenerationConfig") or {}).get("LambdaVersion", "V1_0")
     number = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}.get(version, "1")
     scopes = ["aws.cognito.signin.user.admin"]
+    origin = Origin(svc.settings.region, pool, client_id, call.client_metadata)
     event = trigger_events.pre_token_generation(
-        svc.settings.region,
-        pool,
-        client_id,
-        user,
-        source,
-        number,
-        list(groups),
-        scopes,
-        call.client_metadata,
-        list(roles),
+        origin, user, source, number, list(groups), scopes, list(roles)
     )
     output = await svc.triggers.run(pool, "PreTokenGeneration", event) or {}
     response = _dict(output.get("response"))

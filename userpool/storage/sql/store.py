@@ -6,6 +6,7 @@ process is claiming)."""
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import AbstractContextManager
 
 from userpool.domain.entities import Message
@@ -86,22 +87,12 @@ class StoreQueries:
         return [message_row(tuple(r)) for r in rows]
 
     # the trigger log and the event log -----------------------------------
-    def record_invocation(
-        self,
-        pool_id: str,
-        trigger: str,
-        source: str,
-        username: str,
-        started: float,
-        duration_ms: float,
-        outcome: str,
-        error: str | None,
-    ) -> None:
+    def record_invocation(self, call: TriggerInvocation) -> None:
         with self.transaction() as tx:
             tx.run(
                 "INSERT INTO trigger_log (pool_id, trigger, source, username, "
                 "started, duration_ms, outcome, error) VALUES (?,?,?,?,?,?,?,?)",
-                (pool_id, trigger, source, username, started, duration_ms, outcome, error),
+                dataclasses.astuple(call),
             )
 
     def recent_invocations(self, limit: int) -> list[TriggerInvocation]:
