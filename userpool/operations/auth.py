@@ -12,6 +12,7 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
+from userpool.domain.signin import check_status
 from userpool.errors import (
     INVALID_SESSION,
     NOT_CONFIRMED,
@@ -38,7 +39,6 @@ from userpool.operations.steps.signin import (
     challenge_session,
     check_auth_secret,
     check_password,
-    check_status,
     issue,
     param,
     refresh,

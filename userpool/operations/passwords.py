@@ -10,6 +10,7 @@ from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQ
 from userpool.domain.passwords import check_policy
 from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for
 from userpool.domain.services import Call, Services
+from userpool.domain.signin import clear_failures
 from userpool.errors import (
     ATTEMPTS,
     NOT_CONFIRMED,
@@ -23,7 +24,6 @@ from userpool.errors import (
 from userpool.operations.steps import hooks, risk, usercodes
 from userpool.operations.steps.lookups import access_user, pool_of, stored_user
 from userpool.operations.steps.newusers import set_password
-from userpool.operations.steps.signin import clear_failures
 from userpool.operations.steps.usercodes import HOUR
 from userpool.operations.steps.users import admin_user, named_user
 

@@ -31,6 +31,7 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for, refuse_for_pool
 from userpool.domain.services import Call, Services
+from userpool.domain.signin import clear_failures
 from userpool.errors import (
     ATTEMPTS,
     NO_USER_FOR_CLIENT,
@@ -49,7 +50,6 @@ from userpool.operations.steps.lookups import (
     user_unless_hidden,
 )
 from userpool.operations.steps.newusers import set_password
-from userpool.operations.steps.signin import clear_failures
 
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:

@@ -11,8 +11,6 @@ import orjson
 from userpool.domain import codes, crypto, ids, tokens
 from userpool.domain.entities import (
     FORCE_CHANGE_PASSWORD,
-    RESET_REQUIRED,
-    UNCONFIRMED,
     AppClient,
     Pool,
     RefreshToken,
@@ -21,17 +19,14 @@ from userpool.domain.entities import (
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.risk import remember_device
 from userpool.domain.services import Call, Services
+from userpool.domain.signin import QUIET, check_status, clear_failures, locked, note_failure
 from userpool.errors import (
     INVALID_REFRESH_TOKEN,
     LOCKED,
-    NOT_CONFIRMED,
-    PASSWORD_RESET_REQUIRED,
     USER_DISABLED,
     WRONG_PASSWORD,
     InvalidParameterException,
     NotAuthorizedException,
-    PasswordResetRequiredException,
-    UserNotConfirmedException,
 )
 from userpool.operations.steps import risk, token_hooks
 from userpool.operations.steps.lookups import (
@@ -40,7 +35,6 @@ from userpool.operations.steps.lookups import (
     user_unless_hidden,
 )
 
-QUIET = 900.0
 # The status of a stand-in for an unknown name under PreventUserExistenceErrors=ENABLED
 # (made by decoys.ghost, never stored): it goes through the sign-in steps a real user does.
 GHOST = "GHOST"
@@ -83,36 +77,6 @@ def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User |
     if not user.enabled and not client.prevent_user_existence_errors:
         raise NotAuthorizedException(USER_DISABLED)
     return user
-
-
-def check_status(user: User) -> None:
-    """What a user who may not sign in hears (in LEGACY before the password is checked; when
-    the client hides existence only after a correct one, so a guess learns nothing)."""
-    if not user.enabled:
-        raise NotAuthorizedException(USER_DISABLED)
-    if user.status == UNCONFIRMED:
-        raise UserNotConfirmedException(NOT_CONFIRMED)
-    if user.status == RESET_REQUIRED:
-        raise PasswordResetRequiredException(PASSWORD_RESET_REQUIRED)
-
-
-def locked(user: User, now: float) -> bool:
-    return float(user.extra.get("locked_until", 0)) > now
-
-
-def note_failure(user: User, now: float) -> None:
-    """Cognito's lockout: after 5 failures, 1 s doubling to 15 min; 15 quiet minutes reset."""
-    if now - float(user.extra.get("last_failure", 0)) > QUIET:
-        user.extra["failures"] = 0
-    failures = int(user.extra.get("failures", 0)) + 1
-    user.extra.update(failures=failures, last_failure=now)
-    if failures >= 5:
-        user.extra["locked_until"] = now + min(2 ** (failures - 5), QUIET)
-
-
-def clear_failures(user: User) -> None:
-    for key in ("failures", "last_failure", "locked_until"):
-        user.extra.pop(key, None)
 
 
 async def check_password(
