@@ -72,13 +72,14 @@ class Services:
     key: bytes = field(repr=False, default=b"")  # the keyed-hash key of codes and sessions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
     """One request as its transport (HTTP, the embedded CLI, a GET page) hands it over.
 
     ``source_ip`` is the connection's peer (or the right-most untrusted hop a trusted proxy
     named); ``signed`` says the request's SigV4 signature was verified (or --dev let it by);
-    ``operation`` and ``request`` are set by ``operations.run`` once the request is valid.
+    ``operation`` and ``request`` are filled in by ``operations.run`` once the request is
+    valid (one value per request, not copied: this is on every request's path).
     The request's own context (ClientMetadata, UserContextData, ContextData) is read here by
     the steps deep in a flow, so nothing travels in hidden per-request state.
     """
@@ -88,9 +89,6 @@ class Call:
     signed: bool = False
     operation: str = ""
     request: dict[str, Any] = field(default_factory=dict)
-
-    def serving(self, operation: str, request: dict[str, Any]) -> Call:
-        return Call(self.request_id, self.source_ip, self.signed, operation, request)
 
     @property
     def client_metadata(self) -> dict[str, str] | None:

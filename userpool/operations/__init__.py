@@ -139,7 +139,8 @@ async def run(svc: Services, call: Call, name: str, request: dict[str, Any]) -> 
     if attempt:
         svc.limiter.check("fail", call.source_ip)
     try:
-        return await handler(svc, call.serving(name, request), request)
+        call.operation, call.request = name, request
+        return await handler(svc, call, request)
     except CognitoError as error:
         if attempt and error.code in FAILED_ATTEMPT:
             svc.limiter.count("fail", call.source_ip)

@@ -230,11 +230,11 @@ async def _dispatch(
             raise UnknownOperationException(f"No operation at {method} {path}.")
         svc.limiter.admit("ip", call.source_ip)
         name, request = _parse(headers, body)
-        handler_of(name)  # an operation we do not serve says so before any signature check
         signed = operations()[name].signed
         if signed:
+            handler_of(name)  # an operation we do not serve says so before the signature
             _verify(svc, method, path, query, headers, body)
-            call = Call(request_id, call.source_ip, signed=True)
+            call.signed = True
         result = await run(svc, call, name, request)
         return Response(200, _headers(request_id, cors=not signed), orjson.dumps(result))
     except CognitoError as error:
