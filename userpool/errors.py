@@ -131,6 +131,11 @@ INVALID_ACCESS_TOKEN = "Invalid Access Token"
 INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
 BAD_LAMBDA_OUTPUT = "Unrecognizable lambda output"
 INVALID_PAGINATION = "Invalid pagination token."
+CUSTOM_AUTH_ONLY = "Only custom auth (lambda driven) is enabled for this client."
+MIXED_AUTH_FLOWS = (  # DEVIATION: the documented rule's wording is ours
+    "Legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, "
+    "USER_PASSWORD_AUTH) cannot be combined with values that begin with ALLOW_."
+)
 NOT_NFKC = "Username should be in Unicode normalization form NFKC."  # DEVIATION
 NO_GROUP = "Group not found."
 TOO_MANY_GROUPS = "The user pool has reached its limit of {} groups."  # DEVIATION

@@ -1,5 +1,12 @@
-"""Sign-in rules for a user, pure: who may sign in, and Cognito's lockout after failed
-passwords (5 failures, then 1 s doubling to 15 minutes; 15 quiet minutes reset it)."""
+"""Sign-in rules, pure: which auth flows an app client allows, who may sign in, and
+Cognito's lockout after failed passwords (5 failures, then 1 s doubling to 15 minutes; 15
+quiet minutes reset it).
+
+An app client's ``ExplicitAuthFlows`` are either the ``ALLOW_`` values, each allowing its
+flow, or the legacy values of clients made before them (never both): a legacy client
+always allows USER_SRP_AUTH and the refresh flows; ``USER_PASSWORD_AUTH`` and
+``ADMIN_NO_SRP_AUTH`` add their password flows; ``CUSTOM_AUTH_FLOW_ONLY`` leaves custom
+authentication only."""
 
 from __future__ import annotations
 
@@ -9,15 +16,55 @@ from userpool.domain.entities import (
     User,
 )
 from userpool.errors import (
+    CUSTOM_AUTH_ONLY,
+    MIXED_AUTH_FLOWS,
     NOT_CONFIRMED,
     PASSWORD_RESET_REQUIRED,
     USER_DISABLED,
+    InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     UserNotConfirmedException,
 )
 
 QUIET = 900.0
+LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
+# The ALLOW_ value (or, for the admin password flow, also its legacy name) each flow needs.
+_ENABLERS = {
+    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH",),
+    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH",),
+    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH",),
+    "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH",),
+    "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
+    "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
+    "USER_AUTH": ("ALLOW_USER_AUTH",),
+}
+_LEGACY_ALWAYS = frozenset({"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+_LEGACY_ENABLERS = {
+    "USER_PASSWORD_AUTH": "USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH",
+    "ADMIN_NO_SRP_AUTH": "ADMIN_NO_SRP_AUTH",
+}
+
+
+def check_flows_setting(flows: list[str]) -> None:
+    """An ExplicitAuthFlows setting: legacy values and ALLOW_ values are never mixed."""
+    if LEGACY_FLOWS & set(flows) and any(f.startswith("ALLOW_") for f in flows):
+        raise InvalidParameterException(MIXED_AUTH_FLOWS)
+
+
+def check_flow_enabled(flows: list[str], flow: str) -> None:
+    """Refuse ``flow`` unless the client's ExplicitAuthFlows allow it."""
+    if not LEGACY_FLOWS & set(flows):
+        if not set(_ENABLERS[flow]) & set(flows):
+            # DEVIATION: the wording is widely reported but not documented.
+            raise InvalidParameterException(f"{flow} flow not enabled for this client")
+        return
+    if "CUSTOM_AUTH_FLOW_ONLY" in flows and flow not in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+        # DEVIATION: the refresh flows stay open to such a client (its tokens must renew).
+        raise InvalidParameterException(CUSTOM_AUTH_ONLY)
+    if flow not in _LEGACY_ALWAYS and _LEGACY_ENABLERS.get(flow) not in flows:
+        raise InvalidParameterException(f"{flow} flow not enabled for this client")
 
 
 def check_status(user: User) -> None:

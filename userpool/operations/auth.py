@@ -12,7 +12,7 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
-from userpool.domain.signin import check_status
+from userpool.domain.signin import check_flow_enabled, check_status
 from userpool.errors import (
     INVALID_SESSION,
     NOT_CONFIRMED,
@@ -49,15 +49,6 @@ from userpool.operations.steps.signin import (
 from userpool.operations.steps.users import apply_attribute_changes
 
 # Flow -> the ExplicitAuthFlows values that enable it.
-_ENABLERS = {
-    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
-    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
-    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
-    "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH",),
-    "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
-    "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
-    "USER_AUTH": ("ALLOW_USER_AUTH",),
-}
 _PUBLIC = {
     "USER_PASSWORD_AUTH",
     "USER_SRP_AUTH",
@@ -79,9 +70,7 @@ _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_S
 def _check_flow(client: AppClient, flow: str, admin: bool) -> None:
     if flow not in (_ADMIN if admin else _PUBLIC):
         raise InvalidParameterException("Initiate Auth method not supported.")
-    if not set(_ENABLERS[flow]) & set(client.explicit_auth_flows):
-        # DEVIATION: the wording is widely reported but not documented.
-        raise InvalidParameterException(f"{flow} flow not enabled for this client")
+    check_flow_enabled(client.explicit_auth_flows, flow)
 
 
 async def initiate_auth(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:

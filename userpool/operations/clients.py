@@ -8,6 +8,7 @@ from typing import Any
 from userpool.domain import ids
 from userpool.domain.entities import AppClient
 from userpool.domain.services import Call, Services
+from userpool.domain.signin import check_flows_setting
 from userpool.operations.steps.lookups import client_of, client_secret, drop_none, pool_of
 from userpool.operations.steps.paging import decode_token, encode_token
 
@@ -54,6 +55,7 @@ def _config(req: dict[str, Any]) -> dict[str, Any]:
     for name in _SETTABLE:
         if name in req:
             config[name] = copy.deepcopy(req[name])
+    check_flows_setting(config["ExplicitAuthFlows"])
     return config
 
 
