@@ -140,3 +140,20 @@ def test_a_required_attribute_is_needed_at_creation_only() -> None:
         "Attributes did not conform to the schema: email: The attribute is required"
     )
     schema.check_attributes(schema.pool_schema(requested), {}, creating=False)
+
+
+def test_boolean_attributes_are_stored_as_true_or_false_whatever_their_case() -> None:
+    pool = schema.pool_schema([{"Name": "vip", "AttributeDataType": "Boolean"}])
+    given = {"email_verified": "True", "phone_number_verified": "FALSE", "custom:vip": "tRuE"}
+    schema.check_attributes(pool, given, creating=False)
+    assert given == {
+        "email_verified": "true",
+        "phone_number_verified": "false",
+        "custom:vip": "true",
+    }
+
+
+def test_a_string_attribute_keeps_its_case() -> None:
+    given = {"name": "True"}
+    schema.check_attributes(schema.pool_schema(None), given, creating=False)
+    assert given == {"name": "True"}

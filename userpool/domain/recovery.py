@@ -41,7 +41,7 @@ def recovery_delivery(pool: Pool, user: User) -> Delivery:
             continue
         attribute, medium = _CHANNELS[name]
         value = user.attributes.get(attribute)
-        if value and user.attributes.get(f"{attribute}_verified") == "true":
+        if value and user.verified(attribute):
             return Delivery(attribute, medium, value)
     raise InvalidParameterException(NO_RECOVERY_CHANNEL)
 

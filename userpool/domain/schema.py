@@ -98,9 +98,15 @@ def pool_schema(requested: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 def check_attributes(
     schema: list[dict[str, Any]], attributes: dict[str, str], *, creating: bool
 ) -> None:
-    """Cognito's InvalidParameterException for unknown, malformed or missing attributes."""
+    """Cognito's InvalidParameterException for unknown, malformed or missing attributes.
+
+    A Boolean attribute given as ``True``, ``TRUE``, ``False``... is taken as the boolean it
+    names and stored (and echoed) as Cognito stores it: ``true`` or ``false``."""
     known = {a["Name"]: a for a in schema}
-    for name, value in attributes.items():
+    for name, value in list(attributes.items()):
+        kind = (known.get(name) or {}).get("AttributeDataType")
+        if kind == "Boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+            attributes[name] = value = value.lower()
         if name not in known and not name.startswith("dev:"):
             # DEVIATION: Cognito's text for an unknown attribute varies; we use this one.
             raise InvalidParameterException(
