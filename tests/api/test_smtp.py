@@ -265,6 +265,47 @@ def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) 
     assert "s3cret" not in srv.log.read_text()
 
 
+def test_starttls_to_an_untrusted_certificate_sends_no_password(tmp: Path) -> None:
+    """The SMTP server's certificate is not one the server trusts: delivery fails at the TLS
+    handshake, before the login, and the failure is logged."""
+    cert, key = self_signed(tmp)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox, logins, port = Inbox(), Logins("mailer", "s3cret pass"), free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=logins,
+    )
+    controller.start()
+    srv = Server(
+        tmp,
+        *("--sender", "smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)),
+        *("--smtp-starttls", "--smtp-user", "mailer"),
+        env={"USERPOOL_SMTP_PASSWORD": "s3cret pass"},
+    ).start()
+    try:
+        idp, _, client_id = new_app(srv)
+        idp.sign_up(
+            ClientId=client_id,
+            Username="hugo",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "hugo@example.com"}],
+        )
+        deadline = time.monotonic() + 15
+        while "CERTIFICATE_VERIFY_FAILED" not in srv.log.read_text():
+            assert time.monotonic() < deadline, srv.log.read_text()
+            time.sleep(0.05)  # the relay's failure shows only in the log
+    finally:
+        srv.stop()
+        controller.stop()
+    assert logins.tried == [] and inbox.messages == []
+
+
 def test_outbox_command_prints_destination_and_code(
     server: Server, idp: Any, client: dict[str, Any]
 ) -> None:

@@ -1,8 +1,13 @@
-"""The SMTP sender: email messages go out through a real SMTP server; SMS are refused here."""
+"""The SMTP sender: email messages go out through a real SMTP server; SMS are refused here.
+
+With ``--smtp-starttls`` the server's certificate is verified (system CAs, or the bundle
+``SSL_CERT_FILE`` names) before any login is sent, so a man in the middle learns no
+password."""
 
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from userpool.config import Settings
@@ -26,7 +31,7 @@ class SMTPSender:
         s = self.settings
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=10) as smtp:
             if s.smtp_starttls:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password or "")
             smtp.send_message(mail)
