@@ -123,7 +123,8 @@ async def run(svc: Services, call: Call, name: str, request: dict[str, Any]) -> 
     """Serve one request: validate it against the model, count it against its client's
     limit (by client and address), refuse an address over its failure limit, call the
     operation, and count a failed guess. The transport has parsed the request and checked
-    the signature of a signed operation (``call.signed``); every error is a CognitoError.
+    the signature of a signed operation (``call.signed``); what the client did wrong is
+    raised as a CognitoError, anything else is a bug the transport logs and hides.
     """
     handler = handler_of(name)
     model = operations()[name]
