@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import re
@@ -224,10 +225,12 @@ class Logins:
         return AuthResult(success=(login, password) == (self.user, self.password))
 
 
-def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) -> None:
-    """--smtp-starttls and --smtp-user are options; the password only USERPOOL_SMTP_PASSWORD.
-    The SMTP server takes mail only after STARTTLS and a login. The server is told to trust
-    the test's certificate (SSL_CERT_FILE), so this holds whether or not it verifies it."""
+@contextlib.contextmanager
+def _tls_mail(tmp: Path, trust: bool, username: str) -> Iterator[tuple[Server, Inbox, Logins]]:
+    """A mail server that takes mail only after STARTTLS and a login (its certificate
+    self-signed; the userpool server trusts it through SSL_CERT_FILE when ``trust``), and
+    a userpool server sending to it with --smtp-starttls and --smtp-user; ``username``
+    has signed up when the block starts."""
     cert, key = self_signed(tmp)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
@@ -242,25 +245,34 @@ def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) 
         authenticator=logins,
     )
     controller.start()
+    env = {"USERPOOL_SMTP_PASSWORD": "s3cret pass"}
+    if trust:
+        env["SSL_CERT_FILE"] = str(cert)
     srv = Server(
         tmp,
         *("--sender", "smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)),
         *("--smtp-starttls", "--smtp-user", "mailer"),
-        env={"USERPOOL_SMTP_PASSWORD": "s3cret pass", "SSL_CERT_FILE": str(cert)},
+        env=env,
     ).start()
     try:
         idp, _, client_id = new_app(srv)
         idp.sign_up(
             ClientId=client_id,
-            Username="gina",
+            Username=username,
             Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": "gina@example.com"}],
+            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
         )
-        code_in(inbox.wait_for("gina@example.com"))
+        yield srv, inbox, logins
     finally:
         srv.stop()
         controller.stop()
 
+
+def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) -> None:
+    """--smtp-starttls and --smtp-user are options; the password only USERPOOL_SMTP_PASSWORD.
+    The SMTP server takes mail only after STARTTLS and a login."""
+    with _tls_mail(tmp, True, "gina") as (srv, inbox, logins):
+        code_in(inbox.wait_for("gina@example.com"))
     assert logins.tried == [("mailer", "s3cret pass", True)]
     assert "s3cret" not in srv.log.read_text()
 
@@ -268,41 +280,11 @@ def test_smtp_starttls_and_login_with_the_password_from_its_variable(tmp: Path) 
 def test_starttls_to_an_untrusted_certificate_sends_no_password(tmp: Path) -> None:
     """The SMTP server's certificate is not one the server trusts: delivery fails at the TLS
     handshake, before the login, and the failure is logged."""
-    cert, key = self_signed(tmp)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
-    inbox, logins, port = Inbox(), Logins("mailer", "s3cret pass"), free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=tls,
-        require_starttls=True,
-        auth_required=True,
-        authenticator=logins,
-    )
-    controller.start()
-    srv = Server(
-        tmp,
-        *("--sender", "smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)),
-        *("--smtp-starttls", "--smtp-user", "mailer"),
-        env={"USERPOOL_SMTP_PASSWORD": "s3cret pass"},
-    ).start()
-    try:
-        idp, _, client_id = new_app(srv)
-        idp.sign_up(
-            ClientId=client_id,
-            Username="hugo",
-            Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": "hugo@example.com"}],
-        )
+    with _tls_mail(tmp, False, "hugo") as (srv, inbox, logins):
         deadline = time.monotonic() + 15
         while "CERTIFICATE_VERIFY_FAILED" not in srv.log.read_text():
             assert time.monotonic() < deadline, srv.log.read_text()
             time.sleep(0.05)  # the relay's failure shows only in the log
-    finally:
-        srv.stop()
-        controller.stop()
     assert logins.tried == [] and inbox.messages == []
 
 
