@@ -387,6 +387,7 @@ def test_a_blocked_address_is_refused_for_unknown_names_too(
         "ClientId"
     ]
     _user(idp, server, cid, "en-blocked")
+    _user(idp, server, cid, "en-blocked-new", confirm=False)
     idp.set_risk_configuration(
         UserPoolId=pool["Id"],
         RiskExceptionConfiguration={"BlockedIPRangeList": ["127.0.0.0/8", "::1/128"]},
@@ -396,6 +397,27 @@ def test_a_blocked_address_is_refused_for_unknown_names_too(
         assert _wrong_passwords(idp, cid, name, 1) == [blocked]
         assert _outcome(lambda n=name: idp.forgot_password(ClientId=cid, Username=n)) == blocked
         assert _confirm_forgot(idp, cid, name) == blocked
+    for name in ("en-blocked-new", "en-nobody10"):
+        confirm = lambda n=name: idp.confirm_sign_up(  # noqa: E731
+            ClientId=cid, Username=n, ConfirmationCode="123456"
+        )
+        assert _outcome(confirm) == blocked
+
+
+def test_confirm_sign_up_without_a_code_sent_looks_like_an_unknown_name(
+    idp: Any, make_pool: Callable[..., Any], make_client: Callable[..., Any]
+) -> None:
+    """In a pool that verifies nothing no code is sent: a real user's confirmation is
+    answered as an unknown name's, not with ExpiredCodeException (which only a user has)."""
+    pool = make_pool(AutoVerifiedAttributes=[])
+    cid = make_client(pool, PreventUserExistenceErrors="ENABLED")["ClientId"]
+    idp.sign_up(ClientId=cid, Username="en-nocode", Password=PASSWORD)
+    mismatch = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+    for name in ("en-nocode", "en-nobody12"):
+        confirm = lambda n=name: idp.confirm_sign_up(  # noqa: E731
+            ClientId=cid, Username=n, ConfirmationCode="123456"
+        )
+        assert _outcome(confirm) == mismatch
 
 
 def test_concurrent_guesses_at_an_unknown_name_cannot_outrun_its_lockout(

@@ -25,7 +25,7 @@ from userpool.errors import (
     InvalidParameterException,
     LimitExceededException,
 )
-from userpool.operations.steps import hooks, usercodes
+from userpool.operations.steps import attempts, hooks, usercodes
 from userpool.operations.steps.lookups import (
     access_user,
     attributes_in,
@@ -34,7 +34,6 @@ from userpool.operations.steps.lookups import (
     pool_of,
     stored_user,
 )
-from userpool.operations.steps.usercodes import HOUR
 from userpool.operations.steps.users import (
     admin_user,
     apply_attribute_changes,
@@ -69,8 +68,10 @@ async def send_code(
     delivery = _delivery(user, attribute)
     now = svc.clock.now()
     with svc.store.read() as tx:
-        sent = tx.count_attempts(pool.id, user.sub, "verify-send", now - HOUR)
-    if sent >= svc.settings.resend_per_hour:
+        sent = attempts.over(
+            tx, pool.id, user.sub, "verify-send", svc.settings.resend_per_hour, now
+        )
+    if sent:
         raise LimitExceededException(ATTEMPTS)
     outgoing = await hooks.compose(svc, pool, client_id, user, delivery, source, metadata)
     with svc.store.transaction() as tx:

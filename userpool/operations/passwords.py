@@ -21,10 +21,9 @@ from userpool.errors import (
     PasswordResetRequiredException,
     UserNotConfirmedException,
 )
-from userpool.operations.steps import hooks, risk, usercodes
+from userpool.operations.steps import attempts, hooks, risk, usercodes
 from userpool.operations.steps.lookups import access_user, pool_of, stored_user
 from userpool.operations.steps.newusers import set_password
-from userpool.operations.steps.usercodes import HOUR
 from userpool.operations.steps.users import admin_user, named_user
 
 
@@ -92,8 +91,10 @@ async def change_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
         raise UserNotConfirmedException(NOT_CONFIRMED)
     now = svc.clock.now()
     with svc.store.read() as tx:
-        failures = tx.count_attempts(pool.id, user.sub, "change", now - HOUR)
-    if failures >= svc.settings.code_attempts_per_hour:
+        limited = attempts.over(
+            tx, pool.id, user.sub, "change", svc.settings.code_attempts_per_hour, now
+        )
+    if limited:
         raise LimitExceededException(ATTEMPTS)
     stored, given = user.password_hash, req.get("PreviousPassword")
     # DEVIATION: a user with a password who sends no PreviousPassword (optional in the model,

@@ -33,15 +33,13 @@ from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for, refu
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import clear_failures
 from userpool.errors import (
-    ATTEMPTS,
     NO_USER_FOR_CLIENT,
     CognitoError,
     InvalidParameterException,
-    LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations.steps import decoys, hooks, migration, risk, sendquota, usercodes
+from userpool.operations.steps import attempts, decoys, hooks, migration, risk, sendquota, usercodes
 from userpool.operations.steps.decoys import masked_delivery
 from userpool.operations.steps.lookups import (
     checked_client,
@@ -54,12 +52,7 @@ from userpool.operations.steps.newusers import set_password
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
     # DEVIATION: ForgotPassword has no published per-user quota; the resend quota (5/h) is used.
-    if (
-        tx.count_attempts(pool.id, sub, "forgot", now - usercodes.HOUR)
-        >= svc.settings.resend_per_hour
-    ):
-        raise LimitExceededException(ATTEMPTS)
-    tx.add_attempt(pool.id, sub, "forgot", now)
+    attempts.take(tx, pool.id, sub, "forgot", svc.settings.resend_per_hour, now)
 
 
 def _target(tx: Tx, pool: Pool, client: AppClient, name: str) -> tuple[User, Delivery] | None:
@@ -155,14 +148,6 @@ async def forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
     return {"CodeDeliveryDetails": delivery.details()}
 
 
-def _has_code(tx: Tx, user: User) -> bool:
-    try:
-        tx.get_code(user.pool_id, user.sub, FORGOT)
-    except NotFound:
-        return False
-    return True
-
-
 async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     now = svc.clock.now()
     name = req["Username"]
@@ -175,7 +160,7 @@ async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]
         check_policy(req["Password"], pool.config["Policies"]["PasswordPolicy"])
         nobody = decoys.ghost_key(svc, pool, name)
         with svc.store.transaction() as tx:  # the guess is counted: raise after commit
-            wrong = usercodes.guess(svc, tx, pool, nobody, "confirm-forgot", now)
+            wrong = usercodes.guess(svc, tx, pool.id, nobody, "confirm-forgot", now)
         raise wrong
     user = target[0]
     risk.guard(svc, call, pool, client, user, "ForgotPassword")
@@ -184,14 +169,9 @@ async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]
         # The code is checked (and spent) before the slow hash, so a wrong guess costs
         # no Argon2 work.
         spent = stored_user(tx, pool.id, user.sub)
-        if client.prevent_user_existence_errors and not _has_code(tx, spent):
-            # As for an unknown name: not ExpiredCodeException, which only a user has.
-            failure: CognitoError | None = usercodes.guess(
-                svc, tx, pool, spent.sub, "confirm-forgot", now
-            )
-        else:
-            code = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now)
-            failure = code if isinstance(code, CognitoError) else None
+        hidden = "confirm-forgot" if client.prevent_user_existence_errors else None
+        code = usercodes.check(svc, tx, spent, FORGOT, req["ConfirmationCode"], now, hidden)
+        failure = code if isinstance(code, CognitoError) else None
     if failure is not None:
         raise failure
     await set_password(svc, pool, spent, req["Password"])

@@ -26,7 +26,7 @@ from userpool.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from userpool.operations.steps import decoys, hooks, risk, sendquota, usercodes
+from userpool.operations.steps import attempts, decoys, hooks, risk, sendquota, usercodes
 from userpool.operations.steps.decoys import masked_delivery
 from userpool.operations.steps.lookups import (
     alias_key,
@@ -211,7 +211,8 @@ def _check_code(
     # not refused here (Cognito's behaviour for them is unconfirmed).
     if user.status != UNCONFIRMED:
         raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
-    spent = usercodes.check(svc, tx, user, codes.SIGN_UP, req["ConfirmationCode"], now)
+    hidden = "confirm" if client.prevent_user_existence_errors else None
+    spent = usercodes.check(svc, tx, user, codes.SIGN_UP, req["ConfirmationCode"], now, hidden)
     if isinstance(spent, CognitoError):
         return spent, None
     return None, _confirm(svc, tx, pool, client, user, spent.attribute, req, now)
@@ -228,14 +229,23 @@ def _confirm_in_tx(
     failure: CognitoError | None
     session: str | None = None
     verdict = risk.assess(svc, call, pool, client)
-    if user is None:
-        nobody = decoys.ghost_key(svc, pool, req["Username"])
-        failure = usercodes.guess(svc, tx, pool, nobody, "confirm", now)
-    elif blocks(pool, verdict):
-        risk.record(
-            tx, call, pool, user, "ConfirmSignUp", now, client=client, response="Fail", risk=verdict
-        )
+    if blocks(pool, verdict):  # before the unknown name: a blocked address learns nothing
+        if user is not None:
+            risk.record(
+                tx,
+                call,
+                pool,
+                user,
+                "ConfirmSignUp",
+                now,
+                client=client,
+                response="Fail",
+                risk=verdict,
+            )
         failure = NotAuthorizedException(BLOCKED)
+    elif user is None:
+        nobody = decoys.ghost_key(svc, pool, req["Username"])
+        failure = usercodes.guess(svc, tx, pool.id, nobody, "confirm", now)
     else:
         failure, session = _check_code(svc, tx, pool, client, user, req, now)
         if failure is None:
@@ -269,8 +279,7 @@ def _resend_target(
     if user.status != UNCONFIRMED:
         # DEVIATION: the exception type for an already confirmed user is unconfirmed.
         raise InvalidParameterException(ALREADY_CONFIRMED)
-    since = now - usercodes.HOUR
-    if tx.count_attempts(pool.id, user.sub, "resend", since) >= svc.settings.resend_per_hour:
+    if attempts.over(tx, pool.id, user.sub, "resend", svc.settings.resend_per_hour, now):
         raise LimitExceededException(ATTEMPTS)
     delivery = choose_delivery(pool, user)
     if delivery is None:
@@ -285,12 +294,7 @@ def _count_unknown_resend(svc: Services, pool: Pool, name: str, now: float) -> N
         raise InvalidParameterException(NO_AUTO_VERIFY)
     ghost = decoys.ghost_key(svc, pool, name)
     with svc.store.transaction() as tx:
-        if (
-            tx.count_attempts(pool.id, ghost, "resend", now - usercodes.HOUR)
-            >= svc.settings.resend_per_hour
-        ):
-            raise LimitExceededException(ATTEMPTS)
-        tx.add_attempt(pool.id, ghost, "resend", now)
+        attempts.take(tx, pool.id, ghost, "resend", svc.settings.resend_per_hour, now)
 
 
 async def resend_confirmation_code(

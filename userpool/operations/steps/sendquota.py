@@ -28,11 +28,11 @@ from userpool.domain import crypto
 from userpool.domain.entities import Message
 from userpool.domain.ports import Tx
 from userpool.domain.services import Services
-from userpool.errors import ATTEMPTS, CognitoError
+from userpool.errors import CognitoError
+from userpool.operations.steps import attempts
 
 # DEVIATION: Cognito's sending quota is per account and daily; this one is per address of
 # a pool (one tenant's traffic cannot block another's codes) and hourly.
-HOUR = 3600.0
 ACTION = "message"  # the attempts table's action for an admitted message
 # DEVIATION: Cognito answers its (daily, per account) sending quota with
 # "Exceeded daily email limit for the operation or the account."; this quota is hourly and
@@ -62,9 +62,7 @@ def admit(svc: Services, tx: Tx, pool_id: str, medium: str, destination: str, no
     if limit <= 0:
         return
     key = destination_key(svc, pool_id, medium, destination)
-    if tx.count_attempts(pool_id, key, ACTION, now - HOUR) >= limit:
-        raise QuotaExceeded(ATTEMPTS)
-    tx.add_attempt(pool_id, key, ACTION, now)
+    attempts.take(tx, pool_id, key, ACTION, limit, now, QuotaExceeded)
 
 
 def enqueue(svc: Services, tx: Tx, message: Message, now: float) -> None:

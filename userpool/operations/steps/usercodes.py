@@ -11,7 +11,7 @@ counted.
 from __future__ import annotations
 
 from userpool.domain import codes
-from userpool.domain.entities import Message, Pool, User
+from userpool.domain.entities import Message, User
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.services import Services
 from userpool.errors import (
@@ -23,9 +23,7 @@ from userpool.errors import (
     ExpiredCodeException,
     LimitExceededException,
 )
-from userpool.operations.steps import hooks, sendquota
-
-HOUR = 3600.0
+from userpool.operations.steps import attempts, hooks, sendquota
 
 
 def store(
@@ -61,16 +59,26 @@ def store(
 
 
 def check(
-    svc: Services, tx: Tx, user: User, purpose: str, given: str, now: float
+    svc: Services,
+    tx: Tx,
+    user: User,
+    purpose: str,
+    given: str,
+    now: float,
+    hidden: str | None = None,
 ) -> codes.Code | CognitoError:
     """The right code, now spent; else the error to report after commit (the failure is
     recorded). Over the limit, LimitExceededException at once. No outstanding code is
-    ExpiredCodeException (documented for ConfirmForgotPassword; DEVIATION elsewhere)."""
+    ExpiredCodeException (documented for ConfirmForgotPassword; DEVIATION elsewhere); but
+    for a client that hides existence (``hidden``: the action its guesses count as) it is
+    answered as a code for nobody, so a user with no code looks like no user."""
     try:
         stored = tx.get_code(user.pool_id, user.sub, purpose)
     except NotFound:
+        if hidden is not None:
+            return guess(svc, tx, user.pool_id, user.sub, hidden, now)
         return ExpiredCodeException(CODE_EXPIRED)
-    recent = codes.recent_failures(stored, now - HOUR)
+    recent = codes.recent_failures(stored, now - attempts.HOUR)
     if len(recent) >= svc.settings.code_attempts_per_hour:
         raise LimitExceededException(ATTEMPTS)
     verdict = codes.judge(svc.key, stored, given, now)
@@ -84,12 +92,13 @@ def check(
     return CodeMismatchException(CODE_MISMATCH)
 
 
-def guess(svc: Services, tx: Tx, pool: Pool, key: str, action: str, now: float) -> CognitoError:
+def guess(svc: Services, tx: Tx, pool_id: str, key: str, action: str, now: float) -> CognitoError:
     """A code where none is outstanding (``key``: a user's sub, or ``nobody``'s): wrong, and
     limited per key and ``action`` like a real user's guesses."""
-    if tx.count_attempts(pool.id, key, action, now - HOUR) >= svc.settings.code_attempts_per_hour:
-        return LimitExceededException(ATTEMPTS)
-    tx.add_attempt(pool.id, key, action, now)
+    try:
+        attempts.take(tx, pool_id, key, action, svc.settings.code_attempts_per_hour, now)
+    except LimitExceededException as refused:
+        return refused
     return CodeMismatchException(CODE_MISMATCH)
 
 
