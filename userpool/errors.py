@@ -112,6 +112,7 @@ LOCKED = "Password attempts exceeded"
 USER_DISABLED = "User is disabled."
 NOT_CONFIRMED = "User is not confirmed."
 ALREADY_CONFIRMED = "User is already confirmed."
+CANNOT_CONFIRM = "User cannot be confirmed. Current status is {}"
 NO_USER = "User does not exist."
 PASSWORD_RESET_REQUIRED = "Password reset required for the user"
 # DEVIATION: the message for a user whose password cannot be reset now (FORCE_CHANGE_PASSWORD,

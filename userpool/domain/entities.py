@@ -90,7 +90,7 @@ class User:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def verified(self, attribute: str) -> bool:
-        return self.attributes.get(f"{attribute}_verified", "").lower() == "true"
+        return self.attributes.get(f"{attribute}_verified") == "true"
 
 
 @dataclass

@@ -26,7 +26,6 @@ _STANDARD_STRINGS = [
     "phone_number",
     "address",
 ]
-_BOOLEANS = ["email_verified", "phone_number_verified"]
 _EMAIL = regex.compile(r"[^@\s]+@[^@\s]+")
 _PHONE = regex.compile(r"\+[0-9]{1,15}")
 

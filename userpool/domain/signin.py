@@ -82,14 +82,21 @@ def locked(user: User, now: float) -> bool:
     return float(user.extra.get("locked_until", 0)) > now
 
 
+def lock_seconds(failures: int) -> float | None:
+    """How long the ``failures``-th failure in a row locks sign-in: none before the fifth,
+    then 1 s doubling up to 15 minutes."""
+    return min(2.0 ** (failures - 5), QUIET) if failures >= 5 else None
+
+
 def note_failure(user: User, now: float) -> None:
     """Cognito's lockout: after 5 failures, 1 s doubling to 15 min; 15 quiet minutes reset."""
     if now - float(user.extra.get("last_failure", 0)) > QUIET:
         user.extra["failures"] = 0
     failures = int(user.extra.get("failures", 0)) + 1
     user.extra.update(failures=failures, last_failure=now)
-    if failures >= 5:
-        user.extra["locked_until"] = now + min(2 ** (failures - 5), QUIET)
+    lock = lock_seconds(failures)
+    if lock is not None:
+        user.extra["locked_until"] = now + lock
 
 
 def clear_failures(user: User) -> None:

@@ -115,7 +115,7 @@ def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
     for name, value in user.attributes.items():
         if name == "sub":
             continue
-        claims[name] = (value.lower() == "true") if name.endswith("_verified") else value
+        claims[name] = (value == "true") if name.endswith("_verified") else value
     claims.update(
         {
             "iss": issuer,

@@ -93,7 +93,7 @@ REGISTRY: dict[str, Handler] = {
 
 # Operations whose refusals are failed guesses, counted per address (threat protection's
 # velocity signal and the --fail-per-ip limit), and the refusals that count.
-ATTEMPTS = frozenset(
+GUESSES = frozenset(
     {
         "ConfirmSignUp",
         "InitiateAuth",
@@ -136,7 +136,7 @@ async def run(svc: Services, call: Call, name: str, request: dict[str, Any]) -> 
     client_id = request.get("ClientId")
     if isinstance(client_id, str):
         svc.limiter.admit("client", f"{client_id}@{call.source_ip}")
-    attempt = name in ATTEMPTS
+    attempt = name in GUESSES
     if attempt:
         svc.limiter.check("fail", call.source_ip)
     try:

@@ -18,6 +18,7 @@ from userpool.domain.passwords import check_policy, temporary_password
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
 from userpool.errors import (
+    CANNOT_CONFIRM,
     NotAuthorizedException,
     UnsupportedUserStateException,
 )
@@ -38,9 +39,7 @@ async def admin_confirm_sign_up(svc: Services, call: Call, req: dict[str, Any]) 
         pool = pool_of(tx, req["UserPoolId"])
         user = admin_user(tx, pool, req["Username"])
         if user.status != UNCONFIRMED:
-            raise NotAuthorizedException(
-                f"User cannot be confirmed. Current status is {user.status}"
-            )
+            raise NotAuthorizedException(CANNOT_CONFIRM.format(user.status))
         user.status = CONFIRMED
         user.modified = svc.clock.now()
         tx.update_user(user)

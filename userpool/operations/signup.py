@@ -17,9 +17,9 @@ from userpool.errors import (
     ALREADY_CONFIRMED,
     ATTEMPTS,
     BLOCKED,
+    CANNOT_CONFIRM,
     NO_AUTO_VERIFY,
     NO_USER_FOR_CLIENT,
-    AliasExistsException,
     CognitoError,
     InvalidParameterException,
     LimitExceededException,
@@ -29,7 +29,6 @@ from userpool.errors import (
 from userpool.operations.steps import attempts, decoys, hooks, risk, sendquota, usercodes
 from userpool.operations.steps.decoys import masked_delivery
 from userpool.operations.steps.lookups import (
-    alias_key,
     attributes_in,
     check_secret_hash,
     check_writable,
@@ -47,6 +46,7 @@ from userpool.operations.steps.newusers import (
     sign_in_name,
     store_code,
 )
+from userpool.operations.steps.users import claim_alias
 
 
 def _passwordless(pool: Pool) -> bool:
@@ -66,9 +66,10 @@ def _apply_pre_sign_up(pool: Pool, user: User, answer: hooks.PreSignUpAnswer) ->
         user.status = CONFIRMED
 
 
-async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    with svc.store.read() as tx:
-        client, pool = checked_client(svc, tx, req)
+def _checked_sign_up(
+    client: AppClient, pool: Pool, req: dict[str, Any]
+) -> tuple[str, dict[str, str], str | None]:
+    """SignUp's checks that need no store: (the username, its attributes, the password)."""
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise NotAuthorizedException("SignUp is not permitted for this user pool")
     attributes = attributes_in(req.get("UserAttributes"))
@@ -86,7 +87,14 @@ async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, A
         raise InvalidParameterException("Password is required for this user pool.")
     if password is not None:
         check_policy(password, pool.config["Policies"]["PasswordPolicy"])
-    precheck_new_user(svc, pool, username, attributes)
+    return username, attributes, password
+
+
+async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
+    with svc.store.read() as tx:
+        client, pool = checked_client(svc, tx, req)
+        username, attributes, password = _checked_sign_up(client, pool, req)
+        precheck_new_user(tx, pool, username, attributes)
     verdict = risk.guard(svc, call, pool, client, None, "SignUp")
     metadata = req.get("ClientMetadata")
     user = new_user(pool, username, attributes, UNCONFIRMED, svc.clock.now())
@@ -109,10 +117,10 @@ async def sign_up(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, A
         insert_new_user(tx, pool, user)
         for attribute in ("email", "phone_number"):
             if user.verified(attribute):
-                _claim_alias(tx, pool, user, attribute, force=False)
+                claim_alias(tx, pool, user, attribute, force=False)
         try:
             if outgoing is not None:
-                out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now)
+                out["CodeDeliveryDetails"] = store_code(svc, tx, user, outgoing, now, first=True)
         except sendquota.QuotaExceeded as exc:
             refused = exc  # as Cognito: the user stays, UNCONFIRMED, with no code
         purpose = "signin" if user.status == CONFIRMED else "signup"
@@ -154,26 +162,6 @@ def _spend_session(svc: Services, tx: Tx, token: str) -> None:
         tx.take_session(codes.session_hash(svc.key, token))
 
 
-def _claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) -> None:
-    """Make a newly verified email/phone this user's alias; move it only when forced."""
-    if attribute not in pool.alias_attributes or not user.attributes.get(attribute):
-        return
-    key = alias_key(pool, attribute, user.attributes[attribute])
-    owner = tx.alias_owner(pool.id, attribute, key)
-    if owner == user.sub:
-        return
-    if owner is not None:
-        if not force:
-            # DEVIATION: the phone_number wording is inferred from the email one.
-            raise AliasExistsException(f"An account with the {attribute} already exists.")
-        previous = tx.user_by_sub(pool.id, owner)
-        previous.attributes[f"{attribute}_verified"] = "false"
-        previous.modified = user.modified
-        tx.update_user(previous)
-        tx.drop_alias(pool.id, attribute, key)
-    tx.set_alias(pool.id, attribute, key, user.sub)
-
-
 def _confirm(
     svc: Services,
     tx: Tx,
@@ -192,7 +180,7 @@ def _confirm(
     user.modified = now
     if attribute is not None:
         user.attributes[f"{attribute}_verified"] = "true"
-        _claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
+        claim_alias(tx, pool, user, attribute, bool(req.get("ForceAliasCreation")))
     tx.update_user(user)
     return new_session(svc, tx, client, user.sub, "signin", now)
 
@@ -210,7 +198,7 @@ def _check_code(
     # DEVIATION: statuses other than CONFIRMED use the same wording; disabled users are
     # not refused here (Cognito's behaviour for them is unconfirmed).
     if user.status != UNCONFIRMED:
-        raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+        raise NotAuthorizedException(CANNOT_CONFIRM.format(user.status))
     hidden = "confirm" if client.prevent_user_existence_errors else None
     spent = usercodes.check(svc, tx, user, codes.SIGN_UP, req["ConfirmationCode"], now, hidden)
     if isinstance(spent, CognitoError):

@@ -111,8 +111,13 @@ def _destination(svc: Services, pool: Pool, user: User, medium: str) -> str:
         return mask(typed, medium) if EMAIL_RE.fullmatch(typed) else masked_destination(svc, typed)
     if PHONE_RE.fullmatch(typed):
         return mask(typed, medium)
-    digits = str(int(_stable_hex(svc, "phone", pool.id, typed)[:12], 16))[-4:].zfill(4)
-    return mask(f"+1555000{digits}", medium)
+    return mask(_decoy_phone(svc, pool, typed), medium)
+
+
+def _decoy_phone(svc: Services, pool: Pool, name: str) -> str:
+    """A phone number for a name that has none, stable per pool and name."""
+    digits = str(int(_stable_hex(svc, "phone", pool.id, name)[:12], 16))[-4:].zfill(4)
+    return f"+1555000{digits}"
 
 
 def masked_destination(svc: Services, name: str) -> str:
@@ -130,7 +135,7 @@ def masked_delivery(svc: Services, pool: Pool, name: str) -> dict[str, str]:
         return Delivery("phone_number", "SMS", name).details()
     if "phone_number" in pool.auto_verified and "email" not in pool.auto_verified:
         return {
-            "Destination": mask("+10000000000", "SMS"),
+            "Destination": mask(_decoy_phone(svc, pool, name), "SMS"),
             "DeliveryMedium": "SMS",
             "AttributeName": "phone_number",
         }

@@ -87,24 +87,26 @@ def insert_new_user(tx: Tx, pool: Pool, user: User) -> None:
         raise UsernameExistsException(_exists_message(exc.what)) from None
 
 
-def precheck_new_user(svc: Services, pool: Pool, username: str, attributes: dict[str, str]) -> None:
+def precheck_new_user(tx: Tx, pool: Pool, username: str, attributes: dict[str, str]) -> None:
     """Refuse a taken name before paying for a password hash (the insert re-checks)."""
-    with svc.store.read() as tx:
-        try:
-            tx.user_by_key(pool.id, pool.key(username))
-            raise UsernameExistsException("User already exists")
-        except NotFound:
-            pass
-        for attribute in pool.username_attributes:
-            value = attributes.get(attribute)
-            if value and tx.alias_owner(pool.id, attribute, alias_key(pool, attribute, value)):
-                raise UsernameExistsException(_exists_message(attribute))
+    try:
+        tx.user_by_key(pool.id, pool.key(username))
+        raise UsernameExistsException("User already exists")
+    except NotFound:
+        pass
+    for attribute in pool.username_attributes:
+        value = attributes.get(attribute)
+        if value and tx.alias_owner(pool.id, attribute, alias_key(pool, attribute, value)):
+            raise UsernameExistsException(_exists_message(attribute))
 
 
-def store_code(svc: Services, tx: Tx, user: User, out: Outgoing, now: float) -> dict[str, str]:
-    """Make ``out``'s code the user's only valid sign-up code, its message queued; where
-    it went."""
-    usercodes.store(svc, tx, user, codes.SIGN_UP, out, now, codes.SIGN_UP_VALIDITY)
+def store_code(
+    svc: Services, tx: Tx, user: User, out: Outgoing, now: float, first: bool = False
+) -> dict[str, str]:
+    """Make ``out``'s code the user's only valid sign-up code, its message queued (``first``:
+    the user was just made, so there is no earlier code); where it went."""
+    validity = codes.SIGN_UP_VALIDITY
+    usercodes.store(svc, tx, user, codes.SIGN_UP, out, now, validity, first)
     return out.delivery.details()
 
 

@@ -19,7 +19,14 @@ from userpool.domain.entities import (
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.risk import remember_device
 from userpool.domain.services import Call, Services
-from userpool.domain.signin import QUIET, check_status, clear_failures, locked, note_failure
+from userpool.domain.signin import (
+    QUIET,
+    check_status,
+    clear_failures,
+    lock_seconds,
+    locked,
+    note_failure,
+)
 from userpool.errors import (
     INVALID_REFRESH_TOKEN,
     LOCKED,
@@ -122,8 +129,9 @@ def _ghost_attempt(svc: Services, pool: Pool, sub: str) -> None:
         tx.clear_attempts(pool.id, sub, "signin-fail")
         for _ in range(failures):
             tx.add_attempt(pool.id, sub, "signin-fail", now)
-        if failures >= 5:
-            tx.add_attempt(pool.id, sub, "signin-lock", now + min(2 ** (failures - 5), QUIET))
+        lock = lock_seconds(failures)
+        if lock is not None:
+            tx.add_attempt(pool.id, sub, "signin-lock", now + lock)
 
 
 def _sign_in_event(

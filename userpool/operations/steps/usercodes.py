@@ -10,6 +10,8 @@ counted.
 
 from __future__ import annotations
 
+import contextlib
+
 from userpool.domain import codes
 from userpool.domain.entities import Message, User
 from userpool.domain.ports import NotFound, Tx
@@ -34,14 +36,16 @@ def store(
     out: hooks.Outgoing,
     now: float,
     validity: float,
+    first: bool = False,
 ) -> None:
     """Make ``out``'s code the user's only valid code for ``purpose`` and queue its message
-    (the message first: over its address's quota nothing is written)."""
+    (the message first: over its address's quota nothing is written). ``first``: the user
+    has no earlier code of it to replace (no read)."""
     enqueue(svc, tx, user, out, now)
-    try:
-        previous = tx.get_code(user.pool_id, user.sub, purpose)
-    except NotFound:
-        previous = None
+    previous = None
+    if not first:
+        with contextlib.suppress(NotFound):
+            previous = tx.get_code(user.pool_id, user.sub, purpose)
     d = out.delivery
     tx.put_code(
         codes.replace_code(

@@ -37,19 +37,35 @@ def sync_aliases(tx: Tx, pool: Pool, user: User, force: bool) -> None:
             or user.verified(attribute)
         )
         tx.drop_aliases_of(pool.id, user.sub, attribute)
-        if not wanted or value is None:
-            continue
-        key = alias_key(pool, attribute, value)
-        owner = tx.alias_owner(pool.id, attribute, key)
-        if owner is not None and owner != user.sub:
-            if not force or attribute in pool.username_attributes:
-                raise AliasExistsException(f"An account with the {attribute} already exists.")
-            previous = tx.user_by_sub(pool.id, owner)
-            if attribute != "preferred_username":
-                previous.attributes[f"{attribute}_verified"] = "false"
-            tx.update_user(previous)
-            tx.drop_alias(pool.id, attribute, key)
-        tx.set_alias(pool.id, attribute, key, user.sub)
+        if wanted and value is not None:
+            _take_alias(tx, pool, user, attribute, alias_key(pool, attribute, value), force)
+
+
+def claim_alias(tx: Tx, pool: Pool, user: User, attribute: str, force: bool) -> None:
+    """Make a newly verified email/phone this user's alias (in pools with alias attributes);
+    take it from another user only when forced."""
+    value = user.attributes.get(attribute)
+    if attribute in pool.alias_attributes and value:
+        _take_alias(tx, pool, user, attribute, alias_key(pool, attribute, value), force)
+
+
+def _take_alias(tx: Tx, pool: Pool, user: User, attribute: str, key: str, force: bool) -> None:
+    """The alias ``key`` for ``user``; another owner keeps it unless ``force`` (never for a
+    username attribute): then it loses it, and its value is no longer verified."""
+    owner = tx.alias_owner(pool.id, attribute, key)
+    if owner == user.sub:
+        return
+    if owner is not None:
+        if not force or attribute in pool.username_attributes:
+            # DEVIATION: the phone_number wording is inferred from the email one.
+            raise AliasExistsException(f"An account with the {attribute} already exists.")
+        previous = tx.user_by_sub(pool.id, owner)
+        if attribute != "preferred_username":
+            previous.attributes[f"{attribute}_verified"] = "false"
+        previous.modified = user.modified
+        tx.update_user(previous)
+        tx.drop_alias(pool.id, attribute, key)
+    tx.set_alias(pool.id, attribute, key, user.sub)
 
 
 def apply_attribute_changes(
