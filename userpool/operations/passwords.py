@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, Pool, User
+from userpool.domain.entities import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, Pool
 from userpool.domain.passwords import check_policy
 from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for
 from userpool.domain.services import Call, Services
-from userpool.domain.signin import clear_failures
 from userpool.errors import (
     ATTEMPTS,
     NOT_CONFIRMED,
@@ -23,7 +22,7 @@ from userpool.errors import (
 )
 from userpool.operations.steps import attempts, hooks, risk, usercodes
 from userpool.operations.steps.lookups import access_user, pool_of, stored_user
-from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.newusers import set_password, store_password
 from userpool.operations.steps.users import admin_user, named_user
 
 
@@ -31,25 +30,13 @@ def _policy(pool: Pool) -> dict[str, Any]:
     return dict(pool.config["Policies"]["PasswordPolicy"])
 
 
-def _store_password(svc: Services, pool: Pool, user: User, status: str | None) -> User:
-    """Hash ``user``'s new password (already in ``user``), then write it to the stored user."""
-    with svc.store.transaction() as tx:
-        fresh = stored_user(tx, pool.id, user.sub)
-        fresh.password_hash = user.password_hash
-        fresh.extra["srp"] = user.extra["srp"]
-        clear_failures(fresh)
-        if status is not None:
-            fresh.status = status
-        fresh.modified = svc.clock.now()
-        tx.update_user(fresh)
-    return fresh
-
-
 async def admin_set_user_password(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     pool, user = named_user(svc, req)
     check_policy(req["Password"], _policy(pool))
     await set_password(svc, pool, user, req["Password"])
-    _store_password(svc, pool, user, CONFIRMED if req.get("Permanent") else FORCE_CHANGE_PASSWORD)
+    status = CONFIRMED if req.get("Permanent") else FORCE_CHANGE_PASSWORD
+    with svc.store.transaction() as tx:
+        store_password(tx, user, status, svc.clock.now())
     return {}
 
 
@@ -105,8 +92,8 @@ async def change_password(svc: Services, call: Call, req: dict[str, Any]) -> dic
         raise NotAuthorizedException(WRONG_PASSWORD)
     check_policy(req["ProposedPassword"], _policy(pool))
     await set_password(svc, pool, user, req["ProposedPassword"])
-    fresh = _store_password(svc, pool, user, None)
     with svc.store.transaction() as tx:
+        fresh = store_password(tx, user, None, svc.clock.now())
         tx.clear_attempts(pool.id, user.sub, "change")
         risk.record(tx, call, pool, fresh, "PasswordChange", now)
     return {}

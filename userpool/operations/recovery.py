@@ -31,7 +31,6 @@ from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.recovery import FORGOT, FORGOT_VALIDITY, delivery_for, refuse_for_pool
 from userpool.domain.services import Call, Services
-from userpool.domain.signin import clear_failures
 from userpool.errors import (
     NO_USER_FOR_CLIENT,
     CognitoError,
@@ -47,7 +46,7 @@ from userpool.operations.steps.lookups import (
     stored_user,
     user_unless_hidden,
 )
-from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.newusers import set_password, store_password
 
 
 def _count_request(svc: Services, tx: Tx, pool: Pool, sub: str, now: float) -> None:
@@ -176,14 +175,8 @@ async def confirm_forgot_password(svc: Services, call: Call, req: dict[str, Any]
         raise failure
     await set_password(svc, pool, spent, req["Password"])
     with svc.store.transaction() as tx:
-        fresh = stored_user(tx, pool.id, user.sub)
-        fresh.password_hash = spent.password_hash
-        fresh.extra["srp"] = spent.extra["srp"]
-        clear_failures(fresh)
-        if fresh.status == RESET_REQUIRED:
-            fresh.status = CONFIRMED
-        fresh.modified = now
-        tx.update_user(fresh)
+        status = CONFIRMED if spent.status == RESET_REQUIRED else None
+        fresh = store_password(tx, spent, status, now)
         risk.record(tx, call, pool, fresh, "PasswordChange", now, client=client)
     await hooks.post_confirmation(
         svc,

@@ -9,10 +9,11 @@ from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.domain.services import Services
+from userpool.domain.signin import clear_failures
 from userpool.errors import NOT_NFKC, InvalidParameterException, UsernameExistsException
 from userpool.operations.steps import usercodes
 from userpool.operations.steps.hooks import Outgoing
-from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE, alias_key
+from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE, alias_key, stored_user
 
 # DEVIATION: Cognito accepts any name its pattern allows; userpool refuses new usernames
 # that Unicode's NFKC normalization would change (fullwidth "ａｌｉｃｅ", ligatures,
@@ -67,6 +68,20 @@ async def set_password(svc: Services, pool: Pool, user: User, password: str) -> 
     user.password_hash = await svc.hasher.hash(password)
     salt, verifier = await svc.hasher.run(srp.make_verifier, pool.id, user.username, password)
     user.extra["srp"] = {"salt": salt, "verifier": verifier}
+
+
+def store_password(tx: Tx, user: User, status: str | None, now: float) -> User:
+    """Write ``user``'s new password (hashed by ``set_password``) to the user as stored now,
+    with the lockout cleared and, if given, a new ``status``; the stored user."""
+    fresh = stored_user(tx, user.pool_id, user.sub)
+    fresh.password_hash = user.password_hash
+    fresh.extra["srp"] = user.extra["srp"]
+    clear_failures(fresh)
+    if status is not None:
+        fresh.status = status
+    fresh.modified = now
+    tx.update_user(fresh)
+    return fresh
 
 
 def _exists_message(what: str) -> str:
