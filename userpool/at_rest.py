@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from userpool.config import Settings
 from userpool.domain.crypto import SecretBox
 from userpool.domain.ports import Store, Tx
-from userpool.storage import is_url, sqlite_path
+from userpool.storage import is_url, redact, sqlite_path
 
 LEGACY = "code_key"  # the key of keyed hashes, in the clear (before the master key)
 SEALED = "sealed_code_key"  # the same key, sealed with the master key
@@ -199,13 +199,21 @@ def load(settings: Settings, store: Store) -> Keys:
     return _opened(settings, master, sealed, path)
 
 
+def _still_opens(store: Store, master: bytes) -> bool:
+    """Whether the database's sealed key opens with ``master`` (False when it cannot be
+    read: a failed rotation's new key file is kept then, in case its COMMIT landed)."""
+    try:
+        sealed = _meta(store)[1]
+    except Exception:
+        return False
+    return sealed is not None and _open(master, sealed) is not None
+
+
 def _where(settings: Settings, path: str | None) -> str:
     return "USERPOOL_MASTER_KEY" if settings.master_key else f"the key file {path}"
 
 
 def _opened(settings: Settings, master: bytes | None, sealed: bytes, path: str | None) -> Keys:
-    from userpool.storage import redact
-
     if master is None:
         raise StartRefused(
             f"the database {redact(settings.db)} holds sealed secrets but its master key is "
@@ -306,7 +314,8 @@ def rotate(settings: Settings, store: Store) -> tuple[str, int]:
             count = _reseal(tx, old_box, new_box)
             tx.replace_meta(SEALED, new_box.seal(encode_key(keys.hashing)).encode())
     except BaseException:
-        os.unlink(path + ".new")  # rolled back: the old key still opens everything
-        raise
+        if _still_opens(store, keys.master):  # rolled back: the old key opens everything
+            os.unlink(path + ".new")
+        raise  # else the COMMIT may have landed: the next start finishes with the new file
     replace_key_file(path, path + ".new")
     return path, count + 1

@@ -63,14 +63,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings.rate_per_client,
         settings.fail_per_ip,
     )
+    box = SecretBox(keys.master)
     return Runtime(
         settings=settings,
         store=store,
         clock=clock,
         hasher=Hasher(settings.hasher_threads),
-        box=SecretBox(keys.master),
+        box=box,
         outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
-        keys=KeyRing(store, SecretBox(keys.master), clock),
+        keys=KeyRing(store, box, clock),
         triggers=Triggers(
             store,
             settings.triggers,

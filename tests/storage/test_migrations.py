@@ -1,7 +1,7 @@
 """Migrations: each backend runs every migration once, in order, whether its file is shared
 or the dialect's own; and a database made before migrations were shared (when every
-migration had a file per dialect) opens at the version it recorded, runs nothing again,
-keeps working, and has the schema a new database gets.
+migration had a file per dialect) opens at the version it recorded, runs only the
+migrations after it, keeps working, and has the schema a new database gets.
 
 ``old_layout/`` holds such databases as the old code (d6e8b93) made them, one row in each
 table: a SQLite dump and a PostgreSQL dump.
@@ -121,7 +121,9 @@ def test_a_sqlite_file_made_before_migrations_were_shared_opens_and_works(
     finally:
         store.close()
     after, fresh = _sqlite_schema(old), _sqlite_schema(new)
-    assert after == before  # nothing ran again
+    assert after["columns"] == before["columns"]  # nothing of the first ten ran again
+    assert before["indexes"] <= after["indexes"]
+    assert after["version"] == fresh["version"]
     assert after["columns"] == fresh["columns"]
     assert after["indexes"] == fresh["indexes"]
     assert fresh["version"] == len(migration_files("sqlite"))
@@ -142,7 +144,9 @@ def test_a_postgresql_schema_made_before_migrations_were_shared_opens_and_works(
         store.close()
     open_store(new).close()
     after, fresh = _pg_schema(old), _pg_schema(new)
-    assert after == before  # nothing ran again
+    assert after["columns"] == before["columns"]  # nothing of the first ten ran again
+    assert before["indexes"] <= after["indexes"]
+    assert after["versions"] == fresh["versions"]
     assert after["columns"] == fresh["columns"]
     assert after["indexes"] == fresh["indexes"]
     assert fresh["versions"] == sorted(migration_files("postgres"))

@@ -1,5 +1,5 @@
 """PostgreSQL's group commit bookkeeping that is not about connections: which group's
-COMMIT a request waits for (``flush``), and the refusal to nest ``grouped()``."""
+COMMIT a request waits for (``flush``). (``grouped()`` refuses nesting itself.)"""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import asyncio
 
 class GroupCommit:
     """The part of PostgreSQL's ``grouped()``/``flush()`` that is not about connections:
-    which group's COMMIT a request waits for, and the refusal to nest."""
+    which group's COMMIT a request waits for."""
 
     _last: asyncio.Future[None] | None = None  # the group flush() waits for
-    _in_group = False  # inside a grouped() transaction's body
 
     def _group_loop(self) -> asyncio.AbstractEventLoop | None:
         """The running event loop a group belongs to; None outside one (the transaction
@@ -21,8 +20,6 @@ class GroupCommit:
         except RuntimeError:
             self._last = None
             return None
-        if self._in_group:
-            raise RuntimeError("grouped() inside a grouped() transaction")
         return loop
 
     async def flush(self) -> None:

@@ -28,6 +28,7 @@ the whole group then fails.)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,22 @@ from userpool.storage.postgres.batching import Batching, Connection
 from userpool.storage.sql.pools import probe_sql
 from userpool.storage.sql.rows import USER_COLS
 from userpool.storage.sql.tx import SqlTx
+
+
+@functools.cache
+def _probe(with_code: bool, for_update: str) -> str:
+    """The probe's statement. In a write transaction (``for_update``) the user's row and code
+    are locked as ``user_by_key`` and ``get_code`` lock them (lateral subqueries: a lock
+    cannot reach into an outer join)."""
+    return probe_sql(
+        "u.*",
+        f" LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
+        f"AND username_key = ?{for_update}) u ON true",
+        " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
+        f"AND sub = u.sub AND purpose = ?{for_update}) k ON true"
+        if with_code
+        else "",
+    )
 
 
 class PostgresTx(SqlTx):
@@ -76,17 +93,7 @@ class PostgresTx(SqlTx):
             self._held.add(name)
 
     def _probe_sql(self, with_code: bool) -> str:
-        """In a write transaction the user's row and code are locked as ``user_by_key`` and
-        ``get_code`` lock them (lateral subqueries: a lock cannot reach into an outer join)."""
-        return probe_sql(
-            "u.*",
-            f" LEFT JOIN LATERAL (SELECT {USER_COLS} FROM users WHERE pool_id = c.pool_id "
-            f"AND username_key = ?{self._for_update}) u ON true",
-            " LEFT JOIN LATERAL (SELECT * FROM codes WHERE pool_id = c.pool_id "
-            f"AND sub = u.sub AND purpose = ?{self._for_update}) k ON true"
-            if with_code
-            else "",
-        )
+        return _probe(with_code, self._for_update)
 
     def user_by_alias(self, pool_id: str, attribute: str, key: str) -> User:
         """The alias's owner; once the owner is locked the alias is read again, since a

@@ -44,6 +44,15 @@ class SqlBase:
         of the transaction (PostgreSQL does, saving a round trip); SQLite runs it now."""
         self.run(sql, args)
 
+    def purge_rows(self, table: str, column: str, before: float, limit: int) -> int:
+        """Delete up to ``limit`` rows of ``table`` whose ``column`` is before ``before``
+        (by physical row id: no scan beyond the batch where ``column`` is indexed); how many."""
+        sql = (
+            f"DELETE FROM {table} WHERE {self.row_id} IN "
+            f"(SELECT {self.row_id} FROM {table} WHERE {column}<? LIMIT ?)"
+        )
+        return int(self.run(sql, (before, limit)).rowcount)
+
     def _lock(self, *parts: str) -> None:
         """A lock on a name until the transaction ends; none is needed by a single writer."""
 

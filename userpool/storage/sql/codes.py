@@ -13,6 +13,16 @@ from userpool.storage.sql.rows import (
     session_values,
 )
 
+# Statements written once at import (they run on every sign-up and confirmation).
+_PUT_CODE = (
+    f"INSERT INTO codes VALUES ({marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
+    "UPDATE SET code_hash=excluded.code_hash, expires=excluded.expires, "
+    "attribute=excluded.attribute, medium=excluded.medium, "
+    "superseded=excluded.superseded, failures=excluded.failures"
+)
+_ADD_ATTEMPT = f"INSERT INTO attempts VALUES ({marks(4)})"
+_PUT_SESSION = f"INSERT INTO sessions VALUES ({marks(7)})"
+
 
 class CodeQueries(SqlBase):
     """Codes (one per user and purpose), attempts (counted in a window) and sessions
@@ -20,13 +30,7 @@ class CodeQueries(SqlBase):
 
     def put_code(self, code: Code) -> None:
         self._prefetched.pop((code.pool_id, code.sub, code.purpose), None)
-        self._later(
-            f"INSERT INTO codes VALUES ({marks(9)}) ON CONFLICT (pool_id, sub, purpose) DO "
-            "UPDATE SET code_hash=excluded.code_hash, expires=excluded.expires, "
-            "attribute=excluded.attribute, medium=excluded.medium, "
-            "superseded=excluded.superseded, failures=excluded.failures",
-            code_values(code),
-        )
+        self._later(_PUT_CODE, code_values(code))
 
     def get_code(self, pool_id: str, sub: str, purpose: str) -> Code:
         if self._prefetched:
@@ -58,7 +62,7 @@ class CodeQueries(SqlBase):
         return int(row[0])
 
     def add_attempt(self, pool_id: str, sub: str, action: str, at: float) -> None:
-        self._later(f"INSERT INTO attempts VALUES ({marks(4)})", (pool_id, sub, action, at))
+        self._later(_ADD_ATTEMPT, (pool_id, sub, action, at))
 
     def clear_attempts(self, pool_id: str, sub: str, action: str) -> None:
         self._later(
@@ -66,7 +70,7 @@ class CodeQueries(SqlBase):
         )
 
     def put_session(self, session: Session) -> None:
-        self._later(f"INSERT INTO sessions VALUES ({marks(7)})", session_values(session))
+        self._later(_PUT_SESSION, session_values(session))
 
     def take_session(self, token_hash: str) -> Session:
         """Single use: of two concurrent takes the second waits, then finds nothing."""

@@ -23,10 +23,4 @@ class CounterQueries(SqlBase):
 
     def purge_counts(self, before_slot: int, limit: int) -> int:
         """Delete up to ``limit`` counters of slots before ``before_slot``; how many."""
-        return int(
-            self.run(
-                f"DELETE FROM rate_counters WHERE {self.row_id} IN (SELECT {self.row_id} "
-                "FROM rate_counters WHERE slot<? LIMIT ?)",
-                (before_slot, limit),
-            ).rowcount
-        )
+        return self.purge_rows("rate_counters", "slot", before_slot, limit)

@@ -10,14 +10,19 @@ from userpool.storage.sql.rows import message_values
 
 _EVENT_COLS = "pool_id, sub, kind, at, data, listed"
 
+_ENQUEUE = (
+    "INSERT INTO outbox (pool_id, username, medium, destination, subject, body, created, "
+    f"status) VALUES ({marks(8)}) RETURNING id"
+)
+_ADD_EVENT = f"INSERT INTO events ({_EVENT_COLS}) VALUES ({marks(6)})"
+
 
 class EventQueries(SqlBase):
     """Messages queued in a request's transaction, and a user's auth events."""
 
     def enqueue_message(self, message: Message) -> int:
         row = self._one(
-            "INSERT INTO outbox (pool_id, username, medium, destination, subject, body, "
-            f"created, status) VALUES ({marks(8)}) RETURNING id",
+            _ENQUEUE,
             message_values(message),
         )
         return int(row[0])
@@ -27,7 +32,7 @@ class EventQueries(SqlBase):
     ) -> int:
         """Record an auth event; its id. ``listed``: the user's event list shows it."""
         row = self._one(
-            f"INSERT INTO events ({_EVENT_COLS}) VALUES ({marks(6)}) RETURNING id",
+            _ADD_EVENT + " RETURNING id",
             (pool_id, sub, kind, at, data, int(listed)),
         )
         return int(row[0])
@@ -37,7 +42,7 @@ class EventQueries(SqlBase):
     ) -> None:
         """``add_event`` when nobody needs its id (a backend may send it later)."""
         self._later(
-            f"INSERT INTO events ({_EVENT_COLS}) VALUES ({marks(6)})",
+            _ADD_EVENT,
             (pool_id, sub, kind, at, data, int(listed)),
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from userpool.domain.entities import Group, User
-from userpool.domain.ports import AlreadyExists
 from userpool.storage.sql.base import SqlBase
 from userpool.storage.sql.rows import U_USER_COLS, user_row
 
@@ -20,9 +19,8 @@ class GroupQueries(SqlBase):
     """Groups of a pool, and which users belong to them."""
 
     def insert_group(self, group: Group) -> None:
-        row = self.run(
-            f"INSERT INTO user_groups ({_G_COLS}) VALUES (?,?,?,?,?,?,?) "
-            "ON CONFLICT (pool_id, name) DO NOTHING RETURNING name",
+        self._insert(
+            f"INSERT INTO user_groups ({_G_COLS}) VALUES (?,?,?,?,?,?,?)",
             (
                 group.pool_id,
                 group.name,
@@ -32,9 +30,8 @@ class GroupQueries(SqlBase):
                 group.created,
                 group.modified,
             ),
-        ).fetchone()
-        if row is None:
-            raise AlreadyExists("group")
+            "group",
+        )
 
     def count_groups(self, pool_id: str) -> int:
         return int(self._one("SELECT count(*) FROM user_groups WHERE pool_id=?", (pool_id,))[0])

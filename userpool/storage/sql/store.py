@@ -42,11 +42,7 @@ class StoreQueries:
             ("refresh_tokens", "expires", now),
         ):
             with self.transaction() as tx:
-                sql = (
-                    f"DELETE FROM {table} WHERE {tx.row_id} IN "
-                    f"(SELECT {tx.row_id} FROM {table} WHERE {column}<? LIMIT ?)"
-                )
-                more |= tx.run(sql, (before, limit)).rowcount >= limit
+                more |= tx.purge_rows(table, column, before, limit) >= limit
         return more
 
     # the outbox ----------------------------------------------------------

@@ -8,13 +8,15 @@ from userpool.domain.ports import NotFound
 from userpool.storage.sql.base import SqlBase, marks
 from userpool.storage.sql.rows import USER_COLS, USER_TABLES, dumps, user_row, user_values
 
+_INSERT_USER = f"INSERT INTO users ({USER_COLS}) VALUES ({marks(11)})"
+
 
 class UserQueries(SqlBase):
     """Users (read with the backend's row lock in a write transaction) and aliases."""
 
     def insert_user(self, user: User, key: str) -> None:
         self._insert(
-            f"INSERT INTO users ({USER_COLS}) VALUES ({marks(11)})",
+            _INSERT_USER,
             user_values(user, key),
             "username",
         )

@@ -271,8 +271,9 @@ class SQLiteStore(StoreQueries):
     def purge(self, now: float, limit: int = 1000) -> bool:
         """``StoreQueries.purge``, then up to ``VACUUM_PAGES`` free pages returned to the
         file system, so that a flood of rows, once purged, does not leave the file large."""
-        more = super().purge(now, limit)
-        self._outside_work()
+        more = super().purge(now, limit)  # (refuses to run inside batched work)
+        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # 2: INCREMENTAL
+            return more  # a file made before it: freed pages are reused, not returned
         self._lock()
         try:  # a script: Python's execute() would step the pragma once, freeing one page
             self.db.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")

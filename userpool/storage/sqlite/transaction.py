@@ -13,6 +13,18 @@ from userpool.storage.sql.pools import probe_sql
 from userpool.storage.sql.rows import U_USER_COLS
 from userpool.storage.sql.tx import SqlTx
 
+# The probe's two statements (with and without the code), written once.
+_PROBES = {
+    with_code: probe_sql(
+        U_USER_COLS,
+        " LEFT JOIN users u ON u.pool_id = c.pool_id AND u.username_key = ?",
+        " LEFT JOIN codes k ON k.pool_id = c.pool_id AND k.sub = u.sub AND k.purpose = ?"
+        if with_code
+        else "",
+    )
+    for with_code in (False, True)
+}
+
 
 class SQLiteTx(SqlTx):
     """Reads and writes of one transaction on the store's connection."""
@@ -22,10 +34,4 @@ class SQLiteTx(SqlTx):
         self._prefetched = {}
 
     def _probe_sql(self, with_code: bool) -> str:
-        return probe_sql(
-            U_USER_COLS,
-            " LEFT JOIN users u ON u.pool_id = c.pool_id AND u.username_key = ?",
-            " LEFT JOIN codes k ON k.pool_id = c.pool_id AND k.sub = u.sub AND k.purpose = ?"
-            if with_code
-            else "",
-        )
+        return _PROBES[with_code]
