@@ -201,11 +201,18 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def dev_refusal(settings: Settings) -> str | None:
-    """Why these settings must not run (``--dev`` off loopback), or None: the one rule of
-    ``userpool serve`` and of the app factory other servers run."""
+def refusal(settings: Settings) -> str | None:
+    """Why these settings must not run, or None: the one check of ``userpool serve`` and of
+    the app other servers run. ``--dev`` off loopback, and a ``--trusted-proxy`` that is no
+    list of networks (every request would fail to find its caller)."""
     if settings.dev and not is_loopback(settings.host):
         return f"--dev accepts any credentials: refused on non-loopback {settings.host}"
+    try:
+        for part in settings.trusted_proxy.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+    except ValueError as exc:
+        return f"--trusted-proxy: {exc}"
     return None
 
 

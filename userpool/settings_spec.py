@@ -110,7 +110,13 @@ class Declared:
             return self.kind(raw)
         if self.kind is dict:
             return dict(orjson.loads(raw))
-        return (raw or None) if self.optional else raw
+        value = (raw or None) if self.optional else raw
+        if self.spec.choices and value is not None:
+            spelled = {choice.lower(): choice for choice in self.spec.choices}
+            if value.lower() not in spelled:
+                raise ValueError(f"{self.env}={raw!r} is not one of {', '.join(self.spec.choices)}")
+            return spelled[value.lower()]
+        return value
 
     def from_flag(self, given: Any) -> Any:
         """The value of what ``add_flags``' option collected."""

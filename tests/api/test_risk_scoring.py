@@ -189,6 +189,10 @@ def test_feedback_through_the_notice_link_and_the_operations(own: Server) -> Non
     _sign_in(idp, cid, pool_id, "device-b")
     event_id = _events(idp, pool_id)[0]["EventId"]
     links = _links(_wait_for(lambda: _notices(own, email))[-1])
+    # A HEAD (a mail scanner checking the link) records nothing.
+    with urllib.request.urlopen(urllib.request.Request(links["No"], method="HEAD")) as page:
+        assert page.status == 200
+    assert "EventFeedback" not in _events(idp, pool_id)[0]
     with urllib.request.urlopen(links["No"]) as page:
         assert page.status == 200
     feedback = _events(idp, pool_id)[0]["EventFeedback"]

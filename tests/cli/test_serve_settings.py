@@ -179,6 +179,15 @@ def test_a_choice_outside_the_declared_ones_is_refused(capsys: pytest.CaptureFix
     assert "console" in capsys.readouterr().err
 
 
+def test_a_variables_choice_is_checked_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USERPOOL_SENDER", "SMTP")
+    monkeypatch.setenv("USERPOOL_SYNCHRONOUS", "full")
+    assert (serve().sender, serve().synchronous) == ("smtp", "FULL")
+    monkeypatch.setenv("USERPOOL_SENDER", "pigeon")
+    with pytest.raises(ValueError, match="USERPOOL_SENDER='pigeon' is not one of console"):
+        serve()
+
+
 def test_data_commands_take_the_same_declared_options() -> None:
     args = parser().parse_args(["keys", "list", "--db", "x.db", "--master-key-file", "k"])
     assert (args.db, args.master_key_file, args.allow_open_permissions) == ("x.db", "k", None)

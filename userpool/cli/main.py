@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from userpool import __version__, at_rest, settings_spec, storage
 from userpool.at_rest import StartRefused
 from userpool.cli import data
-from userpool.config import Settings, dev_refusal, from_env
+from userpool.config import Settings, from_env, refusal
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,23 +35,21 @@ def parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from userpool.server import run
-    from userpool.server.address import networks
     from userpool.server.request_log import set_level
 
-    settings = serve_settings(args)
-    refusal = dev_refusal(settings)
-    if refusal:
-        print(refusal, file=sys.stderr)
+    try:
+        settings = serve_settings(args)
+    except ValueError as exc:  # a USERPOOL_* variable that is no value of its setting
+        print(f"userpool: {exc}", file=sys.stderr)
+        return 2
+    refused = refusal(settings)
+    if refused:
+        print(refused, file=sys.stderr)
         return 2
     try:
         set_level(settings)
     except ValueError as exc:  # a USERPOOL_LOG_LEVEL that is no level
         print(f"log level: {exc}", file=sys.stderr)
-        return 2
-    try:
-        networks(settings.trusted_proxy)
-    except ValueError as exc:
-        print(f"--trusted-proxy: {exc}", file=sys.stderr)
         return 2
     try:
         _first_start(settings)

@@ -64,3 +64,9 @@ def operations() -> dict[str, OperationModel]:
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     return out
+
+
+def operation_named(target: str) -> str:
+    """The operation an ``X-Amz-Target`` header names, or "" if it names none we model."""
+    name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+    return name if name in operations() else ""

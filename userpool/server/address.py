@@ -1,7 +1,12 @@
 """The caller's address: the connection's peer, or, behind proxies the operator trusts
 (``--trusted-proxy CIDR``), the first address in ``X-Forwarded-For`` that is not one of
 them, read from the right. Nothing else a request says can change it: without a trusted
-proxy the header is ignored, and hops that are not addresses end the walk."""
+proxy the header is ignored, and hops that are not addresses end the walk. An IPv4 address
+that a dual-stack socket (or a proxy) writes as ``::ffff:a.b.c.d`` is taken as ``a.b.c.d``,
+so it falls in IPv4 networks (trusted proxies, limits, risk ranges) as the operator wrote them.
+
+DEVIATION: Cognito sits behind AWS's own front ends; who may set ``X-Forwarded-For`` here
+is the operator's choice (``--trusted-proxy``)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,11 @@ def networks(spec: str) -> tuple[Network, ...]:
     )
 
 
+def _plain(address: str) -> str:
+    """``a.b.c.d`` for ``::ffff:a.b.c.d``; any other address as it is."""
+    return address[7:] if address[:7].lower() == "::ffff:" and "." in address else address
+
+
 def _trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -30,7 +40,10 @@ def _trusted(address: str, trusted: tuple[Network, ...]) -> bool:
 
 def caller(peer: str | None, headers: Callable[[str], str | None], trusted_spec: str) -> str | None:
     """The address a request comes from (see the module's docstring)."""
-    if not trusted_spec or peer is None:
+    if peer is None:
+        return None
+    peer = _plain(peer)
+    if not trusted_spec:
         return peer
     trusted = networks(trusted_spec)
     forwarded = headers("x-forwarded-for")
@@ -38,7 +51,7 @@ def caller(peer: str | None, headers: Callable[[str], str | None], trusted_spec:
         return peer
     address = peer
     for hop in reversed(forwarded.split(",")[-32:]):
-        hop = hop.strip()
+        hop = _plain(hop.strip())
         try:
             ipaddress.ip_address(hop)
         except ValueError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from userpool.config import Settings, dev_refusal, from_env, is_loopback
+from userpool.config import Settings, from_env, is_loopback, refusal
 from userpool.server.request_log import set_level
 from userpool.server.response import Response
 from userpool.server.wire import dispatch
@@ -28,14 +28,16 @@ class App:
 
     def __init__(self, settings: Settings | None = None) -> None:
         if settings is not None:
-            _refuse_dev_off_loopback(settings)
+            _refuse(settings)
         self.settings = settings
         self.svc: Runtime | None = None
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> Runtime:
         if self.svc is None:
-            settings = self.settings or from_env()
-            _refuse_dev_off_loopback(settings)
+            settings = self.settings
+            if settings is None:  # (given settings were checked by __init__)
+                settings = from_env()
+                _refuse(settings)
             self.svc = build_services(settings)
             self.svc.start(loop)
         return self.svc
@@ -111,15 +113,14 @@ def _host(client: str | None) -> str | None:
     return host.strip("[]")
 
 
-def _refuse_dev_off_loopback(settings: Settings) -> None:
-    refusal = dev_refusal(settings)
-    if refusal:
-        raise SystemExit(refusal)
+def _refuse(settings: Settings) -> None:
+    refused = refusal(settings)
+    if refused:
+        raise SystemExit(refused)
 
 
 def create_app() -> App:
     """The factory granian workers call: settings come from ``USERPOOL_*`` variables."""
     settings = from_env()
-    _refuse_dev_off_loopback(settings)
     set_level(settings)
-    return App(settings)
+    return App(settings)  # which refuses what userpool serve refuses

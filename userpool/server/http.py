@@ -71,16 +71,11 @@ class HttpServer:
     bytes its connections hold, and a graceful stop: no new connections, idle ones closed,
     requests in flight answered."""
 
-    def __init__(
-        self,
-        svc: Runtime,
-        idle_timeout: float | None = None,
-        request_timeout: float | None = None,
-    ) -> None:
+    def __init__(self, svc: Runtime) -> None:
         settings = svc.settings
         self.svc = svc
-        self.idle_timeout = idle_timeout or settings.idle_timeout
-        self.request_timeout = request_timeout or settings.request_timeout
+        self.idle_timeout = settings.idle_timeout
+        self.request_timeout = settings.request_timeout
         self.max_connections = settings.max_connections or default_max_connections()
         self.connection_buffer = max(settings.connection_buffer, MAX_BODY + MAX_HEAD)
         self.worker_buffer = settings.worker_buffer

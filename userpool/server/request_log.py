@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from userpool.config import Settings
-from userpool.model import TARGET_PREFIX, operations
+from userpool.model import operation_named
 from userpool.model.redact import mask_request, mask_response, scrub
 from userpool.server.response import Response
 
@@ -37,9 +37,7 @@ def _operation(method: str, path: str, headers: Callable[[str], str | None]) -> 
     """The operation's wire name; a path for other routes; ``unknown`` for anything else."""
     if method != "POST":
         return f"{method}:{ascii(path[:200])[1:-1]}"  # escaped: the path is the caller's text
-    target = headers("x-amz-target") or ""
-    name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
-    return name if name in operations() else "unknown"
+    return operation_named(headers("x-amz-target") or "") or "unknown"
 
 
 def wanted(settings: Settings) -> bool:

@@ -21,6 +21,7 @@ from userpool.errors import (
     MissingAuthenticationTokenException,
     UnrecognizedClientException,
 )
+from userpool.model import SERVICE
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SKEW = timedelta(minutes=5)
@@ -30,7 +31,6 @@ MISMATCH = (
     "AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 UNKNOWN_KEY = "The security token included in the request is invalid."
-SERVICE = "cognito-idp"
 
 
 def _parse(authorization: str) -> tuple[list[str], list[str], str]:

@@ -27,7 +27,7 @@ from userpool.errors import (
     UnknownOperationException,
     UnsupportedMediaTypeException,
 )
-from userpool.model import TARGET_PREFIX, operations
+from userpool.model import operation_named, operations
 from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
@@ -105,8 +105,8 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     if len(body) > MAX_BODY:
         raise body_too_large()
     target = headers("x-amz-target") or ""
-    name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
-    if name not in operations():
+    name = operation_named(target)
+    if not name:
         raise UnknownOperationException(f"Unknown operation '{target}'.")
     try:
         request = orjson.loads(body or b"{}")
@@ -117,15 +117,20 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
     return name, request
 
 
-async def well_known(svc: Runtime, call: Call, path: str, query: str = "") -> Response:
+async def well_known(
+    svc: Runtime, call: Call, path: str, query: str = "", head: bool = False
+) -> Response:
     """``/health``, and per pool ``/.well-known/jwks.json``, ``openid-configuration`` and
-    the one-click ``auth-event-feedback`` page of threat-protection notices."""
+    the one-click ``auth-event-feedback`` page of threat-protection notices (which a HEAD,
+    as link checkers and mail scanners send, never submits)."""
     request_id = call.request_id
     headers = _headers(request_id, "application/json")
     if path == "/health":
         return Response(200, headers, b'{"status":"ok"}')
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[1] == "auth-event-feedback":
+        if head:
+            return Response(200, _headers(request_id, "text/plain; charset=utf-8"), b"")
         return await _feedback_page(svc, call, parts[0], query)
     if len(parts) == 3 and parts[1] == ".well-known":
         try:
@@ -160,6 +165,11 @@ async def _feedback_page(svc: Runtime, call: Call, pool_id: str, query: str) -> 
 
 
 def openid_configuration(svc: Runtime, pool_id: str) -> dict[str, Any]:
+    """Cognito's discovery document for the pool.
+
+    DEVIATION: its keys and token claims are served; the OAuth endpoints it describes
+    (response types, token endpoint authentication) are not yet, and no endpoint URL but
+    ``jwks_uri`` is listed."""
     issuer = svc.settings.issuer(pool_id)
     return {
         "issuer": issuer,
@@ -215,13 +225,14 @@ async def _dispatch(
     if method == "OPTIONS":
         return _preflight(request_id)
     call = Call(request_id, caller(peer, headers, svc.settings.trusted_proxy))
-    if method in ("GET", "HEAD"):  # HEAD: the same answer; the server sends no body
+    # DEVIATION: HEAD is answered as GET without the body (a feedback link is not submitted).
+    if method in ("GET", "HEAD"):
         try:
             if path != "/health":  # a constant answer; a load balancer's probes must pass
                 svc.limiter.admit("ip", call.source_ip)
         except CognitoError as error:
             return error_response(error, request_id)
-        return await well_known(svc, call, path, query)
+        return await well_known(svc, call, path, query, method == "HEAD")
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing
     signed = False  # a signed operation's answers carry no CORS headers (``_headers``)

@@ -78,6 +78,7 @@ class Triggers:
     async def _call(self, arn: str, trigger: str, event: dict[str, Any]) -> dict[str, Any]:
         invoker = self.invoker(arn)
         if invoker is None:
+            # DEVIATION: a function we cannot reach is reported as Cognito reports a missing one.
             raise UnexpectedLambdaException(
                 f"{trigger} invocation failed due to error ResourceNotFoundException."
             )
