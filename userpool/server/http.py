@@ -132,8 +132,8 @@ class HttpServer:
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
-            if conn.busy:
-                continue  # our own work is not the client's delay
+            if conn.busy or conn in self.waiting:
+                continue  # our own work (or our pause) is not the client's delay
             if conn.began is not None:
                 if self.now - conn.began > self.request_timeout:
                     conn.close()
@@ -469,6 +469,8 @@ class HttpConnection(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.paused = False
             self.transport.resume_reading()
+            if self.began is not None:
+                self.began = server.now  # it waited on us, not the client
 
     def close(self) -> None:
         if self.transport is not None:
