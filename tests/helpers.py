@@ -21,12 +21,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
 USERPOOL = str(Path(sys.executable).with_name("userpool"))
@@ -125,12 +127,22 @@ class Server:
     ) -> None:
         self.port = free_port()
         self.db = db or server_db(tmp)
+        self.flags = list(args)
         self.args = ["serve", "--port", str(self.port), "--db", self.db, *args]
         self.env = {**os.environ, **(env or {})}
         self.log = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.key_id = ""
         self.key_secret = ""
+
+    def twin(self, tmp: Path) -> Server:
+        """Another server (not started; its log in ``tmp``) on this one's database, with
+        the same options, variables and access key: a second process of one deployment."""
+        tmp.mkdir(mode=0o700, exist_ok=True)
+        other = Server(tmp, *self.flags, db=self.db)
+        other.env = dict(self.env)
+        other.key_id, other.key_secret = self.key_id, self.key_secret
+        return other
 
     @property
     def url(self) -> str:
@@ -239,6 +251,15 @@ def sign(server: Server, headers: dict[str, str], body: bytes, path: str = "/") 
     return {k: v for k, v in request.headers.items()}
 
 
+def outcome(call: Callable[..., Any]) -> tuple[str, str]:
+    """``("ok", "")``, or the (code, message) of the Cognito error a boto3 call ends with."""
+    try:
+        call()
+    except ClientError as exc:
+        return str(exc.response["Error"]["Code"]), str(exc.response["Error"]["Message"])
+    return "ok", ""
+
+
 def error_of(exc: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
     """(code, message) of the botocore ClientError a ``pytest.raises`` caught."""
     err = exc.value.response["Error"]
@@ -251,20 +272,3 @@ def away_from_minute_end(margin: float = 8.0) -> None:
     left = 60 - time.time() % 60
     if left < margin:
         time.sleep(left + 0.5)
-
-
-def sign_up_user(
-    idp: Any, server: Server, client_id: str, name: str, password: str, domain: str, confirm: bool
-) -> str:
-    """Sign ``name`` up with the email ``name@domain`` and, if ``confirm``, confirm it with
-    the code sent there; the email."""
-    email = f"{name}@{domain}"
-    idp.sign_up(
-        ClientId=client_id,
-        Username=name,
-        Password=password,
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
-    if confirm:
-        idp.confirm_sign_up(ClientId=client_id, Username=name, ConfirmationCode=server.code(email))
-    return email

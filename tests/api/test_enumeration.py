@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tests.helpers import Server, sign_up_user
+from tests.factories import confirm as confirm_code
+from tests.factories import sign_up
+from tests.helpers import Server, outcome
 
 PASSWORD = "Passw0rd!"
 WRONG = ("NotAuthorizedException", "Incorrect username or password.")
@@ -23,16 +24,11 @@ A_HEX = "0a" * 64
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
-def _outcome(call: Callable[..., Any]) -> tuple[str, str]:
-    try:
-        call()
-    except ClientError as exc:
-        return str(exc.response["Error"]["Code"]), str(exc.response["Error"]["Message"])
-    return "ok", ""
-
-
 def _user(idp: Any, server: Server, cid: str, name: str, confirm: bool = True) -> str:
-    return sign_up_user(idp, server, cid, name, PASSWORD, "enum.example.com", confirm)
+    user = sign_up(idp, cid, name, f"{name}@enum.example.com", PASSWORD)
+    if confirm:
+        confirm_code(idp, server, cid, user)
+    return user.email
 
 
 @pytest.fixture
@@ -91,14 +87,14 @@ def test_srp_refusals_look_alike(
         got = answers.setdefault(name, [])
         bad_a = {"USERNAME": name, "SRP_A": "00"}
         got.append(
-            _outcome(
+            outcome(
                 lambda p=bad_a: idp.initiate_auth(
                     AuthFlow="USER_SRP_AUTH", ClientId=cid, AuthParameters=p
                 )
             )
         )
         got.append(
-            _outcome(
+            outcome(
                 lambda n=name: idp.initiate_auth(
                     AuthFlow="USER_SRP_AUTH", ClientId=cid, AuthParameters={"USERNAME": n}
                 )
@@ -111,14 +107,14 @@ def test_srp_refusals_look_alike(
             "PASSWORD_CLAIM_SIGNATURE": "Zm9yZ2Vk",
         }
         got.append(
-            _outcome(
+            outcome(
                 lambda r=forged: idp.respond_to_auth_challenge(
                     ClientId=cid, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=r
                 )
             )
         )
         aws = AWSSRP(name, "Wr0ng!pass", pool["Id"], cid, client=server.client())
-        got.append(_outcome(aws.authenticate_user))
+        got.append(outcome(aws.authenticate_user))
     assert (
         answers["en-srp"]
         == answers["en-nobody2"]
@@ -151,7 +147,7 @@ def test_srp_in_email_username_pools_answers_with_a_uuid_for_anyone(
         assert one["USERNAME"] == one["USER_ID_FOR_SRP"] == two["USER_ID_FOR_SRP"]
         assert one["SALT"] == two["SALT"]
         aws = AWSSRP(name, "Wr0ng!pass", pool["Id"], cid, client=server.client())
-        assert _outcome(aws.authenticate_user) == WRONG
+        assert outcome(aws.authenticate_user) == WRONG
 
 
 def test_choice_based_sign_in_looks_alike(
@@ -178,7 +174,7 @@ def test_choice_based_sign_in_looks_alike(
         got.append((otp["ChallengeName"], params["CODE_DELIVERY_DELIVERY_MEDIUM"]))
         assert re.fullmatch(r"e\*\*\*@\w\*\*\*", params["CODE_DELIVERY_DESTINATION"]), params
         got.append(
-            _outcome(
+            outcome(
                 lambda n=name, s=otp["Session"]: idp.respond_to_auth_challenge(
                     ClientId=cid,
                     ChallengeName="EMAIL_OTP",
@@ -194,7 +190,7 @@ def test_choice_based_sign_in_looks_alike(
         )
         got.append((pw["ChallengeName"], "Session" in pw))
         got.append(
-            _outcome(
+            outcome(
                 lambda n=name, s=pw["Session"]: idp.respond_to_auth_challenge(
                     ClientId=cid,
                     ChallengeName="PASSWORD",
@@ -204,7 +200,7 @@ def test_choice_based_sign_in_looks_alike(
             )
         )
         got.append(
-            _outcome(
+            outcome(
                 lambda n=name: idp.initiate_auth(
                     AuthFlow="USER_AUTH",
                     ClientId=cid,
@@ -230,7 +226,7 @@ def test_choice_based_sign_in_looks_alike(
 
 def _wrong_passwords(idp: Any, cid: str, name: str, times: int) -> list[tuple[str, str]]:
     return [
-        _outcome(
+        outcome(
             lambda: idp.initiate_auth(
                 AuthFlow="USER_PASSWORD_AUTH",
                 ClientId=cid,
@@ -255,7 +251,7 @@ def test_unknown_names_are_locked_out_like_real_users(
     _user(idp, server, cid, "en-lock-srp")
     for name in ("en-lock-srp", "en-nobody4-srp"):
         aws = AWSSRP(name, "Wr0ng!pass", hidden[0]["Id"], cid, client=server.client())
-        assert [_outcome(aws.authenticate_user) for _ in range(5)] == [WRONG] * 5
+        assert [outcome(aws.authenticate_user) for _ in range(5)] == [WRONG] * 5
         assert _wrong_passwords(idp, cid, name, 1) == [
             ("NotAuthorizedException", "Password attempts exceeded")
         ]
@@ -273,10 +269,10 @@ def test_unconfirmed_and_disabled_users_hear_so_only_after_the_right_password(
         srp = _srp_start(idp, cid, name)
         assert srp["ChallengeName"] == "PASSWORD_VERIFIER"
         aws = AWSSRP(name, "Wr0ng!pass", pool["Id"], cid, client=server.client())
-        assert _outcome(aws.authenticate_user) == WRONG
+        assert outcome(aws.authenticate_user) == WRONG
 
     def right(name: str) -> tuple[str, str]:
-        return _outcome(
+        return outcome(
             lambda: idp.initiate_auth(
                 AuthFlow="USER_PASSWORD_AUTH",
                 ClientId=cid,
@@ -287,7 +283,7 @@ def test_unconfirmed_and_disabled_users_hear_so_only_after_the_right_password(
     assert right("en-unconf") == ("UserNotConfirmedException", "User is not confirmed.")
     assert right("en-off") == ("NotAuthorizedException", "User is disabled.")
     aws = AWSSRP("en-off", PASSWORD, pool["Id"], cid, client=server.client())
-    assert _outcome(aws.authenticate_user) == ("NotAuthorizedException", "User is disabled.")
+    assert outcome(aws.authenticate_user) == ("NotAuthorizedException", "User is disabled.")
 
 
 def test_legacy_clients_still_tell_disabled_users_at_once(
@@ -303,7 +299,7 @@ def test_legacy_clients_still_tell_disabled_users_at_once(
 
 
 def _confirm_forgot(idp: Any, cid: str, name: str, password: str = "N3w-Passw0rd!") -> Any:
-    return _outcome(
+    return outcome(
         lambda: idp.confirm_forgot_password(
             ClientId=cid, Username=name, ConfirmationCode="123456", Password=password
         )
@@ -334,7 +330,7 @@ def test_resend_limits_apply_to_unknown_names_alike(
     _user(idp, server, cid, "en-resend", confirm=False)
     for name in ("en-resend", "en-nobody7"):
         got = [
-            _outcome(lambda n=name: idp.resend_confirmation_code(ClientId=cid, Username=n))
+            outcome(lambda n=name: idp.resend_confirmation_code(ClientId=cid, Username=n))
             for _ in range(6)
         ]
         assert got == [("ok", "")] * 5 + [
@@ -344,7 +340,7 @@ def test_resend_limits_apply_to_unknown_names_alike(
     qcid = make_client(quiet, PreventUserExistenceErrors="ENABLED")["ClientId"]
     idp.sign_up(ClientId=qcid, Username="en-quiet", Password=PASSWORD)
     for name in ("en-quiet", "en-nobody8"):
-        assert _outcome(lambda n=name: idp.resend_confirmation_code(ClientId=qcid, Username=n)) == (
+        assert outcome(lambda n=name: idp.resend_confirmation_code(ClientId=qcid, Username=n)) == (
             "InvalidParameterException",
             "Cannot resend codes. Auto verification not turned on.",
         )
@@ -372,7 +368,7 @@ def test_forgot_password_without_a_verified_address_looks_like_an_unknown_name(
         shapes.add((details["DeliveryMedium"], details["AttributeName"]))
     assert shapes == {("EMAIL", "email")}
     assert not server.messages("en-noaddr@enum.example.com")
-    assert _outcome(lambda: idp.forgot_password(ClientId=legacy, Username="en-noaddr")) == (
+    assert outcome(lambda: idp.forgot_password(ClientId=legacy, Username="en-noaddr")) == (
         "InvalidParameterException",
         "Cannot reset password for the user as there is no registered/verified email or "
         "phone_number",
@@ -395,13 +391,13 @@ def test_a_blocked_address_is_refused_for_unknown_names_too(
     blocked = ("NotAuthorizedException", "Request not allowed due to security reasons.")
     for name in ("en-blocked", "en-nobody10"):
         assert _wrong_passwords(idp, cid, name, 1) == [blocked]
-        assert _outcome(lambda n=name: idp.forgot_password(ClientId=cid, Username=n)) == blocked
+        assert outcome(lambda n=name: idp.forgot_password(ClientId=cid, Username=n)) == blocked
         assert _confirm_forgot(idp, cid, name) == blocked
     for name in ("en-blocked-new", "en-nobody10"):
         confirm = lambda n=name: idp.confirm_sign_up(  # noqa: E731
             ClientId=cid, Username=n, ConfirmationCode="123456"
         )
-        assert _outcome(confirm) == blocked
+        assert outcome(confirm) == blocked
 
 
 def test_confirm_sign_up_without_a_code_sent_looks_like_an_unknown_name(
@@ -417,7 +413,7 @@ def test_confirm_sign_up_without_a_code_sent_looks_like_an_unknown_name(
         confirm = lambda n=name: idp.confirm_sign_up(  # noqa: E731
             ClientId=cid, Username=n, ConfirmationCode="123456"
         )
-        assert _outcome(confirm) == mismatch
+        assert outcome(confirm) == mismatch
 
 
 def test_concurrent_guesses_at_an_unknown_name_cannot_outrun_its_lockout(
@@ -428,7 +424,7 @@ def test_concurrent_guesses_at_an_unknown_name_cannot_outrun_its_lockout(
     _, cid = hidden
 
     def guess(_: int) -> str:
-        return _outcome(
+        return outcome(
             lambda: server.client().initiate_auth(
                 AuthFlow="USER_PASSWORD_AUTH",
                 ClientId=cid,
@@ -474,7 +470,7 @@ def test_a_user_disabled_mid_sign_in_is_refused_after_the_challenge(
         idp.admin_disable_user(UserPoolId=pool["Id"], Username=name)
     disabled = ("NotAuthorizedException", "User is disabled.")
     assert (
-        _outcome(
+        outcome(
             lambda: idp.respond_to_auth_challenge(
                 ClientId=cid,
                 ChallengeName="NEW_PASSWORD_REQUIRED",
@@ -485,7 +481,7 @@ def test_a_user_disabled_mid_sign_in_is_refused_after_the_challenge(
         == disabled
     )
     assert (
-        _outcome(
+        outcome(
             lambda: idp.respond_to_auth_challenge(
                 ClientId=cid,
                 ChallengeName="EMAIL_OTP",

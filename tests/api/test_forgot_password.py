@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Server, error_of, sign_up_user
+from tests.factories import confirm as confirm_code
+from tests.factories import sign_up
+from tests.helpers import Server, error_of
 
 PASSWORD = "Passw0rd!"
 NEW = "N3w-Passw0rd!"
@@ -25,7 +27,10 @@ def app(
 
 
 def _member(idp: Any, server: Server, cid: str, name: str, confirm: bool = True) -> str:
-    return sign_up_user(idp, server, cid, name, PASSWORD, "forgot.example.com", confirm)
+    user = sign_up(idp, cid, name, f"{name}@forgot.example.com", PASSWORD)
+    if confirm:
+        confirm_code(idp, server, cid, user)
+    return user.email
 
 
 def _sign_in(idp: Any, cid: str, name: str, password: str) -> dict[str, Any]:

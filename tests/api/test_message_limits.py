@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.factories import confirmed_user, sign_up
-from tests.helpers import Server, error_of
+from tests.helpers import Server, error_of, outcome
 
 PASSWORD = "Passw0rd!"
 FLOWS = ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
@@ -31,11 +31,7 @@ ONE_TRY = {"total_max_attempts": 1}
 
 
 def _outcome(call: Callable[..., Any]) -> str:
-    try:
-        call()
-    except ClientError as exc:
-        return str(exc.response["Error"]["Code"])
-    return "ok"
+    return outcome(call)[0]
 
 
 def _app(idp: Any, hide: bool = False, **pool: Any) -> tuple[str, str]:
@@ -235,11 +231,8 @@ def test_invitations_count_and_a_refused_one_creates_no_user(idp: Any, server: S
 
 def _pair(tmp_path: Path, *flags: str, env: dict[str, str] | None = None) -> list[Server]:
     (tmp_path / "one").mkdir(mode=0o700)  # private, as a data folder should be
-    (tmp_path / "two").mkdir(mode=0o700)
     one = Server(tmp_path / "one", *flags, env=env).start()
-    two = Server(tmp_path / "two", *one.args[5:], env=env, db=one.db)
-    two.key_id, two.key_secret = one.key_id, one.key_secret
-    return [one, two.start()]
+    return [one, one.twin(tmp_path / "two").start()]
 
 
 def test_two_servers_on_one_database_share_the_count_and_it_survives_a_restart(

@@ -69,11 +69,8 @@ def test_the_per_client_limit_counts_each_client_apart(
 def _two_servers(tmp_path: Path, *extra: str) -> list[Server]:
     one = Server(tmp_path / "one", "--rate-per-ip", "30", "--rate-per-client", "0", *extra)
     (tmp_path / "one").mkdir(mode=0o700)
-    (tmp_path / "two").mkdir(mode=0o700)
     one.start()
-    two = Server(tmp_path / "two", *one.args[5:], db=one.db)
-    two.key_id, two.key_secret = one.key_id, one.key_secret
-    return [one, two.start()]
+    return [one, one.twin(tmp_path / "two").start()]
 
 
 def _shared_limit_holds(servers: list[Server]) -> None:

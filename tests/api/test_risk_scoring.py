@@ -235,11 +235,8 @@ def test_failures_seen_by_one_process_raise_the_risk_on_another(tmp_path: Path) 
     """The address's failure count is shared: guesses sent to one server raise the risk of
     a sign-in on another server of the same database."""
     (tmp_path / "one").mkdir(mode=0o700)
-    (tmp_path / "two").mkdir(mode=0o700)
     one = Server(tmp_path / "one").start()
-    two = Server(tmp_path / "two", db=one.db)
-    two.key_id, two.key_secret = one.key_id, one.key_secret
-    two.start()
+    two = one.twin(tmp_path / "two").start()
     try:
         idp, pool_id, cid, _ = _setup(one, high="NO_ACTION")
         other = two.client()
