@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import App, confirm, make_app, sign_up
+from tests.factories import App, confirm, confirmed_user, make_app, sign_up
 from tests.harness import CallError, InProcess
 
 DAY = 24 * 3600
@@ -60,17 +60,26 @@ def test_a_resent_code_lives_24_hours_from_the_resend(inproc: InProcess, app: Ap
     assert _status(inproc, app, "ren") == "CONFIRMED"
 
 
+def _wrong_codes(
+    inproc: InProcess, app: App, name: str, wrong: str, times: int
+) -> list[tuple[str, str]]:
+    """``times`` confirmations of ``name`` with a wrong code: each one's error."""
+    errors = []
+    for _ in range(times):
+        with pytest.raises(CallError) as exc:
+            inproc.idp.confirm_sign_up(
+                ClientId=app.client_id, Username=name, ConfirmationCode=wrong
+            )
+        errors.append(_error(exc))
+    return errors
+
+
 def test_wrong_codes_block_even_the_right_code_for_the_rest_of_the_hour(
     inproc: InProcess, app: App
 ) -> None:
     user = sign_up(inproc.idp, app, "ivo")
     wrong = _wrong(inproc, user.email)
-    for _ in range(5):
-        with pytest.raises(CallError) as exc:
-            inproc.idp.confirm_sign_up(
-                ClientId=app.client_id, Username="ivo", ConfirmationCode=wrong
-            )
-        assert _error(exc) == MISMATCH
+    assert _wrong_codes(inproc, app, "ivo", wrong, 5) == [MISMATCH] * 5
     inproc.clock.advance(HOUR - 100)
     with pytest.raises(CallError) as exc:
         confirm(inproc.idp, inproc, app, user)
@@ -80,11 +89,7 @@ def test_wrong_codes_block_even_the_right_code_for_the_rest_of_the_hour(
 def test_wrong_codes_older_than_an_hour_no_longer_count(inproc: InProcess, app: App) -> None:
     user = sign_up(inproc.idp, app, "ivy")
     wrong = _wrong(inproc, user.email)
-    for _ in range(5):
-        with pytest.raises(CallError):
-            inproc.idp.confirm_sign_up(
-                ClientId=app.client_id, Username="ivy", ConfirmationCode=wrong
-            )
+    _wrong_codes(inproc, app, "ivy", wrong, 5)
     inproc.clock.advance(HOUR + 100)
     confirm(inproc.idp, inproc, app, user)
     assert _status(inproc, app, "ivy") == "CONFIRMED"
@@ -95,11 +100,7 @@ def test_the_hour_rolls_failures_leave_it_one_by_one(inproc: InProcess, app: App
     over an hour old, so one failure counts and the right code confirms."""
     user = sign_up(inproc.idp, app, "roe")
     wrong = _wrong(inproc, user.email)
-    for _ in range(4):
-        with pytest.raises(CallError):
-            inproc.idp.confirm_sign_up(
-                ClientId=app.client_id, Username="roe", ConfirmationCode=wrong
-            )
+    _wrong_codes(inproc, app, "roe", wrong, 4)
     inproc.clock.advance(40 * 60)
     with pytest.raises(CallError) as exc:
         inproc.idp.confirm_sign_up(ClientId=app.client_id, Username="roe", ConfirmationCode=wrong)
@@ -127,9 +128,7 @@ def test_resends_are_limited_per_rolling_hour(inproc: InProcess, app: App) -> No
 
 
 def _confirmed(inproc: InProcess, app: App, name: str) -> str:
-    user = sign_up(inproc.idp, app, name)
-    confirm(inproc.idp, inproc, app, user)
-    return user.email
+    return confirmed_user(inproc.idp, inproc, app, name).email
 
 
 def test_a_reset_code_lives_one_hour(inproc: InProcess, app: App) -> None:

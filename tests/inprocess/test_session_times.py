@@ -57,26 +57,20 @@ def _claims(token: str) -> dict[str, Any]:
 # --- the sign-up Session --------------------------------------------------------------
 
 
-def test_the_confirm_session_signs_in_until_three_minutes_have_passed(
-    inproc: InProcess,
+@pytest.mark.parametrize(
+    ("client", "minutes"),
+    [({}, 3), ({"AuthSessionValidity": 15}, 15)],
+    ids=["three-minutes-by-default", "the-clients-auth-session-validity"],
+)
+def test_the_confirm_session_signs_in_until_its_minutes_have_passed(
+    inproc: InProcess, client: dict[str, int], minutes: int
 ) -> None:
-    app = _app(inproc)
+    app = _app(inproc, **client)
     early = confirmed_user(inproc.idp, inproc, app, "pam")
     late = confirmed_user(inproc.idp, inproc, app, "dot")
-    inproc.clock.advance(3 * 60 - 1)
-    assert "IdToken" in _with_session(inproc, app, early)["AuthenticationResult"]
-    inproc.clock.advance(2)
-    with pytest.raises(CallError) as exc:
-        _with_session(inproc, app, late)
-    assert _error(exc) == EXPIRED_SESSION
-
-
-def test_the_session_lifetime_follows_auth_session_validity(inproc: InProcess) -> None:
-    app = _app(inproc, AuthSessionValidity=15)
-    early = confirmed_user(inproc.idp, inproc, app, "ted")
-    late = confirmed_user(inproc.idp, inproc, app, "tim")
-    inproc.clock.advance(15 * 60 - 1)
-    assert "AccessToken" in _with_session(inproc, app, early)["AuthenticationResult"]
+    inproc.clock.advance(minutes * 60 - 1)
+    result = _with_session(inproc, app, early)["AuthenticationResult"]
+    assert "IdToken" in result and "AccessToken" in result
     inproc.clock.advance(2)
     with pytest.raises(CallError) as exc:
         _with_session(inproc, app, late)
