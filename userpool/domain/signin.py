@@ -84,7 +84,8 @@ def locked(user: User, now: float) -> bool:
 
 def lock_seconds(failures: int) -> float | None:
     """How long the ``failures``-th failure in a row locks sign-in: none before the fifth,
-    then 1 s doubling up to 15 minutes."""
+    then 1 s doubling up to 15 minutes. DEVIATION: the documented shape; Cognito's exact
+    counting is unconfirmed."""
     return min(2.0 ** (failures - 5), QUIET) if failures >= 5 else None
 
 

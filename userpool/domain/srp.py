@@ -166,7 +166,10 @@ def verify_claim(
 
 
 def new_secret_block() -> str:
-    """An opaque SECRET_BLOCK: 96 random bytes, base64 (clients sign its decoded bytes)."""
+    """An opaque SECRET_BLOCK: 96 random bytes, base64 (clients sign its decoded bytes).
+
+    DEVIATION: Cognito's is an encrypted blob; ours is random and doubles as the key of the
+    challenge's session, so answers without a Session still find it."""
     return base64.b64encode(secrets.token_bytes(96)).decode()
 
 

@@ -134,6 +134,8 @@ def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
 
 
 def access_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
+    # DEVIATION: no ``version`` claim (Cognito's access tokens carry one; its value is
+    # unconfirmed); the issuer is this server's (docs/compatibility.md).
     claims: dict[str, Any] = {"sub": grant.user.sub}
     if grant.groups:
         claims["cognito:groups"] = list(grant.groups)

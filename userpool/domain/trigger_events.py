@@ -7,7 +7,7 @@ from typing import Any
 
 from userpool.domain.entities import Pool, User
 
-SDK_VERSION = "aws-sdk-unknown-unknown"
+SDK_VERSION = "aws-sdk-unknown-unknown"  # DEVIATION: what Cognito puts here is unconfirmed
 
 
 @dataclass(frozen=True)

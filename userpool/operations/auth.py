@@ -69,6 +69,7 @@ _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_S
 
 def _check_flow(client: AppClient, flow: str, admin: bool) -> None:
     if flow not in (_ADMIN if admin else _PUBLIC):
+        # DEVIATION: the wording is as AWS told moto's maintainers, not documented.
         raise InvalidParameterException("Initiate Auth method not supported.")
     check_flow_enabled(client.explicit_auth_flows, flow)
 
