@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,6 +27,8 @@ from typing import Any
 
 import boto3
 
+from bench import procs
+
 ROOT = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:slow"
 SLOW = "python:tests.trigger_functions:slow"
@@ -35,14 +36,8 @@ TARGET = "AWSCognitoIdentityProviderService."
 MiB = 1 << 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(kind: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
+def _start(kind: str, tmp: Path) -> procs.Server:
+    port = procs.free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([os.environ.get("PYTHONPATH", ""), str(ROOT)]),
@@ -63,19 +58,13 @@ def _start(kind: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
         )
         args = [sys.executable, "-m", "uvicorn", "--factory", "userpool.server.app:create_app"]
         args += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    log = open(tmp / f"{kind}.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{kind} did not start: {(tmp / f'{kind}.log').read_text()}")
+    server = procs._spawn(kind, args, port, tmp / f"{kind}.log", None, env=env)
+    try:
+        procs.wait_ready(server, timeout=30)
+    except RuntimeError:
+        procs.stop(server)
+        raise
+    return server
 
 
 def _rss(pid: int) -> int:
@@ -183,7 +172,8 @@ class Attack:
 
 
 def measure(kind: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
-    proc, port = _start(kind, tmp)
+    server = _start(kind, tmp)
+    proc, port = server.proc, server.port
     try:
         client_id = _client_id(port)
         warm = Attack(port, client_id, 4, 2, name="warm")  # first-use allocations
@@ -212,11 +202,7 @@ def measure(kind: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
         final = _rss(proc.pid)
         alive = _health(port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        procs.stop(server, timeout=15)
     return {
         "server": kind,
         "base": base,
