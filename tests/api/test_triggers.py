@@ -41,6 +41,8 @@ class FakeFunctions(BaseHTTPRequestHandler):
         status, headers, payload = 200, {}, json.dumps(event).encode()
         if name == "notjson":
             payload = b"<html>oops</html>"
+        elif name == "gone":  # Lambda's answer for a function that does not exist
+            status, payload = 404, json.dumps({"Message": "Function not found"}).encode()
         elif name == "broken":
             headers["X-Amz-Function-Error"] = "Unhandled"
             payload = json.dumps({"errorMessage": "lambda says no", "errorType": "Error"}).encode()
@@ -233,6 +235,21 @@ def test_lambda_function_error_is_user_lambda_validation(
         exc.value.response["Error"]["Message"]
         == "PostConfirmation failed with error lambda says no."
     )
+
+
+def test_a_function_that_does_not_exist_is_asked_once(
+    tserver: Server, setup: Callable[..., Any]
+) -> None:
+    """Only failures that may pass are retried (unreachable, 5xx); a missing function not."""
+    idp, _, client = setup(PostConfirmation="gone")
+    _sign_up(idp, client, "gne")
+    before = len(FakeFunctions.events)
+    with pytest.raises(ClientError) as exc:
+        _confirm(idp, tserver, client, "gne")
+    assert exc.value.response["Error"]["Message"] == (
+        "PostConfirmation invocation failed due to error ResourceNotFoundException."
+    )
+    assert len([e for e in FakeFunctions.events[before:] if "gone" in e["path"]]) == 1
 
 
 def test_timeout_is_unexpected_lambda(tserver: Server, setup: Callable[..., Any]) -> None:

@@ -95,7 +95,7 @@ class Triggers:
             except FunctionError as exc:
                 raise UserLambdaValidationException(f"{trigger} failed with error {exc}.") from None
             except HTTPError as exc:
-                if attempt == ATTEMPTS - 1:
+                if not exc.retriable or attempt == ATTEMPTS - 1:
                     raise UnexpectedLambdaException(
                         f"{trigger} invocation failed due to error {exc}."
                     ) from None

@@ -14,7 +14,12 @@ import orjson
 
 
 class HTTPError(Exception):
-    """The endpoint could not be reached, or answered something unreadable."""
+    """The endpoint could not be reached, or answered something unreadable; ``retriable``:
+    whether asking again may succeed (not for a function that does not exist)."""
+
+    def __init__(self, message: str, retriable: bool = True) -> None:
+        super().__init__(message)
+        self.retriable = retriable
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

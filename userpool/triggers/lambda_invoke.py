@@ -43,9 +43,10 @@ class LambdaInvoker:
         body = orjson.dumps(event)
         status, headers, payload = await post(self.url, body, self._headers(body))
         if status == 404:
-            raise HTTPError("ResourceNotFoundException")
+            raise HTTPError("ResourceNotFoundException", retriable=False)
         if status >= 400:
-            raise HTTPError(_error_message(payload) or f"Lambda answered {status}")
+            message = _error_message(payload) or f"Lambda answered {status}"
+            raise HTTPError(message, retriable=status >= 500 or status == 429)
         if "x-amz-function-error" in headers:
             raise FunctionError(_error_message(payload) or "Unhandled")
         return payload

@@ -22,7 +22,7 @@ class PythonInvoker:
         try:
             fn = getattr(importlib.import_module(self.module), self.name)
         except (ImportError, AttributeError) as exc:
-            raise HTTPError("ResourceNotFoundException") from exc
+            raise HTTPError("ResourceNotFoundException", retriable=False) from exc
         return fn  # type: ignore[no-any-return]
 
     async def invoke(self, event: dict[str, Any]) -> bytes:
