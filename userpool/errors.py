@@ -132,6 +132,9 @@ INVALID_ACCESS_TOKEN = "Invalid Access Token"
 INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
 BAD_LAMBDA_OUTPUT = "Unrecognizable lambda output"
 INVALID_PAGINATION = "Invalid pagination token."
+BAD_FILTER = "Error while parsing filter."
+# DEVIATION: no source shows Cognito's text for an attribute ListUsers cannot search.
+BAD_SEARCH_ATTRIBUTE = "Invalid search attribute: {}"
 CUSTOM_AUTH_ONLY = "Only custom auth (lambda driven) is enabled for this client."
 MIXED_AUTH_FLOWS = (  # DEVIATION: the documented rule's wording is ours
     "Legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, "
