@@ -88,7 +88,7 @@ def test_a_developer_only_attribute_is_named_dev_custom(idp: Any, make_pool: Mak
     assert "custom:mydev" not in _schema(idp, pool["Id"])
 
 
-REFUSED_SCHEMAS = [
+REFUSED_SCHEMAS: list[tuple[dict[str, Any], str]] = [
     (
         {"Name": "plan", "AttributeDataType": "String", "Required": True},
         "Required custom attributes are not supported currently.",

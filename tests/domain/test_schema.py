@@ -377,7 +377,7 @@ def _client_refusal(
 
 
 def test_client_attribute_lists_name_the_pools_attributes() -> None:
-    requested = [
+    requested: list[dict[str, Any]] = [
         {"Name": "tier", "AttributeDataType": "String"},
         {"Name": "n", "AttributeDataType": "Number", "DeveloperOnlyAttribute": True},
     ]
