@@ -147,3 +147,22 @@ TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."  # DEVIATI
 BLOCKED = "Request not allowed due to security reasons."  # DEVIATION
 NO_EVENT = "Auth event not found."  # DEVIATION
 BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # DEVIATION
+# The attribute schema (domain/schema.py), at CreateUserPool, AddCustomAttributes and the
+# app clients' ReadAttributes/WriteAttributes.
+REQUIRED_CUSTOM = "Required custom attributes are not supported currently."
+NO_DATA_TYPE = (
+    "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+)
+STANDARD_TYPE = (
+    "You can not change AttributeDataType or set developerOnlyAttribute for standard schema "
+    "attribute {}"
+)
+ATTRIBUTE_EXISTS = "{}: Existing attribute already has name {}."
+TOO_MANY_CUSTOM = "The user pool has reached the limit of {} custom attributes."  # DEVIATION
+BAD_CONSTRAINT = "Invalid {} for schema attribute {}"  # DEVIATION (moto's)
+TOO_LONG = "user.{}: String attributes cannot have a length of more than {}"  # DEVIATION
+LENGTHS_CROSSED = "user.{}: Max length cannot be less than min length."  # DEVIATION
+VALUES_CROSSED = "user.{}: Max value cannot be less than min value."  # DEVIATION
+BAD_READ_ATTRIBUTES = "Invalid read attributes specified while {} a client"
+BAD_WRITE_ATTRIBUTES = "Invalid write attributes specified while {} a client"
+NOT_IN_SCHEMA = "Invalid user attributes: user.{}: Attribute does not exist in the schema."

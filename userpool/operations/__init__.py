@@ -39,6 +39,7 @@ REGISTRY: dict[str, Handler] = {
     "UpdateUserPool": pools.update_user_pool,
     "DeleteUserPool": pools.delete_user_pool,
     "ListUserPools": pools.list_user_pools,
+    "AddCustomAttributes": pools.add_custom_attributes,
     "CreateUserPoolClient": clients.create_user_pool_client,
     "DescribeUserPoolClient": clients.describe_user_pool_client,
     "UpdateUserPoolClient": clients.update_user_pool_client,

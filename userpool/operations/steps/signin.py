@@ -264,7 +264,8 @@ async def issue(
     now = int(svc.clock.now())
     auth_time = refresh.auth_time if refresh else now
     origin = refresh.origin_jti if refresh else str(uuid.uuid4())
-    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles)
+    read = tuple(client.config.get("ReadAttributes") or ())
+    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles, read)
     issuer = svc.settings.issuer(pool.id)
     access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")
