@@ -419,3 +419,94 @@ def test_deleting_an_attribute_the_schema_lacks_is_refused(
         idp.delete_user_attributes, AccessToken=token, UserAttributeNames=["custom:gone"]
     ) == (INVALID, text.format("custom:gone"))
     assert _seen(idp, {"AccessToken": token})["name"] == "Dee"  # nothing was deleted
+
+
+# --- values written against the schema --------------------------------------------------
+
+VALUED = [
+    {
+        "Name": "team",
+        "AttributeDataType": "String",
+        "StringAttributeConstraints": {"MaxLength": "5"},
+    },
+    {
+        "Name": "age",
+        "AttributeDataType": "Number",
+        "NumberAttributeConstraints": {"MinValue": "18", "MaxValue": "130"},
+    },
+    {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
+]
+CONFORM = "Attributes did not conform to the schema: "
+
+
+def test_unknown_attributes_are_named_one_per_line_as_cognito_does(
+    idp: Any, make_pool: Make, make_client: Make
+) -> None:
+    pool = make_pool()
+    client = make_client(pool, ExplicitAuthFlows=FLOWS)
+    assert _refused(
+        idp.sign_up,
+        ClientId=client["ClientId"],
+        Username="eve",
+        Password=PASSWORD,
+        UserAttributes=[
+            {"Name": "custom:firstName", "Value": "E"},
+            {"Name": "email", "Value": "eve@example.com"},
+            {"Name": "shoe_size", "Value": "9"},
+        ],
+    ) == (
+        INVALID,
+        CONFORM + "custom:firstName: Attribute does not exist in the schema.\n"
+        "shoe_size: Attribute does not exist in the schema.\n",
+    )
+    _user(idp, pool["Id"], "eve", ("email", "eve@example.com"))
+    token = _sign_in(idp, client["ClientId"], "eve")["AccessToken"]
+    assert _refused(
+        idp.update_user_attributes,
+        AccessToken=token,
+        UserAttributes=[{"Name": "custom:address", "Value": "x"}],
+    ) == (INVALID, "user.custom:address: Attribute does not exist in the schema.\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("custom:team", "toolong", "String must be no longer than 5 characters"),
+        ("custom:age", "old", "Number must be a number"),
+        ("custom:age", "17", "Number must be no less than 18"),
+        ("custom:age", "131", "Number must be no greater than 130"),
+        ("email_verified", "yes", "Boolean value must be true or false"),
+        ("birthdate", "1990-1-1", "String must be no shorter than 10 characters"),
+    ],
+)
+def test_values_are_checked_against_their_type_and_bounds(
+    idp: Any, make_pool: Make, name: str, value: str, reason: str
+) -> None:
+    pool = make_pool(Schema=VALUED)
+    assert _refused(
+        idp.admin_create_user,
+        UserPoolId=pool["Id"],
+        Username="fay",
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": name, "Value": value}],
+    ) == (INVALID, f"{CONFORM}{name}: {reason}")
+    _user(idp, pool["Id"], "fay", ("custom:team", "blue"), ("custom:age", "18"))
+    assert _refused(
+        idp.admin_update_user_attributes,
+        UserPoolId=pool["Id"],
+        Username="fay",
+        UserAttributes=[{"Name": name, "Value": value}],
+    ) == (INVALID, f"{CONFORM}{name}: {reason}")
+
+
+def test_an_immutable_attribute_is_set_once(idp: Any, make_pool: Make) -> None:
+    pool = make_pool(Schema=VALUED)
+    _user(idp, pool["Id"], "gil", ("custom:badge", "b-1"))
+    assert _refused(
+        idp.admin_update_user_attributes,
+        UserPoolId=pool["Id"],
+        Username="gil",
+        UserAttributes=[{"Name": "custom:badge", "Value": "b-2"}],
+    ) == (INVALID, "Cannot modify an immutable attribute: custom:badge")
+    view = idp.admin_get_user(UserPoolId=pool["Id"], Username="gil")["UserAttributes"]
+    assert {"Name": "custom:badge", "Value": "b-1"} in view

@@ -308,8 +308,8 @@ def test_known_attributes_and_developer_only_ones_of_the_schema_pass() -> None:
 
 def test_an_unknown_attribute_is_refused() -> None:
     assert _refusal({"shoe_size": "9"}) == (
-        "Attributes did not conform to the schema: Type for attribute {shoe_size} "
-        "could not be determined"
+        "Attributes did not conform to the schema: shoe_size: Attribute does not exist in the "
+        "schema.\n"
     )
     assert "custom:tier" in _refusal({"custom:tier": "gold"})  # not in this pool's schema
 

@@ -227,29 +227,84 @@ def check_attributes(
     A Boolean attribute given as ``True``, ``TRUE``, ``False``... is taken as the boolean it
     names and stored (and echoed) as Cognito stores it: ``true`` or ``false``."""
     known = {a["Name"]: a for a in schema}
+    unknown = [name for name in attributes if name not in known]
+    if unknown:
+        raise InvalidParameterException(_unknown_text(unknown, creating))
     for name, value in list(attributes.items()):
-        kind = (known.get(name) or {}).get("AttributeDataType")
-        if kind == "Boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+        spec = known[name]
+        if spec.get("AttributeDataType") == "Boolean" and value.lower() in ("true", "false"):
             attributes[name] = value = value.lower()
-        if name not in known:
-            # DEVIATION: Cognito's text for an unknown attribute varies; we use this one.
-            raise InvalidParameterException(
-                f"Attributes did not conform to the schema: Type for attribute {{{name}}} "
-                "could not be determined"
-            )
         if name == "sub":
             raise InvalidParameterException("Cannot modify an immutable attribute: sub")
         if name == "email" and value and not _EMAIL.fullmatch(value):
             raise InvalidParameterException("Invalid email address format.")
         if name == "phone_number" and value and not _PHONE.fullmatch(value):
             raise InvalidParameterException("Invalid phone number format.")
+        if not creating and spec.get("Mutable") is False:
+            # DEVIATION: Cognito's answer to writing an immutable attribute after creation is
+            # unconfirmed; we refuse it with the text Cognito gives for ``sub``.
+            raise InvalidParameterException(f"Cannot modify an immutable attribute: {name}")
+        if value:
+            problem = _value_problem(spec, value)
+            if problem:
+                raise InvalidParameterException(f"{_CONFORM}{name}: {problem}")
     if creating:
         for spec in schema:
             if spec.get("Required") and spec["Name"] != "sub" and not attributes.get(spec["Name"]):
                 raise InvalidParameterException(
-                    f"Attributes did not conform to the schema: {spec['Name']}: "
-                    "The attribute is required"
+                    f"{_CONFORM}{spec['Name']}: The attribute is required"
                 )
+
+
+_CONFORM = "Attributes did not conform to the schema: "
+
+
+def _unknown_text(names: list[str], creating: bool) -> str:
+    """Cognito's text for attributes the schema lacks: one line per name, each ending in a
+    newline, after "Attributes did not conform to the schema: " when a user is created
+    (SignUp, AdminCreateUser: as amplify-js #2167 and amplify-flutter #509 quote it) and with
+    ``user.`` before each name when one is updated (as amplify-flutter #1531 quotes it)."""
+    if creating:
+        return _CONFORM + "".join(f"{n}: Attribute does not exist in the schema.\n" for n in names)
+    return "".join(f"user.{n}: Attribute does not exist in the schema.\n" for n in names)
+
+
+def _value_problem(spec: dict[str, Any], value: str) -> str | None:
+    """What is wrong with a value for its declared type and bounds, or None.
+
+    DEVIATION: Cognito checks values against the schema, but its texts for a value of the
+    wrong type or out of bounds are unconfirmed; these follow its "<name>: <reason>" form."""
+    kind = spec.get("AttributeDataType")
+    if kind == "String":
+        bounds = spec.get("StringAttributeConstraints") or {}
+        lo, hi = bounds.get("MinLength"), bounds.get("MaxLength")
+        if hi is not None and len(value) > int(hi):
+            return f"String must be no longer than {hi} characters"
+        if lo is not None and len(value) < int(lo):
+            return f"String must be no shorter than {lo} characters"
+    elif kind == "Number":
+        return _number_problem(spec, value)
+    elif kind == "Boolean" and value not in ("true", "false"):
+        return "Boolean value must be true or false"
+    elif kind == "DateTime" and not _DATETIME.fullmatch(value):
+        return "DateTime value must be a date and time"
+    return None
+
+
+_DATETIME = regex.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?|[0-9]+")
+
+
+def _number_problem(spec: dict[str, Any], value: str) -> str | None:
+    if not _NUMBER.fullmatch(value):
+        return "Number must be a number"
+    bounds = spec.get("NumberAttributeConstraints") or {}
+    number = Decimal(value)
+    lo, hi = bounds.get("MinValue"), bounds.get("MaxValue")
+    if hi is not None and number > Decimal(hi):
+        return f"Number must be no greater than {hi}"
+    if lo is not None and number < Decimal(lo):
+        return f"Number must be no less than {lo}"
+    return None
 
 
 def developer_only(name: str) -> bool:
