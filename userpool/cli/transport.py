@@ -43,6 +43,7 @@ MASK = "*** Sensitive Data Redacted ***"
 # The CLI's cognito-idp model is AWS CLI 2.33.31's (awscli_data/NOTICE.md): the server
 # serves botocore's newer model, a superset; the CLI offers what the CLI it copies offers.
 CLI_DATA = Path(__file__).with_name("awscli_data")
+AWS_CLI_VERSION = "2.33.31"  # whose model and texts awscli_data holds, and whose CLI we copy
 
 
 def loader() -> botocore.loaders.Loader:
