@@ -195,10 +195,10 @@ def inline(text: str, targets: set[str] | frozenset[str] = frozenset()) -> str:
             i = match.end()
             continue
         if token == "`" and out and out[-1].endswith("_") and _target(text, start):
-            end = text.find("`", start + 1)
-            if end > 0:  # an inline target: the man page shows nothing of it
+            close = text.find("`", start + 1)
+            if close > 0:  # an inline target: the man page shows nothing of it
                 out[-1] = out[-1][:-1]
-                i = end + 1
+                i = close + 1
                 continue
         end = _close(text, token, match)
         if end is None:
