@@ -282,7 +282,9 @@ def test_unique_prefixes_work_and_ambiguous_ones_are_usage_errors(up: Up) -> Non
 def test_version_prints_anywhere_and_exits_0(up: Up) -> None:
     done = up("confirm-sign-up", "--client-id", "x", "--version")
     assert done.returncode == 0
-    assert re.fullmatch(r"userpool/\S+ Python/\S+ \S+/\S+ source/\S+\n", done.stdout)
+    assert re.fullmatch(
+        r"userpool/\S+ aws-cli/2\.33\.31 Python/\S+ \S+/\S+ source/\S+\n", done.stdout
+    )
 
 
 def test_auto_prompt_needs_a_terminal_and_refuses_both_flags(up: Up) -> None:

@@ -35,7 +35,7 @@ from userpool.cli.clierrors import (
     exit_code,
     render,
 )
-from userpool.cli.transport import MASK, Embedded, Remote, service
+from userpool.cli.transport import AWS_CLI_VERSION, MASK, Embedded, Remote, service
 
 log = logging.getLogger("userpool.cli")
 SERVICE = "cognito-idp"
@@ -52,8 +52,10 @@ def claims(argv: Sequence[str]) -> bool:
 
 
 def version() -> str:
+    """Ours, then the AWS CLI release whose commands and model we offer."""
     return (
-        f"{__package__.split('.')[0]}/{__version__} Python/{platform.python_version()} "
+        f"{__package__.split('.')[0]}/{__version__} aws-cli/{AWS_CLI_VERSION} "
+        f"Python/{platform.python_version()} "
         f"{platform.system()}/{platform.release()} source/{platform.machine()}"
     )
 

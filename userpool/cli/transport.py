@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import botocore.loaders
@@ -35,19 +36,29 @@ from userpool.cli.settings import CliSettings
 from userpool.model import redact
 
 log = logging.getLogger("userpool.cli")
+SERVICE = "cognito-idp"
 MASK = "*** Sensitive Data Redacted ***"
+
+
+# The CLI's cognito-idp model is AWS CLI 2.33.31's (awscli_data/NOTICE.md): the server
+# serves botocore's newer model, a superset; the CLI offers what the CLI it copies offers.
+CLI_DATA = Path(__file__).with_name("awscli_data")
+AWS_CLI_VERSION = "2.33.31"  # whose model and texts awscli_data holds, and whose CLI we copy
+
+
+def loader() -> botocore.loaders.Loader:
+    """botocore's data loader with the CLI's model first."""
+    return botocore.loaders.Loader(extra_search_paths=[str(CLI_DATA)])
 
 
 @cache
 def service() -> ServiceModel:
-    from userpool.model import SERVICE, service_model
-
-    return ServiceModel(service_model(), service_name=SERVICE)
+    return ServiceModel(loader().load_service_model(SERVICE, "service-2"), service_name=SERVICE)
 
 
 @cache
 def paginator_model() -> dict[str, Any]:
-    data = botocore.loaders.Loader().load_service_model("cognito-idp", "paginators-1")
+    data = loader().load_service_model(SERVICE, "paginators-1")
     return dict(data["pagination"])
 
 
@@ -106,6 +117,7 @@ class Remote:
         if not settings.region:
             raise ConfigError(NO_REGION)
         session = settings.session
+        session.register_component("data_loader", loader())
         factory = session.get_component("response_parser_factory")
         factory.set_parser_defaults(timestamp_parser=timestamp_parser(settings.timestamp_format))
         retries: dict[str, Any] = {"mode": settings.retry_mode}
