@@ -107,6 +107,7 @@ ALWAYS: dict[str, list[str]] = {
     "CreateUserPool": _under("UserPool.", _POOL),
     "DescribeUserPool": _under("UserPool.", _POOL),
     "UpdateUserPool": [],
+    "AddCustomAttributes": [],
     "DeleteUserPool": [],
     "ListUserPools": _under(
         "UserPools[].", ["Id", "Name", "LambdaConfig", "CreationDate", "LastModifiedDate"]
@@ -349,6 +350,10 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         UserPoolId=pid, **{k: v for k, v in full_request.items() if k != "PoolName"}
     )
     idp.list_user_pools(MaxResults=60)
+    idp.add_custom_attributes(
+        UserPoolId=pid,
+        CustomAttributes=[{"Name": "dept", "AttributeDataType": "String", "Mutable": True}],
+    )
 
     bare = idp.create_user_pool_client(UserPoolId=minimal["Id"], ClientName="bare")
     flows = [
