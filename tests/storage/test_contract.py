@@ -194,6 +194,18 @@ def test_a_user_is_found_by_key_and_sub_updated_and_listed_in_key_order(store: S
             tx.user_by_sub("other-pool", "sub-amy")
 
 
+def test_users_are_counted_per_pool(store: Store) -> None:
+    with_user(store, "amy", "bob", "cat")
+    with store.transaction() as tx:
+        tx.insert_pool(pool("us-east-1_other"))
+        tx.insert_user(user("dan", pool_id="us-east-1_other"), "dan")
+        tx.delete_user("us-east-1_pool", "sub-bob")
+    with store.read() as tx:
+        assert tx.count_users("us-east-1_pool") == 2
+        assert tx.count_users("us-east-1_other") == 1
+        assert tx.count_users("us-east-1_none") == 0
+
+
 def test_a_client_its_pool_and_a_user_by_key_come_in_one_probe(store: Store) -> None:
     with_user(store, "amy")
     with store.transaction() as tx:

@@ -67,7 +67,11 @@ def _check_attributes(pool: dict[str, Any], client: dict[str, Any], *, creating:
 
 
 def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
-    """The wire's UserPoolClientType."""
+    """The wire's UserPoolClientType.
+
+    DEVIATION: a client created without TokenValidityUnits, ExplicitAuthFlows or
+    PreventUserExistenceErrors shows their defaults (hours/hours/days, the three documented
+    flows, LEGACY); whether Cognito leaves them out instead is unconfirmed."""
     out: dict[str, Any] = {
         "UserPoolId": client.pool_id,
         "ClientName": client.name,

@@ -13,6 +13,7 @@ from userpool.domain.schema import pool_schema, with_custom_attributes
 from userpool.domain.services import Call, Services
 from userpool.errors import InvalidParameterException
 from userpool.operations.steps.lookups import pool_of
+from userpool.operations.steps.outputs import wire_pool
 from userpool.operations.steps.paging import decode_token, encode_token
 
 # Members UpdateUserPool may change; every other member keeps its value.
@@ -78,15 +79,12 @@ def _check(config: dict[str, Any]) -> None:
             raise InvalidParameterException(f"{key} must contain {{####}}.")
 
 
-def pool_type(svc: Services, pool: Pool) -> dict[str, Any]:
-    """The wire's UserPoolType."""
+def pool_type(svc: Services, pool: Pool, users: int) -> dict[str, Any]:
+    """The wire's UserPoolType (``users``: EstimatedNumberOfUsers), with the members
+    Cognito shows for every pool (``wire_pool``)."""
     s = svc.settings
-    out: dict[str, Any] = {"Id": pool.id, "Name": pool.name}
-    out.update({k: v for k, v in pool.config.items() if not k.startswith("_")})
-    out["LastModifiedDate"] = pool.modified
-    out["CreationDate"] = pool.created
-    out["Arn"] = f"arn:aws:cognito-idp:{s.region}:{s.account_id}:userpool/{pool.id}"
-    return out
+    arn = f"arn:aws:cognito-idp:{s.region}:{s.account_id}:userpool/{pool.id}"
+    return wire_pool(pool, arn, users)
 
 
 async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
@@ -98,13 +96,14 @@ async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
     pool = Pool(ids.pool_id(svc.settings.region), req["PoolName"], config, now, now)
     with svc.store.transaction() as tx:
         tx.insert_pool(pool)
-    return {"UserPool": pool_type(svc, pool)}
+    return {"UserPool": pool_type(svc, pool, 0)}
 
 
 async def describe_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
-    return {"UserPool": pool_type(svc, pool)}
+        users = tx.count_users(pool.id)
+    return {"UserPool": pool_type(svc, pool, users)}
 
 
 async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:

@@ -78,6 +78,10 @@ class UserQueries(SqlBase):
         ).fetchall()
         return [user_row(tuple(r)) for r in rows]
 
+    def count_users(self, pool_id: str) -> int:
+        # An index-only count: users_by_key is (pool_id, username_key).
+        return int(self._one("SELECT count(*) FROM users WHERE pool_id=?", (pool_id,))[0])
+
     # aliases -------------------------------------------------------------
     def _owner(self, pool_id: str, attribute: str, key: str) -> str | None:
         row = self.run(

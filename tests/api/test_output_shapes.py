@@ -1,0 +1,649 @@
+"""Every served operation's answer, as it comes over the wire, against botocore's output shape
+and against the members Cognito always returns.
+
+One scenario calls every operation of ``userpool.operations.REGISTRY`` on a live server, in
+a realistic state (pools with and without settings, clients with and without a secret,
+users signed up, confirmed, created by an admin, signed in, grouped, with auth events and
+feedback). Each raw JSON answer (read before botocore's parser, which would silently drop
+members it does not know) is walked against the operation's output shape: no member
+outside the shape, every value of its shape's type (string, integer, boolean, timestamp,
+list, map, structure, recursively), enums within their values, integers within their
+bounds, required members present. ``ALWAYS`` then lists, per operation, the members
+Cognito returns whatever the settings (from the AWS CLI reference's examples and the
+model's documentation; see docs/compatibility.md, "Output members"): the test fails if
+one goes missing. A new operation in the registry without a call here fails the test too.
+
+String and list lengths are not checked: Cognito's own answers exceed them (a custom
+attribute's name is ``custom:`` plus up to 20 characters, in a member modelled as at most
+20; a schema lists 20 standard attributes besides up to 50 custom ones, in a list modelled
+as at most 50).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from typing import Any
+
+import botocore.session
+from botocore.model import Shape
+
+from tests.helpers import Server
+from userpool.operations import REGISTRY
+
+MODEL = botocore.session.get_session().get_service_model("cognito-idp")
+PASSWORD = "Passw0rd!"
+
+_POOL = [
+    "Id",
+    "Name",
+    "Arn",
+    "CreationDate",
+    "LastModifiedDate",
+    "EstimatedNumberOfUsers",
+    "Policies.PasswordPolicy.MinimumLength",
+    "Policies.PasswordPolicy.RequireUppercase",
+    "Policies.PasswordPolicy.RequireLowercase",
+    "Policies.PasswordPolicy.RequireNumbers",
+    "Policies.PasswordPolicy.RequireSymbols",
+    "Policies.PasswordPolicy.TemporaryPasswordValidityDays",
+    "Policies.SignInPolicy.AllowedFirstAuthFactors",
+    "DeletionProtection",
+    "LambdaConfig",
+    "SchemaAttributes[].Name",
+    "SchemaAttributes[].AttributeDataType",
+    "SchemaAttributes[].DeveloperOnlyAttribute",
+    "SchemaAttributes[].Mutable",
+    "SchemaAttributes[].Required",
+    "VerificationMessageTemplate.DefaultEmailOption",
+    "UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate",
+    "MfaConfiguration",
+    "EmailConfiguration.EmailSendingAccount",
+    "UserPoolTags",
+    "AdminCreateUserConfig.AllowAdminCreateUserOnly",
+    "AdminCreateUserConfig.UnusedAccountValidityDays",
+    "UserPoolTier",
+]
+_CLIENT = [
+    "UserPoolId",
+    "ClientName",
+    "ClientId",
+    "CreationDate",
+    "LastModifiedDate",
+    "RefreshTokenValidity",
+    "TokenValidityUnits.AccessToken",
+    "TokenValidityUnits.IdToken",
+    "TokenValidityUnits.RefreshToken",
+    "ExplicitAuthFlows",
+    "AllowedOAuthFlowsUserPoolClient",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData",
+    "AuthSessionValidity",
+]
+_USER = [
+    "Username",
+    "Attributes",
+    "UserCreateDate",
+    "UserLastModifiedDate",
+    "Enabled",
+    "UserStatus",
+]
+_GROUP = ["GroupName", "UserPoolId", "CreationDate", "LastModifiedDate"]
+_TOKENS = ["AccessToken", "IdToken", "ExpiresIn", "TokenType"]
+_DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
+
+
+def _under(prefix: str, paths: list[str]) -> list[str]:
+    return [f"{prefix}{p}" for p in paths]
+
+
+# The members Cognito returns in every answer of an operation (in the states this test
+# makes). An empty list: none always (the walk refuses any member outside the shape, so an
+# operation whose output shape has no members must answer an empty object).
+ALWAYS: dict[str, list[str]] = {
+    "CreateUserPool": _under("UserPool.", _POOL),
+    "DescribeUserPool": _under("UserPool.", _POOL),
+    "UpdateUserPool": [],
+    "AddCustomAttributes": [],
+    "DeleteUserPool": [],
+    "ListUserPools": _under(
+        "UserPools[].", ["Id", "Name", "LambdaConfig", "CreationDate", "LastModifiedDate"]
+    ),
+    "CreateUserPoolClient": _under("UserPoolClient.", _CLIENT),
+    "DescribeUserPoolClient": _under("UserPoolClient.", _CLIENT),
+    "UpdateUserPoolClient": _under("UserPoolClient.", _CLIENT),
+    "DeleteUserPoolClient": [],
+    "ListUserPoolClients": _under("UserPoolClients[].", ["ClientId", "UserPoolId", "ClientName"]),
+    "SignUp": ["UserConfirmed", "UserSub"],
+    "ConfirmSignUp": [],
+    "ResendConfirmationCode": _under("CodeDeliveryDetails.", _DELIVERY),
+    "AdminConfirmSignUp": [],
+    "AdminCreateUser": _under("User.", _USER),
+    "AdminGetUser": [
+        "Username",
+        "UserAttributes",
+        "UserCreateDate",
+        "UserLastModifiedDate",
+        "Enabled",
+        "UserStatus",
+    ],
+    "AdminDeleteUser": [],
+    "AdminUpdateUserAttributes": [],
+    "ListUsers": ["Users"],
+    "InitiateAuth": ["ChallengeParameters"],
+    "AdminInitiateAuth": ["ChallengeParameters"],
+    "RespondToAuthChallenge": ["ChallengeParameters"],
+    "AdminRespondToAuthChallenge": ["ChallengeParameters"],
+    "GetUser": ["Username", "UserAttributes"],
+    "UpdateUserAttributes": [],
+    "DeleteUser": [],
+    "GlobalSignOut": [],
+    "AdminUserGlobalSignOut": [],
+    "RevokeToken": [],
+    "GetTokensFromRefreshToken": _under("AuthenticationResult.", _TOKENS),
+    "SetRiskConfiguration": ["RiskConfiguration.UserPoolId", "RiskConfiguration.LastModifiedDate"],
+    "DescribeRiskConfiguration": ["RiskConfiguration.UserPoolId"],
+    "AdminListUserAuthEvents": ["AuthEvents"],
+    "ForgotPassword": _under("CodeDeliveryDetails.", _DELIVERY),
+    "ConfirmForgotPassword": [],
+    "AdminSetUserPassword": [],
+    "AdminResetUserPassword": [],
+    "ChangePassword": [],
+    "AdminDisableUser": [],
+    "AdminEnableUser": [],
+    "GetUserAttributeVerificationCode": _under("CodeDeliveryDetails.", _DELIVERY),
+    "VerifyUserAttribute": [],
+    "DeleteUserAttributes": [],
+    "AdminDeleteUserAttributes": [],
+    "CreateGroup": _under("Group.", _GROUP),
+    "GetGroup": _under("Group.", _GROUP),
+    "UpdateGroup": _under("Group.", _GROUP),
+    "DeleteGroup": [],
+    "ListGroups": ["Groups"],
+    "AdminAddUserToGroup": [],
+    "AdminRemoveUserFromGroup": [],
+    "AdminListGroupsForUser": ["Groups"],
+    "ListUsersInGroup": ["Users"],
+    "AdminUpdateAuthEventFeedback": [],
+    "UpdateAuthEventFeedback": [],
+}
+
+# Members present in some answers: checked where the state makes Cognito return them.
+_SIGNED_IN = _under("AuthenticationResult.", [*_TOKENS, "RefreshToken"])
+_CHALLENGED = ["ChallengeName", "Session"]
+
+
+# -- the walk -------------------------------------------------------------------------------
+def problems(shape: Shape | None, value: Any, path: str = "") -> list[str]:
+    """Where ``value`` (a decoded JSON answer) leaves ``shape``; empty when it fits."""
+    where = path or "<answer>"
+    if shape is None:  # an operation without an output shape answers {}
+        return [] if value == {} else [f"{where}: {value!r} where the model has no output"]
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__} where {shape.name} is a structure"]
+        found = [
+            f"{path}.{name}".lstrip(".") + f": not a member of {shape.name}"
+            for name in value
+            if name not in shape.members
+        ]
+        found += [
+            f"{path}.{name}".lstrip(".") + f": required by {shape.name}, missing"
+            for name in shape.required_members
+            if name not in value
+        ]
+        for name, member in shape.members.items():
+            if name in value:
+                found += problems(member, value[name], f"{path}.{name}".lstrip("."))
+        return found
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{where}: {type(value).__name__} where {shape.name} is a list"]
+        return [p for item in value for p in problems(shape.member, item, f"{path}[]")]  # type: ignore[attr-defined]
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__} where {shape.name} is a map"]
+        found = []
+        for key, item in value.items():
+            found += problems(shape.key, key, f"{path}<key>")  # type: ignore[attr-defined]
+            found += problems(shape.value, item, f"{path}[{key}]")  # type: ignore[attr-defined]
+        return found
+    return _scalar(shape, value, where)
+
+
+def _scalar(shape: Shape, value: Any, where: str) -> list[str]:
+    kind = shape.type_name
+    if kind == "string":
+        if not isinstance(value, str):
+            return [f"{where}: {value!r} where {shape.name} is a string"]
+        if shape.enum and value not in shape.enum:
+            return [f"{where}: {value!r} is none of {shape.name}'s values {shape.enum}"]
+        return []
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"{where}: {value!r} is not a boolean"]
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return [f"{where}: {value!r} where {shape.name} is an integer"]
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return [f"{where}: {value} is outside {shape.name}'s {low}..{high}"]
+        return []
+    if kind == "timestamp":  # JSON 1.1: seconds since the epoch, a JSON number
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return [f"{where}: {value!r} where {shape.name} is a timestamp (epoch seconds)"]
+        if not 1_000_000_000 < value < 10_000_000_000:
+            return [f"{where}: {value} is no time in epoch seconds"]
+        return []
+    if kind in ("float", "double"):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return [] if ok else [f"{where}: {value!r} where {shape.name} is a number"]
+    if kind == "blob":
+        return [] if isinstance(value, str) else [f"{where}: {value!r} is not base64 text"]
+    return [f"{where}: the walk does not know the type {kind}"]
+
+
+def present(value: Any, path: str) -> bool:
+    """Whether ``path`` (``A.B``; ``[]`` for every item of a list) is in ``value``."""
+    head, _, rest = path.partition(".")
+    each = head.endswith("[]")
+    name = head[:-2] if each else head
+    if not isinstance(value, dict) or name not in value:
+        return False
+    inner = value[name]
+    if each:
+        return isinstance(inner, list) and all(not rest or present(i, rest) for i in inner)
+    return not rest or present(inner, rest)
+
+
+class Recorder:
+    """The raw JSON answers a boto3 client receives, by operation (successes only)."""
+
+    def __init__(self, idp: Any) -> None:
+        self.answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        idp.meta.events.register("after-call.cognito-idp", self._record)
+
+    def _record(self, http_response: Any, model: Any, **_: Any) -> None:
+        if http_response.status_code == 200:
+            self.answers[model.name].append(json.loads(http_response.content or b"{}"))
+
+    def last(self, operation: str) -> dict[str, Any]:
+        return self.answers[operation][-1]
+
+
+# -- the scenario ---------------------------------------------------------------------------
+def _notice_link(server: Server, email: str) -> tuple[str, str]:
+    """(event id, feedback token) of the latest threat notice sent to ``email``."""
+    deadline = time.monotonic() + 8
+    while True:
+        bodies = [b for b in server.messages(email) if "feedback" in b]
+        if bodies or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert bodies, f"no threat notice went to {email}"
+    found = re.search(r"event_id=(\d+)&token=([^&\s]+)", bodies[-1])
+    assert found, bodies[-1]
+    return found.group(1), found.group(2)
+
+
+def _full_pool(name: str) -> dict[str, Any]:
+    """A CreateUserPool request that sets most of what a pool has."""
+    return {
+        "PoolName": name,
+        "Policies": {
+            "PasswordPolicy": {"MinimumLength": 8, "TemporaryPasswordValidityDays": 3},
+            "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]},
+        },
+        "DeletionProtection": "INACTIVE",
+        "AutoVerifiedAttributes": ["email"],
+        "VerificationMessageTemplate": {
+            "EmailMessage": "Your code is {####}.",
+            "EmailSubject": "Your code",
+            "DefaultEmailOption": "CONFIRM_WITH_CODE",
+        },
+        "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        "MfaConfiguration": "OFF",
+        "DeviceConfiguration": {
+            "ChallengeRequiredOnNewDevice": False,
+            "DeviceOnlyRememberedOnUserPrompt": True,
+        },
+        "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+        "UserPoolTags": {"team": "identity"},
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": False,
+            "InviteMessageTemplate": {
+                "EmailMessage": "Hello {username}, your password is {####}.",
+                "EmailSubject": "Welcome",
+            },
+        },
+        "UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"},
+        "AccountRecoverySetting": {
+            "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
+        },
+        "UserPoolTier": "ESSENTIALS",
+    }
+
+
+def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noqa: PLR0915
+    """Calls every served operation at least once; what the checks need to know."""
+    run = f"{time.time_ns():x}"
+    minimal = idp.create_user_pool(PoolName=f"shapes-min-{run}")["UserPool"]
+    full_request = _full_pool(f"shapes-{run}")
+    pool = idp.create_user_pool(
+        **full_request,
+        Schema=[
+            {
+                "Name": "team",
+                "AttributeDataType": "String",
+                "Mutable": True,
+                "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+            },
+            {"Name": "level", "AttributeDataType": "Number", "Mutable": True},
+        ],
+        UsernameConfiguration={"CaseSensitive": False},
+    )["UserPool"]
+    pid = pool["Id"]
+    idp.update_user_pool(
+        UserPoolId=pid, **{k: v for k, v in full_request.items() if k != "PoolName"}
+    )
+    idp.list_user_pools(MaxResults=60)
+    idp.add_custom_attributes(
+        UserPoolId=pid,
+        CustomAttributes=[{"Name": "dept", "AttributeDataType": "String", "Mutable": True}],
+    )
+
+    bare = idp.create_user_pool_client(UserPoolId=minimal["Id"], ClientName="bare")
+    flows = [
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_USER_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
+    settings: dict[str, Any] = {
+        "ExplicitAuthFlows": flows,
+        "AccessTokenValidity": 60,
+        "IdTokenValidity": 60,
+        "RefreshTokenValidity": 10,
+        "TokenValidityUnits": {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "days",
+        },
+        "ReadAttributes": ["email", "email_verified", "name", "custom:team"],
+        "SupportedIdentityProviders": ["COGNITO"],
+        "CallbackURLs": ["https://app.example.com/callback"],
+        "LogoutURLs": ["https://app.example.com/"],
+        "DefaultRedirectURI": "https://app.example.com/callback",
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email"],
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+        "AuthSessionValidity": 5,
+    }
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="web", **settings)[
+        "UserPoolClient"
+    ]["ClientId"]
+    idp.update_user_pool_client(UserPoolId=pid, ClientId=cid, ClientName="web2", **settings)
+    idp.describe_user_pool_client(UserPoolId=pid, ClientId=cid)
+    secret = idp.create_user_pool_client(UserPoolId=pid, ClientName="server", GenerateSecret=True)[
+        "UserPoolClient"
+    ]
+    idp.describe_user_pool_client(UserPoolId=pid, ClientId=secret["ClientId"])
+    idp.describe_user_pool_client(
+        UserPoolId=minimal["Id"], ClientId=bare["UserPoolClient"]["ClientId"]
+    )
+    idp.list_user_pool_clients(UserPoolId=pid, MaxResults=1)
+    idp.set_risk_configuration(
+        UserPoolId=pid,
+        CompromisedCredentialsRiskConfiguration={
+            "EventFilter": ["SIGN_IN"],
+            "Actions": {"EventAction": "NO_ACTION"},
+        },
+        AccountTakeoverRiskConfiguration={
+            "NotifyConfiguration": {
+                "From": "security@example.com",
+                "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+                "NoActionEmail": {
+                    "Subject": "New sign-in",
+                    "TextBody": "Was it you? {one-click-link-valid} {one-click-link-invalid}",
+                },
+            },
+            "Actions": {
+                "LowAction": {"Notify": True, "EventAction": "NO_ACTION"},
+                "MediumAction": {"Notify": True, "EventAction": "NO_ACTION"},
+                "HighAction": {"Notify": True, "EventAction": "BLOCK"},
+            },
+        },
+        RiskExceptionConfiguration={"SkippedIPRangeList": ["192.0.2.0/24"]},
+    )
+    idp.describe_risk_configuration(UserPoolId=pid)
+
+    def email(name: str) -> str:
+        return f"{name}-{run}@example.com"
+
+    attrs = [{"Name": "email", "Value": email("ann")}, {"Name": "name", "Value": "Ann"}]
+    signed = idp.sign_up(ClientId=cid, Username="ann", Password=PASSWORD, UserAttributes=attrs)
+    idp.resend_confirmation_code(ClientId=cid, Username="ann")
+    idp.confirm_sign_up(
+        ClientId=cid,
+        Username="ann",
+        ConfirmationCode=server.code(email("ann")),
+        Session=signed["Session"],
+    )
+    for name in ("bob", "dan"):
+        bob = [{"Name": "email", "Value": email(name)}]
+        idp.sign_up(ClientId=cid, Username=name, Password=PASSWORD, UserAttributes=bob)
+        idp.admin_confirm_sign_up(UserPoolId=pid, Username=name)
+    idp.admin_create_user(
+        UserPoolId=pid,
+        Username="cat",
+        TemporaryPassword="Temp0rary!",
+        UserAttributes=[
+            {"Name": "email", "Value": email("cat")},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    idp.admin_get_user(UserPoolId=pid, Username="ann")
+    idp.admin_update_user_attributes(
+        UserPoolId=pid,
+        Username="ann",
+        UserAttributes=[
+            {"Name": "custom:team", "Value": "blue"},
+            {"Name": "custom:level", "Value": "3"},
+        ],
+    )
+    idp.list_users(UserPoolId=pid)
+    idp.list_users(UserPoolId=pid, Limit=1)
+    idp.list_users(UserPoolId=pid, AttributesToGet=["email"])
+    idp.describe_user_pool(UserPoolId=minimal["Id"])
+    idp.describe_user_pool(UserPoolId=pid)
+
+    ann = idp.initiate_auth(
+        ClientId=cid,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    choose = idp.initiate_auth(
+        ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "ann"}
+    )
+    idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="SELECT_CHALLENGE",
+        Session=choose["Session"],
+        ChallengeResponses={"USERNAME": "ann", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
+    )
+    new = idp.admin_initiate_auth(
+        UserPoolId=pid,
+        ClientId=cid,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "cat", "PASSWORD": "Temp0rary!"},
+    )
+    cat = idp.admin_respond_to_auth_challenge(
+        UserPoolId=pid,
+        ClientId=cid,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=new["Session"],
+        ChallengeResponses={"USERNAME": "cat", "NEW_PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    idp.get_tokens_from_refresh_token(RefreshToken=ann["RefreshToken"], ClientId=cid)
+    idp.revoke_token(Token=cat["RefreshToken"], ClientId=cid)
+
+    token = ann["AccessToken"]
+    idp.get_user(AccessToken=token)
+    idp.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "email", "Value": email("ann2")}]
+    )
+    idp.get_user_attribute_verification_code(AccessToken=token, AttributeName="email")
+    idp.verify_user_attribute(
+        AccessToken=token, AttributeName="email", Code=server.code(email("ann2"))
+    )
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "A"}])
+    idp.delete_user_attributes(AccessToken=token, UserAttributeNames=["name"])
+    idp.admin_delete_user_attributes(
+        UserPoolId=pid, Username="ann", UserAttributeNames=["custom:team"]
+    )
+    idp.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="N3w-pass!")
+    idp.forgot_password(ClientId=cid, Username="ann")
+    idp.confirm_forgot_password(
+        ClientId=cid, Username="ann", ConfirmationCode=server.code(email("ann2")), Password=PASSWORD
+    )
+    idp.admin_set_user_password(UserPoolId=pid, Username="bob", Password=PASSWORD, Permanent=True)
+    idp.admin_reset_user_password(UserPoolId=pid, Username="cat")
+    idp.admin_disable_user(UserPoolId=pid, Username="bob")
+    idp.admin_enable_user(UserPoolId=pid, Username="bob")
+    idp.admin_user_global_sign_out(UserPoolId=pid, Username="bob")
+
+    group = {"UserPoolId": pid, "GroupName": "admins"}
+    idp.create_group(**group, Description="Admins", Precedence=1)
+    idp.create_group(UserPoolId=pid, GroupName="readers")
+    idp.update_group(
+        **group, RoleArn="arn:aws:iam::123456789012:role/admins", Description="The admins"
+    )
+    idp.get_group(**group)
+    idp.list_groups(UserPoolId=pid)
+    idp.list_groups(UserPoolId=pid, Limit=1)
+    idp.admin_add_user_to_group(**group, Username="ann")
+    idp.admin_list_groups_for_user(UserPoolId=pid, Username="ann")
+    idp.list_users_in_group(**group)
+    idp.admin_remove_user_from_group(**group, Username="ann")
+    idp.delete_group(UserPoolId=pid, GroupName="readers")
+
+    # A sign-in whose Low risk notifies: its notice carries the event's feedback token.
+    dan = idp.initiate_auth(
+        ClientId=cid,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "dan", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    event_id, feedback = _notice_link(server, email("dan"))
+    idp.update_auth_event_feedback(
+        UserPoolId=pid,
+        Username="dan",
+        EventId=event_id,
+        FeedbackToken=feedback,
+        FeedbackValue="Valid",
+    )
+    idp.admin_list_user_auth_events(UserPoolId=pid, Username="dan")
+    idp.admin_update_auth_event_feedback(
+        UserPoolId=pid, Username="dan", EventId=event_id, FeedbackValue="Invalid"
+    )
+    idp.admin_list_user_auth_events(UserPoolId=pid, Username="ann", MaxResults=1)
+    idp.global_sign_out(AccessToken=token)
+    idp.delete_user(AccessToken=dan["AccessToken"])
+    idp.admin_delete_user(UserPoolId=pid, Username="bob")
+    idp.describe_user_pool(UserPoolId=pid)
+    idp.delete_user_pool_client(UserPoolId=pid, ClientId=secret["ClientId"])
+    idp.delete_user_pool(UserPoolId=minimal["Id"])
+    return {"pool": pid, "users_left": 2}  # ann and cat
+
+
+def test_every_operation_answers_its_output_shape(server: Server) -> None:
+    idp = server.client()
+    rec = Recorder(idp)
+    state = _scenario(server, idp, rec)
+
+    assert set(rec.answers) == set(REGISTRY), "operations served without a call here: " + str(
+        sorted(set(REGISTRY) - set(rec.answers))
+    )
+    assert set(ALWAYS) == set(REGISTRY)
+    found: list[str] = []
+    for operation, answers in sorted(rec.answers.items()):
+        shape = MODEL.operation_model(operation).output_shape
+        for n, answer in enumerate(answers):
+            found += [f"{operation}#{n}: {p}" for p in problems(shape, answer)]
+            found += [
+                f"{operation}#{n}: {path} missing"
+                for path in ALWAYS[operation]
+                if not present(answer, path)
+            ]
+    assert not found, "\n".join(found)
+
+    # What the state makes Cognito return besides.
+    for operation in ("InitiateAuth", "AdminRespondToAuthChallenge", "RespondToAuthChallenge"):
+        assert any(all(present(a, p) for p in _SIGNED_IN) for a in rec.answers[operation])
+    for operation in ("InitiateAuth", "AdminInitiateAuth"):
+        assert any(all(present(a, p) for p in _CHALLENGED) for a in rec.answers[operation])
+    assert any("AvailableChallenges" in a for a in rec.answers["InitiateAuth"])
+    assert "CodeDeliveryDetails" in rec.answers["SignUp"][0]
+    assert "Session" in rec.answers["SignUp"][0]
+    assert "CodeDeliveryDetailsList" in rec.answers["UpdateUserAttributes"][0]
+    bare, web, with_secret = rec.answers["CreateUserPoolClient"]
+    assert "ClientSecret" in with_secret["UserPoolClient"]
+    assert "ClientSecret" not in bare["UserPoolClient"] | web["UserPoolClient"]
+    assert "NextToken" in rec.answers["ListUserPoolClients"][0]
+    assert "PaginationToken" in rec.answers["ListUsers"][1]
+    assert "NextToken" in rec.answers["ListGroups"][1]
+    events = rec.answers["AdminListUserAuthEvents"]
+    sign_in = events[0]["AuthEvents"][0]
+    assert sign_in["EventType"] == "SignIn" and "EventFeedback" in sign_in
+    assert sign_in["ChallengeResponses"] == [
+        {"ChallengeName": "Password", "ChallengeResponse": "Success"}
+    ]
+    assert "NextToken" in events[1]
+
+    # The pool: members set are echoed, members never set are left out (Cognito documents
+    # the absence of AccountRecoverySetting, and its examples show no UsernameConfiguration
+    # for a pool created without one).
+    minimal, full = rec.answers["CreateUserPool"]
+    assert "AccountRecoverySetting" not in minimal["UserPool"]
+    assert "UsernameConfiguration" not in minimal["UserPool"]
+    assert full["UserPool"]["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert full["UserPool"]["AccountRecoverySetting"] == {
+        "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
+    }
+    assert minimal["UserPool"]["Policies"]["SignInPolicy"] == {
+        "AllowedFirstAuthFactors": ["PASSWORD"]
+    }
+    # EstimatedNumberOfUsers counts the pool's users: none at first, then those left.
+    assert minimal["UserPool"]["EstimatedNumberOfUsers"] == 0
+    described = rec.answers["DescribeUserPool"]
+    assert described[1]["UserPool"]["EstimatedNumberOfUsers"] == 4
+    assert described[-1]["UserPool"]["EstimatedNumberOfUsers"] == state["users_left"]
+
+
+def test_the_walk_finds_each_kind_of_fault() -> None:
+    """The walk itself: each fault it must catch, caught (no server)."""
+    shape = MODEL.operation_model("AdminGetUser").output_shape
+    good = {"Username": "ann", "UserCreateDate": 1700000000.5, "Enabled": True}
+    assert problems(shape, good) == []
+    faults = {
+        "Extra": 1,  # a member outside the shape
+        "Enabled": "true",  # a string for a boolean
+        "UserStatus": "ACTIVE",  # outside the enum
+        "UserCreateDate": "2024-01-01T00:00:00Z",  # a timestamp as text
+        "UserAttributes": [{"Value": "x"}],  # an item without its required Name
+        "MFAOptions": {"DeliveryMedium": "SMS"},  # a structure for a list
+    }
+    for name, value in faults.items():
+        assert problems(shape, {**good, name: value}), name
+    assert problems(shape, {"Enabled": True})  # the required Username missing
+    tokens = MODEL.operation_model("InitiateAuth").output_shape
+    assert problems(tokens, {"ChallengeParameters": {"A": 1}})  # a map's value of a wrong type
+    assert problems(tokens, {"AuthenticationResult": {"ExpiresIn": True}})  # a bool for an int
+    assert problems(MODEL.operation_model("UpdateUserPool").output_shape, {"Id": "x"})
+    assert present({"A": [{"B": 1}, {"B": 2}]}, "A[].B")
+    assert not present({"A": [{"B": 1}, {}]}, "A[].B")
