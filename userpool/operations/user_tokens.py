@@ -7,6 +7,7 @@ from typing import Any
 
 from userpool.domain import codes, crypto
 from userpool.domain.entities import Pool, User
+from userpool.domain.mfa import user_members
 from userpool.domain.ports import NotFound
 from userpool.domain.services import Call, Services
 from userpool.errors import (
@@ -20,8 +21,12 @@ from userpool.operations.steps.users import named_user
 
 
 async def get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    _, user, _ = await access_user(svc, req["AccessToken"])
-    return {"Username": user.username, "UserAttributes": attributes_out(user.attributes)}
+    pool, user, _ = await access_user(svc, req["AccessToken"])
+    return {
+        "Username": user.username,
+        "UserAttributes": attributes_out(user.attributes),
+        **user_members(pool, user),
+    }
 
 
 async def delete_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
