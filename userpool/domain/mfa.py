@@ -8,6 +8,9 @@ written has no ``"mfa"`` key: GetUser then shows neither ``UserMFASettingList`` 
 ``PreferredMfaSetting`` (Cognito answers so for a never-configured user); after the first
 write the list is always shown, possibly empty (as observed after a user disabled
 everything). ``PreferredMfaSetting`` is shown only when a factor is preferred.
+
+DEVIATION: when Cognito starts sending the (empty) list is unconfirmed; we send it from
+the first write of a user's MFA settings on.
 """
 
 from __future__ import annotations

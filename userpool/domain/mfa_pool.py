@@ -112,8 +112,11 @@ def set_config(config: dict[str, Any], req: dict[str, Any]) -> dict[str, Any]:
 
     Checked in this order (Cognito's order is unconfirmed, except that the SMS role is
     checked before the OFF rule): the tier, SMS MFA's role, email MFA's sender, OFF with
-    a factor, ON/OPTIONAL without one. ON/OPTIONAL with factor members none of which is
-    enabled (``SoftwareTokenMfaConfiguration: {"Enabled": false}`` alone) is accepted.
+    a factor, ON/OPTIONAL without one.
+
+    DEVIATION: ON/OPTIONAL with factor members none of which is enabled
+    (``SoftwareTokenMfaConfiguration: {"Enabled": false}`` alone) is accepted, as observed
+    in 2026; a 2024 report had it refused.
 
     DEVIATION: email MFA is refused unless the pool's EmailConfiguration sends with
     ``DEVELOPER`` (Cognito refuses a pool without its own SES sender; its text is

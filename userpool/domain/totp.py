@@ -8,6 +8,9 @@ that are within 30 seconds before or after the attempt": the steps T-1, T and T+
 once accepted (VerifySoftwareToken or a SOFTWARE_TOKEN_MFA answer) cannot be accepted
 again: the step of the last accepted code is kept with the token, and a code of that step
 or an earlier one is refused as used.
+
+DEVIATION: Cognito refuses a code used once in its window (observed); refusing every step
+up to the last accepted one, per token, is our reading of that.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def new_secret() -> str:
 
 def key_of(secret: str) -> bytes:
     """The HMAC key a base32 secret stands for (padding optional, case ignored)."""
-    text = secret.strip().upper()
+    text = secret.strip().upper().rstrip("=")
     return base64.b32decode(text + "=" * (-len(text) % 8))
 
 

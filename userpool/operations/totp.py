@@ -70,10 +70,15 @@ def _setup(svc: Services, tx: Tx, token: str) -> tuple[Session, Pool, User]:
 
 async def verify_software_token(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     """``Status: SUCCESS`` (and the next Session on the session path); a wrong code is
-    EnableSoftwareTokenMFAException, never a 200 with ``Status: ERROR`` (Amplify does not
-    read ``Status``). Through an access token, verifying does not enable TOTP MFA (the
-    app then calls SetUserMFAPreference); through an MFA_SETUP session it does, as the
-    user is challenged for it from then on."""
+    EnableSoftwareTokenMFAException (observed), never a 200 with ``Status: ERROR``.
+    Through an access token, verifying does not enable TOTP MFA (the app then calls
+    SetUserMFAPreference); through an MFA_SETUP session it does, as the user is
+    challenged for it from then on.
+
+    DEVIATION: ``Status: ERROR`` is never answered (Amplify does not read ``Status``, so
+    a 200 would pass a wrong code off as set up); enabling TOTP on the session path (not
+    preferring it) is inferred from the next sign-in's challenge.
+    """
     now = svc.clock.now()
     code, name = req["UserCode"], req.get("FriendlyDeviceName")
     access = _one_of(req)

@@ -72,7 +72,11 @@ def take_setup_session(svc: Services, tx: Tx, token: str) -> Session:
 
 def rotate(svc: Services, tx: Tx, session: Session, data: dict[str, Any]) -> str:
     """The next MFA_SETUP session of the same user and client, living the client's
-    ``AuthSessionValidity`` from now (each Session answered is a new challenge session)."""
+    ``AuthSessionValidity`` from now.
+
+    DEVIATION: each Session answered is taken for a new challenge session with a lifetime
+    of its own; whether Cognito keeps the first one's expiry is unconfirmed.
+    """
     try:
         client = tx.get_client(session.client_id)
     except NotFound:
