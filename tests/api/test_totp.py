@@ -194,7 +194,7 @@ def test_wrong_codes_are_limited(idp: Any, totp_pool: dict[str, Any], signed_in:
         assert outcome(lambda: idp.verify_software_token(AccessToken=token, UserCode=bad)) == (
             MISMATCH
         )
-    limited = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+    limited = ("TooManyRequestsException", "Attempt limit exceeded, please try after some time.")
     right = pyotp.TOTP(secret).now()
     assert outcome(lambda: idp.verify_software_token(AccessToken=token, UserCode=right)) == limited
 

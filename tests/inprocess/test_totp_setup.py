@@ -167,7 +167,7 @@ def test_wrong_codes_on_the_session_are_limited(inproc: InProcess) -> None:
         inproc.idp.verify_software_token(
             Session=answer["Session"], UserCode=_code(inproc, answer["SecretCode"])
         )
-    assert limited.value.code == "LimitExceededException"
+    assert limited.value.code == "TooManyRequestsException"
     inproc.clock.advance(3601)  # an hour on, the session long expired, the limit gone
     with pytest.raises(CallError) as expired:
         inproc.idp.verify_software_token(Session=answer["Session"], UserCode=bad)

@@ -34,9 +34,9 @@ from userpool.errors import (
     CognitoError,
     EnableSoftwareTokenMFAException,
     ExpiredCodeException,
-    LimitExceededException,
     NotAuthorizedException,
     SoftwareTokenMFANotFoundException,
+    TooManyRequestsException,
 )
 from userpool.operations.steps import attempts
 from userpool.operations.steps.signin import challenge_session
@@ -108,7 +108,9 @@ def verify(
     failure is counted and the error to raise after commit is returned.
 
     DEVIATION: wrong codes are limited like other codes (``--code-attempts-per-hour`` per
-    user and hour, then LimitExceededException); Cognito's limit is unpublished.
+    user and hour), then TooManyRequestsException "Attempt limit exceeded, please try
+    after some time." (LimitExceededException, other codes' answer, is not among this
+    operation's errors); Cognito's limit and answer are unpublished.
     """
     try:
         pending = tx.software_token(user.pool_id, user.sub, PENDING)
@@ -116,7 +118,7 @@ def verify(
         raise SoftwareTokenMFANotFoundException(NO_PENDING_TOTP) from None
     limit = svc.settings.code_attempts_per_hour
     if attempts.over(tx, user.pool_id, user.sub, VERIFY_ACTION, limit, now):
-        raise LimitExceededException(ATTEMPTS)
+        raise TooManyRequestsException(ATTEMPTS)
     verdict, step = totp.judge(svc.box.open(pending.sealed), code, now, None)
     if verdict is not totp.Verdict.OK:
         tx.add_attempt(user.pool_id, user.sub, VERIFY_ACTION, now)
