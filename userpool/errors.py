@@ -136,6 +136,9 @@ INVALID_ACCESS_TOKEN = "Invalid Access Token"
 INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
 BAD_LAMBDA_OUTPUT = "Unrecognizable lambda output"
 INVALID_PAGINATION = "Invalid pagination token."
+BAD_FILTER = "Error while parsing filter."
+# DEVIATION: no source shows Cognito's text for an attribute ListUsers cannot search.
+BAD_SEARCH_ATTRIBUTE = "Invalid search attribute: {}"
 CUSTOM_AUTH_ONLY = "Only custom auth (lambda driven) is enabled for this client."
 MIXED_AUTH_FLOWS = (  # DEVIATION: the documented rule's wording is ours
     "Legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, "
@@ -148,6 +151,25 @@ TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."  # DEVIATI
 BLOCKED = "Request not allowed due to security reasons."  # DEVIATION
 NO_EVENT = "Auth event not found."  # DEVIATION
 BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # DEVIATION
+# The attribute schema (domain/schema.py), at CreateUserPool, AddCustomAttributes and the
+# app clients' ReadAttributes/WriteAttributes.
+REQUIRED_CUSTOM = "Required custom attributes are not supported currently."
+NO_DATA_TYPE = (
+    "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+)
+STANDARD_TYPE = (
+    "You can not change AttributeDataType or set developerOnlyAttribute for standard schema "
+    "attribute {}"
+)
+ATTRIBUTE_EXISTS = "{}: Existing attribute already has name {}."
+TOO_MANY_CUSTOM = "The user pool has reached the limit of {} custom attributes."  # DEVIATION
+BAD_CONSTRAINT = "Invalid {} for schema attribute {}"  # DEVIATION (moto's)
+TOO_LONG = "user.{}: String attributes cannot have a length of more than {}"  # DEVIATION
+LENGTHS_CROSSED = "user.{}: Max length cannot be less than min length."  # DEVIATION
+VALUES_CROSSED = "user.{}: Max value cannot be less than min value."  # DEVIATION
+BAD_READ_ATTRIBUTES = "Invalid read attributes specified while {} a client"
+BAD_WRITE_ATTRIBUTES = "Invalid write attributes specified while {} a client"
+NOT_IN_SCHEMA = "Invalid user attributes: user.{}: Attribute does not exist in the schema."
 # MFA (pool settings, software tokens)
 MFA_OFF_WITH_FACTOR = (
     "Invalid MFA configuration given, can't turn off MFA and configure an MFA together."

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from userpool.domain.entities import Pool, User
+from userpool.domain.schema import readable
 
 SCOPE = "aws.cognito.signin.user.admin"
 
@@ -102,6 +103,7 @@ class Grant:
     origin_jti: str
     groups: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()  # the groups' role ARNs, in the groups' order
+    read_attributes: tuple[str, ...] = ()  # the client's ReadAttributes (none: all)
 
 
 def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
@@ -112,7 +114,7 @@ def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
     if grant.roles:
         claims["cognito:roles"] = list(grant.roles)
         claims["cognito:preferred_role"] = grant.roles[0]
-    for name, value in user.attributes.items():
+    for name, value in readable(user.attributes, grant.read_attributes).items():
         if name == "sub":
             continue
         claims[name] = (value == "true") if name.endswith("_verified") else value

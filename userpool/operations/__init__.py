@@ -41,6 +41,7 @@ REGISTRY: dict[str, Handler] = {
     "UpdateUserPool": pools.update_user_pool,
     "DeleteUserPool": pools.delete_user_pool,
     "ListUserPools": pools.list_user_pools,
+    "AddCustomAttributes": pools.add_custom_attributes,
     "CreateUserPoolClient": clients.create_user_pool_client,
     "DescribeUserPoolClient": clients.describe_user_pool_client,
     "UpdateUserPoolClient": clients.update_user_pool_client,
@@ -146,6 +147,9 @@ async def run(svc: Services, call: Call, name: str, request: dict[str, Any]) -> 
     model = operations()[name]
     if model.signed and not call.signed:  # a transport's bug, never a client's doing
         raise RuntimeError(f"{name} reached the pipeline unsigned")
+    # DEVIATION: Cognito does not document the order of its checks. A request with several
+    # faults hears the first of: validation, app client, secret hash, user, the user's
+    # status, the attempt limit, the code or password (docs/compatibility.md).
     model.validate(request)
     # Only a valid request is counted by its client (then its ClientId is bounded), and by
     # client and address, so others' junk cannot use up an app's budget.

@@ -17,7 +17,7 @@ from typing import Any
 
 from userpool.domain.entities import Pool, User
 from userpool.domain.messages import Delivery
-from userpool.domain.schema import check_attributes
+from userpool.domain.schema import check_attributes, check_known
 from userpool.domain.services import Call, Services
 from userpool.errors import (
     ATTEMPTS,
@@ -142,7 +142,9 @@ async def changed_codes(
 
 
 def _delete(pool: Pool, user: User, names: list[str]) -> None:
-    required = {a["Name"] for a in pool.config.get("SchemaAttributes") or [] if a.get("Required")}
+    schema = pool.config.get("SchemaAttributes") or []
+    check_known(schema, names)
+    required = {a["Name"] for a in schema if a.get("Required")}
     for name in names:
         if name in required or name == "sub" or name in pool.username_attributes:
             # DEVIATION: wording unconfirmed.
@@ -163,8 +165,14 @@ def _delete_and_store(svc: Services, pool: Pool, user: User, names: list[str]) -
 
 
 async def delete_user_attributes(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user, _ = await access_user(svc, req["AccessToken"])
-    _delete_and_store(svc, pool, user, list(req["UserAttributeNames"]))
+    pool, user, claims = await access_user(svc, req["AccessToken"])
+    names = list(req["UserAttributeNames"])
+    check_known(pool.config.get("SchemaAttributes") or [], names)
+    # DEVIATION: deleting is writing: an app client deletes only what it may write (never
+    # a developer-only attribute); Cognito documents that for updates only.
+    with svc.store.read() as tx:
+        check_writable(client_of(tx, claims["client_id"]), dict.fromkeys(names, ""))
+    _delete_and_store(svc, pool, user, names)
     return {}
 
 

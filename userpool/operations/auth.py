@@ -124,16 +124,16 @@ async def _user_or_migrated(
     """The user; else, for a password flow, the user the UserMigration function brings;
     else None (a decoy follows) or UserNotFoundException, as the client hides existence."""
     unknown: CognitoError | None = None
+    params = req.get("AuthParameters") or {}
     with svc.store.read() as tx:
         try:
-            found = user_for_sign_in(tx, pool, client, name)
+            found = user_for_sign_in(svc, tx, pool, client, params, name)
         except UserNotFoundException as exc:
             found, unknown = None, exc
     if found is not None or flow not in _PASSWORD_FLOWS:
         if unknown is not None:
             raise unknown
         return found
-    params = req.get("AuthParameters") or {}
     check_auth_secret(svc, client, params, [name])
     try:
         found = await migration.migrate(
@@ -312,7 +312,7 @@ async def _respond(
     answers: dict[str, str] = req.get("ChallengeResponses") or {}
     username = param(answers, "USERNAME")
     with svc.store.read() as tx:
-        found = user_for_sign_in(tx, pool, client, username)
+        found = user_for_sign_in(svc, tx, pool, client, answers, username)
     # A ghost's challenges are stored sessions too, so they are answered like a real user's.
     user = found if found is not None else await decoys.ghost(svc, pool, username)
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])

@@ -7,6 +7,7 @@ from typing import Any
 
 from userpool.domain import ids
 from userpool.domain.entities import AppClient
+from userpool.domain.schema import check_client_attributes
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_flows_setting
 from userpool.operations.steps.lookups import client_of, client_secret, drop_none, pool_of
@@ -59,6 +60,12 @@ def _config(req: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _check_attributes(pool: dict[str, Any], client: dict[str, Any], *, creating: bool) -> None:
+    schema = pool.get("SchemaAttributes") or []
+    read, write = client.get("ReadAttributes"), client.get("WriteAttributes")
+    check_client_attributes(schema, read, write, creating=creating)
+
+
 def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
     """The wire's UserPoolClientType."""
     out: dict[str, Any] = {
@@ -86,7 +93,8 @@ async def create_user_pool_client(svc: Services, call: Call, req: dict[str, Any]
         modified=now,
     )
     with svc.store.transaction() as tx:
-        pool_of(tx, client.pool_id)
+        pool = pool_of(tx, client.pool_id)
+        _check_attributes(pool.config, client.config, creating=True)
         tx.insert_client(client)
     return {"UserPoolClient": client_type(svc, client)}
 
@@ -102,9 +110,10 @@ async def describe_user_pool_client(
 
 async def update_user_pool_client(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
-        pool_of(tx, req["UserPoolId"])
+        pool = pool_of(tx, req["UserPoolId"])
         client = client_of(tx, req["ClientId"], req["UserPoolId"])
         client.config = _config(req)
+        _check_attributes(pool.config, client.config, creating=False)
         client.name = req.get("ClientName", client.name)
         client.modified = svc.clock.now()
         tx.update_client(client)

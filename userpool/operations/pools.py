@@ -1,4 +1,5 @@
-"""User pool operations: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools."""
+"""User pool operations: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools,
+AddCustomAttributes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from userpool.domain import ids, mfa_pool
 from userpool.domain.entities import Pool
 from userpool.domain.passwords import DEFAULT_POLICY
-from userpool.domain.schema import pool_schema
+from userpool.domain.schema import pool_schema, with_custom_attributes
 from userpool.domain.services import Call, Services
 from userpool.errors import InvalidParameterException
 from userpool.operations.steps.lookups import pool_of
@@ -162,3 +163,15 @@ async def list_user_pools(svc: Services, call: Call, req: dict[str, Any]) -> dic
     if len(pools) > limit:
         out["NextToken"] = encode_token(pools[limit - 1].id)
     return out
+
+
+async def add_custom_attributes(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
+    """AddCustomAttributes: new ``custom:`` (or ``dev:custom:``) attributes, under the rules
+    of CreateUserPool's; an attribute once added is never changed or removed."""
+    with svc.store.transaction() as tx:
+        pool = pool_of(tx, req["UserPoolId"])
+        schema = pool.config.get("SchemaAttributes") or []
+        pool.config["SchemaAttributes"] = with_custom_attributes(schema, req["CustomAttributes"])
+        pool.modified = svc.clock.now()
+        tx.update_pool(pool)
+    return {}

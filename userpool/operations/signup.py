@@ -211,6 +211,7 @@ def _confirm_in_tx(
 ) -> tuple[CognitoError | None, str | None, Pool, str, User | None]:
     """ConfirmSignUp's transaction: (failure to report, session, pool, client id, user)."""
     req = call.request
+    # DEVIATION (inferred order): client, secret hash, user, status, attempts, code, alias.
     client, pool, probed = client_pool_user(tx, req["ClientId"], req["Username"], codes.SIGN_UP)
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
     user = _user_for_code(tx, pool, client, req["Username"], probed)

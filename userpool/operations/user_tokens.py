@@ -9,6 +9,7 @@ from userpool.domain import codes, crypto
 from userpool.domain.entities import Pool, User
 from userpool.domain.mfa import user_members
 from userpool.domain.ports import NotFound
+from userpool.domain.schema import readable
 from userpool.domain.services import Call, Services
 from userpool.errors import (
     BAD_CLIENT_SECRET,
@@ -21,10 +22,13 @@ from userpool.operations.steps.users import named_user
 
 
 async def get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user, _ = await access_user(svc, req["AccessToken"])
+    pool, user, claims = await access_user(svc, req["AccessToken"])
+    with svc.store.read() as tx:
+        client = client_of(tx, claims["client_id"])
+    shown = readable(user.attributes, client.config.get("ReadAttributes"))
     return {
         "Username": user.username,
-        "UserAttributes": attributes_out(user.attributes),
+        "UserAttributes": attributes_out(shown),
         **user_members(pool, user),
     }
 

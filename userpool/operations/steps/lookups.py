@@ -106,7 +106,9 @@ def find_user(tx: Tx, pool: Pool, name: str, username_probed: bool = False) -> U
 
 def checked_client(svc: Services, tx: Tx, req: dict[str, Any]) -> tuple[AppClient, Pool]:
     """The request's app client (``ClientId``) and its pool, the request's ``SecretHash``
-    checked for its ``Username``."""
+    checked for its ``Username``: both before the user is looked up.
+
+    DEVIATION: the order (client, secret hash, then the user) is inferred, not documented."""
     client, pool = client_and_pool(tx, req["ClientId"])
     check_secret_hash(svc, client, req["Username"], req.get("SecretHash"))
     return client, pool

@@ -34,6 +34,7 @@ from userpool.errors import (
     WRONG_PASSWORD,
     InvalidParameterException,
     NotAuthorizedException,
+    UserNotFoundException,
 )
 from userpool.operations.steps import risk, token_hooks
 from userpool.operations.steps.lookups import (
@@ -74,14 +75,26 @@ def check_auth_secret(
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 
-def user_for_sign_in(tx: Tx, pool: Pool, client: AppClient, name: str) -> User | None:
+def user_for_sign_in(
+    svc: Services, tx: Tx, pool: Pool, client: AppClient, params: dict[str, str], name: str
+) -> User | None:
     """The user, or None for an unknown one when the client hides existence (the caller
     then signs a ghost in); otherwise Cognito's UserNotFoundException. A disabled user is
-    refused here, unless the client hides existence: then only after a correct password."""
-    user = user_unless_hidden(tx, pool, client, name)
+    refused here, unless the client hides existence: then only after a correct password.
+    Either refusal comes after the client's ``SECRET_HASH`` (in ``params``) is checked.
+
+    DEVIATION: that the app client's secret is checked before the user is inferred (the
+    order of Cognito's checks is not documented); it is the order every other operation
+    with a secret hash follows here."""
+    try:
+        user = user_unless_hidden(tx, pool, client, name)
+    except UserNotFoundException:
+        check_auth_secret(svc, client, params, [name])
+        raise
     if user is None:
         return None
     if not user.enabled and not client.prevent_user_existence_errors:
+        check_auth_secret(svc, client, params, [name, user.username, user.sub])
         raise NotAuthorizedException(USER_DISABLED)
     return user
 
@@ -251,7 +264,8 @@ async def issue(
     now = int(svc.clock.now())
     auth_time = refresh.auth_time if refresh else now
     origin = refresh.origin_jti if refresh else str(uuid.uuid4())
-    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles)
+    read = tuple(client.config.get("ReadAttributes") or ())
+    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles, read)
     issuer = svc.settings.issuer(pool.id)
     access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")
