@@ -73,7 +73,8 @@ def person(
 ) -> Callable[[str], Person]:
     client = make_client(mfa_pool, ExplicitAuthFlows=FLOWS)
 
-    def make(name: str) -> Person:
+    def make(short: str) -> Person:
+        name = f"mfa-{short}"  # addresses no other test's messages count
         confirmed_user(idp, server, client["ClientId"], name)
         out = idp.initiate_auth(
             AuthFlow="USER_PASSWORD_AUTH",
@@ -158,7 +159,7 @@ def test_the_admin_sets_preferences_by_username_or_sub(idp: Any, person: Any) ->
     hu = person("hu").with_token()
     sub = idp.get_user(AccessToken=hu.token)["UserAttributes"][0]["Value"]
     idp.admin_set_user_mfa_preference(
-        UserPoolId=hu.pool_id, Username="hu", SoftwareTokenMfaSettings=ON
+        UserPoolId=hu.pool_id, Username="mfa-hu", SoftwareTokenMfaSettings=ON
     )
     idp.admin_set_user_mfa_preference(
         UserPoolId=hu.pool_id, Username=sub, EmailMfaSettings=PREFERRED
@@ -185,9 +186,9 @@ def test_legacy_settings_switch_sms_mfa(idp: Any, person: Any) -> None:
     jo = person("jo").with_phone()
     idp.set_user_settings(AccessToken=jo.token, MFAOptions=LEGACY_SMS)
     assert jo.shown() == {"MFAOptions": LEGACY_SMS, "UserMFASettingList": ["SMS_MFA"]}
-    idp.admin_set_user_settings(UserPoolId=jo.pool_id, Username="jo", MFAOptions=[])
+    idp.admin_set_user_settings(UserPoolId=jo.pool_id, Username="mfa-jo", MFAOptions=[])
     assert jo.shown() == {"UserMFASettingList": []}
-    idp.admin_set_user_settings(UserPoolId=jo.pool_id, Username="jo", MFAOptions=LEGACY_SMS)
+    idp.admin_set_user_settings(UserPoolId=jo.pool_id, Username="mfa-jo", MFAOptions=LEGACY_SMS)
     assert jo.shown()["UserMFASettingList"] == ["SMS_MFA"]
 
 
@@ -209,11 +210,11 @@ def test_in_an_on_pool_a_phone_user_is_shown_sms_in_the_legacy_options_only(
 ) -> None:
     pool = make_pool(MfaConfiguration="ON", SmsConfiguration=SMS_CONFIG)
     client = make_client(pool, ExplicitAuthFlows=FLOWS)
-    confirmed_user(idp, server, client["ClientId"], "lu")
+    confirmed_user(idp, server, client["ClientId"], "mfa-lu")
     idp.admin_update_user_attributes(
         UserPoolId=pool["Id"],
-        Username="lu",
+        Username="mfa-lu",
         UserAttributes=[{"Name": "phone_number", "Value": "+15555550101"}],
     )
-    admin = idp.admin_get_user(UserPoolId=pool["Id"], Username="lu")
+    admin = idp.admin_get_user(UserPoolId=pool["Id"], Username="mfa-lu")
     assert {k: admin[k] for k in MEMBERS if k in admin} == {"MFAOptions": LEGACY_SMS}

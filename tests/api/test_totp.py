@@ -61,7 +61,7 @@ def wrong(secret: str) -> str:
 def test_associate_gives_a_base32_secret_and_no_session(
     idp: Any, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "ava")
+    token = signed_in(totp_pool, "totp-ava")
     answer = idp.associate_software_token(AccessToken=token)
     secret = answer["SecretCode"]
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
@@ -73,7 +73,7 @@ def test_associate_gives_a_base32_secret_and_no_session(
 def test_the_apps_code_verifies_after_a_wrong_one(
     idp: Any, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "ben")
+    token = signed_in(totp_pool, "totp-ben")
     secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
     bad = wrong(secret)
     assert outcome(lambda: idp.verify_software_token(AccessToken=token, UserCode=bad)) == MISMATCH
@@ -87,7 +87,7 @@ def test_the_apps_code_verifies_after_a_wrong_one(
 def test_verifying_does_not_enable_totp_mfa_by_itself(
     idp: Any, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "cat")
+    token = signed_in(totp_pool, "totp-cat")
     secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
     idp.verify_software_token(AccessToken=token, UserCode=pyotp.TOTP(secret).now())
     user = idp.get_user(AccessToken=token)
@@ -97,7 +97,7 @@ def test_verifying_does_not_enable_totp_mfa_by_itself(
 def test_a_newer_secret_replaces_the_pending_one_and_the_verified_one_stays(
     idp: Any, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "dan")
+    token = signed_in(totp_pool, "totp-dan")
     enable = {"SoftwareTokenMfaSettings": {"Enabled": True}}
     first = idp.associate_software_token(AccessToken=token)["SecretCode"]
     second = idp.associate_software_token(AccessToken=token)["SecretCode"]
@@ -121,7 +121,7 @@ def test_a_newer_secret_replaces_the_pending_one_and_the_verified_one_stays(
 def test_verify_without_a_pending_secret_is_not_found(
     idp: Any, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "eve")
+    token = signed_in(totp_pool, "totp-eve")
     code, _ = outcome(lambda: idp.verify_software_token(AccessToken=token, UserCode="123456"))
     assert code == "SoftwareTokenMFANotFoundException"
     secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
@@ -133,7 +133,7 @@ def test_verify_without_a_pending_secret_is_not_found(
 def test_a_pool_without_totp_refuses_to_associate(
     idp: Any, pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(pool, "fay")
+    token = signed_in(pool, "totp-fay")
     assert outcome(lambda: idp.associate_software_token(AccessToken=token)) == (
         "SoftwareTokenMFANotFoundException",
         "Software Token MFA has not been enabled by the userPool",
@@ -144,7 +144,7 @@ def test_a_pool_without_totp_refuses_to_associate(
 def test_a_code_of_other_than_six_digits_is_invalid_and_the_secret_stays(
     idp: Any, server: Server, totp_pool: dict[str, Any], signed_in: Any, code: str
 ) -> None:
-    token = signed_in(totp_pool, f"gus{len(code)}{code[-1]}")
+    token = signed_in(totp_pool, f"totp-gus{len(code)}{code[-1]}")
     secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
     raw = server.client(parameter_validation=False)  # the server's own validation
     assert outcome(lambda: raw.verify_software_token(AccessToken=token, UserCode=code))[0] == (
@@ -153,21 +153,18 @@ def test_a_code_of_other_than_six_digits_is_invalid_and_the_secret_stays(
     idp.verify_software_token(AccessToken=token, UserCode=pyotp.TOTP(secret).now())
 
 
+@pytest.mark.parametrize("both", [False, True])
 def test_exactly_one_of_access_token_and_session(
-    idp: Any, totp_pool: dict[str, Any], signed_in: Any
+    idp: Any, totp_pool: dict[str, Any], signed_in: Any, both: bool
 ) -> None:
-    token = signed_in(totp_pool, "hal")
-    session = "s" * 64
-    for request in ({}, {"AccessToken": token, "Session": session}):
-        assert outcome(lambda r=request: idp.associate_software_token(**r))[0] == (  # type: ignore[misc]
-            "InvalidParameterException"
-        )
-        assert (
-            outcome(
-                lambda r=request: idp.verify_software_token(UserCode="123456", **r)  # type: ignore[misc]
-            )[0]
-            == "InvalidParameterException"
-        )
+    token = signed_in(totp_pool, f"totp-hal{int(both)}")
+    request = {"AccessToken": token, "Session": "s" * 64} if both else {}
+    assert outcome(lambda: idp.associate_software_token(**request))[0] == (
+        "InvalidParameterException"
+    )
+    assert outcome(lambda: idp.verify_software_token(UserCode="123456", **request))[0] == (
+        "InvalidParameterException"
+    )
 
 
 def test_a_session_is_no_access_token_and_an_unknown_session_is_invalid(idp: Any) -> None:
@@ -187,7 +184,7 @@ def test_a_session_is_no_access_token_and_an_unknown_session_is_invalid(idp: Any
 
 
 def test_wrong_codes_are_limited(idp: Any, totp_pool: dict[str, Any], signed_in: Any) -> None:
-    token = signed_in(totp_pool, "ida")
+    token = signed_in(totp_pool, "totp-ida")
     secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
     bad = wrong(secret)
     for _ in range(5):
@@ -210,7 +207,7 @@ def _master(server: Server) -> bytes:
 def test_the_secret_is_sealed_at_rest(
     idp: Any, server: Server, totp_pool: dict[str, Any], signed_in: Any
 ) -> None:
-    token = signed_in(totp_pool, "jon")
+    token = signed_in(totp_pool, "totp-jon")
     sub = idp.get_user(AccessToken=token)["UserAttributes"][0]["Value"]
     pending = idp.associate_software_token(AccessToken=token)["SecretCode"]
     idp.verify_software_token(
