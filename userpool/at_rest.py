@@ -1,7 +1,7 @@
 """Secrets at rest: the master key, kept outside the database, and the files' permissions.
 
 The master key seals what must be read back (app client secrets, access-key secrets,
-token signing keys) and the key of the keyed hashes (codes, sessions, refresh tokens),
+token signing keys, software-token secrets) and the key of the keyed hashes (codes, sessions, refresh tokens),
 which the database keeps only sealed (``meta.sealed_code_key``). So a copy of the
 database alone opens none of them.
 

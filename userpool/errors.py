@@ -77,6 +77,9 @@ UserNotConfirmedException = _error("UserNotConfirmedException")
 PasswordResetRequiredException = _error("PasswordResetRequiredException")
 UnauthorizedException = _error("UnauthorizedException")
 UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
+EnableSoftwareTokenMFAException = _error("EnableSoftwareTokenMFAException")
+SoftwareTokenMFANotFoundException = _error("SoftwareTokenMFANotFoundException")
+FeatureUnavailableInTierException = _error("FeatureUnavailableInTierException")
 # Request authentication (SigV4), as every AWS JSON service answers.
 # DEVIATION: all four are sent with status 400, like every other client error here.
 MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException")
@@ -128,6 +131,7 @@ ATTEMPTS = "Attempt limit exceeded, please try after some time."
 NO_USER_FOR_CLIENT = "Username/client id combination not found."
 NO_AUTO_VERIFY = "Cannot resend codes. Auto verification not turned on."
 INVALID_SESSION = "Invalid session for the user."
+SESSION_EXPIRED = "Invalid session for the user, session is expired."
 INVALID_ACCESS_TOKEN = "Invalid Access Token"
 INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
 BAD_LAMBDA_OUTPUT = "Unrecognizable lambda output"
@@ -166,3 +170,28 @@ VALUES_CROSSED = "user.{}: Max value cannot be less than min value."  # DEVIATIO
 BAD_READ_ATTRIBUTES = "Invalid read attributes specified while {} a client"
 BAD_WRITE_ATTRIBUTES = "Invalid write attributes specified while {} a client"
 NOT_IN_SCHEMA = "Invalid user attributes: user.{}: Attribute does not exist in the schema."
+# MFA (pool settings, software tokens)
+MFA_OFF_WITH_FACTOR = (
+    "Invalid MFA configuration given, can't turn off MFA and configure an MFA together."
+)
+MFA_WITHOUT_FACTOR = (
+    "Invalid MFA Configuration given. SMS MFA, Email MFA, or Software Token MFA must be enabled."
+)
+SMS_MFA_NEEDS_ROLE = (
+    "Invalid SMS MFA configuration given, external id and a valid caller arn are required"
+)
+MFA_NEEDS_SMS = (
+    "SMS configuration and Auto verification for phone_number are required when MFA is "
+    "required/optional"
+)
+MFA_ON_AFTER_CREATION = "Cannot turn MFA functionality ON, once the user pool has been created."
+EMAIL_MFA_NEEDS_SES = (  # DEVIATION: Cognito refuses it; its wording is unconfirmed
+    "Email MFA requires an EmailConfiguration whose EmailSendingAccount is DEVELOPER."
+)
+NOT_IN_TIER = "The following features need to be disabled for the {} pricing tier configured: {}"
+TOTP_NOT_IN_POOL = "Software Token MFA has not been enabled by the userPool"
+TOTP_MISMATCH = "Code mismatch and fail enable Software Token MFA"
+NO_PENDING_TOTP = "Software Token MFA has not been associated with the user."  # DEVIATION
+NO_TOTP = "Software Token MFA does not exist for the user."
+TOTP_USED = "Your software token has already been used once."
+MFA_CODE_MISMATCH = "Invalid code or auth state for the user."

@@ -26,6 +26,7 @@ SEALED = [
     ("clients", "secret"),
     ("access_keys", "secret"),
     ("signing_keys", "pem"),
+    ("software_tokens", "secret"),
 ]
 PASSWORD = "Passw0rd!Long"
 
@@ -86,9 +87,15 @@ def _opens(key: bytes, sealed: str) -> bool:
 
 
 def _with_secrets(srv: Server) -> dict[str, Any]:
-    """A pool, a client with a secret, a signed-in user (signing keys, a refresh token)."""
+    """A pool, a client with a secret, a signed-in user (signing keys, a refresh token)
+    with a software token's secret pending."""
     idp = srv.client()
     pool = idp.create_user_pool(PoolName="p")["UserPool"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )
     client = idp.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName="c",
@@ -99,8 +106,9 @@ def _with_secrets(srv: Server) -> dict[str, Any]:
     idp.admin_set_user_password(
         UserPoolId=pool["Id"], Username="ann", Password=PASSWORD, Permanent=True
     )
-    refresh = _sign_in(srv, pool["Id"], client)["RefreshToken"]
-    return {"pool": pool["Id"], "client": client, "refresh": refresh}
+    signed_in = _sign_in(srv, pool["Id"], client)
+    idp.associate_software_token(AccessToken=signed_in["AccessToken"])
+    return {"pool": pool["Id"], "client": client, "refresh": signed_in["RefreshToken"]}
 
 
 def _sign_in(srv: Server, pool_id: str, client: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +167,7 @@ def srv(tmp_path: Path) -> Any:
 def test_the_database_holds_no_key_that_opens_its_secrets(srv: Server) -> None:
     _with_secrets(srv)
     sealed = _sealed(srv)
-    assert len(sealed) >= 4  # client secret, access key, two signing keys
+    assert len(sealed) >= 5  # client secret, access key, two signing keys, a TOTP secret
     candidates = set().union(*(_as_keys(v) for v in _every_value(srv)))
     assert not [k for k in candidates for s in sealed if _opens(k, s)]
     assert all(_opens(_master(srv), s) for s in sealed)  # the key file's key does
@@ -258,7 +266,7 @@ def _make_old(srv: Server) -> bytes:
     ((sealed,),) = srv.sql("SELECT value FROM meta WHERE key='sealed_code_key'")
     old_key = base64.b64decode(master.open(bytes(sealed).decode()))
     old = SecretBox(old_key)
-    for (table, col), id_col in zip(SEALED, ("id", "access_key_id", "kid"), strict=True):
+    for (table, col), id_col in zip(SEALED, ("id", "access_key_id", "kid", "id"), strict=True):
         for row_id, value in srv.sql(f"SELECT {id_col}, {col} FROM {table} WHERE {col} <> ''"):
             resealed = old.seal(master.open(value))
             srv.sql(f"UPDATE {table} SET {col}=? WHERE {id_col}=?", resealed, row_id)

@@ -197,10 +197,10 @@ def test_target_of_another_service_is_unknown_operation(server: Server) -> None:
 
 
 def test_modelled_but_unserved_operation_is_unsupported(server: Server) -> None:
-    assert "AdminSetUserMFAPreference" in operations()
-    assert "AdminSetUserMFAPreference" not in REGISTRY
-    body = b'{"UserPoolId": "us-east-1_abc", "Username": "u"}'
-    answer = call(server, body, target="AdminSetUserMFAPreference")
+    assert "GetCSVHeader" in operations()
+    assert "GetCSVHeader" not in REGISTRY
+    body = b'{"UserPoolId": "us-east-1_abc"}'
+    answer = call(server, body, target="GetCSVHeader")
     assert_error(answer, "UnsupportedOperationException")
 
 

@@ -76,14 +76,12 @@ def test_db_and_endpoint_url_together_are_refused(cli: Cli) -> None:
 
 def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
     done = cli(
-        *["cognito-idp", "admin-set-user-mfa-preference"],
-        *["--user-pool-id", "p", "--username", "u"],
+        *["cognito-idp", "get-csv-header", "--user-pool-id", "p"],
     )
     assert (done.returncode, done.stderr) == (
         254,
         "\nAn error occurred (UnsupportedOperationException) when calling the "
-        "AdminSetUserMFAPreference operation: userpool does not implement "
-        "AdminSetUserMFAPreference yet.\n",
+        "GetCSVHeader operation: userpool does not implement GetCSVHeader yet.\n",
     )
 
 

@@ -31,6 +31,7 @@ from userpool.domain.ports import (
     AuthEvent,
     NotFound,
     SealedValue,
+    SoftwareToken,
     Store,
     StoredKey,
     TriggerInvocation,
@@ -265,6 +266,66 @@ def test_a_prefetched_code_goes_with_its_user_or_pool(store: Store) -> None:
         tx.delete_pool("us-east-1_pool")
         with pytest.raises(NotFound):
             tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
+# software tokens ---------------------------------------------------------------------------
+def software_token(sub: str, state: str, sealed: str, token_id: str) -> SoftwareToken:
+    return SoftwareToken("us-east-1_pool", sub, state, sealed, 3.0, id=token_id)
+
+
+def test_a_user_has_one_software_token_per_state(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.put_software_token(software_token("sub-amy", "pending", "s1", "t1"))
+        tx.put_software_token(software_token("sub-amy", "pending", "s2", "t2"))  # replaces
+        tx.put_software_token(
+            SoftwareToken("us-east-1_pool", "sub-amy", "verified", "s0", 2.0, "phone", 7, "t0")
+        )
+    with store.read() as tx:
+        assert tx.software_token("us-east-1_pool", "sub-amy", "pending") == SoftwareToken(
+            "us-east-1_pool", "sub-amy", "pending", "s2", 3.0, None, None, "t2"
+        )
+        assert tx.software_token("us-east-1_pool", "sub-amy", "verified") == SoftwareToken(
+            "us-east-1_pool", "sub-amy", "verified", "s0", 2.0, "phone", 7, "t0"
+        )
+        with pytest.raises(NotFound):
+            tx.software_token("us-east-1_pool", "sub-bob", "pending")
+    with store.transaction() as tx:
+        tx.delete_software_token("us-east-1_pool", "sub-amy", "pending")
+    with store.read() as tx, pytest.raises(NotFound):
+        tx.software_token("us-east-1_pool", "sub-amy", "pending")
+
+
+def test_a_software_tokens_step_only_advances(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        assert not tx.advance_software_token("us-east-1_pool", "sub-amy", 5)  # no token
+        tx.put_software_token(software_token("sub-amy", "verified", "s", "t"))
+        tx.put_software_token(software_token("sub-amy", "pending", "p", "u"))
+    with store.transaction() as tx:
+        assert tx.advance_software_token("us-east-1_pool", "sub-amy", 10)
+        assert not tx.advance_software_token("us-east-1_pool", "sub-amy", 10)
+        assert not tx.advance_software_token("us-east-1_pool", "sub-amy", 9)
+        assert tx.advance_software_token("us-east-1_pool", "sub-amy", 11)
+    with store.read() as tx:
+        assert tx.software_token("us-east-1_pool", "sub-amy", "verified").last_step == 11
+        assert tx.software_token("us-east-1_pool", "sub-amy", "pending").last_step is None
+
+
+def test_software_tokens_go_with_their_user_and_pool(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        for name in ("amy", "bob"):
+            tx.put_software_token(software_token(f"sub-{name}", "verified", "s", f"t-{name}"))
+        tx.delete_user("us-east-1_pool", "sub-amy")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.software_token("us-east-1_pool", "sub-amy", "verified")
+        assert tx.software_token("us-east-1_pool", "sub-bob", "verified").id == "t-bob"
+    with store.transaction() as tx:
+        tx.delete_pool("us-east-1_pool")
+    with store.read() as tx, pytest.raises(NotFound):
+        tx.software_token("us-east-1_pool", "sub-bob", "verified")
 
 
 def test_a_failed_write_undoes_its_transaction_when_it_fails_at_once_or_at_commit(
@@ -668,11 +729,13 @@ def test_every_sealed_value_is_listed_and_resealed(store: Store) -> None:
         tx.insert_client(AppClient("c2", "us-east-1_pool", "app", None, {}, 1.0, 1.0))
         tx.insert_access_key("AKIA1", "sealed-key", 1.0)
         tx.insert_key("kid1", "us-east-1_pool", "id", "sealed-pem", 1.0)
+        tx.put_software_token(software_token("sub-amy", "pending", "sealed-totp", "t1"))
     with store.transaction() as tx:
         assert sorted(tx.sealed_values(), key=lambda v: v.table) == [
             SealedValue("access_keys", "AKIA1", "sealed-key"),
             SealedValue("clients", "c1", "secret"),
             SealedValue("signing_keys", "kid1", "sealed-pem"),
+            SealedValue("software_tokens", "t1", "sealed-totp"),
         ]
         for value in tx.sealed_values():
             tx.reseal(value.table, value.row_id, value.sealed + "!")
@@ -681,6 +744,7 @@ def test_every_sealed_value_is_listed_and_resealed(store: Store) -> None:
         assert tx.get_client("c1").secret == "secret!"
         assert tx.get_client("c2").secret is None
         assert tx.pool_keys("us-east-1_pool")[0].sealed_pem == "sealed-pem!"
+        assert tx.software_token("us-east-1_pool", "sub-amy", "pending").sealed == "sealed-totp!"
 
 
 def test_closing_a_store_twice_closes_nothing_opened_since(

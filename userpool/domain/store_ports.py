@@ -1,7 +1,7 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``), so code that needs one area can say
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``), so code that needs one area can say
 so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
 ``ports.NotFound``; an insert refused by a uniqueness constraint raises
 ``ports.AlreadyExists`` and leaves the transaction usable.
@@ -50,6 +50,23 @@ class SealedValue:
     table: str
     row_id: str
     sealed: str
+
+
+@dataclass(slots=True)
+class SoftwareToken:
+    """A user's software token (TOTP) as stored: its base32 secret sealed with the master
+    key; ``state`` is ``pending`` (AssociateSoftwareToken gave it) or ``verified``
+    (VerifySoftwareToken accepted it); ``last_step``: the time step of the last code
+    accepted (none is accepted again)."""
+
+    pool_id: str
+    sub: str
+    state: str
+    sealed: str
+    created: float
+    device_name: str | None = None
+    last_step: int | None = None
+    id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,5 +216,28 @@ class CountersTx(Protocol):
     def purge_counts(self, before_slot: int, limit: int) -> int: ...  # rows deleted
 
 
-class Tx(PoolsTx, UsersTx, CodesTx, TokensTx, KeysTx, EventsTx, GroupsTx, CountersTx, Protocol):
+class MfaTx(Protocol):
+    """Users' software tokens: at most one pending and one verified per user."""
+
+    # insert, or replace the user's token of that state
+    def put_software_token(self, token: SoftwareToken) -> None: ...
+    def software_token(self, pool_id: str, sub: str, state: str) -> SoftwareToken: ...
+    def delete_software_token(self, pool_id: str, sub: str, state: str) -> None: ...
+    # record ``step`` as the verified token's last accepted step, unless that step (or a
+    # later one) was accepted before: whether it was recorded
+    def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
+
+
+class Tx(
+    PoolsTx,
+    UsersTx,
+    CodesTx,
+    TokensTx,
+    KeysTx,
+    EventsTx,
+    GroupsTx,
+    CountersTx,
+    MfaTx,
+    Protocol,
+):
     """One transaction: every read and write of one request."""

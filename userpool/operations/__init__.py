@@ -23,11 +23,13 @@ from userpool.operations import (
     feedback,
     groups,
     list_users,
+    mfa,
     passwords,
     pools,
     recovery,
     signup,
     threat,
+    totp,
     user_tokens,
 )
 
@@ -90,6 +92,14 @@ REGISTRY: dict[str, Handler] = {
     "ListUsersInGroup": groups.list_users_in_group,
     "AdminUpdateAuthEventFeedback": feedback.admin_update_auth_event_feedback,
     "UpdateAuthEventFeedback": feedback.update_auth_event_feedback,
+    "SetUserPoolMfaConfig": mfa.set_user_pool_mfa_config,
+    "GetUserPoolMfaConfig": mfa.get_user_pool_mfa_config,
+    "SetUserMFAPreference": mfa.set_user_mfa_preference,
+    "AdminSetUserMFAPreference": mfa.admin_set_user_mfa_preference,
+    "SetUserSettings": mfa.set_user_settings,
+    "AdminSetUserSettings": mfa.admin_set_user_settings,
+    "AssociateSoftwareToken": totp.associate_software_token,
+    "VerifySoftwareToken": totp.verify_software_token,
 }
 
 # Operations whose refusals are failed guesses, counted per address (threat protection's
@@ -102,10 +112,16 @@ GUESSES = frozenset(
         "RespondToAuthChallenge",
         "AdminRespondToAuthChallenge",
         "ConfirmForgotPassword",
+        "VerifySoftwareToken",
     }
 )
 FAILED_ATTEMPT = frozenset(
-    {"NotAuthorizedException", "CodeMismatchException", "UserNotFoundException"}
+    {
+        "NotAuthorizedException",
+        "CodeMismatchException",
+        "UserNotFoundException",
+        "EnableSoftwareTokenMFAException",
+    }
 )
 
 

@@ -14,6 +14,7 @@ from userpool.domain.entities import (
     User,
 )
 from userpool.domain.messages import Delivery
+from userpool.domain.mfa import user_members
 from userpool.domain.passwords import check_policy, temporary_password
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
@@ -147,6 +148,7 @@ async def admin_get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict
         "UserLastModifiedDate": user.modified,
         "Enabled": user.enabled,
         "UserStatus": user.status,
+        **user_members(pool, user),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from userpool.domain import ids
+from userpool.domain import ids, mfa_pool
 from userpool.domain.entities import Pool
 from userpool.domain.passwords import DEFAULT_POLICY
 from userpool.domain.schema import pool_schema, with_custom_attributes
@@ -92,6 +92,7 @@ async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
     config = _settable(req, creatable)
     config["SchemaAttributes"] = pool_schema(req.get("Schema"))
     _check(config)
+    mfa_pool.created(config)
     now = svc.clock.now()
     pool = Pool(ids.pool_id(svc.settings.region), req["PoolName"], config, now, now)
     with svc.store.transaction() as tx:
@@ -123,6 +124,7 @@ async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
         if "UserPoolTier" not in req:
             config["UserPoolTier"] = pool.config.get("UserPoolTier", "ESSENTIALS")
         _check(config)
+        mfa_pool.updated(pool.config, config)
         pool.config = config
         pool.name = req.get("PoolName", pool.name)
         pool.modified = svc.clock.now()

@@ -7,6 +7,7 @@ from typing import Any
 
 from userpool.domain import codes, crypto
 from userpool.domain.entities import Pool, User
+from userpool.domain.mfa import user_members
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import readable
 from userpool.domain.services import Call, Services
@@ -21,11 +22,15 @@ from userpool.operations.steps.users import named_user
 
 
 async def get_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    _, user, claims = await access_user(svc, req["AccessToken"])
+    pool, user, claims = await access_user(svc, req["AccessToken"])
     with svc.store.read() as tx:
         client = client_of(tx, claims["client_id"])
     shown = readable(user.attributes, client.config.get("ReadAttributes"))
-    return {"Username": user.username, "UserAttributes": attributes_out(shown)}
+    return {
+        "Username": user.username,
+        "UserAttributes": attributes_out(shown),
+        **user_members(pool, user),
+    }
 
 
 async def delete_user(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:

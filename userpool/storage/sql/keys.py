@@ -11,6 +11,7 @@ SEALED_COLUMNS = (
     ("clients", "id", "secret"),
     ("access_keys", "access_key_id", "secret"),
     ("signing_keys", "kid", "pem"),
+    ("software_tokens", "id", "secret"),
 )
 
 

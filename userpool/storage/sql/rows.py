@@ -224,6 +224,7 @@ POOL_TABLES = (
     "trigger_log",
     "user_groups",
     "group_members",
+    "software_tokens",
 )
 USER_TABLES = (
     "users",
@@ -234,4 +235,5 @@ USER_TABLES = (
     "refresh_tokens",
     "events",
     "group_members",
+    "software_tokens",
 )

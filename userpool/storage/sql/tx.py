@@ -12,6 +12,7 @@ from userpool.storage.sql.counters import CounterQueries
 from userpool.storage.sql.events import EventQueries
 from userpool.storage.sql.groups import GroupQueries
 from userpool.storage.sql.keys import KeyQueries
+from userpool.storage.sql.mfa import MfaQueries
 from userpool.storage.sql.pools import PoolQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
@@ -26,6 +27,7 @@ class SqlTx(
     EventQueries,
     GroupQueries,
     CounterQueries,
+    MfaQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
