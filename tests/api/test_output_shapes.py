@@ -28,6 +28,7 @@ from collections import defaultdict
 from typing import Any
 
 import botocore.session
+import pyotp
 from botocore.model import Shape
 
 from tests.helpers import Server
@@ -169,6 +170,14 @@ ALWAYS: dict[str, list[str]] = {
     "ListUsersInGroup": ["Users"],
     "AdminUpdateAuthEventFeedback": [],
     "UpdateAuthEventFeedback": [],
+    "SetUserPoolMfaConfig": ["MfaConfiguration"],
+    "GetUserPoolMfaConfig": ["MfaConfiguration"],
+    "AssociateSoftwareToken": ["SecretCode"],
+    "VerifySoftwareToken": ["Status"],
+    "SetUserMFAPreference": [],
+    "AdminSetUserMFAPreference": [],
+    "SetUserSettings": [],
+    "AdminSetUserSettings": [],
 }
 
 # Members present in some answers: checked where the state makes Cognito return them.
@@ -552,6 +561,28 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         UserPoolId=pid, Username="dan", EventId=event_id, FeedbackValue="Invalid"
     )
     idp.admin_list_user_auth_events(UserPoolId=pid, Username="ann", MaxResults=1)
+
+    idp.get_user_pool_mfa_config(UserPoolId=pid)
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pid,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    idp.get_user_pool_mfa_config(UserPoolId=pid)
+    secret_code = idp.associate_software_token(AccessToken=token)["SecretCode"]
+    idp.verify_software_token(
+        AccessToken=token, UserCode=pyotp.TOTP(secret_code).now(), FriendlyDeviceName="phone"
+    )
+    idp.set_user_mfa_preference(
+        AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pid, Username="ann", SoftwareTokenMfaSettings={"Enabled": False}
+    )
+    idp.set_user_settings(AccessToken=token, MFAOptions=[])
+    idp.admin_set_user_settings(UserPoolId=pid, Username="ann", MFAOptions=[])
+    idp.admin_get_user(UserPoolId=pid, Username="ann")
+    idp.get_user(AccessToken=token)
     idp.global_sign_out(AccessToken=token)
     idp.delete_user(AccessToken=dan["AccessToken"])
     idp.admin_delete_user(UserPoolId=pid, Username="bob")
