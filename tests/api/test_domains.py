@@ -4,15 +4,17 @@ and deletion, DescribeUserPool's Domain and CustomDomain, and Cognito's errors."
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import error_of
+from tests.helpers import Server, error_of
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 _n = itertools.count()
@@ -182,3 +184,26 @@ def test_deleting_frees_the_name_and_the_pool(
     assert "Domain" not in idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     idp.create_user_pool_domain(Domain=name, UserPoolId=other)  # the name is free again
     idp.delete_user_pool(UserPoolId=pool_id)
+
+
+def test_discovery_lists_the_endpoints_on_the_pools_domain(
+    server: Server, idp: Any, pool_id: str
+) -> None:
+    def document() -> dict[str, Any]:
+        url = f"{server.url}/{pool_id}/.well-known/openid-configuration"
+        return dict(json.loads(urllib.request.urlopen(url).read()))
+
+    issuer = f"{server.url}/{pool_id}"
+    assert document()["authorization_endpoint"] == f"{issuer}/authorize"
+    prefix, custom = _prefix(), _custom()
+    idp.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
+    hosted = f"https://{prefix}.auth.us-east-1.amazoncognito.com"
+    found = document()
+    assert found["token_endpoint"] == f"{hosted}/oauth2/token"
+    assert found["userinfo_endpoint"] == f"{hosted}/oauth2/userInfo"
+    assert found["end_session_endpoint"] == f"{hosted}/logout"
+    assert (found["issuer"], found["jwks_uri"]) == (issuer, f"{issuer}/.well-known/jwks.json")
+    idp.create_user_pool_domain(
+        Domain=custom, UserPoolId=pool_id, CustomDomainConfig={"CertificateArn": CERT}
+    )
+    assert document()["revocation_endpoint"] == f"https://{custom}/oauth2/revoke"
