@@ -106,7 +106,10 @@ GRANTS: dict[str, Grant] = {
 
 async def token(svc: Services, call: Call, req: EndpointRequest) -> dict[str, Any]:
     """``POST /oauth2/token``: the grant type first (missing: ``invalid_request``; not
-    served: ``unsupported_grant_type``), then the client, then the grant's own rules."""
+    served: ``unsupported_grant_type``), then the client, then the grant's own rules.
+
+    DEVIATION: every error is status 400, ``invalid_client`` too (Cognito's documentation
+    shows 400; its status for a failed Basic authentication is unconfirmed)."""
     grant_type = req.form.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request")

@@ -9,6 +9,10 @@ under a domain (``/<domain>/oauth2/token``, so one host serves every pool). A re
 domain, pointed here by /etc/hosts or a proxy) is served for that pool only; an
 ``amazoncognito.com`` host that is no pool's domain is 404.
 
+DEVIATION: Cognito serves these endpoints only on a pool's domain, once it has one; here
+they also answer at the root and under the pool's id, for pools with or without a domain,
+so that no DNS is needed.
+
 ``ENDPOINTS`` maps an endpoint's name to its methods and entry point
 (``operations.oauth2``); the hosted pages add theirs there.
 """
