@@ -160,3 +160,20 @@ def test_updates_are_checked_and_deleted_scopes_stay_allowed(idp: Any, pool_id: 
     idp.delete_resource_server(UserPoolId=pool_id, Identifier=API)
     kept = idp.describe_user_pool_client(**client)["UserPoolClient"]
     assert kept["AllowedOAuthScopes"] == [SCOPE]
+
+
+def test_bad_list_items_are_reported_as_coral_does(idp: Any, pool_id: str) -> None:
+    assert _refused(idp, pool_id, AllowedOAuthFlows=["code", "token"]) == (
+        "InvalidParameterException",
+        "1 validation error detected: Value '[code, token]' at 'allowedOAuthFlows' failed to "
+        "satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value "
+        "set: [code, implicit, client_credentials]]",
+    )
+    code, text = _refused(idp, pool_id, CallbackURLs=["a b"], LogoutURLs=["https://ok", "a b"])
+    assert code == "InvalidParameterException" and text.startswith("2 validation errors")
+    assert (
+        "Value '[https://ok, a b]' at 'logoutURLs' failed to satisfy constraint: Member must "
+        "satisfy constraint: [Member must have length less than or equal to 1024, Member must "
+        "have length greater than or equal to 1, Member must satisfy regular expression "
+        "pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]"
+    ) in text
