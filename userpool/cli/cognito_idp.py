@@ -129,6 +129,8 @@ def main(argv: Sequence[str]) -> int:
         log.debug("Exception caught in main()", exc_info=True)
         sys.stderr.write(render(error))
         return exit_code(error)
+    finally:
+        table.finish()
 
 
 def _globals(argv: list[str]) -> tuple[Any, list[str]]:
