@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore import xform_name
 from botocore.exceptions import NoCredentialsError, ParamValidationError
@@ -144,10 +145,13 @@ def _globals(argv: list[str]) -> tuple[Any, list[str]]:
 def _run(argv: list[str]) -> int:
     args, rest = _globals(argv)
     _logging(args.debug, argv)
+    # Checked as soon as the global options are read, before help and the operation (v2's
+    # top-level-args-parsed handlers: the query, then the endpoint).
+    query = _query(args.query)
+    _check_endpoint(args.endpoint_url)
     if args.command == "help":
         sys.stdout.write(pages.top_page())
         return 0
-    query = _query(args.query)
     if rest and rest[0] in ("help", "--help"):
         sys.stdout.write(pages.service_page(service(), commands(), _served()))
         return 0
@@ -207,6 +211,16 @@ def _query(expression: str | None) -> Any:
         raise CliError(f"Bad value for --query {expression}: {error}", rc=252) from None
 
 
+def _check_endpoint(url: str | None) -> None:
+    """A ``--endpoint-url`` without a scheme (``""`` included) is refused, as in v2."""
+    if url is not None and not urlsplit(url).scheme:
+        raise CliError(
+            f'Bad value for --endpoint-url "{url}": scheme is missing.  '
+            "Must be of the form http://<hostname>/ or https://<hostname>/",
+            rc=252,
+        )
+
+
 def _execute(
     args: Any,
     config: settings.CliSettings,
@@ -263,13 +277,7 @@ def _transport(args: Any, config: settings.CliSettings, operation: OperationMode
     if args.db is not None and args.endpoint_url is not None:
         raise CliError("--db (local data) and --endpoint-url cannot be used together.", rc=252)
     if args.db is not None or not config.endpoint_url:
-        return Embedded(args.db, config.timestamp_format)
-    if args.endpoint_url is not None and "://" not in args.endpoint_url:
-        raise CliError(
-            f'Bad value for --endpoint-url "{args.endpoint_url}": scheme is missing.  '
-            "Must be of the form http://<hostname>/ or https://<hostname>/",
-            rc=252,
-        )
+        return Embedded(args.db, config.timestamp_format, operation.name == "CreateUserPool")
     sign = bool(args.sign_request)
     remote = Remote(config, operation, sign)
     if sign and operation.auth_type != "none" and config.session.get_credentials() is None:
