@@ -183,15 +183,18 @@ def _dispatch(args: Any, config: settings.CliSettings, rest: list[str], query: A
     if command == "help":
         sys.stdout.write(pages.service_page(service(), commands(), _served()))
         return 0
-    operation = _operation(command)
     if words == ["help"] or "--help" in words:
-        out = output.Stdout(config.pager)
-        try:
-            out.write(pages.operation_page(command, operation, _table(command)))
-        finally:
-            out.close()
-        return 0
-    return _execute(args, config, operation, words, query)
+        return _help_page(config, command)
+    return _execute(args, config, _operation(command), words, query)
+
+
+def _help_page(config: settings.CliSettings, command: str) -> int:
+    out = output.Stdout(config.pager)
+    try:
+        out.write(pages.operation_page(command, _operation(command), _table(command)))
+    finally:
+        out.close()
+    return 0
 
 
 def _served() -> set[str]:
@@ -230,9 +233,18 @@ def _execute(
 ) -> int:
     specs = arguments.argument_table(operation)
     ns, unknown = arguments.build_parser(specs, words).parse_known_args(words)
+    # As in v2, the parser's optional ``help`` positional takes the first stray word: "help"
+    # there shows the page; any other word joins the unknown ones, last.
+    if ns.help == "help":
+        return _help_page(config, xform_name(operation.name, "-"))
+    if ns.help is not None:
+        unknown.append(ns.help)
     if unknown:
         raise UnknownOptions(unknown)
+    paging = arguments.paginator_config(operation)
+    paginate = arguments.manual_paging(ns, paging, args.paginate)
     params = arguments.build_params(specs, ns)
+    arguments.warn_max_items(ns)
     doc = arguments.cli_input(ns) if ns.generate_cli_skeleton in (None, "output") else None
     for key, value in (doc or {}).items():
         params.setdefault(key, value)
@@ -243,15 +255,16 @@ def _execute(
         sys.stdout.write(skeleton.input_yaml(operation))
         return 0
     arguments.decode_blobs(params, operation.input_shape, config.binary_format)
-    paging = arguments.paginator_config(operation)
-    paginate, paging_config = arguments.paging_config(ns, params, paging, args.paginate)
+    paginate, paging_config = arguments.paging_config(ns, params, paging, paginate)
     colour = args.color == "on" or (args.color == "auto" and table.is_tty())
     out = output.Stdout(config.pager)
     writer = output.Writer(operation.name, config.output, query, colour, out)
     try:
         if ns.generate_cli_skeleton == "output":
             fake = skeleton.output_response(operation)
-            _validate(operation, params)
+            # The stubbed call is a plain one: paging options fail its validation, as in v2.
+            extra = {"PaginationConfig": paging_config} if paging_config else {}
+            _validate(operation, {**params, **extra})
             writer.write(fake)
             return 0
         transport = _transport(args, config, operation)
