@@ -24,7 +24,7 @@ from botocore.utils import ArgumentGenerator
 from botocore.validate import ParamValidator
 
 
-class Generator(ArgumentGenerator):
+class Generator(ArgumentGenerator):  # type: ignore[misc]  # botocore has no type hints
     """botocore's generator as the AWS CLI v2 bundles it: an enum's placeholder is its first
     value (botocore picks one at random)."""
 
