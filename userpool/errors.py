@@ -94,6 +94,7 @@ UserLambdaValidationException = _error("UserLambdaValidationException")
 UnexpectedLambdaException = _error("UnexpectedLambdaException")
 InvalidLambdaResponseException = _error("InvalidLambdaResponseException")
 InvalidUserPoolConfigurationException = _error("InvalidUserPoolConfigurationException")
+UserPoolTaggingException = _error("UserPoolTaggingException")
 SerializationException = _error("SerializationException")
 UnknownOperationException = _error("UnknownOperationException")
 # DEVIATION: the content-type check has no documented Cognito error; we answer with
@@ -158,12 +159,16 @@ TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."  # DEVIATI
 BLOCKED = "Request not allowed due to security reasons."  # DEVIATION
 NO_EVENT = "Auth event not found."  # DEVIATION
 BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # DEVIATION
-# App client secrets (rotation): every text ours (DEVIATION), Cognito's unseen.
+# App client secrets (rotation) and pool tags: every text ours (DEVIATION), Cognito's unseen.
 BOTH_SECRETS = "A ClientSecret cannot be given together with GenerateSecret true."
 NOT_CONFIDENTIAL = "App client {} is not configured for secret."
 TOO_MANY_SECRETS = "An app client can have at most {} active client secrets."
 NO_CLIENT_SECRET = "Client secret {} does not exist."
 LAST_SECRET = "The last remaining client secret of an app client cannot be deleted."
+BAD_ARN = "{} is not the ARN of a user pool."
+TOO_MANY_TAGS = "A user pool can have at most {} tags."
+BAD_TAG = "Tag keys and values may contain only letters, numbers, spaces and _ . : / = + - @: {}"
+RESERVED_TAG = "Tag keys beginning with aws: are reserved: {}"
 # The attribute schema (domain/schema.py), at CreateUserPool, AddCustomAttributes and the
 # app clients' ReadAttributes/WriteAttributes.
 REQUIRED_CUSTOM = "Required custom attributes are not supported currently."
