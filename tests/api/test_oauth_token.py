@@ -380,3 +380,23 @@ def test_a_failing_function_is_an_oauth_error(triggered: Server) -> None:
     status, body = error(triggered, "/oauth2/token", fields, **basic(app["id"], app["secret"]))
     assert status == 400 and body["error"] == "invalid_request"
     assert "Traceback" not in body.get("error_description", "")
+
+
+def test_both_secrets_of_a_rotation_authenticate(server: Server, idp: Any) -> None:
+    app = make_m2m(idp)
+    ids = {"UserPoolId": app["pool"], "ClientId": app["id"]}
+    added = idp.add_user_pool_client_secret(**ids)["ClientSecretDescriptor"]
+    fields = {"grant_type": "client_credentials"}
+    for secret in (app["secret"], added["ClientSecretValue"]):
+        assert post(server, "/oauth2/token", fields, basic(app["id"], secret))[0] == 200
+    listed = idp.list_user_pool_client_secrets(**ids)["ClientSecrets"]
+    first = next(s for s in listed if s["ClientSecretId"] != added["ClientSecretId"])
+    idp.delete_user_pool_client_secret(**ids, ClientSecretId=first["ClientSecretId"])
+    assert error(server, "/oauth2/token", fields, **basic(app["id"], app["secret"])) == (
+        400,
+        {"error": "invalid_client"},
+    )
+    assert (
+        post(server, "/oauth2/token", fields, basic(app["id"], added["ClientSecretValue"]))[0]
+        == 200
+    )

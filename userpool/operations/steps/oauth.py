@@ -10,7 +10,7 @@ import binascii
 
 import regex
 
-from userpool.domain import codes, crypto
+from userpool.domain import codes
 from userpool.domain.entities import AppClient, Pool
 from userpool.domain.oauth import (
     OAuthError,
@@ -21,7 +21,7 @@ from userpool.domain.oauth import (
 )
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.services import Call, Services
-from userpool.operations.steps.lookups import client_secret
+from userpool.operations.steps.lookups import secret_matches
 
 MAX_RESOURCE_SERVERS = 25  # per pool, Cognito's quota
 _CLIENT_ID = regex.compile(r"[\w+]{1,128}")
@@ -83,7 +83,8 @@ def authenticate(
 ) -> tuple[AppClient, Pool]:
     """The app client a request to an OAuth endpoint authenticates as, and its pool.
 
-    A client with a secret must give it (Basic, or ``client_secret`` in the form); a
+    A client with a secret must give one of its active secrets (Basic, or ``client_secret``
+    in the form); a
     client without one names itself with ``client_id``. Anything else, a client of
     another pool than the one the host or path names among it, is ``invalid_client``.
     Each request is counted against the client (by address), as the JSON API counts.
@@ -107,10 +108,9 @@ def authenticate(
         raise OAuthError("invalid_client") from None
     if pool_id is not None and pool.id != pool_id:
         raise OAuthError("invalid_client")
-    stored = client_secret(svc, client)
-    if (stored is None) != (secret is None):
+    if (client.secret is None) != (secret is None):
         raise OAuthError("invalid_client")
-    if stored is not None and not crypto.equal(stored, secret or ""):
+    if secret is not None and not secret_matches(svc, client, secret):
         raise OAuthError("invalid_client")
     return client, pool
 
