@@ -400,3 +400,12 @@ def test_both_secrets_of_a_rotation_authenticate(server: Server, idp: Any) -> No
         post(server, "/oauth2/token", fields, basic(app["id"], added["ClientSecretValue"]))[0]
         == 200
     )
+
+
+def test_a_client_whose_secret_is_gone_gets_no_machine_token(server: Server, idp: Any) -> None:
+    """Create and Update refuse client_credentials without a secret; a client stored so
+    anyway (data from elsewhere) is refused at the token endpoint too."""
+    app = make_m2m(idp)
+    server.sql("UPDATE clients SET secret=NULL WHERE id=?", app["id"])
+    fields = {"grant_type": "client_credentials", "client_id": app["id"]}
+    assert error(server, "/oauth2/token", fields) == (400, {"error": "invalid_client"})

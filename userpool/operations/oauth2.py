@@ -85,6 +85,8 @@ async def _client_credentials(
         raise OAuthError("invalid_grant")
     if "client_credentials" not in (client.config.get("AllowedOAuthFlows") or []):
         raise OAuthError("unauthorized_client")
+    if client.secret is None:  # a public client never gets a machine token
+        raise OAuthError("invalid_client")
     metadata = _client_metadata(form.get("aws_client_metadata"))
     with svc.store.read() as tx:
         active = oauth.pool_scopes(tx, pool.id)
