@@ -88,7 +88,8 @@ def _signals(
 
 
 # DEVIATION: Cognito documents account-takeover actions for sign-in only; here the same
-# level-to-action rule also decides SignUp, ConfirmSignUp and ForgotPassword.
+# level-to-action rule also decides SignUp, ConfirmSignUp and ForgotPassword (where BLOCK
+# blocks, and the MFA actions, having no second factor to ask for, let the request pass).
 def _action(config: dict[str, Any], level: str) -> str:
     actions = (config.get("AccountTakeoverRiskConfiguration") or {}).get("Actions") or {}
     return str((actions.get(f"{level}Action") or {}).get("EventAction", "NO_ACTION"))

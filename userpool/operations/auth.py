@@ -159,7 +159,11 @@ async def _user_auth(
     params: dict[str, str],
     session: str | None,
 ) -> dict[str, Any]:
-    """USER_AUTH: the sign-up session signs in at once; otherwise the chosen first factor."""
+    """USER_AUTH: the sign-up session signs in at once; otherwise the chosen first factor.
+
+    DEVIATION: the sign-up session's sign-in gets no MFA step, as the documentation says a
+    new user's first sign-in gets tokens even in a pool that requires MFA (said of managed
+    login; unconfirmed for this session)."""
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)

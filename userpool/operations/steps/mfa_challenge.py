@@ -14,6 +14,11 @@ session), SELECT_MFA_TYPE's choices (``options``), and the wrong answers so far
 a right one spends it and answers the next step (a new Session, or tokens). Refusals that
 are not wrong codes (a missing code, a session of another user, client or challenge) are
 raised inside the session's transaction, which rolls back: the session stays as it was.
+
+DEVIATION: a session spent by a right answer (or by its last allowed wrong code) is
+answered "Invalid session for the user.", as an unknown one; Cognito was seen answering
+"..., session can only be used once." for a reused session, which would need spent
+sessions kept.
 """
 
 from __future__ import annotations
@@ -321,9 +326,10 @@ async def _setup_answer(
     with it), tokens; with ``EMAIL``, that address becomes the user's (unverified) email
     and an EMAIL_OTP challenge follows, whose right code verifies it and enables email MFA.
 
-    DEVIATION: the model's documentation also says to collect the address and restart the
-    sign-in, which works too; an answer with neither is refused (text ours) and the
-    session stays usable."""
+    DEVIATION: that the right code enables email MFA (as a token verified through
+    MFA_SETUP enables TOTP) is inferred from the next sign-in's challenge; the model's
+    documentation also says to collect the address and restart the sign-in, which works
+    too; an answer with neither is refused (text ours) and the session stays usable."""
     now = svc.clock.now()
     email = answers.get("EMAIL")
     with svc.store.transaction() as tx:
