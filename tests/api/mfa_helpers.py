@@ -5,7 +5,6 @@ codes from pyotp (an RFC 6238 implementation independent of ours) and from the o
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -139,10 +138,10 @@ class MfaApp:
 
     def code(self, destination: str) -> str:
         """The 6-digit code of the latest message to ``destination``."""
-        return self.server.code(destination)
+        return str(self.server.code(destination))
 
     def last_message(self, destination: str) -> str:
-        return self.server.messages(destination)[-1]
+        return str(self.server.messages(destination)[-1])
 
     def subjects(self, destination: str) -> list[str]:
         rows = self.server.sql(
@@ -175,9 +174,3 @@ def make_mfa_app(
         UserPoolId=made["Id"], ClientName="app", ExplicitAuthFlows=FLOWS
     )["UserPoolClient"]
     return MfaApp(idp, server, made["Id"], client["ClientId"])
-
-
-def first_code(text: str, digits: int = 6) -> str:
-    found = re.findall(rf"\b(\d{{{digits}}})\b", text)
-    assert found, text
-    return str(found[-1])
