@@ -18,6 +18,7 @@
     ├── SerializationException        (protocol level: body is not JSON)
     ├── UnknownOperationException     (protocol level: target not in the model)
     └── InternalErrorException        (500; never carries internal text)
+        └── InternalServerException   (its name in the operations that declare it)
 
 Cognito's message texts live once, in the table at the end of this module; operations raise
 ``SomeException(TEXT)`` with them. Operations raise these; the server renders them with one function
@@ -93,6 +94,7 @@ UserLambdaValidationException = _error("UserLambdaValidationException")
 UnexpectedLambdaException = _error("UnexpectedLambdaException")
 InvalidLambdaResponseException = _error("InvalidLambdaResponseException")
 InvalidUserPoolConfigurationException = _error("InvalidUserPoolConfigurationException")
+UserPoolTaggingException = _error("UserPoolTaggingException")
 SerializationException = _error("SerializationException")
 UnknownOperationException = _error("UnknownOperationException")
 # DEVIATION: the content-type check has no documented Cognito error; we answer with
@@ -106,6 +108,12 @@ class InternalErrorException(CognitoError):
 
     def __init__(self, message: str = "Internal server error.") -> None:
         super().__init__(message)
+
+
+class InternalServerException(InternalErrorException):
+    """The same failure, under the name the client-secret operations declare."""
+
+    code = "InternalServerException"
 
 
 # Cognito's message texts, each spelled once. Where Cognito's wording is not documented the
@@ -151,6 +159,16 @@ TOO_MANY_MEMBERSHIPS = "A user can be a member of at most {} groups."  # DEVIATI
 BLOCKED = "Request not allowed due to security reasons."  # DEVIATION
 NO_EVENT = "Auth event not found."  # DEVIATION
 BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # DEVIATION
+# App client secrets (rotation) and pool tags: every text ours (DEVIATION), Cognito's unseen.
+BOTH_SECRETS = "A ClientSecret cannot be given together with GenerateSecret true."
+NOT_CONFIDENTIAL = "App client {} is not configured for secret."
+TOO_MANY_SECRETS = "An app client can have at most {} active client secrets."
+NO_CLIENT_SECRET = "Client secret {} does not exist."
+LAST_SECRET = "The last remaining client secret of an app client cannot be deleted."
+BAD_ARN = "{} is not the ARN of a user pool."
+TOO_MANY_TAGS = "A user pool can have at most {} tags."
+BAD_TAG = "Tag keys and values may contain only letters, numbers, spaces and _ . : / = + - @: {}"
+RESERVED_TAG = "Tag keys beginning with aws: are reserved: {}"
 # The attribute schema (domain/schema.py), at CreateUserPool, AddCustomAttributes and the
 # app clients' ReadAttributes/WriteAttributes.
 REQUIRED_CUSTOM = "Required custom attributes are not supported currently."

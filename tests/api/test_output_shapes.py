@@ -118,6 +118,16 @@ ALWAYS: dict[str, list[str]] = {
     "UpdateUserPoolClient": _under("UserPoolClient.", _CLIENT),
     "DeleteUserPoolClient": [],
     "ListUserPoolClients": _under("UserPoolClients[].", ["ClientId", "UserPoolId", "ClientName"]),
+    "AddUserPoolClientSecret": _under(
+        "ClientSecretDescriptor.", ["ClientSecretId", "ClientSecretCreateDate"]
+    ),
+    "ListUserPoolClientSecrets": _under(
+        "ClientSecrets[].", ["ClientSecretId", "ClientSecretCreateDate"]
+    ),
+    "DeleteUserPoolClientSecret": [],
+    "TagResource": [],
+    "UntagResource": [],
+    "ListTagsForResource": ["Tags"],
     "SignUp": ["UserConfirmed", "UserSub"],
     "ConfirmSignUp": [],
     "ResendConfirmationCode": _under("CodeDeliveryDetails.", _DELIVERY),
@@ -403,6 +413,14 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         "UserPoolClient"
     ]
     idp.describe_user_pool_client(UserPoolId=pid, ClientId=secret["ClientId"])
+    secret_of = {"UserPoolId": pid, "ClientId": secret["ClientId"]}
+    generated = idp.add_user_pool_client_secret(**secret_of)["ClientSecretDescriptor"]
+    idp.delete_user_pool_client_secret(**secret_of, ClientSecretId=generated["ClientSecretId"])
+    idp.add_user_pool_client_secret(**secret_of, ClientSecret="shapes_secret_0123456789_abc")
+    idp.list_user_pool_client_secrets(**secret_of)
+    idp.tag_resource(ResourceArn=pool["Arn"], Tags={"stage": "test", "owner": "shapes"})
+    idp.untag_resource(ResourceArn=pool["Arn"], TagKeys=["owner"])
+    idp.list_tags_for_resource(ResourceArn=pool["Arn"])
     idp.describe_user_pool_client(
         UserPoolId=minimal["Id"], ClientId=bare["UserPoolClient"]["ClientId"]
     )
@@ -626,6 +644,12 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     assert "ClientSecret" in with_secret["UserPoolClient"]
     assert "ClientSecret" not in bare["UserPoolClient"] | web["UserPoolClient"]
     assert "NextToken" in rec.answers["ListUserPoolClients"][0]
+    # A secret's value is shown when Cognito made it, never when supplied, never listed.
+    generated, supplied = rec.answers["AddUserPoolClientSecret"]
+    assert "ClientSecretValue" in generated["ClientSecretDescriptor"]
+    assert "ClientSecretValue" not in supplied["ClientSecretDescriptor"]
+    assert len(rec.answers["ListUserPoolClientSecrets"][0]["ClientSecrets"]) == 2
+    assert rec.answers["ListTagsForResource"][0] == {"Tags": {"team": "identity", "stage": "test"}}
     assert "PaginationToken" in rec.answers["ListUsers"][1]
     assert "NextToken" in rec.answers["ListGroups"][1]
     events = rec.answers["AdminListUserAuthEvents"]

@@ -74,7 +74,74 @@ def test_db_and_endpoint_url_together_are_refused(cli: Cli) -> None:
     )
 
 
+def _refusal(db: str, source: str) -> str:
+    return (
+        f"\nNo local data at {db} ({source}): only create-user-pool starts a new store. "
+        "Name an existing file (--db, USERPOOL_DB), or give --endpoint-url to reach a server.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "env", "shown"),
+    [
+        (["--db", "typo.db"], {}, ("typo.db", "--db")),
+        ([], {"USERPOOL_DB": "typo.db"}, ("typo.db", "USERPOOL_DB")),
+        (
+            [],
+            {"USERPOOL_DB": None},
+            (".userpool/userpool.db", "the default, as no endpoint is configured"),
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list-user-pools", "--max-results", "5"],
+        ["admin-get-user", "--user-pool-id", "us-east-1_abc", "--username", "u"],
+    ],
+)
+def test_a_missing_store_is_refused_for_any_command_but_create_user_pool(
+    cli: Cli,
+    where: list[str],
+    env: dict[str, str | None],
+    shown: tuple[str, str],
+    command: list[str],
+) -> None:
+    done = cli("cognito-idp", *command, *where, env=env)
+
+    assert (done.returncode, done.stdout, done.stderr) == (253, "", _refusal(*shown))
+    assert sorted(p.name for p in cli.cwd.iterdir()) == []
+
+
+def test_a_request_the_client_refuses_is_refused_before_the_store_is_looked_for(
+    cli: Cli,
+) -> None:
+    done = cli("cognito-idp", "describe-user-pool", "--user-pool-id", "", "--db", "typo.db")
+    assert (done.returncode, done.stderr) == (
+        252,
+        "\nParameter validation failed:\n"
+        "Invalid length for parameter UserPoolId, value: 0, valid min length: 1\n",
+    )
+
+
+def test_create_user_pool_makes_a_missing_store_and_says_so(cli: Cli) -> None:
+    env: dict[str, str | None] = {"USERPOOL_MASTER_KEY_FILE": None}
+    db = "fresh/userpool.db"
+
+    made = cli("cognito-idp", "create-user-pool", "--pool-name", "p", "--db", db, env=env)
+    again = cli("cognito-idp", "create-user-pool", "--pool-name", "q", "--db", db, env=env)
+    listed = cli("cognito-idp", "list-user-pools", "--max-results", "5", "--db", db, env=env)
+
+    assert (made.returncode, made.stderr) == (
+        0,
+        f"Created new local data at {db}, master key {db}.key.\n",
+    )
+    assert (again.returncode, again.stderr, listed.stderr) == (0, "", "")
+    assert sorted(p["Name"] for p in json.loads(listed.stdout)["UserPools"]) == ["p", "q"]
+
+
 def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
+    cli("cognito-idp", "create-user-pool", "--pool-name", "p")  # the default local data
     done = cli(
         *["cognito-idp", "get-csv-header", "--user-pool-id", "p"],
     )
@@ -99,6 +166,7 @@ def test_every_served_operation_runs_in_process_without_crashing(cli: Cli) -> No
     from userpool.cli.transport import service
     from userpool.operations import REGISTRY
 
+    cli("cognito-idp", "create-user-pool", "--pool-name", "p")  # the default local data
     for name in REGISTRY:
         command = xform_name(name, "-")
         shape = service().operation_model(name).input_shape

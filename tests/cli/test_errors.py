@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.cli.fake_endpoint import Endpoint
 from tests.cli.harness import USERPOOL, Cli
 
@@ -56,7 +58,13 @@ def test_an_unknown_output_in_the_profile_exits_255(cli: Cli) -> None:
     assert (done.returncode, done.stderr) == (255, "\nUnknown output type: xml\n")
 
 
+def _local_data(cli: Cli) -> None:
+    """The default local data (``USERPOOL_DB``) made, as only create-user-pool makes it."""
+    assert cli("cognito-idp", "create-user-pool", "--pool-name", "p").returncode == 0
+
+
 def test_embedded_service_errors_exit_254_with_the_servers_message(cli: Cli) -> None:
+    _local_data(cli)
     done = cli("cognito-idp", "describe-user-pool", "--user-pool-id", "us-east-1_nothere")
     assert (done.returncode, done.stdout) == (254, "")
     assert done.stderr.startswith(
@@ -66,6 +74,7 @@ def test_embedded_service_errors_exit_254_with_the_servers_message(cli: Cli) -> 
 
 
 def test_embedded_validation_is_the_servers_after_the_clients(cli: Cli) -> None:
+    _local_data(cli)
     client_side = cli("cognito-idp", "describe-user-pool", "--user-pool-id", "")
     assert (client_side.returncode, client_side.stderr) == (
         252,
@@ -99,3 +108,67 @@ def test_throttling_is_retried_in_standard_mode(cli: Cli, fake: Endpoint) -> Non
         "operation (reached max retries: 1): Too many requests\n",
     )
     assert len(fake.requests) - seen == 2
+
+
+# The expected texts below were printed by AWS CLI 2.33.31 (run from its source tag) for the
+# same command lines against the same fake endpoint; ``aws`` is ``userpool`` in usage text.
+
+BAD_EMPTY_ENDPOINT = (
+    '\nBad value for --endpoint-url "": scheme is missing.  '
+    "Must be of the form http://<hostname>/ or https://<hostname>/\n"
+)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["cognito-idp", "list-users", "--endpoint-url", "", "--user-pool-id", "x"],
+        ["--endpoint-url=", "cognito-idp", "list-user-pools", "--max-results", "1"],
+        ["--endpoint-url=", "cognito-idp", "help"],  # checked before help, as there
+    ],
+)
+def test_an_empty_endpoint_url_is_refused_before_anything_runs(cli: Cli, words: list[str]) -> None:
+    done = cli(*words, env={"USERPOOL_DB": None})  # the default: ./.userpool/userpool.db
+
+    assert (done.returncode, done.stdout, done.stderr) == (252, "", BAD_EMPTY_ENDPOINT)
+    assert not (cli.cwd / ".userpool").exists()
+
+
+USAGE = (
+    "\nusage: userpool [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+    "To see help text, you can run:\n\n"
+    "  userpool help\n  userpool <command> help\n  userpool <command> <subcommand> help\n\n"
+)
+CONFIRM = ["--client-id", "c", "--username", "alice", "--confirmation-code", "111111"]
+
+
+@pytest.mark.parametrize(
+    ("words", "listed"),
+    [
+        (["x", *CONFIRM, "--bogus", "y", "z"], "--bogus, y, z, x"),
+        (
+            ["--client-id", "c", "x", "y", *CONFIRM[2:], "--b=1", "--force-alias-creation", "true"],
+            "y, --b=1, true, x",
+        ),
+        ([*CONFIRM, "--", "x", "y"], "y, x"),
+    ],
+)
+def test_unknown_options_are_listed_in_the_aws_cli_order(
+    cli: Cli, fake: Endpoint, words: list[str], listed: str
+) -> None:
+    """argparse's optional ``help`` positional takes the first stray word, which v2 then
+    lists last."""
+    seen = len(fake.requests)
+
+    done = cli("cognito-idp", "confirm-sign-up", "--endpoint-url", fake.url, *words)
+
+    assert (done.returncode, done.stdout) == (252, "")
+    assert done.stderr == f"{USAGE}Unknown options: {listed}\n\n"
+    assert len(fake.requests) == seen
+
+
+def test_help_as_the_first_stray_word_shows_the_page(cli: Cli, fake: Endpoint) -> None:
+    done = cli("cognito-idp", "confirm-sign-up", "--endpoint-url", fake.url, *CONFIRM, "help")
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == cli("cognito-idp", "confirm-sign-up", "help").stdout

@@ -204,3 +204,65 @@ def test_on_partial_prompts_only_for_a_command_that_does_not_parse(
     finally:
         os.close(master)
     assert "--confirmation-code: " not in shown
+
+
+def _read_all(fd: int, proc: subprocess.Popen[bytes], timeout: float = 20) -> str:
+    """Everything the terminal got until the program ended, ``\\r\\n`` read as ``\\n``."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the program ended and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    return seen.decode().replace("\r\n", "\n")
+
+
+# AWS CLI 2.33.31 (run from its source tag) on a terminal, for the same command line: cells
+# bright blue; straight to the terminal, colorama's reset after every write and one more at
+# exit; through the pager, no resets but the cells' own, and the exit's reset on the terminal.
+R, BLUE = "\x1b[0m", "\x1b[1m\x1b[34m"
+ROWS = [
+    "|            ListUsers            |",
+    "+------+--------------------------+",
+    "| Name |         Status           |",
+    "+------+--------------------------+",
+    f"|  {BLUE}dave{R}|  {BLUE}FORCE_CHANGE_PASSWORD{R}   |",
+    f"|  {BLUE}erin{R}|  {BLUE}FORCE_CHANGE_PASSWORD{R}   |",
+    "+------+--------------------------+",
+]
+TOP = "-" * 35 + "\n"
+
+
+def test_table_colours_and_resets_on_a_terminal_are_the_aws_cli_bytes(
+    cli: Cli, fake: Endpoint, tmp_path: Path
+) -> None:
+    pager = tmp_path / "pager.sh"
+    pager.write_text(f'#!/bin/sh\ncat > "{tmp_path / "paged"}"\n')
+    pager.chmod(0o755)
+    args = ["cognito-idp", "list-users", "--endpoint-url", fake.url, "--user-pool-id", "p"]
+    args += ["--query", "Users[].{Name:Username,Status:UserStatus}", "--output", "table"]
+
+    master, proc = _on_terminal(cli, *args, env={"AWS_PAGER": str(pager)})
+    try:
+        through_pager = _read_all(master, proc)
+        assert proc.wait(20) == 0
+    finally:
+        os.close(master)
+    master, proc = _on_terminal(cli, *args, "--no-cli-pager", env={"AWS_PAGER": str(pager)})
+    try:
+        direct = _read_all(master, proc)
+        assert proc.wait(20) == 0
+    finally:
+        os.close(master)
+
+    assert (tmp_path / "paged").read_text() == TOP + "".join(row + "\n" for row in ROWS)
+    assert through_pager == R
+    assert direct == TOP + "".join(f"{R}{R}{row}{R}{R}\n" for row in ROWS) + R + R

@@ -6,7 +6,10 @@ followed to the end unless ``--no-paginate``; ``--page-size``, ``--max-items`` a
 
 from __future__ import annotations
 
+import base64
 import json
+
+import pytest
 
 from tests.cli.harness import Up
 
@@ -73,13 +76,48 @@ def test_text_output_is_written_page_by_page(up: Up) -> None:
     assert len(whole.stdout.splitlines()) == 1 and whole.stdout.count("\t") == 1
 
 
+# The expected texts below were printed by AWS CLI 2.33.31 (run from its source tag) for the
+# same command lines.
+WARNING = "warning: Non-positive values for --max-items may result in undefined behavior.\n"
+PAGING_CONFIG_REFUSED = (
+    "\nParameter validation failed:\n"
+    'Unknown parameter in input: "PaginationConfig", must be one of: UserPoolId, '
+    "AttributesToGet, Limit, PaginationToken, Filter\n"
+)
+
+
 def test_paging_options_with_no_paginate_are_refused(up: Up) -> None:
     done = up("list-users", "--user-pool-id", "p", "--no-paginate", "--max-items", "1")
+    manual = up("list-users", "--user-pool-id", "p", "--limit", "1", "--page-size", "1")
     assert (done.returncode, done.stderr) == (
-        255,
-        "\nError during pagination: Cannot specify --no-paginate along with pagination "
-        "arguments: --max-items\n",
+        252,
+        "\nCannot specify --no-paginate along with pagination arguments: --max-items\n",
     )
+    assert (manual.returncode, manual.stderr) == (
+        252,
+        "\nCannot specify --no-paginate along with pagination arguments: --page-size\n",
+    )
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_max_items_below_one_warns_as_v2_and_still_runs(up: Up, count: str) -> None:
+    pool = _pool_with_users(up, 2)
+
+    done = up("list-users", "--user-pool-id", pool, "--max-items", count)
+    skeleton = up("list-users", "--max-items", count, "--generate-cli-skeleton")
+
+    assert (done.returncode, done.stderr) == (0, WARNING)
+    token = base64.b64decode(json.loads(done.stdout)["NextToken"])
+    assert json.loads(token) == {"PaginationToken": None, "boto_truncate_amount": int(count)}
+    assert (skeleton.returncode, skeleton.stderr) == (0, WARNING)
+
+
+def test_max_items_0_without_following_pages_is_sent_and_refused_as_in_v2(up: Up) -> None:
+    """``--max-items 0`` (false) gets past the --no-paginate check; its PaginationConfig then
+    fails botocore's validation of the plain call."""
+    done = up("list-users", "--user-pool-id", "p", "--max-items", "0", "--no-paginate")
+    assert (done.returncode, done.stdout) == (252, "")
+    assert done.stderr == WARNING + PAGING_CONFIG_REFUSED
 
 
 def test_list_user_pool_clients_follows_pages(up: Up) -> None:

@@ -161,9 +161,13 @@ def test_ignoring_configured_endpoints_keeps_the_flag(configured: Cli, fake: End
 
 
 def test_no_endpoint_at_all_runs_on_the_local_data(configured: Cli, fake: Endpoint) -> None:
-    assert _hit(configured, fake, "--profile", "p5") is None
-    assert _hit(configured, fake) is None
-    assert (configured.cwd / "data" / "userpool.db").exists()
+    seen = len(fake.requests)
+    made = configured("cognito-idp", "create-user-pool", "--pool-name", "p", "--profile", "p5")
+    assert made.returncode == 0 and (configured.cwd / "data" / "userpool.db").exists()
+    for profile in (["--profile", "p5"], []):
+        done = configured(*LIST, "--output", "json", *profile)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "1\n", "")
+    assert len(fake.requests) == seen
 
 
 def test_output_comes_from_flag_then_environment_then_profile(

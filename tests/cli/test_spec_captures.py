@@ -153,3 +153,94 @@ def test_color_on_writes_the_captured_escape_codes(cli: Cli, fake: Endpoint) -> 
     )
 
     assert (done.returncode, done.stdout) == (0, expected)
+
+
+# Beyond the captures file: AWS CLI 2.33.31, run from its source tag against the same fake
+# endpoint, printed the texts below for the same command lines.
+
+
+def test_yaml_writes_null_and_exponent_floats_as_v2(cli: Cli, fake: Endpoint) -> None:
+    """ruamel's safe dumper: ``null`` at any depth, floats as Python's repr."""
+    query = (
+        "{mfa: Nope, u: Users[].{phone: Nope, n: Username}, x: `1e300`, y: `1.5`, "
+        "z: `-2.5e-10`, w: `100000000000000000000.0`}"
+    )
+    base = ["cognito-idp", "list-users", "--endpoint-url", fake.url, "--user-pool-id", POOL2]
+
+    yaml = cli(*base, "--output", "yaml", "--query", query)
+    stream = cli(*base, "--output", "yaml-stream", "--query", "[Nope, `1e300`, {a: Nope}]")
+    scalar = cli(*base, "--output", "yaml-stream", "--query", "Nope")
+
+    assert (yaml.returncode, yaml.stderr) == (0, "")
+    assert yaml.stdout == (
+        "mfa: null\nu:\n- n: dave\n  phone: null\n- n: erin\n  phone: null\n"
+        "w: 1e+20\nx: 1e+300\ny: 1.5\nz: -2.5e-10\n"
+    )
+    assert stream.stdout == "- - null\n  - 1e+300\n  - a: null\n"
+    assert scalar.stdout == "- null\n"
+
+
+ADMIN_CREATE_USER_SKELETON = """{
+    "UserPoolId": "",
+    "Username": "",
+    "UserAttributes": [
+        {
+            "Name": "",
+            "Value": ""
+        }
+    ],
+    "ValidationData": [
+        {
+            "Name": "",
+            "Value": ""
+        }
+    ],
+    "TemporaryPassword": "",
+    "ForceAliasCreation": true,
+    "MessageAction": "RESEND",
+    "DesiredDeliveryMediums": [
+        "SMS"
+    ],
+    "ClientMetadata": {
+        "KeyName": ""
+    }
+}
+"""
+ADD_CUSTOM_ATTRIBUTES_YAML = (
+    "UserPoolId: ''  # [REQUIRED] The ID of the user pool where you want to add custom "
+    "attributes.\n"
+    "CustomAttributes: # [REQUIRED] An array of custom attribute names and other properties.\n"
+    "- Name: ''  # The name of your user pool attribute.\n"
+    "  AttributeDataType: String # The data format of the values for your attribute. Valid "
+    "values are: String, Number, DateTime, Boolean.\n"
+    "  DeveloperOnlyAttribute: true #  You should use WriteAttributes in the user pool client "
+    "to control how attributes can be mutated for new use cases instead of using "
+    "DeveloperOnlyAttribute.\n"
+    "  Mutable: true # Specifies whether the value of the attribute can be changed.\n"
+    "  Required: true # Specifies whether a user pool attribute is required.\n"
+    "  NumberAttributeConstraints: # Specifies the constraints for an attribute of the number "
+    "type.\n"
+    "    MinValue: ''  # The minimum value of an attribute that is of the number data type.\n"
+    "    MaxValue: '' # The maximum length of a number attribute value.\n"
+    "  StringAttributeConstraints: # Specifies the constraints for an attribute of the string "
+    "type.\n"
+    "    MinLength: ''  # The minimum length of a string attribute value.\n"
+    "    MaxLength: '' # The maximum length of a string attribute value.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "expected"),
+    [
+        ("admin-create-user", "input", ADMIN_CREATE_USER_SKELETON),
+        ("add-custom-attributes", "yaml-input", ADD_CUSTOM_ATTRIBUTES_YAML),
+    ],
+)
+def test_skeletons_hold_the_first_enum_value_every_time(
+    cli: Cli, command: str, kind: str, expected: str
+) -> None:
+    """v2's bundled botocore takes an enum's first value (botocore's own a random one); the
+    YAML comments are the markup's text up to the first ``.`` or ``:``."""
+    for _ in range(3):
+        done = cli("cognito-idp", command, "--generate-cli-skeleton", kind)
+        assert (done.returncode, done.stdout, done.stderr) == (0, expected, "")

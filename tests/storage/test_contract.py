@@ -1180,3 +1180,38 @@ def test_groups_and_members_are_kept_ordered_and_go_with_their_user_and_pool(
         tx.delete_pool(p)
     with store.read() as tx:
         assert tx.list_groups(p, None, 10) == []
+
+
+def test_locked_reads_of_a_client_and_a_pool_serialize_their_writers(opener: OpenStore) -> None:
+    """Adding a client secret and tagging a pool read, then write the row: with ``lock``,
+    two such writers run one after the other, the second seeing the first's write (no
+    secret or tag is lost). ``set_client_secret`` changes only the secret."""
+    stores = [opener(), opener()]
+    with stores[0].transaction() as tx:
+        tx.insert_pool(pool())
+        tx.insert_client(client("c1"))
+
+    def append(store: Store) -> None:
+        with store.transaction() as tx:
+            found = tx.get_client("c1", lock=True)
+            time.sleep(0.2)  # the other writer reads meanwhile, unless it waits
+            tx.set_client_secret("c1", f"{found.secret}+")
+            held = tx.get_pool("us-east-1_pool", lock=True)
+            time.sleep(0.2)
+            held.config = {**held.config, "n": held.config.get("n", 0) + 1}
+            tx.update_pool(held)
+
+    with ThreadPoolExecutor(2) as workers:
+        list(workers.map(append, stores))
+    with stores[0].read() as tx:
+        stored = tx.get_client("c1")
+        assert (stored.secret, stored.name, stored.config) == (
+            "secret++",
+            "app",
+            client("c1").config,
+        )
+        assert tx.get_pool("us-east-1_pool").config["n"] == 2
+    with stores[0].transaction() as tx:
+        tx.set_client_secret("c1", None)
+    with stores[0].read() as tx:
+        assert tx.get_client("c1").secret is None

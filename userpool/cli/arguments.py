@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,7 @@ def build_parser(table: list[Argument], words: list[str]) -> CliParser:
             parser.add_argument(arg.cli_name, dest=arg.dest, type=int)
         else:
             arg.add_to(parser, arg.required and not relaxed)
+    parser.add_argument("help", nargs="?")
     return parser
 
 
@@ -290,27 +292,54 @@ def cli_input(ns: argparse.Namespace) -> dict[str, Any] | None:
     return data
 
 
+def manual_paging(ns: argparse.Namespace, paging: dict[str, Any] | None, paginate: bool) -> bool:
+    """Whether to follow pages, as decided once the options are parsed (v2's
+    ``check_should_enable_pagination``): the API's own token or limit turns following off,
+    and paging options (those with a true value) are then refused."""
+    if paging is None:
+        return paginate
+    if any(getattr(ns, xform_name(t, "_"), None) is not None for t in _input_tokens(paging)):
+        paginate = False
+    if not paginate:
+        used = [name for name in PAGING if getattr(ns, name.replace("-", "_"), None)]
+        if used:
+            raise CliError(
+                "Cannot specify --no-paginate along with pagination arguments: "
+                + ", ".join("--" + name for name in used),
+                rc=252,
+            )
+    return paginate
+
+
+def warn_max_items(ns: argparse.Namespace) -> None:
+    """v2 warns (and goes on) when ``--max-items`` is 0 or negative."""
+    if getattr(ns, "max_items", None) is not None and ns.max_items <= 0:
+        sys.stderr.write(
+            "warning: Non-positive values for --max-items may result in undefined behavior.\n"
+        )
+
+
 def paging_config(
     ns: argparse.Namespace, params: dict[str, Any], paging: dict[str, Any] | None, paginate: bool
 ) -> tuple[bool, dict[str, Any]]:
-    """(whether to follow pages, botocore's PaginationConfig) for a paginated operation."""
+    """(whether to follow pages, botocore's PaginationConfig) once the request is complete.
+
+    The API's own token in the request (from ``--cli-input-json``) turns following off too.
+    Paging options that are still given then (a ``--max-items 0``, which ``manual_paging``
+    lets through) stay in the request as ``PaginationConfig``, which botocore's validation
+    refuses, as in v2."""
     if paging is None:
         return False, {}
     if any(token in params for token in _input_tokens(paging)):
-        paginate = False  # manual paging (the API's own token or limit) turns it off, as in v2
-    given = {
-        name: getattr(ns, name.replace("-", "_"), None)
+        paginate = False
+    keys = {"starting-token": "StartingToken", "page-size": "PageSize", "max-items": "MaxItems"}
+    config = {
+        keys[name]: getattr(ns, name.replace("-", "_"))
         for name in PAGING
         if getattr(ns, name.replace("-", "_"), None) is not None
     }
     if not paginate:
-        if given:
-            from botocore.exceptions import PaginationError
-
-            used = ", ".join("--" + name for name in given)
-            raise PaginationError(
-                message=f"Cannot specify --no-paginate along with pagination arguments: {used}"
-            )
+        if config:
+            params["PaginationConfig"] = config
         return False, {}
-    keys = {"starting-token": "StartingToken", "page-size": "PageSize", "max-items": "MaxItems"}
-    return True, {keys[name]: value for name, value in given.items()}
+    return True, config

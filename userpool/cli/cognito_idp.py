@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore import xform_name
 from botocore.exceptions import NoCredentialsError, ParamValidationError
@@ -131,6 +132,8 @@ def main(argv: Sequence[str]) -> int:
         log.debug("Exception caught in main()", exc_info=True)
         sys.stderr.write(render(error))
         return exit_code(error)
+    finally:
+        table.finish()
 
 
 def _globals(argv: list[str]) -> tuple[Any, list[str]]:
@@ -144,10 +147,13 @@ def _globals(argv: list[str]) -> tuple[Any, list[str]]:
 def _run(argv: list[str]) -> int:
     args, rest = _globals(argv)
     _logging(args.debug, argv)
+    # Checked as soon as the global options are read, before help and the operation (v2's
+    # top-level-args-parsed handlers: the query, then the endpoint).
+    query = _query(args.query)
+    _check_endpoint(args.endpoint_url)
     if args.command == "help":
         sys.stdout.write(pages.top_page())
         return 0
-    query = _query(args.query)
     if rest and rest[0] in ("help", "--help"):
         sys.stdout.write(pages.service_page(service(), commands(), _served()))
         return 0
@@ -179,15 +185,18 @@ def _dispatch(args: Any, config: settings.CliSettings, rest: list[str], query: A
     if command == "help":
         sys.stdout.write(pages.service_page(service(), commands(), _served()))
         return 0
-    operation = _operation(command)
     if words == ["help"] or "--help" in words:
-        out = output.Stdout(config.pager)
-        try:
-            out.write(pages.operation_page(command, operation, _table(command)))
-        finally:
-            out.close()
-        return 0
-    return _execute(args, config, operation, words, query)
+        return _help_page(config, command)
+    return _execute(args, config, _operation(command), words, query)
+
+
+def _help_page(config: settings.CliSettings, command: str) -> int:
+    out = output.Stdout(config.pager)
+    try:
+        out.write(pages.operation_page(command, _operation(command), _table(command)))
+    finally:
+        out.close()
+    return 0
 
 
 def _served() -> set[str]:
@@ -207,6 +216,16 @@ def _query(expression: str | None) -> Any:
         raise CliError(f"Bad value for --query {expression}: {error}", rc=252) from None
 
 
+def _check_endpoint(url: str | None) -> None:
+    """A ``--endpoint-url`` without a scheme (``""`` included) is refused, as in v2."""
+    if url is not None and not urlsplit(url).scheme:
+        raise CliError(
+            f'Bad value for --endpoint-url "{url}": scheme is missing.  '
+            "Must be of the form http://<hostname>/ or https://<hostname>/",
+            rc=252,
+        )
+
+
 def _execute(
     args: Any,
     config: settings.CliSettings,
@@ -216,9 +235,18 @@ def _execute(
 ) -> int:
     specs = arguments.argument_table(operation)
     ns, unknown = arguments.build_parser(specs, words).parse_known_args(words)
+    # As in v2, the parser's optional ``help`` positional takes the first stray word: "help"
+    # there shows the page; any other word joins the unknown ones, last.
+    if ns.help == "help":
+        return _help_page(config, xform_name(operation.name, "-"))
+    if ns.help is not None:
+        unknown.append(ns.help)
     if unknown:
         raise UnknownOptions(unknown)
+    paging = arguments.paginator_config(operation)
+    paginate = arguments.manual_paging(ns, paging, args.paginate)
     params = arguments.build_params(specs, ns)
+    arguments.warn_max_items(ns)
     doc = arguments.cli_input(ns) if ns.generate_cli_skeleton in (None, "output") else None
     for key, value in (doc or {}).items():
         params.setdefault(key, value)
@@ -229,15 +257,16 @@ def _execute(
         sys.stdout.write(skeleton.input_yaml(operation))
         return 0
     arguments.decode_blobs(params, operation.input_shape, config.binary_format)
-    paging = arguments.paginator_config(operation)
-    paginate, paging_config = arguments.paging_config(ns, params, paging, args.paginate)
+    paginate, paging_config = arguments.paging_config(ns, params, paging, paginate)
     colour = args.color == "on" or (args.color == "auto" and table.is_tty())
     out = output.Stdout(config.pager)
     writer = output.Writer(operation.name, config.output, query, colour, out)
     try:
         if ns.generate_cli_skeleton == "output":
             fake = skeleton.output_response(operation)
-            _validate(operation, params)
+            # The stubbed call is a plain one: paging options fail its validation, as in v2.
+            extra = {"PaginationConfig": paging_config} if paging_config else {}
+            _validate(operation, {**params, **extra})
             writer.write(fake)
             return 0
         transport = _transport(args, config, operation)
@@ -263,13 +292,7 @@ def _transport(args: Any, config: settings.CliSettings, operation: OperationMode
     if args.db is not None and args.endpoint_url is not None:
         raise CliError("--db (local data) and --endpoint-url cannot be used together.", rc=252)
     if args.db is not None or not config.endpoint_url:
-        return Embedded(args.db, config.timestamp_format)
-    if args.endpoint_url is not None and "://" not in args.endpoint_url:
-        raise CliError(
-            f'Bad value for --endpoint-url "{args.endpoint_url}": scheme is missing.  '
-            "Must be of the form http://<hostname>/ or https://<hostname>/",
-            rc=252,
-        )
+        return Embedded(args.db, config.timestamp_format, operation.name == "CreateUserPool")
     sign = bool(args.sign_request)
     remote = Remote(config, operation, sign)
     if sign and operation.auth_type != "none" and config.session.get_credentials() is None:

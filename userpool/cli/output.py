@@ -119,6 +119,8 @@ class Writer:
         return self.query.search(data) if self.query is not None else data
 
     def write(self, response: Any, paged: bool = False) -> None:
+        if self.output == "table" and self.colour:
+            table.started_colour()  # before the pages are fetched, as the CLI's formatter
         if self.output == "text":
             self._text(response, paged)
         elif self.output == "yaml-stream":
@@ -134,7 +136,8 @@ class Writer:
         """One result in json, yaml or table (after the query)."""
         if self.output == "table":
             buffer = io.StringIO()
-            table.render(self.title, data, buffer, self.colour)
+            autoreset = self.colour and not self.out.pager
+            table.render(self.title, data, buffer, self.colour, autoreset)
             self.out.write(buffer.getvalue())
         elif data != {}:
             self.out.write(to_json(data) if self.output == "json" else to_yaml(data))

@@ -1,9 +1,10 @@
 """``--generate-cli-skeleton [input|yaml-input|output]`` (tests/cli/captures/aws-cli-v2.33.md §6).
 
 ``input`` is the input shape as JSON with placeholder values (botocore's
-``ArgumentGenerator``: ``""``, ``true``, ``0``, one-element lists, ``{"KeyName": ...}``);
-``yaml-input`` the same as YAML with each member's first documentation sentence as a
-comment, ``[REQUIRED]`` marked; ``output`` a fake response whose strings are their member
+``ArgumentGenerator`` as v2 bundles it: ``""``, an enum's first value, ``true``, ``0``,
+one-element lists, ``{"KeyName": ...}``); ``yaml-input`` the same as YAML with each
+member's documentation up to its first ``.`` or ``:`` as a comment, ``[REQUIRED]``
+marked; ``output`` a fake response whose strings are their member
 names, checked against the output shape (so it fails where the model's minimums are
 longer than a member's name, as in the AWS CLI) and then printed as a real one.
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
+import xml.dom.minidom
+import xml.parsers.expat
 from typing import Any
 
 from botocore.exceptions import ParamValidationError
@@ -19,14 +23,27 @@ from botocore.model import OperationModel, Shape
 from botocore.utils import ArgumentGenerator
 from botocore.validate import ParamValidator
 
-from userpool.cli.help import first_sentence
-from userpool.cli.output import to_json
+
+class Generator(ArgumentGenerator):  # type: ignore[misc]  # botocore has no type hints
+    """botocore's generator as the AWS CLI v2 bundles it: an enum's placeholder is its first
+    value (botocore picks one at random)."""
+
+    def _generate_skeleton(self, shape: Shape, stack: list[str], name: str = "") -> Any:
+        if shape.type_name == "string" and not self._use_member_names and shape.enum:
+            return shape.enum[0]
+        return super()._generate_skeleton(shape, stack, name)
 
 
 def input_json(operation: OperationModel) -> str:
     shape = operation.input_shape
-    skeleton = ArgumentGenerator().generate_skeleton(shape) if shape is not None else {}
-    return to_json(skeleton)
+    skeleton = Generator().generate_skeleton(shape) if shape is not None else {}
+    return json.dumps(skeleton, indent=4, default=_default) + "\n"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value)} is not JSON serializable")
 
 
 def output_response(operation: OperationModel) -> dict[str, Any]:
@@ -34,7 +51,7 @@ def output_response(operation: OperationModel) -> dict[str, Any]:
     shape = operation.output_shape
     if shape is None:
         return {}
-    fake: dict[str, Any] = ArgumentGenerator(use_member_names=True).generate_skeleton(shape)
+    fake: dict[str, Any] = Generator(use_member_names=True).generate_skeleton(shape)
     report = ParamValidator().validate(fake, shape)
     if report.has_errors():
         raise ParamValidationError(report=report.generate_report())
@@ -53,9 +70,30 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def overview(doc: str) -> str:
+    """A member's documentation as the CLI's YAML comments give it: the text of its markup,
+    up to the first ``.`` or ``:`` (so ``e.g.`` ends it too), with line breaks as spaces."""
+    try:
+        root = xml.dom.minidom.parseString(f"<doc>{doc}</doc>")
+    except xml.parsers.expat.ExpatError:
+        text = doc
+    else:
+        text = "".join(_texts(root))
+    text = re.split(r"[.:]+", text, maxsplit=1)[0]
+    text = text + "." if text else text
+    return text.replace("\n", " ").replace("\u2028", " ")
+
+
+def _texts(node: Any) -> list[str]:
+    out: list[str] = []
+    for child in node.childNodes:
+        out += [child.data] if child.nodeType == child.TEXT_NODE else _texts(child)
+    return out
+
+
 def _comment(shape: Shape, required: bool) -> str:
     parts = ["[REQUIRED]"] if required else []
-    parts.append(first_sentence(shape.documentation or ""))
+    parts.append(overview(shape.documentation or ""))
     if getattr(shape, "enum", None):
         parts.append("Valid values are: " + ", ".join(shape.enum) + ".")
     text = " ".join(parts)
@@ -66,7 +104,7 @@ def input_yaml(operation: OperationModel) -> str:
     shape = operation.input_shape
     if shape is None:
         return "{}\n"
-    skeleton = ArgumentGenerator().generate_skeleton(shape)
+    skeleton = Generator().generate_skeleton(shape)
     lines: list[str] = []
     _structure(shape, skeleton, 0, lines, first_prefix=None)
     return "\n".join(lines) + "\n"
@@ -94,12 +132,14 @@ def _member(
     first: bool,
     lines: list[str],
 ) -> None:
+    gap = "  " if first else " "  # ruamel puts a mapping's first comment one column further
     if isinstance(value, (dict, list)) and value:
-        lines.append(f"{lead}{key}:" + (f" {comment}" if comment else ""))
+        lines.append(f"{lead}{key}:" + (f"{gap}{comment}" if comment else ""))
         _block(shape, value, indent, lines)
     else:
         text = _scalar(value) if not isinstance(value, (dict, list)) else json.dumps(value)
-        gap = "  " if first else " "
+        if shape.type_name == "blob":
+            text = "!!binary ''"  # ruamel's empty binary (the JSON skeleton has null)
         lines.append(f"{lead}{key}: {text}" + (f"{gap}{comment}" if comment else ""))
 
 

@@ -4,11 +4,13 @@ The response becomes sections (a title, maybe a header row, rows, an indent leve
 widest section sets the width; when that exceeds the terminal (80 columns off a TTY),
 one-row sections are turned vertical. Cells are measured in columns (East Asian wide
 characters count 2). With colour, data cells are bright blue and nested borders dim
-yellow, and every write is followed by a reset, as colorama's autoreset does.
+yellow; written straight to stdout (not to the pager) every write is followed by a reset,
+as colorama's autoreset does, and a terminal gets one more reset when the command ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import sys
@@ -170,13 +172,14 @@ def _align_left(text: str, length: int, left: str, right: str, shown: int) -> st
 
 
 class _Sink:
-    """Write calls onto ``out``; with colour each call ends with a reset (colorama)."""
+    """Write calls onto ``out``; with ``autoreset`` each call ends with a reset (colorama's
+    wrapper around stdout: the AWS CLI's pager pipe is not wrapped, so it gets none)."""
 
-    def __init__(self, out: IO[str], colour: bool) -> None:
-        self.out, self.colour = out, colour
+    def __init__(self, out: IO[str], colour: bool, autoreset: bool) -> None:
+        self.out, self.colour, self.autoreset = out, colour, autoreset
 
     def write(self, text: str) -> None:
-        self.out.write(text + RESET if self.colour else text)
+        self.out.write(text + RESET if self.autoreset else text)
 
     def line(self, indent: int, text: str) -> None:
         edge = (BORDER + "|" + RESET) * indent if self.colour and indent else "|" * indent
@@ -186,7 +189,10 @@ class _Sink:
         self.write("\n")
 
 
-def render(title: str, data: Any, out: IO[str], colour: bool = False) -> None:
+def render(
+    title: str, data: Any, out: IO[str], colour: bool = False, autoreset: bool | None = None
+) -> None:
+    """The table of ``data``; ``autoreset`` (default: as ``colour``) adds colorama's resets."""
     builder = Builder()
     if not builder.build(title, data):
         return
@@ -195,7 +201,7 @@ def render(title: str, data: Any, out: IO[str], colour: bool = False) -> None:
     if width > terminal_width():
         sections = [_vertical(s) for s in sections]
         width = max(s.total_width() for s in sections)
-    sink = _Sink(out, colour)
+    sink = _Sink(out, colour, colour if autoreset is None else autoreset)
     sink.write("-" * width + "\n")
     for section in sections:
         _section(section, width - 2 * section.indent, sink)
@@ -245,6 +251,23 @@ def _section(section: Section, width: int, sink: _Sink) -> None:
             )
             sink.line(indent, cells)
         sink.line(indent, _rule(widths))
+
+
+_coloured: list[bool] = []
+
+
+def started_colour() -> None:
+    """Colour was set up for a table (colorama's ``init`` in the AWS CLI): see ``finish``."""
+    _coloured.append(True)
+
+
+def finish() -> None:
+    """At the end of a run that set up colour, a last reset when stdout is a terminal, as
+    colorama's exit handler writes (after the pager, if there was one)."""
+    if _coloured and is_tty():
+        with contextlib.suppress(OSError):
+            sys.stdout.write(RESET)
+            sys.stdout.flush()
 
 
 def is_tty() -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -164,31 +166,78 @@ class Remote:
         self.client.close()
 
 
-class Embedded:
-    """The operations themselves, on the local data directory (``--db`` / ``USERPOOL_DB``)."""
+def _source(db: str | None) -> str:
+    if db is not None:
+        return "--db"
+    if os.environ.get("USERPOOL_DB"):
+        return "USERPOOL_DB"
+    return "the default, as no endpoint is configured"
 
-    def __init__(self, db: str | None, timestamp_format: str) -> None:
-        from userpool.at_rest import StartRefused
+
+def _missing_store(settings: Any, source: str, creates: bool) -> list[str] | None:
+    """None when the store is there; the files about to be made when only create-user-pool
+    may make them; otherwise a refusal, so that a read or a mistyped path leaves no empty
+    store behind (docs/cli.md)."""
+    from userpool import at_rest, storage
+
+    if storage.exists(settings.db):
+        return None
+    if not creates:
+        raise ConfigError(
+            f"No local data at {settings.db} ({source}): only create-user-pool starts a new "
+            "store. Name an existing file (--db, USERPOOL_DB), or give --endpoint-url to "
+            "reach a server."
+        )
+    key = at_rest.key_file(settings)
+    return [settings.db] + ([key] if key and not os.path.exists(key) else [])
+
+
+def _created(made: list[str]) -> str:
+    key = f", master key {made[1]}" if len(made) > 1 and os.path.exists(made[1]) else ""
+    return f"Created new local data at {made[0]}{key}.\n"
+
+
+class Embedded:
+    """The operations themselves, on the local data directory (``--db`` / ``USERPOOL_DB``).
+
+    The store is opened at the first request that passes botocore's checks (a request a
+    client would refuse never touches it); a missing one is made only for create-user-pool.
+    """
+
+    def __init__(self, db: str | None, timestamp_format: str, creates: bool = False) -> None:
         from userpool.config import from_env
-        from userpool.services import build_services
 
         # Messages (codes) stay in the outbox: a running server, or ``userpool outbox``,
         # delivers or shows them; nothing is printed into this command's output.
-        try:
-            self.svc = build_services(from_env(db=db, sender="none"))
-        except StartRefused as exc:
-            raise CliError(str(exc)) from None
+        self.settings = from_env(db=db, sender="none")
+        self.source, self.creates = _source(db), creates
+        self.svc: Any = None
         self.runner = asyncio.Runner()
         factory = ResponseParserFactory()
         factory.set_parser_defaults(timestamp_parser=timestamp_parser(timestamp_format))
         self.parser = factory.create_parser("json")
         self.serializer = create_serializer("json", include_validation=False)
-        log.debug("Running in-process on %s", self.svc.settings.db)
+
+    def _open(self) -> Any:
+        from userpool.at_rest import StartRefused
+        from userpool.services import build_services
+
+        if self.svc is None:
+            made = _missing_store(self.settings, self.source, self.creates)
+            try:
+                self.svc = build_services(self.settings)
+            except StartRefused as exc:
+                raise CliError(str(exc)) from None
+            if made:
+                sys.stderr.write(_created(made))
+            log.debug("Running in-process on %s", self.settings.db)
+        return self.svc
 
     def call(self, operation: OperationModel, params: dict[str, Any]) -> dict[str, Any]:
         report = ParamValidator().validate(params, operation.input_shape)
         if report.has_errors():
             raise ParamValidationError(report=report.generate_report())
+        self._open()
         _log_request(operation, params)
         body = self.serializer.serialize_to_request(params, operation)["body"]
         status, raw = self._run(operation.name, orjson.loads(body or b"{}"))
@@ -227,4 +276,5 @@ class Embedded:
 
     def close(self) -> None:
         self.runner.close()
-        self.svc.close()
+        if self.svc is not None:
+            self.svc.close()

@@ -3,12 +3,14 @@
 The v2 CLI dumps with ruamel's safe dumper: block style, keys sorted, plain scalars
 quoted only when a YAML 1.2 reader would take them for something else (``'true'``,
 ``''``, timestamps, numbers; but not ``OFF`` or ``yes``, which were booleans only in
-YAML 1.1), a nested ``None`` written as an empty value. PyYAML's emitter is the one
-ruamel forked; giving it YAML 1.2's implicit types makes the two write the same bytes.
+YAML 1.1), ``None`` written ``null`` wherever it is, floats as Python's ``repr``
+(``1e+300``, ``.inf``). PyYAML's emitter is the one ruamel forked; giving it YAML 1.2's
+implicit types and ruamel's safe representers makes the two write the same bytes.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 from typing import IO, Any
@@ -78,8 +80,16 @@ def _classes() -> tuple[type[Any], type[Any]]:
         Resolver12.__init__(self)
 
     def represent_none(self: Any, data: Any) -> Any:
-        text = "" if self.represented_objects else "null"
-        return self.represent_scalar("tag:yaml.org,2002:null", text)
+        return self.represent_scalar("tag:yaml.org,2002:null", "null")
+
+    def represent_float(self: Any, data: float) -> Any:
+        if data != data:
+            text = ".nan"
+        elif data in (math.inf, -math.inf):
+            text = ".inf" if data > 0 else "-.inf"
+        else:
+            text = repr(data).lower()  # 1e+300, not YAML 1.1's 1.0e+300
+        return self.represent_scalar("tag:yaml.org,2002:float", text)
 
     def loader_init(self: Any, stream: Any) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -97,6 +107,7 @@ def _classes() -> tuple[type[Any], type[Any]]:
     )
     Dumper: Any = type("Dumper", dumper_bases, {"__init__": dumper_init})
     Dumper.add_representer(type(None), represent_none)
+    Dumper.add_representer(float, represent_float)
     Dumper.add_representer(OrderedDict, yaml.representer.SafeRepresenter.represent_dict)
     loader_bases = (
         yaml.reader.Reader,

@@ -5,12 +5,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from userpool.domain import ids
+from userpool.domain import client_secrets, ids
 from userpool.domain.entities import AppClient
 from userpool.domain.schema import check_client_attributes
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_flows_setting
-from userpool.operations.steps.lookups import client_of, client_secret, drop_none, pool_of
+from userpool.errors import BOTH_SECRETS, InvalidParameterException
+from userpool.operations.steps.lookups import (
+    client_of,
+    drop_none,
+    pool_of,
+    seal_secrets,
+    shown_secret,
+)
 from userpool.operations.steps.paging import decode_token, encode_token
 
 _SETTABLE = (
@@ -76,7 +83,7 @@ def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
         "UserPoolId": client.pool_id,
         "ClientName": client.name,
         "ClientId": client.id,
-        "ClientSecret": client_secret(svc, client),
+        "ClientSecret": shown_secret(svc, client),
         "LastModifiedDate": client.modified,
         "CreationDate": client.created,
     }
@@ -85,13 +92,17 @@ def client_type(svc: Services, client: AppClient) -> dict[str, Any]:
 
 
 async def create_user_pool_client(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
+    if req.get("GenerateSecret") and "ClientSecret" in req:
+        raise InvalidParameterException(BOTH_SECRETS)
     secret = req.get("ClientSecret") or (ids.client_secret() if req.get("GenerateSecret") else None)
     now = svc.clock.now()
+    client_id = ids.client_id()
+    first = [] if secret is None else [client_secrets.new_secret(client_id, secret, now, [], True)]
     client = AppClient(
-        id=ids.client_id(),
+        id=client_id,
         pool_id=req["UserPoolId"],
         name=req["ClientName"],
-        secret=svc.box.seal(secret) if secret else None,
+        secret=seal_secrets(svc, first),
         config=_config(req),
         created=now,
         modified=now,

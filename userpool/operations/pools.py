@@ -6,12 +6,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from userpool.domain import ids, mfa_pool
+from userpool.domain import ids, mfa_pool, tags
 from userpool.domain.entities import Pool
 from userpool.domain.passwords import DEFAULT_POLICY
 from userpool.domain.schema import pool_schema, with_custom_attributes
 from userpool.domain.services import Call, Services
-from userpool.errors import InvalidParameterException
+from userpool.errors import InvalidParameterException, UserPoolTaggingException
 from userpool.operations.steps.lookups import pool_of
 from userpool.operations.steps.outputs import wire_pool
 from userpool.operations.steps.paging import decode_token, encode_token
@@ -69,6 +69,16 @@ def _settable(req: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return config
 
 
+def _check_tags(req: dict[str, Any]) -> None:
+    """The request's UserPoolTags under Cognito's tag rules (``domain/tags.py``).
+
+    DEVIATION: tags the rules refuse are UserPoolTaggingException (the error these
+    operations declare for tags), with texts of ours."""
+    problem = tags.problem(req.get("UserPoolTags") or {})
+    if problem is not None:
+        raise UserPoolTaggingException(problem)
+
+
 def _check(config: dict[str, Any]) -> None:
     if config.get("AliasAttributes") and config.get("UsernameAttributes"):
         raise InvalidParameterException(
@@ -83,8 +93,7 @@ def pool_type(svc: Services, pool: Pool, users: int) -> dict[str, Any]:
     """The wire's UserPoolType (``users``: EstimatedNumberOfUsers), with the members
     Cognito shows for every pool (``wire_pool``)."""
     s = svc.settings
-    arn = f"arn:aws:cognito-idp:{s.region}:{s.account_id}:userpool/{pool.id}"
-    return wire_pool(pool, arn, users)
+    return wire_pool(pool, tags.pool_arn(s.region, s.account_id, pool.id), users)
 
 
 async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +101,7 @@ async def create_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
     config = _settable(req, creatable)
     config["SchemaAttributes"] = pool_schema(req.get("Schema"))
     _check(config)
+    _check_tags(req)
     mfa_pool.created(config)
     now = svc.clock.now()
     pool = Pool(ids.pool_id(svc.settings.region), req["PoolName"], config, now, now)
@@ -121,9 +131,14 @@ async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
                 config[kept] = pool.config[kept]
         for private in (k for k in pool.config if k.startswith("_")):
             config[private] = pool.config[private]  # e.g. risk configurations
+        if "UserPoolTags" not in req:
+            # DEVIATION: an UpdateUserPool without UserPoolTags keeps the pool's tags (as
+            # Terraform relies on: it updates pools without them and tags apart); unconfirmed.
+            config["UserPoolTags"] = pool.config.get("UserPoolTags") or {}
         if "UserPoolTier" not in req:
             config["UserPoolTier"] = pool.config.get("UserPoolTier", "ESSENTIALS")
         _check(config)
+        _check_tags(req)
         mfa_pool.updated(pool.config, config)
         pool.config = config
         pool.name = req.get("PoolName", pool.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain import codes, crypto
+from userpool.domain import codes
 from userpool.domain.entities import Pool, User
 from userpool.domain.mfa import user_members
 from userpool.domain.ports import NotFound
@@ -16,7 +16,13 @@ from userpool.errors import (
     NotAuthorizedException,
     UnauthorizedException,
 )
-from userpool.operations.steps.lookups import access_user, attributes_out, client_of, pool_of
+from userpool.operations.steps.lookups import (
+    access_user,
+    attributes_out,
+    client_of,
+    pool_of,
+    secret_matches,
+)
 from userpool.operations.steps.signin import refresh
 from userpool.operations.steps.users import named_user
 
@@ -70,8 +76,7 @@ async def revoke_token(svc: Services, call: Call, req: dict[str, Any]) -> dict[s
             client = tx.get_client(req["ClientId"])
         except NotFound:
             raise UnauthorizedException(BAD_CLIENT_SECRET) from None
-    secret = svc.box.open(client.secret) if client.secret else None
-    if secret is not None and not crypto.equal(req.get("ClientSecret") or "", secret):
+    if client.secret is not None and not secret_matches(svc, client, req.get("ClientSecret") or ""):
         raise UnauthorizedException(BAD_CLIENT_SECRET)
     try:
         with svc.store.transaction() as tx:
@@ -89,8 +94,7 @@ async def get_tokens_from_refresh_token(
     with svc.store.read() as tx:
         client = client_of(tx, req["ClientId"])
         pool = pool_of(tx, client.pool_id)
-    secret = svc.box.open(client.secret) if client.secret else None
-    if secret is not None and not crypto.equal(req.get("ClientSecret") or "", secret):
+    if client.secret is not None and not secret_matches(svc, client, req.get("ClientSecret") or ""):
         raise NotAuthorizedException("Client authentication failed.")
-    out = await refresh(svc, call, pool, client, req["RefreshToken"], {})
+    out = await refresh(svc, call, pool, client, req["RefreshToken"], {}, secret_checked=True)
     return {"AuthenticationResult": out["AuthenticationResult"]}

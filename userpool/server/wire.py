@@ -23,6 +23,7 @@ from userpool.domain.services import Call
 from userpool.errors import (
     CognitoError,
     InternalErrorException,
+    InternalServerException,
     SerializationException,
     UnknownOperationException,
     UnsupportedMediaTypeException,
@@ -255,7 +256,17 @@ async def _dispatch(
         # which an exception's message may quote.
         trace = format_failure(exc, hidden_values(name, request))
         log.error("request %s failed: %s", request_id, trace)
-        return error_response(InternalErrorException(), request_id, cors=not signed)
+        return error_response(internal_error(name), request_id, cors=not signed)
+
+
+def internal_error(name: str) -> InternalErrorException:
+    """The unexpected failure of operation ``name`` under the code it declares: the
+    client-secret operations declare ``InternalServerException``, all others
+    ``InternalErrorException``."""
+    model = operations().get(name)
+    if model is not None and "InternalServerException" in model.errors:
+        return InternalServerException()
+    return InternalErrorException()
 
 
 def _verify(

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import regex
 
-from userpool.domain import crypto, tokens
+from userpool.domain import client_secrets, tokens
 from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.ports import NotFound, Tx
 from userpool.domain.services import Services
@@ -25,16 +25,18 @@ EMAIL_RE = regex.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE_RE = regex.compile(r"\+[0-9]{4,15}")
 
 
-def pool_of(tx: Tx, pool_id: str) -> Pool:
+def pool_of(tx: Tx, pool_id: str, lock: bool = False) -> Pool:
+    """The pool; ``lock``: its row is locked until the transaction ends (a read a write of
+    the row follows)."""
     try:
-        return tx.get_pool(pool_id)
+        return tx.get_pool(pool_id, lock)
     except NotFound:
         raise ResourceNotFoundException(f"User pool {pool_id} does not exist.") from None
 
 
-def client_of(tx: Tx, client_id: str, pool_id: str | None = None) -> AppClient:
+def client_of(tx: Tx, client_id: str, pool_id: str | None = None, lock: bool = False) -> AppClient:
     try:
-        client = tx.get_client(client_id)
+        client = tx.get_client(client_id, lock)
     except NotFound:
         client = None
     if client is None or (pool_id is not None and client.pool_id != pool_id):
@@ -64,21 +66,46 @@ def client_pool_user(
     return client, pool, user if pool.key(name) == name else None
 
 
-def client_secret(svc: Services, client: AppClient) -> str | None:
-    return None if client.secret is None else svc.box.open(client.secret)
+def active_secrets(svc: Services, client: AppClient) -> list[client_secrets.ClientSecret]:
+    """The client's active secrets, oldest first; none for a public client. (Every check of
+    a secret goes through ``secret_matches`` or the secret-hash checks here, so each
+    accepts any active secret.)"""
+    if client.secret is None:
+        return []
+    return client_secrets.parse(svc.box.open(client.secret), client.id, client.created)
+
+
+def seal_secrets(svc: Services, secrets: list[client_secrets.ClientSecret]) -> str | None:
+    """The client's ``secret`` value holding ``secrets`` (None: none, a public client)."""
+    return svc.box.seal(client_secrets.dump(secrets)) if secrets else None
+
+
+def shown_secret(svc: Services, client: AppClient) -> str | None:
+    """DescribeUserPoolClient's ``ClientSecret``: the secret the client was created with,
+    while it is active; an added secret is never shown (as observed of Cognito)."""
+    return next((s.value for s in active_secrets(svc, client) if s.original), None)
+
+
+def secret_matches(svc: Services, client: AppClient, given: str) -> bool:
+    """Whether ``given`` is one of the client's active secrets (a ``ClientSecret`` sent as
+    is), compared in constant time with each."""
+    return client_secrets.value_matches(active_secrets(svc, client), given)
+
+
+def secret_hash_matches(svc: Services, client: AppClient, names: list[str], given: str) -> bool:
+    """Whether ``given`` is the SecretHash of one of ``names`` with any active secret."""
+    return client_secrets.hash_matches(active_secrets(svc, client), names, client.id, given)
 
 
 def check_secret_hash(svc: Services, client: AppClient, username: str, given: str | None) -> None:
-    """Cognito's rule for top-level ``SecretHash`` members."""
-    secret = client_secret(svc, client)
-    if secret is None:
+    """Cognito's rule for top-level ``SecretHash`` members (any active secret's hash)."""
+    if client.secret is None:
         if given is not None:
             raise InvalidParameterException(
                 f"App client {client.id} is not configured for secret but secret hash was received"
             )
         return
-    expected = crypto.secret_hash(secret, username, client.id)
-    if given is None or not crypto.equal(expected, given):
+    if given is None or not secret_hash_matches(svc, client, [username], given):
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from userpool.domain import codes, crypto, ids, tokens
+from userpool.domain import codes, ids, tokens
 from userpool.domain.entities import (
     AppClient,
     Pool,
@@ -37,7 +37,7 @@ from userpool.errors import (
 )
 from userpool.operations.steps import risk, token_hooks
 from userpool.operations.steps.lookups import (
-    client_secret,
+    secret_hash_matches,
     stored_user,
     user_unless_hidden,
 )
@@ -60,17 +60,17 @@ def check_auth_secret(
     """``SECRET_HASH`` inside AuthParameters/ChallengeResponses, for clients with a secret.
 
     DEVIATION: which name Cognito hashes per flow is partly unconfirmed; we accept a hash
-    made with any of ``names`` (the name typed, the username, the sub).
+    made with any of ``names`` (the name typed, the username, the sub), with any of the
+    client's active secrets.
     """
-    secret = client_secret(svc, client)
-    if secret is None:
+    if client.secret is None:
         return
     given = params.get("SECRET_HASH")
     if not given:
         raise NotAuthorizedException(
             f"Client {client.id} is configured with secret but SECRET_HASH was not received"
         )
-    if not any(crypto.equal(crypto.secret_hash(secret, n, client.id), given) for n in names if n):
+    if not secret_hash_matches(svc, client, names, given):
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 
@@ -306,9 +306,17 @@ def _new_refresh(
 
 
 async def refresh(
-    svc: Services, call: Call, pool: Pool, client: AppClient, token: str, params: dict[str, str]
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    client: AppClient,
+    token: str,
+    params: dict[str, str],
+    secret_checked: bool = False,
 ) -> dict[str, Any]:
-    """New ID and access tokens for a live refresh token of this client."""
+    """New ID and access tokens for a live refresh token of this client. ``params``'
+    ``SECRET_HASH`` is checked unless the caller checked the client's secret itself
+    (``secret_checked``: GetTokensFromRefreshToken's ``ClientSecret``)."""
     try:
         with svc.store.read() as tx:
             stored = tx.get_refresh(codes.session_hash(svc.key, token))
@@ -323,5 +331,7 @@ async def refresh(
         raise NotAuthorizedException("Refresh Token has expired")
     if not user.enabled:
         raise NotAuthorizedException(USER_DISABLED)
-    check_auth_secret(svc, client, params, [params.get("USERNAME", ""), user.username, user.sub])
+    if not secret_checked:
+        names = [params.get("USERNAME", ""), user.username, user.sub]
+        check_auth_secret(svc, client, params, names)
     return signed_in(await issue(svc, call, pool, client, user, stored))

@@ -48,8 +48,9 @@ class PoolQueries(SqlBase):
             "pool",
         )
 
-    def get_pool(self, pool_id: str) -> Pool:
-        return pool_row(self._one("SELECT * FROM pools WHERE id=?", (pool_id,)))
+    def get_pool(self, pool_id: str, lock: bool = False) -> Pool:
+        sql = "SELECT * FROM pools WHERE id=?" + (self._for_update if lock else "")
+        return pool_row(self._one(sql, (pool_id,)))
 
     def update_pool(self, pool: Pool) -> None:
         self.run(
@@ -72,8 +73,9 @@ class PoolQueries(SqlBase):
     def insert_client(self, client: AppClient) -> None:
         self._insert(f"INSERT INTO clients VALUES ({marks(7)})", client_values(client), "client")
 
-    def get_client(self, client_id: str) -> AppClient:
-        return client_row(self._one("SELECT * FROM clients WHERE id=?", (client_id,)))
+    def get_client(self, client_id: str, lock: bool = False) -> AppClient:
+        sql = "SELECT * FROM clients WHERE id=?" + (self._for_update if lock else "")
+        return client_row(self._one(sql, (client_id,)))
 
     def client_and_pool(self, client_id: str) -> tuple[AppClient, Pool]:
         """One probe for the two things every public operation starts with."""
@@ -102,6 +104,9 @@ class PoolQueries(SqlBase):
             "UPDATE clients SET name=?, config=?, modified=? WHERE id=?",
             (client.name, dumps(client.config), client.modified, client.id),
         )
+
+    def set_client_secret(self, client_id: str, sealed: str | None) -> None:
+        self.run("UPDATE clients SET secret=? WHERE id=?", (sealed, client_id))
 
     def delete_client(self, client_id: str) -> None:
         self.run("DELETE FROM clients WHERE id=?", (client_id,))
