@@ -34,6 +34,8 @@ RESERVED = frozenset(
         "scope",
         "nonce",
         "at_hash",
+        "amr",
+        "acr",
     }
 )
 
