@@ -22,7 +22,7 @@ BEGIN = "<!-- coverage table: made by scripts/coverage-table; do not edit by han
 END = "<!-- end of the coverage table -->"
 HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 
-_NO_MFA = "no MFA challenge follows the first factor yet (a user with MFA signs in without it)"
+_NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are kept and shown, "
     "not checked or used: no OAuth endpoint yet; `RefreshTokenRotation` is shown, not applied"
@@ -35,18 +35,15 @@ _POOL = (
 )
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
-    "`EMAIL_OTP` and `SMS_OTP`; not yet `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
-    "`MFA_SETUP`, `CUSTOM_CHALLENGE`, `WEB_AUTHN` and the device challenges"
+    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE` and "
+    "`MFA_SETUP` (software token or email); not yet `CUSTOM_CHALLENGE`, `WEB_AUTHN` and the "
+    "device challenges"
 )
 _FLOWS = (
     '`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); `USER_AUTH` offers '
-    f"no `WEB_AUTHN`; {_NO_MFA}; no device tracking (`NewDeviceMetadata`)"
+    f"no `WEB_AUTHN`; {_NO_DEVICES}"
 )
-
-_SETUP = (
-    "the `Session` form takes an `MFA_SETUP` challenge's session, which sign-in does not "
-    "issue yet; the `AccessToken` form is whole"
-)
+_WEBAUTHN_MFA = "`WebAuthnMfaSettings` is kept but has no effect (no passkeys yet)"
 
 # operation -> what differs from Cognito, for served operations that are only partly so.
 PARTIAL: dict[str, str] = {
@@ -62,17 +59,11 @@ PARTIAL: dict[str, str] = {
         "the client's `RefreshTokenRotation` is not applied: the answer never carries a new "
         "refresh token"
     ),
-    "SetUserPoolMfaConfig": f"kept, shown and checked as Cognito does; {_NO_MFA}",
-    "SetUserMFAPreference": f"`WebAuthnMfaSettings` is kept but has no effect; {_NO_MFA}",
-    "AdminSetUserMFAPreference": f"`WebAuthnMfaSettings` is kept but has no effect; {_NO_MFA}",
-    "SetUserSettings": f"SMS MFA is turned on or off as asked; {_NO_MFA}",
-    "AdminSetUserSettings": f"SMS MFA is turned on or off as asked; {_NO_MFA}",
-    "AssociateSoftwareToken": _SETUP,
-    "VerifySoftwareToken": _SETUP,
+    "SetUserMFAPreference": _WEBAUTHN_MFA,
+    "AdminSetUserMFAPreference": _WEBAUTHN_MFA,
     "SetRiskConfiguration": (
         "compromised credentials are never detected (`CompromisedCredentialsRiskConfiguration` "
-        "is kept and shown); the account-takeover action `MFA_REQUIRED` blocks, as no MFA "
-        "challenge can be asked yet; the risk signals are our own (docs/security.md)"
+        "is kept and shown); the risk signals are our own (docs/security.md)"
     ),
 }
 
