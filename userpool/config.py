@@ -52,7 +52,11 @@ class Settings:
     access_log: bool = setting(
         False, "a line per request at info: operation, status, error, ms, request id"
     )
-    dev: bool = setting(False, "accept any credentials on signed operations (loopback only)")
+    dev: bool = setting(
+        False,
+        "accept any credentials on signed operations and serve the outbox at "
+        "/_userpool/messages (loopback only)",
+    )
     sender: str = setting(
         "console", "how codes go out (default console)", choices=("console", "smtp", "none")
     )

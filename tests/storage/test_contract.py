@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import os
 import threading
@@ -796,6 +797,35 @@ def test_a_sent_message_keeps_its_text_only_when_asked(store: Store) -> None:
     assert (found[dropped].status, found[dropped].body) == ("sent", None)
     assert [m.id for m in store.recent_messages(1)] == [dropped]
     assert store.claim_messages(10, time.time() + 3600) == []
+
+
+def test_recent_messages_are_filtered_by_destination_pool_and_user(store: Store) -> None:
+    def made(pool_id: str, username: str, destination: str) -> Message:
+        return dataclasses.replace(message(destination), pool_id=pool_id, username=username)
+
+    with store.transaction() as tx:
+        ids = [
+            tx.enqueue_message(made(*row))
+            for row in (
+                ("p1", "amy", "a@example.com"),
+                ("p2", "amy", "a@example.com"),
+                ("p2", "bob", "a@example.com"),
+                ("p2", "bob", "b@example.com"),
+            )
+        ]
+
+    def found(limit: int = 10, **filters: str) -> list[int]:
+        return [m.id for m in store.recent_messages(limit, **filters)]
+
+    assert found() == ids[::-1]
+    assert found(destination="a@example.com") == ids[2::-1]
+    assert found(pool_id="p1") == ids[:1]
+    assert found(pool_id="p2", username="amy") == [ids[1]]
+    assert found(pool_id="p1", destination="b@example.com") == []
+    assert found(username="bob", destination="a@example.com") == [ids[2]]
+    assert found(1, pool_id="p2") == [ids[3]]
+    assert found(destination="A@example.com") == []  # equal, not alike
+    assert found(destination="%") == []
 
 
 def test_a_failed_message_is_retried_later_then_given_up(store: Store) -> None:

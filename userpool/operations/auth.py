@@ -1,6 +1,7 @@
 """Authentication flows: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
-NEW_PASSWORD_REQUIRED, refresh tokens)."""
+NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
+its challenges, are ``steps/mfa_challenge.py``'s."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from userpool.domain import codes, srp
 from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, Session, User
+from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
 from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
 from userpool.domain.schema import check_attributes
@@ -23,7 +25,7 @@ from userpool.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations.steps import decoys, migration, otp, risk, token_hooks
+from userpool.operations.steps import decoys, mfa_challenge, migration, otp, risk, token_hooks
 from userpool.operations.steps.lookups import (
     check_writable,
     client_and_pool,
@@ -31,10 +33,10 @@ from userpool.operations.steps.lookups import (
     pool_of,
     stored_user,
 )
+from userpool.operations.steps.mfa_challenge import after_password, second_factor
 from userpool.operations.steps.newusers import set_password
 from userpool.operations.steps.signin import (
     GHOST,
-    after_password,
     begin_attempt,
     challenge_session,
     check_auth_secret,
@@ -157,7 +159,11 @@ async def _user_auth(
     params: dict[str, str],
     session: str | None,
 ) -> dict[str, Any]:
-    """USER_AUTH: the sign-up session signs in at once; otherwise the chosen first factor."""
+    """USER_AUTH: the sign-up session signs in at once; otherwise the chosen first factor.
+
+    DEVIATION: the sign-up session's sign-in gets no MFA step, as the documentation says a
+    new user's first sign-in gets tokens even in a pool that requires MFA (said of managed
+    login; unconfirmed for this session)."""
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)
@@ -321,6 +327,10 @@ async def _respond(
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
     if token is None:
         raise InvalidParameterException("Missing required parameter Session")
+    if name in MFA_CHALLENGES:
+        answered = await mfa_challenge.respond(svc, call, pool, client, user, name, token, answers)
+        if answered is not None:
+            return answered  # else a USER_AUTH first factor's EMAIL_OTP, answered below
     session = _take(svc, token, client, user, f"challenge:{name}")
     if name == "SELECT_CHALLENGE":
         return await _first_factor(svc, call, pool, client, user, param(answers, "ANSWER"), answers)
@@ -387,6 +397,6 @@ async def _new_password(
         fresh.password_hash, fresh.extra["srp"] = user.password_hash, user.extra["srp"]
         fresh.status = CONFIRMED
         apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
-    return signed_in(
-        await issue(svc, call, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge")
+    return await second_factor(
+        svc, call, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge"
     )

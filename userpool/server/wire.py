@@ -34,6 +34,7 @@ from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
 from userpool.server import oauth, request_log, sigv4
 from userpool.server.address import caller
+from userpool.server.dev_messages import answer_messages, serves_messages
 from userpool.server.response import Response
 from userpool.services import Runtime
 
@@ -212,6 +213,8 @@ async def _dispatch(
                 svc.limiter.admit("ip", call.source_ip)
         except CognitoError as error:
             return error_response(error, request_id)
+        if serves_messages(svc.settings, path):  # --dev only: the outbox for tests
+            return answer_messages(svc, request_id, path, query, headers, method == "HEAD")
         return await well_known(svc, call, path, query, method == "HEAD")
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing

@@ -35,6 +35,8 @@ RESERVED = frozenset(
         "scope",
         "nonce",
         "at_hash",
+        "amr",
+        "acr",
     }
 )
 
