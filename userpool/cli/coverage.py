@@ -25,9 +25,9 @@ HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 _NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
-    "Cognito checks them, but only the `client_credentials` flow is served (the `code` and "
-    "`implicit` flows need the hosted pages, not yet); `RefreshTokenRotation` is shown, not "
-    "applied"
+    "Cognito checks them; the `code`, `implicit` and `client_credentials` flows are served, "
+    "but the hosted pages do not yet offer MFA, NEW_PASSWORD_REQUIRED or forgotten passwords; "
+    "`RefreshTokenRotation` is shown, not applied"
 )
 _POOL = (
     "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "
