@@ -17,7 +17,6 @@ from userpool.domain.oauth import ADMIN_SCOPE, STANDARD_SCOPES, attribute_scope,
 from userpool.domain.tokens import b64url
 
 CODE_SECONDS = 300  # an authorization code lives 5 minutes, single use
-MAX_PARAM = 2048  # DEVIATION: Cognito's limits on these parameters are unpublished
 _VERIFIER = regex.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _CHALLENGE = regex.compile(r"[A-Za-z0-9\-_]{43}")  # base64url of a SHA-256, unpadded
 FLOWS = {"code": "code", "token": "implicit"}  # response_type -> AllowedOAuthFlows entry

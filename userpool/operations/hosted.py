@@ -21,7 +21,7 @@ from userpool.domain.hosted import Authorization, ErrorPage, check_authorization
 from userpool.domain.ports import NotFound
 from userpool.domain.risk import mfa_action
 from userpool.domain.services import Call, Services
-from userpool.errors import UserNotFoundException
+from userpool.errors import CognitoError, UserNotFoundException
 from userpool.operations.steps import decoys, migration, oauth, risk, token_hooks, totp
 from userpool.operations.steps.lookups import active_secrets, stored_user
 from userpool.operations.steps.oauth_tokens import SignIn, issue, new_code
@@ -104,12 +104,14 @@ async def sign_in(svc: Services, call: Call, req: Request, name: str, password: 
     client's ExplicitAuthFlows, as Cognito's hosted pages do). Refusals are the API's
     errors, so PreventUserExistenceErrors words them as it does there.
 
-    DEVIATION: no ClientMetadata reaches the triggers (the page has none to send)."""
+    DEVIATION: no ClientMetadata reaches the triggers (the page has none to send); a
+    sign-in that needs NEW_PASSWORD_REQUIRED or an MFA challenge is refused (NextStep):
+    those pages are not served yet."""
     pool, client = req.pool, req.client
     params = {"USERNAME": name, **secret_hash(svc, client, name)}
     hidden = client.prevent_user_existence_errors
     found: User | None = None
-    unknown: UserNotFoundException | None = None
+    unknown: CognitoError | None = None
     with svc.store.read() as tx:
         try:
             found = user_for_sign_in(svc, tx, pool, client, params, name)
@@ -239,7 +241,7 @@ async def finish(svc: Services, call: Call, req: Request, user: User, auth_time:
         return f"{auth.redirect_uri}{joiner}{urlencode(fields)}"
     sign = SignIn(auth.scopes, auth.nonce, auth_time)
     out = await issue(svc, call, req.pool, req.client, user, sign, with_refresh=False)
-    fragment = {k: str(out[k]) for k in ("id_token", "access_token") if k in out}
+    fragment: dict[str, str] = {k: str(out[k]) for k in ("id_token", "access_token") if k in out}
     fragment.update({"expires_in": str(out["expires_in"]), "token_type": "Bearer"})
     if auth.state is not None:
         fragment["state"] = auth.state

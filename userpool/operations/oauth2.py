@@ -129,7 +129,10 @@ async def _authorization_code(
 ) -> dict[str, Any]:
     """A code from the hosted pages for tokens: spent by the first request that names it,
     whatever it then lacks (a retry with the same code is ``invalid_grant``, as observed);
-    bound to the client, the redirect URI and the PKCE challenge."""
+    bound to the client, the redirect URI and the PKCE challenge.
+
+    DEVIATION: a reused code revokes nothing (RFC 6749 advises revoking the tokens it
+    gave; Cognito's behaviour is unconfirmed)."""
     code = form.get("code")
     if not code:
         raise OAuthError("invalid_request")

@@ -130,6 +130,7 @@ async def _signed_in(page: Page, req: hosted.Request) -> Response | None:
 
 
 def _check_provider(page: Page) -> None:
+    """DEVIATION: this server has no identity providers: any but COGNITO is the error page."""
     provider = page.query.get("identity_provider")
     if provider not in (None, "COGNITO") or "idp_identifier" in page.query:
         raise ErrorPage("invalid_request", page.query.get("client_id"))

@@ -31,7 +31,9 @@ _SIGN_UP_FIELDS = {  # attribute -> (label, input type, autocomplete)
 
 def sign_up_fields(req: hosted.Request) -> tuple[bool, list[dict[str, Any]]]:
     """Whether the form asks for a username, and the attributes it asks for: the pool's
-    username attributes and required ones, and email."""
+    username attributes and required ones, and email.
+
+    DEVIATION: Cognito's classic form's fields are undocumented beyond these."""
     config = req.pool.config
     by_attribute = list(config.get("UsernameAttributes") or [])
     wanted = list(dict.fromkeys([*by_attribute, "email"]))
