@@ -68,8 +68,9 @@ class FakeLambda(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def custom_server(tmp: Path) -> Iterator[Server]:
     """A started server with the fake Lambda endpoint, every function also routed as a
-    Python callable (``py-<name>``), and PreAuthentication-style recorders (``py-record``);
-    the functions of both kinds record into ``tmp/events.jsonl``."""
+    Python callable (``py-<name>``), and tests/trigger_functions.py's ``record`` and ``deny``
+    (``py-record``, ``py-deny``) for the other triggers; the functions of both kinds
+    record into ``tmp/events.jsonl``."""
     events = tmp / "events.jsonl"
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeLambda)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -80,7 +81,8 @@ def custom_server(tmp: Path) -> Iterator[Server]:
             ARN.format(f"py-{name}"),
             f"python:{custom_auth_functions.__name__}:{name}",
         ]
-    args += ["--trigger", ARN.format("py-record"), "python:tests.trigger_functions:record"]
+    for name in ("record", "deny"):
+        args += ["--trigger", ARN.format(f"py-{name}"), f"python:tests.trigger_functions:{name}"]
     before = os.environ.get("TRIGGER_EVENTS")
     os.environ["TRIGGER_EVENTS"] = str(events)  # for the functions the fake endpoint runs
     srv = Server(tmp, *args, env={"PYTHONPATH": str(ROOT), "TRIGGER_EVENTS": str(events)})
