@@ -79,7 +79,10 @@ async def start(
 
     DEVIATION: when the client does not hide existence, a user who may not sign in (not
     confirmed, password reset required) hears so before any trigger runs, as in the password
-    flows; when it hides existence, only once the flow would issue tokens."""
+    flows; when it hides existence, only once the flow would issue tokens. A user who must
+    change their password (FORCE_CHANGE_PASSWORD, as AdminCreateUser leaves passwordless
+    users) gets tokens when DefineAuthChallenge says so, without NEW_PASSWORD_REQUIRED,
+    SRP first or not (seen for a custom flow without SRP in amplify-js issue 5834)."""
     if not client.prevent_user_existence_errors:
         check_status(user)
     flow = Flow()
@@ -104,7 +107,11 @@ async def respond(
 ) -> dict[str, Any] | None:
     """The answer to a custom flow's challenge ``name`` (one of ``CHALLENGES``) with the
     Session ``token``: the next challenge or tokens. None when ``token`` names a
-    PASSWORD_VERIFIER of USER_SRP_AUTH (not a custom flow's): it is left for the caller."""
+    PASSWORD_VERIFIER of USER_SRP_AUTH (not a custom flow's): it is left for the caller.
+
+    DEVIATION: a CUSTOM_CHALLENGE answer without ``ANSWER`` is InvalidParameterException
+    "Missing required parameter ANSWER" and leaves the Session usable; once taken, the
+    Session is spent even when a trigger then fails (Cognito's handling is unconfirmed)."""
     # a missing answer is refused before the Session is spent
     answer = param(answers, "ANSWER") if name == rules.CUSTOM else ""
     flow = _take(svc, token, client, user, name)
@@ -184,7 +191,10 @@ def _save(svc: Services, client: AppClient, user: User, name: str, flow: Flow, t
 def _take(svc: Services, token: str, client: AppClient, user: User, name: str) -> Flow | None:
     """Spend the custom flow's Session ``token`` for challenge ``name`` of this client and
     user; its flow. A PASSWORD_VERIFIER token that is no custom flow's is left in place (None).
-    A Session of another challenge, client or user is refused and left in place."""
+    A Session of another challenge, client or user is refused and left in place.
+
+    DEVIATION: as for the MFA challenges, a spent Session is "Invalid session for the
+    user." (Cognito was seen saying "..., session can only be used once.")."""
     with svc.store.transaction() as tx:
         try:
             session = tx.take_session(codes.session_hash(svc.key, token))
@@ -258,6 +268,9 @@ async def _password_answer(
     """PASSWORD_VERIFIER's answer inside a custom flow: the SRP proof (counted by the
     password lockout; a wrong one is "Incorrect username or password."), then the user's
     MFA if they must do it, else DefineAuthChallenge with the entry appended.
+
+    DEVIATION: a wrong proof ends the flow ("Incorrect username or password.") without
+    DefineAuthChallenge hearing of it; whether Cognito tells Define is unconfirmed.
 
     Cognito, seen in amplify-js issue 3876: a user with MFA is asked for it right after the
     password, without DefineAuthChallenge, and a right code gives tokens; so this hands over
