@@ -216,7 +216,9 @@ def test_a_failing_trigger_is_user_lambda_validation(
 ) -> None:
     functions = {"define": "quiz_define", "create": "quiz_create", "verify": "quiz_verify"}
     functions[slot] = "boom"
-    app = make_custom_app(cidp, cserver, via, **functions)
+    app = make_custom_app(
+        cidp, cserver, via, functions["define"], functions["create"], functions["verify"]
+    )
     app.user("ann")
     with pytest.raises(ClientError) as exc:
         session = app.initiate("ann")["Session"]
@@ -259,7 +261,9 @@ def test_a_bad_trigger_answer_is_invalid_lambda_response(
 ) -> None:
     functions = {"define": "quiz_define", "create": "quiz_create", "verify": "quiz_verify"}
     functions[slot] = function
-    app = make_custom_app(cidp, cserver, via, **functions)
+    app = make_custom_app(
+        cidp, cserver, via, functions["define"], functions["create"], functions["verify"]
+    )
     app.user("ann")
     with pytest.raises(ClientError) as exc:
         session = app.initiate("ann")["Session"]

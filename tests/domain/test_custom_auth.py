@@ -77,7 +77,11 @@ def test_create_answers_are_read_as_string_maps() -> None:
     )
     assert made.public == {"n": "3", "ok": "true", "x": "1.5", "s": "t"}
     assert made.private == {} and made.metadata == "M"
-    for bad in ({"publicChallengeParameters": {"q": {}}}, {"challengeMetadata": 1}):
+    bad_answers: list[dict[str, Any]] = [
+        {"publicChallengeParameters": {"q": {}}},
+        {"challengeMetadata": 1},
+    ]
+    for bad in bad_answers:
         with pytest.raises(InvalidLambdaResponseException):
             custom_auth.created({"response": bad})
 
