@@ -24,8 +24,10 @@ HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 
 _NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
-    "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are kept and shown, "
-    "not checked or used: no OAuth endpoint yet; `RefreshTokenRotation` is shown, not applied"
+    "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
+    "Cognito checks them, but only the `client_credentials` flow is served (the `code` and "
+    "`implicit` flows need the hosted pages, not yet); `RefreshTokenRotation` is shown, not "
+    "applied"
 )
 _POOL = (
     "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "

@@ -136,6 +136,27 @@ def pre_token_generation(
     return event
 
 
+def client_credentials_token(origin: Origin, scopes: list[str]) -> dict[str, Any]:
+    """PreTokenGeneration V3 for a client-credentials grant (``TokenGeneration_ClientCredentials``):
+    no user, so no attributes or groups; ``clientMetadata`` from ``aws_client_metadata``.
+
+    DEVIATION: ``userName`` is the app client's id (Cognito's value is unconfirmed)."""
+    event = _common(origin, origin.client_id or "", "TokenGeneration_ClientCredentials")
+    event["version"] = "3"
+    request: dict[str, Any] = {
+        "userAttributes": {},
+        "groupConfiguration": {
+            "groupsToOverride": [],
+            "iamRolesToOverride": [],
+            "preferredRole": None,
+        },
+        "scopes": list(scopes),
+    }
+    event["request"] = _with_metadata(request, origin.metadata)
+    event["response"] = {"claimsAndScopeOverrideDetails": None}
+    return event
+
+
 def user_migration(
     origin: Origin, username: str, password: str | None, source: str
 ) -> dict[str, Any]:
