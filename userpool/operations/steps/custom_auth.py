@@ -25,7 +25,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 
-from userpool.domain import codes, ids, mfa_pool, mfa_signin, srp
+from userpool.domain import codes, crypto, ids, mfa_pool, mfa_signin, srp
 from userpool.domain import custom_auth as rules
 from userpool.domain.custom_auth import Entry, Flow, Who
 from userpool.domain.entities import AppClient, Pool, Session, User
@@ -182,29 +182,37 @@ async def _step(
     }
 
 
+def _key(svc: Services, name: str, token: str) -> str:
+    """What a custom flow's Session is stored under: its token; for a PASSWORD_VERIFIER (whose
+    token is the SECRET_BLOCK) a keyed hash of it, so that an answer to USER_SRP_AUTH's
+    PASSWORD_VERIFIER never finds, nor touches, a custom flow's Session, nor the reverse."""
+    if name == rules.PASSWORD_VERIFIER:
+        return crypto.keyed_hash(svc.key, "custom-auth-password-verifier", token)
+    return token
+
+
 def _save(svc: Services, client: AppClient, user: User, name: str, flow: Flow, token: str) -> None:
     sealed = rules.box(svc.key, token).seal(flow.dumps())
+    key = _key(svc, name, token)
     with svc.store.transaction() as tx:
-        challenge_session(svc, tx, client, user, name, {"flow": sealed}, token, kind=KIND)
+        challenge_session(svc, tx, client, user, name, {"flow": sealed}, key, kind=KIND)
 
 
 def _take(svc: Services, token: str, client: AppClient, user: User, name: str) -> Flow | None:
     """Spend the custom flow's Session ``token`` for challenge ``name`` of this client and
-    user; its flow. A PASSWORD_VERIFIER token that is no custom flow's is left in place (None).
-    A Session of another challenge, client or user is refused and left in place.
+    user; its flow, or None for a PASSWORD_VERIFIER token that is no custom flow's (it is
+    USER_SRP_AUTH's). A Session of another challenge, client or user is refused and left
+    in place.
 
     DEVIATION: as for the MFA challenges, a spent Session is "Invalid session for the
     user." (Cognito was seen saying "..., session can only be used once.")."""
     with svc.store.transaction() as tx:
         try:
-            session = tx.take_session(codes.session_hash(svc.key, token))
+            session = tx.take_session(codes.session_hash(svc.key, _key(svc, name, token)))
         except NotFound:
             if name == rules.PASSWORD_VERIFIER:
-                return None  # USER_SRP_AUTH's answer says so
+                return None  # USER_SRP_AUTH's answer says whether it knows the token
             raise NotAuthorizedException(INVALID_SESSION) from None
-        if name == rules.PASSWORD_VERIFIER and not session.purpose.startswith(f"{KIND}:"):
-            tx.put_session(session)
-            return None
         _check(svc, session, client, user, name)
     try:
         return Flow.loads(rules.box(svc.key, token).open(str(session.data["flow"])))
