@@ -69,6 +69,25 @@ class SoftwareToken:
     id: str = ""
 
 
+@dataclass(slots=True)
+class StoredPasskey:
+    """A user's passkey as stored: ``sealed`` is the attested credential data (credential
+    id, AAGUID, public key) sealed with the master key; ``sign_count`` the authenticator's
+    last count."""
+
+    id: str
+    pool_id: str
+    sub: str
+    credential_id: str
+    sealed: str
+    sign_count: int
+    relying_party_id: str
+    attachment: str | None
+    transports: list[str]
+    name: str
+    created: float
+
+
 @dataclass(frozen=True, slots=True)
 class AuthEvent:
     """One entry of the auth-event log; ``data`` is its JSON text."""
@@ -231,6 +250,17 @@ class MfaTx(Protocol):
     def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
 
 
+class WebAuthnTx(Protocol):
+    """Users' passkeys."""
+
+    # AlreadyExists when the pool has the credential id
+    def insert_passkey(self, passkey: StoredPasskey) -> None: ...
+    def passkeys(self, pool_id: str, sub: str) -> list[StoredPasskey]: ...  # oldest first
+    def delete_passkey(self, pool_id: str, sub: str, credential_id: str) -> bool: ...
+    # set the sign count to ``count`` if it is still ``seen``: whether it was set
+    def advance_passkey(self, pool_id: str, credential_id: str, seen: int, count: int) -> bool: ...
+
+
 class Tx(
     PoolsTx,
     UsersTx,
@@ -241,6 +271,7 @@ class Tx(
     GroupsTx,
     CountersTx,
     MfaTx,
+    WebAuthnTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -225,6 +225,7 @@ POOL_TABLES = (
     "user_groups",
     "group_members",
     "software_tokens",
+    "webauthn_credentials",
 )
 USER_TABLES = (
     "users",
@@ -236,4 +237,5 @@ USER_TABLES = (
     "events",
     "group_members",
     "software_tokens",
+    "webauthn_credentials",
 )

@@ -16,6 +16,7 @@ from userpool.storage.sql.mfa import MfaQueries
 from userpool.storage.sql.pools import PoolQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
+from userpool.storage.sql.webauthn import WebAuthnQueries
 
 
 class SqlTx(
@@ -28,6 +29,7 @@ class SqlTx(
     GroupQueries,
     CounterQueries,
     MfaQueries,
+    WebAuthnQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
