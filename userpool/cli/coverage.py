@@ -36,14 +36,13 @@ _POOL = (
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
     "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE` and "
-    "`MFA_SETUP` (software token or email); not yet `CUSTOM_CHALLENGE`, `WEB_AUTHN` and the "
+    "`MFA_SETUP` (software token or email), `WEB_AUTHN`; not yet `CUSTOM_CHALLENGE` and the "
     "device challenges"
 )
-_FLOWS = (
-    '`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); `USER_AUTH` offers '
-    f"no `WEB_AUTHN`; {_NO_DEVICES}"
+_FLOWS = f'`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); {_NO_DEVICES}'
+_WEBAUTHN_MFA = (
+    "`WebAuthnMfaSettings` is kept but has no effect (passkeys sign in as a first factor only)"
 )
-_WEBAUTHN_MFA = "`WebAuthnMfaSettings` is kept but has no effect (no passkeys yet)"
 
 # operation -> what differs from Cognito, for served operations that are only partly so.
 PARTIAL: dict[str, str] = {
@@ -58,6 +57,9 @@ PARTIAL: dict[str, str] = {
     "GetTokensFromRefreshToken": (
         "the client's `RefreshTokenRotation` is not applied: the answer never carries a new "
         "refresh token"
+    ),
+    "StartWebAuthnRegistration": (
+        "the relying party must be set (`RelyingPartyId`): no fallback on a pool domain"
     ),
     "SetUserMFAPreference": _WEBAUTHN_MFA,
     "AdminSetUserMFAPreference": _WEBAUTHN_MFA,
