@@ -19,14 +19,16 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives import constant_time
-from fido2.attestation import Attestation, UnsupportedAttestation
+from fido2.attestation.base import Attestation, UnsupportedAttestation
 from fido2.cose import CoseKey
 from fido2.rpid import suffixes, verify_rp_id
 from fido2.server import Fido2Server
 from fido2.webauthn import (
+    AttestationConveyancePreference,
     AttestationObject,
     AttestedCredentialData,
     AuthenticationResponse,
+    PublicKeyCredentialRpEntity,
     RegistrationResponse,
 )
 
@@ -125,14 +127,16 @@ def request_options(
 
 def parse_registration(credential: Any) -> RegistrationResponse:
     try:
-        return RegistrationResponse.from_dict(credential)
+        parsed: RegistrationResponse = RegistrationResponse.from_dict(credential)
+        return parsed
     except Exception as exc:  # the library raises many kinds on bad input
         raise Refused("malformed", str(exc)) from None
 
 
 def parse_assertion(text: str) -> AuthenticationResponse:
     try:
-        return AuthenticationResponse.from_dict(orjson.loads(text))
+        parsed: AuthenticationResponse = AuthenticationResponse.from_dict(orjson.loads(text))
+        return parsed
     except Exception as exc:
         raise Refused("malformed", str(exc)) from None
 
@@ -148,8 +152,8 @@ def _attestation(obj: AttestationObject, client_data_hash: bytes) -> None:
 
 def _server(rp_id: str, verify_attestation: bool) -> Fido2Server:
     return Fido2Server(
-        {"id": rp_id, "name": rp_id},
-        attestation="direct" if verify_attestation else None,
+        PublicKeyCredentialRpEntity(name=rp_id, id=rp_id),
+        attestation=AttestationConveyancePreference.DIRECT if verify_attestation else None,
         verify_origin=lambda origin: origin_allowed(rp_id, origin),
         verify_attestation=_attestation,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -33,6 +34,7 @@ from userpool.errors import (
     WEBAUTHN_TOO_MANY,
     WEBAUTHN_UNSUPPORTED,
     WRONG_PASSWORD,
+    CognitoError,
     InvalidParameterException,
     LimitExceededException,
     NotAuthorizedException,
@@ -51,7 +53,7 @@ CHALLENGE = "WEB_AUTHN"
 # DEVIATION: a registration challenge lives 5 minutes (the options' timeout says 60 s;
 # Cognito's own lifetime is unpublished).
 REGISTRATION_SECONDS = 300
-_REFUSED = {
+_REFUSED: dict[str, Callable[[], CognitoError]] = {
     "malformed": lambda: InvalidParameterException(WEBAUTHN_BAD_CREDENTIAL),
     "challenge": lambda: WebAuthnChallengeNotFoundException(WEBAUTHN_NO_CHALLENGE),
     "origin": lambda: WebAuthnOriginNotAllowedException(WEBAUTHN_ORIGIN),
