@@ -96,6 +96,7 @@ _USER = [
 _GROUP = ["GroupName", "UserPoolId", "CreationDate", "LastModifiedDate"]
 _TOKENS = ["AccessToken", "IdToken", "ExpiresIn", "TokenType"]
 _DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
+_SERVER = ["UserPoolId", "Identifier", "Name"]
 
 
 def _under(prefix: str, paths: list[str]) -> list[str]:
@@ -197,10 +198,27 @@ ALWAYS: dict[str, list[str]] = {
     "DeleteWebAuthnCredential": [],
     "GetUserAuthFactors": ["Username", "ConfiguredUserAuthFactors"],
     "VerifySoftwareToken": ["Status"],
+    "CreateUserPoolDomain": ["ManagedLoginVersion"],
+    "DescribeUserPoolDomain": ["DomainDescription"],
+    "UpdateUserPoolDomain": ["ManagedLoginVersion"],
+    "DeleteUserPoolDomain": [],
+    "CreateResourceServer": _under("ResourceServer.", _SERVER),
+    "DescribeResourceServer": _under("ResourceServer.", _SERVER),
+    "UpdateResourceServer": _under("ResourceServer.", _SERVER),
+    "ListResourceServers": ["ResourceServers"],
+    "DeleteResourceServer": [],
     "SetUserMFAPreference": [],
     "AdminSetUserMFAPreference": [],
     "SetUserSettings": [],
     "AdminSetUserSettings": [],
+}
+
+# Faults of the walk that Cognito's own answers show: a prefix domain's description has an
+# empty CustomDomainConfig (the AWS CLI reference's describe-user-pool-domain example),
+# whose modelled CertificateArn is required.
+_OBSERVED = {
+    "DomainDescription.CustomDomainConfig.CertificateArn: required by CustomDomainConfigType, "
+    "missing"
 }
 
 # Members present in some answers: checked where the state makes Cognito return them.
@@ -465,6 +483,22 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     )
     idp.describe_risk_configuration(UserPoolId=pid)
 
+    api = {"UserPoolId": pid, "Identifier": "https://api.example.com"}
+    read = [{"ScopeName": "read", "ScopeDescription": "Read"}]
+    idp.create_resource_server(**api, Name="api", Scopes=read)
+    idp.create_resource_server(UserPoolId=pid, Identifier="bare", Name="bare")
+    idp.update_resource_server(**api, Name="api2", Scopes=read)
+    idp.describe_resource_server(**api)
+    idp.list_resource_servers(UserPoolId=pid, MaxResults=1)
+    idp.delete_resource_server(UserPoolId=pid, Identifier="bare")
+    prefix, custom = f"shapes-{run}", f"shapes-{run}.example.com"
+    cert = {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/shapes"}
+    idp.create_user_pool_domain(Domain=prefix, UserPoolId=pid)
+    idp.create_user_pool_domain(Domain=custom, UserPoolId=pid, CustomDomainConfig=cert)
+    idp.update_user_pool_domain(Domain=custom, UserPoolId=pid, CustomDomainConfig=cert)
+    for domain in (prefix, custom, f"{prefix}-none"):
+        idp.describe_user_pool_domain(Domain=domain)
+
     def email(name: str) -> str:
         return f"{name}-{run}@example.com"
 
@@ -622,6 +656,7 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     idp.describe_user_pool(UserPoolId=pid)
     idp.delete_user_pool_client(UserPoolId=pid, ClientId=secret["ClientId"])
     idp.delete_user_pool(UserPoolId=minimal["Id"])
+    idp.delete_user_pool_domain(Domain=custom, UserPoolId=pid)
     _passkeys(idp)  # last: the answers counted above are the main pool's
     return {"pool": pid, "users_left": 2}  # ann and cat
 
@@ -682,7 +717,9 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     for operation, answers in sorted(rec.answers.items()):
         shape = MODEL.operation_model(operation).output_shape
         for n, answer in enumerate(answers):
-            found += [f"{operation}#{n}: {p}" for p in problems(shape, answer)]
+            found += [
+                f"{operation}#{n}: {p}" for p in problems(shape, answer) if p not in _OBSERVED
+            ]
             found += [
                 f"{operation}#{n}: {path} missing"
                 for path in ALWAYS[operation]
@@ -718,6 +755,15 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
         {"ChallengeName": "Password", "ChallengeResponse": "Success"}
     ]
     assert "NextToken" in events[1]
+    assert "NextToken" in rec.answers["ListResourceServers"][0]
+    assert any(
+        {"Domain", "CustomDomain"} <= set(a["UserPool"]) for a in rec.answers["DescribeUserPool"]
+    )
+    prefix_domain, custom_domain, unknown = rec.answers["DescribeUserPoolDomain"]
+    assert "CertificateArn" in custom_domain["DomainDescription"]["CustomDomainConfig"]
+    assert prefix_domain["DomainDescription"]["CustomDomainConfig"] == {}
+    assert unknown == {"DomainDescription": {}}
+    assert "CloudFrontDomain" in rec.answers["CreateUserPoolDomain"][1]
 
     # The pool: members set are echoed, members never set are left out (Cognito documents
     # the absence of AccountRecoverySetting, and its examples show no UsernameConfiguration

@@ -31,6 +31,8 @@ from userpool.domain.ports import (
     AlreadyExists,
     AuthEvent,
     NotFound,
+    PoolDomain,
+    ResourceServer,
     SealedValue,
     SoftwareToken,
     Store,
@@ -1246,6 +1248,78 @@ def test_locked_reads_of_a_client_and_a_pool_serialize_their_writers(opener: Ope
         tx.set_client_secret("c1", None)
     with stores[0].read() as tx:
         assert tx.get_client("c1").secret is None
+
+
+# domains and resource servers ------------------------------------------------------------
+def _domain(name: str, pool_id: str, custom: bool = False) -> PoolDomain:
+    cert = "arn:aws:acm:us-east-1:1:certificate/c" if custom else None
+    return PoolDomain(name, pool_id, custom, cert, 1, "d1.cloudfront.net", "20260101000000", 1.0)
+
+
+def test_a_domain_name_is_one_pools_and_a_pool_has_one_of_each_kind(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool("us-east-1_pool"))
+        tx.insert_pool(pool("us-east-1_other"))
+        tx.insert_domain(_domain("mine", "us-east-1_pool"))
+        tx.insert_domain(_domain("auth.example.com", "us-east-1_pool", custom=True))
+        for taken in (
+            _domain("mine", "us-east-1_other"),  # the name
+            _domain("second", "us-east-1_pool"),  # a second prefix of the pool
+            _domain("b.example.com", "us-east-1_pool", custom=True),
+        ):
+            with pytest.raises(AlreadyExists):
+                tx.insert_domain(taken)
+        tx.insert_domain(_domain("theirs", "us-east-1_other"))  # still usable
+    with store.transaction() as tx:
+        found = tx.get_domain("auth.example.com")
+        found.managed_login_version, found.certificate_arn = 2, "arn:new"
+        tx.update_domain(found)
+    with store.read() as tx:
+        assert [d.domain for d in tx.pool_domains("us-east-1_pool")] == [
+            "mine",
+            "auth.example.com",
+        ]
+        again = tx.get_domain("auth.example.com")
+        assert (again.custom, again.managed_login_version, again.certificate_arn) == (
+            True,
+            2,
+            "arn:new",
+        )
+    with store.transaction() as tx:
+        tx.delete_domain("mine")
+        tx.delete_pool("us-east-1_other")
+    with store.read() as tx:
+        for name in ("mine", "theirs"):
+            with pytest.raises(NotFound):
+                tx.get_domain(name)
+
+
+def test_resource_servers_are_kept_in_identifier_order_per_pool(store: Store) -> None:
+    p = "us-east-1_pool"
+    read = [{"ScopeName": "read", "ScopeDescription": "Read"}]
+    with store.transaction() as tx:
+        tx.insert_pool(pool(p))
+        for identifier in ("https://b.example.com", "a", "https://a.example.com"):
+            tx.insert_resource_server(ResourceServer(p, identifier, "api", read, 1.0, 1.0))
+        with pytest.raises(AlreadyExists):
+            tx.insert_resource_server(ResourceServer(p, "a", "again", [], 1.0, 1.0))
+        assert tx.count_resource_servers(p) == 3
+    with store.transaction() as tx:
+        server = tx.get_resource_server(p, "a")
+        server.name, server.scopes = "renamed", []
+        tx.update_resource_server(server)
+        tx.delete_resource_server(p, "https://b.example.com")
+    with store.read() as tx:
+        listed = tx.list_resource_servers(p, None, 10)
+        assert [s.identifier for s in listed] == ["a", "https://a.example.com"]
+        assert (listed[0].name, listed[0].scopes, listed[1].scopes) == ("renamed", [], read)
+        assert [s.identifier for s in tx.list_resource_servers(p, "a", 10)] == [
+            "https://a.example.com"
+        ]
+    with store.transaction() as tx:
+        tx.delete_pool(p)
+    with store.read() as tx:
+        assert tx.list_resource_servers(p, None, 10) == []
 
 
 # passkeys ----------------------------------------------------------------------------------

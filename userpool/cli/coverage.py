@@ -24,22 +24,24 @@ HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 
 _NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
-    "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are kept and shown, "
-    "not checked or used: no OAuth endpoint yet; `RefreshTokenRotation` is shown, not applied"
+    "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
+    "Cognito checks them, but only the `client_credentials` flow is served (the `code` and "
+    "`implicit` flows need the hosted pages, not yet); `RefreshTokenRotation` is shown, not "
+    "applied"
 )
 _POOL = (
     "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "
-    "custom-auth and custom-sender triggers, and the SES and SNS settings of "
+    "custom-sender triggers, and the SES and SNS settings of "
     "`EmailConfiguration` and `SmsConfiguration` (messages go out through the server's "
     "sender: console or SMTP)"
 )
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
-    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE` and "
-    "`MFA_SETUP` (software token or email), `WEB_AUTHN`; not yet `CUSTOM_CHALLENGE` and the "
-    "device challenges"
+    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
+    "`MFA_SETUP` (software token or email), `CUSTOM_CHALLENGE` and `WEB_AUTHN`; not yet "
+    "the device challenges"
 )
-_FLOWS = f'`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); {_NO_DEVICES}'
+_FLOWS = _NO_DEVICES
 _WEBAUTHN_MFA = (
     "`WebAuthnMfaSettings` is kept but has no effect (passkeys sign in as a first factor only)"
 )

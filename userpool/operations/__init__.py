@@ -21,6 +21,7 @@ from userpool.operations import (
     auth,
     client_secrets,
     clients,
+    domains,
     feedback,
     groups,
     list_users,
@@ -29,6 +30,7 @@ from userpool.operations import (
     passwords,
     pools,
     recovery,
+    resource_servers,
     signup,
     tags,
     threat,
@@ -114,6 +116,15 @@ REGISTRY: dict[str, Handler] = {
     "GetUserAuthFactors": passkeys.get_user_auth_factors,
     "AssociateSoftwareToken": totp.associate_software_token,
     "VerifySoftwareToken": totp.verify_software_token,
+    "CreateUserPoolDomain": domains.create_user_pool_domain,
+    "DescribeUserPoolDomain": domains.describe_user_pool_domain,
+    "UpdateUserPoolDomain": domains.update_user_pool_domain,
+    "DeleteUserPoolDomain": domains.delete_user_pool_domain,
+    "CreateResourceServer": resource_servers.create_resource_server,
+    "DescribeResourceServer": resource_servers.describe_resource_server,
+    "ListResourceServers": resource_servers.list_resource_servers,
+    "UpdateResourceServer": resource_servers.update_resource_server,
+    "DeleteResourceServer": resource_servers.delete_resource_server,
 }
 
 # Operations whose refusals are failed guesses, counted per address (threat protection's

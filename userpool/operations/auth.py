@@ -1,7 +1,8 @@
 """Authentication flows: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
 NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
-its challenges, are ``steps/mfa_challenge.py``'s."""
+its challenges, are ``steps/mfa_challenge.py``'s; CUSTOM_AUTH and its challenges are
+``steps/custom_auth.py``'s."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from userpool.errors import (
     UserNotFoundException,
 )
 from userpool.operations.steps import (
+    custom_auth,
     decoys,
     first_factor,
     mfa_challenge,
@@ -61,6 +63,7 @@ _PUBLIC = {
     "REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN",
     "USER_AUTH",
+    "CUSTOM_AUTH",
 }
 _ADMIN = {
     "ADMIN_USER_PASSWORD_AUTH",
@@ -69,6 +72,7 @@ _ADMIN = {
     "REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN",
     "USER_AUTH",
+    "CUSTOM_AUTH",
 }
 _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 
@@ -98,6 +102,8 @@ async def _initiate(
 ) -> dict[str, Any]:
     flow = req["AuthFlow"]
     _check_flow(client, flow, admin)
+    if flow == "CUSTOM_AUTH":
+        custom_auth.check_configured(pool)
     params: dict[str, str] = req.get("AuthParameters") or {}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await refresh(svc, call, pool, client, param(params, "REFRESH_TOKEN"), params)
@@ -114,6 +120,8 @@ async def _initiate(
         hidden = client.prevent_user_existence_errors
         await check_password(svc, call, pool, user, param(params, "PASSWORD"), hidden)
         return await after_password(svc, call, pool, client, user)
+    if flow == "CUSTOM_AUTH":
+        return await custom_auth.start(svc, call, pool, client, user, params)
     if flow == "USER_SRP_AUTH":
         return await first_factor.srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
     return await _user_auth(svc, call, pool, client, user, params, req.get("Session"))
@@ -224,6 +232,10 @@ async def _respond(
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
     if token is None:
         raise InvalidParameterException("Missing required parameter Session")
+    if name in custom_auth.CHALLENGES:
+        custom = await custom_auth.respond(svc, call, pool, client, user, name, token, answers)
+        if custom is not None:
+            return custom  # else USER_SRP_AUTH's PASSWORD_VERIFIER, answered below
     if name in MFA_CHALLENGES:
         answered = await mfa_challenge.respond(svc, call, pool, client, user, name, token, answers)
         if answered is not None:

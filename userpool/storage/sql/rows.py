@@ -225,6 +225,8 @@ POOL_TABLES = (
     "user_groups",
     "group_members",
     "software_tokens",
+    "pool_domains",
+    "resource_servers",
     "webauthn_credentials",
 )
 USER_TABLES = (
