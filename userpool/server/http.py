@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -90,15 +91,32 @@ class HttpServer:
         self.stopping = False
         self._tick: asyncio.TimerHandle | None = None
 
-    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
-        """Answer on ``sock`` until ``stop`` is set, then let the requests in flight finish."""
+    async def serve(
+        self,
+        sock: socket.socket | None,
+        stop: asyncio.Event,
+        secure: tuple[socket.socket, ssl.SSLContext] | None = None,
+    ) -> None:
+        """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in
+        flight. A failed TLS handshake (plain HTTP, say) just ends its connection."""
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(self._protocol, sock=sock, backlog=2048)
+        servers = (
+            [await loop.create_server(self._protocol, sock=sock, backlog=2048)] if sock else []
+        )
+        if secure:
+            sock, tls = secure
+            wait = self.request_timeout
+            servers.append(
+                await loop.create_server(
+                    self._protocol, sock=sock, backlog=2048, ssl=tls, ssl_handshake_timeout=wait
+                )
+            )
         self._sweep()
         try:
             await stop.wait()
         finally:
-            server.close()
+            for server in servers:
+                server.close()
             await self._drain()
             if self._tick is not None:
                 self._tick.cancel()
@@ -132,6 +150,10 @@ class HttpServer:
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
+            if conn.transport is None:  # its TLS handshake failed (unseen here), or goes on
+                if self.now - conn.active > self.request_timeout + 1:
+                    self.connections.discard(conn)
+                continue
             if conn.busy or conn in self.waiting:
                 continue  # our own work (or our pause) is not the client's delay
             if conn.began is not None:
@@ -220,13 +242,14 @@ class HttpConnection(asyncio.Protocol):
             self._reject(_Reject(400))
 
     def eof_received(self) -> bool:
-        """A client that closed its side still gets the answers to what it sent."""
+        """A client that closed its side gets the answers to what it sent (not over TLS)."""
         self.ended = True
         if self.last is not None:
             self.last.keep_alive = False
         if not self.busy:
             self.close()
-        return True  # keep the transport open to write
+        # Keep the transport open to write; TLS has no half-close.
+        return self.transport is None or self.transport.get_extra_info("sslcontext") is None
 
     def pause_writing(self) -> None:
         self.write_blocked = True

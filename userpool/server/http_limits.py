@@ -57,7 +57,8 @@ class Refused(asyncio.Protocol):
         self.counted = True
         self.server.refusing += 1
         transport.write(_BUSY)  # type: ignore[attr-defined]
-        transport.write_eof()  # type: ignore[attr-defined]
+        if transport.can_write_eof():  # type: ignore[attr-defined]  # not over TLS
+            transport.write_eof()  # type: ignore[attr-defined]
         asyncio.get_running_loop().call_later(1.0, transport.close)
 
     def connection_lost(self, exc: Exception | None) -> None:
