@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
@@ -95,7 +95,7 @@ def load_pair(
         key = serialization.load_pem_private_key(raw, password=None)
     except TypeError:
         raise TlsRefused(f"{key_path} is encrypted: give an unencrypted key (0600)") from None
-    except (ValueError, serialization.UnsupportedAlgorithm):
+    except (ValueError, UnsupportedAlgorithm):
         raise TlsRefused(f"{key_path} holds no PEM private key") from None
     if not isinstance(key, _SERVER_KEYS):
         raise TlsRefused(f"{key_path}: a key of a kind TLS servers do not use")
@@ -312,6 +312,8 @@ def trust_help(ca: str) -> str:
         "  macOS: sudo security add-trusted-cert -d -r trustRoot -k "
         f"/Library/Keychains/System.keychain {ca}\n"
         f"  Windows: certutil -addstore -f Root {ca}\n"
+        "  Chrome/Chromium on Linux: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n userpool "
+        f"-i {ca}\n"
         "  Firefox keeps its own store: Settings > Certificates > Import (or "
         "security.enterprise_roots.enabled)\n"
         "Its key (ca.key beside it, 0600) can sign a certificate for any name: keep it private."
