@@ -197,7 +197,8 @@ class Settings:
     )
 
     def issuer(self, pool_id: str) -> str:
-        base = self.issuer_base or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.uses_tls and self.tls_port == self.port else "http"
+        base = self.issuer_base or f"{scheme}://{self.host}:{self.port}"
         return f"{base.rstrip('/')}/{pool_id}"
 
     @property

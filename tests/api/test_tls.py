@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.api.test_oauth_token import make_m2m
-from tests.helpers import ROOT, Server, free_port
+from tests.helpers import ROOT, USERPOOL, Server, free_port
 
 SDK = ROOT / "tests" / "js" / "sdk_v3.mjs"
 CERT_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
@@ -164,7 +164,8 @@ def test_failed_handshakes_do_not_use_up_the_connections(tmp_path: Path) -> None
     such connections, --max-connections of them would refuse everyone after."""
     srv = TlsServer(
         tmp_path, "--tls", "self-signed", "--max-connections", "2", "--request-timeout", "1"
-    ).start()
+    )
+    srv.start()
     try:
         for _ in range(4):
             _plain_http_to(srv.tls_port)
@@ -196,7 +197,8 @@ def _names(pem: bytes) -> list[str]:
 def test_the_local_ca_stays_across_restarts_and_the_leaf_names_custom_domains(
     tmp_path: Path,
 ) -> None:
-    srv = TlsServer(tmp_path, "--tls", "self-signed").start()
+    srv = TlsServer(tmp_path, "--tls", "self-signed")
+    srv.start()
     try:
         folder = Path(srv.ca).parent
         first = _files(folder)
@@ -273,7 +275,8 @@ def _own_certificate(folder: Path) -> tuple[Path, Path, Path]:
 
 def test_a_certificate_of_ones_own_serves_as_given(tmp_path: Path) -> None:
     ca, chain, key = _own_certificate(tmp_path)
-    srv = TlsServer(tmp_path, "--tls-cert", str(chain), "--tls-key", str(key)).start()
+    srv = TlsServer(tmp_path, "--tls-cert", str(chain), "--tls-key", str(key))
+    srv.start()
     try:
         context = ssl.create_default_context(cafile=str(ca))
         with (
@@ -320,3 +323,45 @@ def test_js_sdk_v3_confirms_a_sign_up_over_https_with_node_extra_ca_certs(
     assert status == 0 and "error" not in json.loads(out[0]), (out, stderr)
     user = tls.client().admin_get_user(UserPoolId=pool_id, Username="bob")
     assert user["UserStatus"] == "CONFIRMED"
+
+
+def test_https_only_when_the_ports_are_one(tmp_path: Path) -> None:
+    """``--tls-port`` equal to ``--port``: one listener, HTTPS; tokens' issuer is https."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [USERPOOL, "serve", "--dev", "--db", str(tmp_path / "u.db"), "--port", str(port)]
+            + ["--tls-port", str(port), "--tls", "self-signed"],
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        ca = str(tmp_path / "tls" / "ca.pem")
+        url = f"https://localhost:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"{url}/health", verify=ca, timeout=2).raise_for_status()
+                break
+            except (requests.exceptions.RequestException, OSError):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        assert f"on https://127.0.0.1:{port} (db" in log.read_text()
+        assert b"200" not in _plain_http_to(port)
+        idp = boto3.client(
+            "cognito-idp",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="any",
+            aws_secret_access_key="any",
+            verify=ca,
+        )
+        pool_id = idp.create_user_pool(PoolName="only")["UserPool"]["Id"]
+        config = requests.get(
+            f"{url}/{pool_id}/.well-known/openid-configuration", verify=ca, timeout=10
+        ).json()
+        assert config["issuer"] == f"https://127.0.0.1:{port}/{pool_id}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

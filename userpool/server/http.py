@@ -24,6 +24,7 @@ import httptools
 
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
+from userpool.server import http_limits
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.response import Response
 from userpool.server.wire import (
@@ -100,17 +101,15 @@ class HttpServer:
         """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in
         flight. A failed TLS handshake (plain HTTP, say) just ends its connection."""
         loop = asyncio.get_running_loop()
-        servers = (
-            [await loop.create_server(self._protocol, sock=sock, backlog=2048)] if sock else []
-        )
-        if secure:
-            sock, tls = secure
-            wait = self.request_timeout
-            servers.append(
-                await loop.create_server(
-                    self._protocol, sock=sock, backlog=2048, ssl=tls, ssl_handshake_timeout=wait
-                )
+        listeners: list[tuple[socket.socket | None, ssl.SSLContext | None]] = [(sock, None)]
+        options = http_limits.tls_options
+        servers = [
+            await loop.create_server(
+                self._protocol, sock=s, backlog=2048, **options(tls, self.request_timeout)
             )
+            for s, tls in listeners + [secure or (None, None)]
+            if s is not None
+        ]
         self._sweep()
         try:
             await stop.wait()
@@ -150,12 +149,10 @@ class HttpServer:
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
-            if conn.transport is None:  # its TLS handshake failed (unseen here), or goes on
-                if self.now - conn.active > self.request_timeout + 1:
-                    self.connections.discard(conn)
-                continue
-            if conn.busy or conn in self.waiting:
-                continue  # our own work (or our pause) is not the client's delay
+            if conn.transport is None and self.now - conn.active > self.request_timeout + 1:
+                conn.close()  # its TLS handshake failed, unseen here
+            if conn.busy or conn in self.waiting or conn.transport is None:
+                continue  # our own work (or our pause, or a handshake) is not the client's delay
             if conn.began is not None:
                 if self.now - conn.began > self.request_timeout:
                     conn.close()
@@ -498,3 +495,5 @@ class HttpConnection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+        else:  # its TLS handshake goes on (then it is closed, if stopping) or failed unseen
+            self.server.connections.discard(self)
