@@ -150,6 +150,10 @@ BAD_FILTER = "Error while parsing filter."
 # DEVIATION: no source shows Cognito's text for an attribute ListUsers cannot search.
 BAD_SEARCH_ATTRIBUTE = "Invalid search attribute: {}"
 CUSTOM_AUTH_ONLY = "Only custom auth (lambda driven) is enabled for this client."
+# Custom authentication (CUSTOM_AUTH and its three triggers).
+NO_CUSTOM_AUTH_TRIGGER = "Custom auth lambda trigger is not configured for the user pool."
+NO_CHALLENGE_TRIGGER = "{} lambda trigger is not configured for the user pool."  # DEVIATION
+BAD_DEFINE_ANSWER = "Invalid lambda function output : {}"  # DEVIATION: the part after ':'
 MIXED_AUTH_FLOWS = (  # DEVIATION: the documented rule's wording is ours
     "Legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, "
     "USER_PASSWORD_AUTH) cannot be combined with values that begin with ALLOW_."

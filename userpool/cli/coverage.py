@@ -25,26 +25,23 @@ HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 _NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
-    "Cognito checks them, but only the `client_credentials` flow is served (the `code` and "
-    "`implicit` flows need the hosted pages, not yet); `RefreshTokenRotation` is shown, not "
-    "applied"
+    "Cognito checks them; the `code`, `implicit` and `client_credentials` flows are served, "
+    "but the hosted pages do not yet offer MFA, NEW_PASSWORD_REQUIRED or forgotten passwords; "
+    "`RefreshTokenRotation` is shown, not applied"
 )
 _POOL = (
     "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "
-    "custom-auth and custom-sender triggers, and the SES and SNS settings of "
+    "custom-sender triggers, and the SES and SNS settings of "
     "`EmailConfiguration` and `SmsConfiguration` (messages go out through the server's "
     "sender: console or SMTP)"
 )
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
-    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE` and "
-    "`MFA_SETUP` (software token or email); not yet `CUSTOM_CHALLENGE`, `WEB_AUTHN` and the "
-    "device challenges"
+    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
+    "`MFA_SETUP` (software token or email) and `CUSTOM_CHALLENGE`; not yet `WEB_AUTHN` and "
+    "the device challenges"
 )
-_FLOWS = (
-    '`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); `USER_AUTH` offers '
-    f"no `WEB_AUTHN`; {_NO_DEVICES}"
-)
+_FLOWS = f"`USER_AUTH` offers no `WEB_AUTHN`; {_NO_DEVICES}"
 _WEBAUTHN_MFA = "`WebAuthnMfaSettings` is kept but has no effect (no passkeys yet)"
 
 # operation -> what differs from Cognito, for served operations that are only partly so.

@@ -249,6 +249,17 @@ def client_credentials_claims(
     }
 
 
+def attribute_scope(name: str) -> str | None:
+    """The OAuth scope that reaches attribute ``name`` (besides ``openid``), if any."""
+    if name in ("email", "email_verified"):
+        return "email"
+    if name in ("phone_number", "phone_number_verified"):
+        return "phone"
+    if name in _PROFILE or name.startswith("custom:"):
+        return "profile"
+    return None
+
+
 def user_info(
     sub: str, username: str, readable: dict[str, str], scopes: list[str]
 ) -> dict[str, Any]:
@@ -260,18 +271,8 @@ def user_info(
     for name, value in readable.items():
         if name == "sub":
             continue
-        if named:
-            group = (
-                "email"
-                if name in ("email", "email_verified")
-                else "phone"
-                if name in ("phone_number", "phone_number_verified")
-                else "profile"
-                if name in _PROFILE or name.startswith("custom:")
-                else None
-            )
-            if group not in named:
-                continue
+        if named and attribute_scope(name) not in named:
+            continue
         out[name] = value
     out["username"] = username
     return out

@@ -32,6 +32,11 @@ def _common(origin: Origin, username: str, source: str) -> dict[str, Any]:
     }
 
 
+def envelope(origin: Origin, username: str, source: str) -> dict[str, Any]:
+    """The members every event shares (version, region, pool, user, caller, source)."""
+    return _common(origin, username, source)
+
+
 def user_attributes(pool: Pool, user: User) -> dict[str, str]:
     """All attributes as strings, plus ``cognito:user_status`` and verified alias markers."""
     attributes = dict(user.attributes)

@@ -1,7 +1,8 @@
 """Authentication flows: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
 NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
-its challenges, are ``steps/mfa_challenge.py``'s."""
+its challenges, are ``steps/mfa_challenge.py``'s; CUSTOM_AUTH and its challenges are
+``steps/custom_auth.py``'s."""
 
 from __future__ import annotations
 
@@ -25,7 +26,15 @@ from userpool.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
-from userpool.operations.steps import decoys, mfa_challenge, migration, otp, risk, token_hooks
+from userpool.operations.steps import (
+    custom_auth,
+    decoys,
+    mfa_challenge,
+    migration,
+    otp,
+    risk,
+    token_hooks,
+)
 from userpool.operations.steps.lookups import (
     check_writable,
     client_and_pool,
@@ -57,6 +66,7 @@ _PUBLIC = {
     "REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN",
     "USER_AUTH",
+    "CUSTOM_AUTH",
 }
 _ADMIN = {
     "ADMIN_USER_PASSWORD_AUTH",
@@ -65,6 +75,7 @@ _ADMIN = {
     "REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN",
     "USER_AUTH",
+    "CUSTOM_AUTH",
 }
 _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 
@@ -94,6 +105,8 @@ async def _initiate(
 ) -> dict[str, Any]:
     flow = req["AuthFlow"]
     _check_flow(client, flow, admin)
+    if flow == "CUSTOM_AUTH":
+        custom_auth.check_configured(pool)
     params: dict[str, str] = req.get("AuthParameters") or {}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await refresh(svc, call, pool, client, param(params, "REFRESH_TOKEN"), params)
@@ -110,6 +123,8 @@ async def _initiate(
         hidden = client.prevent_user_existence_errors
         await check_password(svc, call, pool, user, param(params, "PASSWORD"), hidden)
         return await after_password(svc, call, pool, client, user)
+    if flow == "CUSTOM_AUTH":
+        return await custom_auth.start(svc, call, pool, client, user, params)
     if flow == "USER_SRP_AUTH":
         return await _srp_challenge(svc, pool, client, user, param(params, "SRP_A"))
     return await _user_auth(svc, call, pool, client, user, params, req.get("Session"))
@@ -327,6 +342,10 @@ async def _respond(
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
     if token is None:
         raise InvalidParameterException("Missing required parameter Session")
+    if name in custom_auth.CHALLENGES:
+        custom = await custom_auth.respond(svc, call, pool, client, user, name, token, answers)
+        if custom is not None:
+            return custom  # else USER_SRP_AUTH's PASSWORD_VERIFIER, answered below
     if name in MFA_CHALLENGES:
         answered = await mfa_challenge.respond(svc, call, pool, client, user, name, token, answers)
         if answered is not None:

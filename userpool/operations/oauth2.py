@@ -4,8 +4,9 @@ parses the form and names the pool the host or path points at; these answer with
 (the JSON body) or raise ``domain.oauth.OAuthError``.
 
 The token endpoint dispatches on ``grant_type`` through ``GRANTS``: each grant is a function
-of the authenticated app client and the form. ``client_credentials`` is served here; the
-code and refresh-token grants join the table with the hosted pages.
+of the authenticated app client and the form. ``client_credentials`` mints machine tokens; the
+code grant spends the hosted pages' codes (``steps.oauth_tokens``); the refresh-token grant
+takes refresh tokens of the OAuth endpoints and of the API.
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from typing import Any
 import orjson
 
 from userpool.domain import tokens
-from userpool.domain.entities import AppClient, Pool
+from userpool.domain.entities import AppClient, Pool, User
+from userpool.domain.hosted import pkce_matches
 from userpool.domain.oauth import (
+    ADMIN_SCOPE,
     OAuthError,
     client_credentials_claims,
     client_credentials_scopes,
     oauth_client,
     user_info,
 )
+from userpool.domain.ports import NotFound
 from userpool.domain.schema import readable
 from userpool.domain.services import Call, Services
 from userpool.errors import CognitoError, NotAuthorizedException, UserNotFoundException
-from userpool.operations.steps import oauth, token_hooks
+from userpool.operations.steps import oauth, oauth_tokens, token_hooks
 from userpool.operations.steps.lookups import access_user, client_of
 
 BAD_USERINFO = "Bad OAuth2 request at UserInfo Endpoint"
@@ -101,8 +105,83 @@ async def _client_credentials(
     return {"access_token": access, "expires_in": ttl, "token_type": "Bearer"}
 
 
+def _user_client(client: AppClient, flow: str) -> None:
+    """A client the OAuth endpoints serve, with ``flow`` (code) allowed."""
+    if not oauth_client(client.config):
+        raise OAuthError("unauthorized_client")
+    if flow not in (client.config.get("AllowedOAuthFlows") or []):
+        raise OAuthError("unauthorized_client")
+
+
+def _user(svc: Services, pool: Pool, sub: str) -> User:
+    try:
+        with svc.store.read() as tx:
+            user = tx.user_by_sub(pool.id, sub)
+    except NotFound:
+        raise OAuthError("invalid_grant") from None
+    if not user.enabled:
+        raise OAuthError("invalid_grant")
+    return user
+
+
+async def _authorization_code(
+    svc: Services, call: Call, pool: Pool, client: AppClient, form: dict[str, str]
+) -> dict[str, Any]:
+    """A code from the hosted pages for tokens: spent by the first request that names it,
+    whatever it then lacks (a retry with the same code is ``invalid_grant``, as observed);
+    bound to the client, the redirect URI and the PKCE challenge.
+
+    DEVIATION: a reused code revokes nothing (RFC 6749 advises revoking the tokens it
+    gave; Cognito's behaviour is unconfirmed)."""
+    code = form.get("code")
+    if not code:
+        raise OAuthError("invalid_request")
+    row = oauth_tokens.take_code(svc, code)
+    _user_client(client, "code")
+    if row is None or row.client_id != client.id or row.pool_id != pool.id:
+        raise OAuthError("invalid_grant")
+    data = row.data
+    if form.get("redirect_uri") != data.get("redirect_uri"):
+        raise OAuthError("invalid_grant")
+    if data.get("challenge") is not None and not form.get("code_verifier"):
+        raise OAuthError("invalid_request")
+    if not pkce_matches(data.get("challenge"), form.get("code_verifier")):
+        raise OAuthError("invalid_grant")
+    user = _user(svc, pool, row.sub)
+    call.request = {"ClientMetadata": _client_metadata(form.get("aws_client_metadata"))}
+    scopes = tuple(str(s) for s in data.get("scopes") or [])
+    sign_in = oauth_tokens.SignIn(scopes, data.get("nonce"), int(data.get("auth_time") or 0))
+    return await oauth_tokens.issue(svc, call, pool, client, user, sign_in)
+
+
+async def _refresh_token(
+    svc: Services, call: Call, pool: Pool, client: AppClient, form: dict[str, str]
+) -> dict[str, Any]:
+    """New access and ID tokens for a live refresh token of this client, with the scopes
+    of its sign-in (an API sign-in's: aws.cognito.signin.user.admin); no new refresh token.
+
+    DEVIATION: the ID token comes only when the sign-in granted ``openid`` (an API
+    sign-in's refresh token gets one too, as from InitiateAuth)."""
+    text = form.get("refresh_token")
+    if not text:
+        raise OAuthError("invalid_request")
+    stored = oauth_tokens.refresh_token(svc, text)
+    if stored is None or stored.client_id != client.id or stored.pool_id != pool.id:
+        raise OAuthError("invalid_grant")
+    if stored.revoked or stored.expires < svc.clock.now():
+        raise OAuthError("invalid_grant")
+    user = _user(svc, pool, stored.sub)
+    kept = oauth_tokens.kept_scopes(svc, stored)
+    scopes = kept if kept is not None else (ADMIN_SCOPE, "openid")
+    sign_in = oauth_tokens.SignIn(scopes, None, stored.auth_time)
+    call.request = {"ClientMetadata": _client_metadata(form.get("aws_client_metadata"))}
+    return await oauth_tokens.issue(svc, call, pool, client, user, sign_in, refresh=stored)
+
+
 GRANTS: dict[str, Grant] = {
+    "authorization_code": _authorization_code,
     "client_credentials": _client_credentials,
+    "refresh_token": _refresh_token,
 }
 
 

@@ -95,7 +95,7 @@ def route(path: str) -> Route | None:
     return None
 
 
-class _NotHere(Exception):
+class NotHere(Exception):
     """The host or path names no pool of ours: a 404."""
 
 
@@ -114,7 +114,7 @@ def _host(headers: Callable[[str], str | None]) -> str | None:
     return None if is_loopback(host) else host.rstrip(".")
 
 
-def _pool_scope(svc: Runtime, found: Route, headers: Callable[[str], str | None]) -> str | None:
+def pool_scope(svc: Runtime, found: Route, headers: Callable[[str], str | None]) -> str | None:
     """The pool the host and path name (they must agree), or None: the server's root."""
     region = svc.settings.region
     host = _host(headers)
@@ -125,19 +125,19 @@ def _pool_scope(svc: Runtime, found: Route, headers: Callable[[str], str | None]
             if pool_id is not None:
                 named.add(pool_id)
             elif prefix_of_host(host, region) is not None or host.endswith(".amazoncognito.com"):
-                raise _NotHere
+                raise NotHere
         if found.domain is not None:
             pool_id = pool_of_domain(tx, found.domain, region)
             if pool_id is None:
-                raise _NotHere
+                raise NotHere
             named.add(pool_id)
         if found.pool_id is not None:
             try:
                 named.add(pool_of(tx, found.pool_id).id)
             except CognitoError:
-                raise _NotHere from None
+                raise NotHere from None
     if len(named) > 1:
-        raise _NotHere
+        raise NotHere
     return next(iter(named), None)
 
 
@@ -208,7 +208,7 @@ async def serve(
     endpoint = ENDPOINTS[found.endpoint]
     try:
         svc.limiter.admit("ip", call.source_ip)
-        pool_id = _pool_scope(svc, found, headers)
+        pool_id = pool_scope(svc, found, headers)
         if method not in endpoint.methods:
             allow = ", ".join(sorted(endpoint.methods))
             return Response(405, [*_headers(call), ("allow", allow)], b"")
@@ -218,7 +218,7 @@ async def serve(
         if result is None:
             return Response(200, _headers(call), b"")
         return Response(200, _headers(call), orjson.dumps(result))
-    except _NotHere:
+    except NotHere:
         return Response(404, _headers(call), NOT_FOUND)
     except _WrongType:
         return Response(405, _headers(call), b"")

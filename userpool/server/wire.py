@@ -32,7 +32,7 @@ from userpool.model import operation_named, operations
 from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
-from userpool.server import oauth, request_log, sigv4
+from userpool.server import oauth, pages, request_log, sigv4
 from userpool.server.address import caller
 from userpool.server.dev_messages import answer_messages, serves_messages
 from userpool.server.response import Response
@@ -203,6 +203,9 @@ async def _dispatch(
     if method == "OPTIONS":
         return _preflight(request_id)
     call = Call(request_id, caller(peer, headers, svc.settings.trusted_proxy))
+    page = pages.route(path)
+    if page is not None:  # /oauth2/authorize and the hosted pages (server/pages.py)
+        return await pages.serve(svc, call, method, page[0], page[1], headers, body, query)
     found = oauth.route(path)
     if found is not None:  # an OAuth endpoint (server/oauth.py)
         return await oauth.serve(svc, call, method, found, headers, body, query)

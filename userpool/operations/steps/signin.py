@@ -279,11 +279,11 @@ async def issue(
         ),
     }
     if refresh is None:
-        result["RefreshToken"] = _new_refresh(svc, call, pool, client, user, origin, now)
+        result["RefreshToken"] = new_refresh(svc, call, pool, client, user, origin, now)
     return result
 
 
-def _new_refresh(
+def new_refresh(
     svc: Services, call: Call, pool: Pool, client: AppClient, user: User, origin: str, now: int
 ) -> str:
     token = ids.token(96)

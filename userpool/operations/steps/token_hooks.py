@@ -106,13 +106,16 @@ async def pre_token_generation(
     source: str,
     groups: tuple[str, ...] = (),
     roles: tuple[str, ...] = (),
+    granted: tuple[str, ...] | None = None,
 ) -> TokenChanges:
+    """PreTokenGeneration for a user's tokens; ``granted``: the OAuth scopes of a token
+    from the OAuth endpoints (the API's tokens carry aws.cognito.signin.user.admin)."""
     if svc.triggers.arn(pool, "PreTokenGeneration") is None:
         return TokenChanges()
     lambda_config = pool.config.get("LambdaConfig") or {}
     version = (lambda_config.get("PreTokenGenerationConfig") or {}).get("LambdaVersion", "V1_0")
     number = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}.get(version, "1")
-    scopes = ["aws.cognito.signin.user.admin"]
+    scopes = ["aws.cognito.signin.user.admin"] if granted is None else list(granted)
     origin = Origin(svc.settings.region, pool, client_id, call.client_metadata)
     event = trigger_events.pre_token_generation(
         origin, user, source, number, list(groups), scopes, list(roles)
