@@ -365,3 +365,24 @@ def test_https_only_when_the_ports_are_one(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _login_cookies(base: str, app: dict[str, str], verify: Any) -> list[str]:
+    from tests.api.test_hosted_flow import CALLBACK
+
+    query = {"client_id": app["id"], "response_type": "code", "redirect_uri": CALLBACK}
+    page = requests.get(f"{base}/oauth2/authorize", params=query, verify=verify, timeout=10)
+    assert page.status_code == 200 and page.url.split("?")[0].endswith("/login"), page.text
+    cookies = [r.headers.get("set-cookie", "") for r in [*page.history, page]]
+    assert any(cookies), cookies
+    return [c for c in cookies if c]
+
+
+def test_hosted_pages_over_https_set_secure_cookies(tls: TlsServer) -> None:
+    """The pages learn that the request came over TLS (as from a TLS proxy): their cookies
+    are Secure there, and not on the HTTP listener, where a browser would drop them."""
+    from tests.api.test_hosted_flow import make_app
+
+    app = make_app(tls.client())
+    assert all("; Secure" in c for c in _login_cookies(tls.https, app, tls.ca))
+    assert not any("Secure" in c for c in _login_cookies(tls.url, app, None))

@@ -98,8 +98,7 @@ class HttpServer:
         stop: asyncio.Event,
         secure: tuple[socket.socket, ssl.SSLContext] | None = None,
     ) -> None:
-        """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in
-        flight. A failed TLS handshake (plain HTTP, say) just ends its connection."""
+        """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in flight."""
         loop = asyncio.get_running_loop()
         listeners: list[tuple[socket.socket | None, ssl.SSLContext | None]] = [(sock, None)]
         options = http_limits.tls_options
@@ -245,7 +244,6 @@ class HttpConnection(asyncio.Protocol):
             self.last.keep_alive = False
         if not self.busy:
             self.close()
-        # Keep the transport open to write; TLS has no half-close.
         return self.transport is None or self.transport.get_extra_info("sslcontext") is None
 
     def pause_writing(self) -> None:
@@ -298,6 +296,8 @@ class HttpConnection(asyncio.Protocol):
                 raise _Reject(400)  # HTTP/1.1 needs a Host header; 1.0 may omit it
         elif more is not None and "host" in more:
             raise _Reject(400)  # more than one Host
+        if self.transport is not None and self.transport.get_extra_info("sslcontext"):
+            headers["x-forwarded-proto"] = "https"  # as a TLS proxy says it (pages: Secure cookies)
         length = headers.get("content-length", "0")
         if length.isdigit() and int(length) > MAX_DISCARD:
             raise _Reject(400, body_too_large())
