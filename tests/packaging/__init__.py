@@ -1,0 +1,1 @@
+"""Packaging tests: the wheel in a fresh virtualenv, and the container image."""
