@@ -35,9 +35,9 @@ def code_in(outbox: str, address: str) -> str:
     return str(found[-1])
 
 
-def sign_up_and_confirm(idp: Any, outbox: Callable[[], str]) -> None:
+def sign_up_and_confirm(idp: Any, outbox: Callable[[], str]) -> str:
     """Create a pool and a client, sign a user up, confirm with the code from ``outbox()``
-    (the output of ``userpool outbox --limit 1``), and see the user CONFIRMED."""
+    (the output of ``userpool outbox --limit 1``), and see the user CONFIRMED; the pool's id."""
     pool = idp.create_user_pool(PoolName="smoke", AutoVerifiedAttributes=["email"])["UserPool"]
     app = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web")["UserPoolClient"]
     address = f"smoke-{secrets.token_hex(4)}@example.com"
@@ -56,3 +56,4 @@ def sign_up_and_confirm(idp: Any, outbox: Callable[[], str]) -> None:
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert attributes["sub"] == signed_up["UserSub"]
     assert attributes["email_verified"] == "true"
+    return str(pool["Id"])
