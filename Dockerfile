@@ -12,7 +12,7 @@ RUN python -m build --wheel --outdir /dist .
 
 FROM python:3.11-slim
 # The data folder (SQLite database, its master key and the first access key by default;
-# the self-signed TLS files under /data/.userpool) and /keys, for a master key kept on
+# the self-signed TLS files in /data/tls) and /keys, for a master key kept on
 # another volume (USERPOOL_MASTER_KEY_FILE=/keys/master.key), are the user's, 0700: the
 # server refuses a data folder open to others. A named volume mounted on either takes
 # this owner and mode the first time.
