@@ -112,7 +112,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     wheels = sorted(dist.glob("userpool-*.whl"))
     assert len(wheels) == 1 and (dist / f"userpool-{__version__}.tar.gz").exists(), wheels
     venv = tmp / "venv"
-    _ok(subprocess.run([sys.executable, "-m", "venv", str(venv)], env=env), "python -m venv")
+    made = subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, env=env
+    )
+    _ok(made, "python -m venv")
     home = tmp / "home"
     home.mkdir(mode=0o700)
     ready = Installed(wheels[0], venv, home, {**env, "HOME": str(home)})
