@@ -1,8 +1,8 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``), so code that needs one area can say
-so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``ImportsTx``), so code that needs
+one area can say so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
 ``ports.NotFound``; an insert refused by a uniqueness constraint raises
 ``ports.AlreadyExists`` and leaves the transaction usable.
 """
@@ -67,6 +67,43 @@ class SoftwareToken:
     device_name: str | None = None
     last_step: int | None = None
     id: str = ""
+
+
+@dataclass(slots=True)
+class ImportJob:
+    """A user import job as stored: what DescribeUserImportJob shows, its upload (``upload``:
+    the id of the CSV's last complete PUT, None before one; ``size`` bytes, ``lines``
+    lines), its runner's ``heartbeat`` (written with every batch) and ``last_line``, the
+    number of the last line the runner has read."""
+
+    id: str
+    pool_id: str
+    name: str
+    role_arn: str
+    status: str
+    created: float
+    url: str
+    started: float | None = None
+    completed: float | None = None
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+    message: str | None = None
+    upload: str | None = None
+    size: int = 0
+    lines: int = 0
+    heartbeat: float | None = None
+    last_line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLogLine:
+    """A row of an import job's CSV that was not imported: its line number, ``SKIPPED`` or
+    ``FAILED``, and why (never the row's data)."""
+
+    line: int
+    outcome: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +268,43 @@ class MfaTx(Protocol):
     def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
 
 
+class ImportsTx(Protocol):
+    """User import jobs, their uploaded CSV (in chunks) and the log of rows not imported."""
+
+    def insert_import_job(self, job: ImportJob) -> None: ...
+    # lock: a write of the row follows (PostgreSQL locks it until the transaction ends)
+    def get_import_job(self, job_id: str, lock: bool = False) -> ImportJob: ...
+    # write every member but the id and pool; only while the job's status is one of
+    # ``expect``: whether it was written
+    def update_import_job(self, job: ImportJob, expect: tuple[str, ...]) -> bool: ...
+    # the pool's jobs, newest first (by creation, then id, descending), after ``after``
+    # (a (created, id) of the previous page's last job)
+    def list_import_jobs(
+        self, pool_id: str, after: tuple[float, str] | None, limit: int
+    ) -> list[ImportJob]: ...
+    def count_import_jobs(self, pool_id: str) -> int: ...
+    def active_import_jobs(self, pool_id: str) -> list[ImportJob]: ...  # Pending..Stopping
+    # a batch's first write: the heartbeat, and the counts it adds, while the job is
+    # InProgress (on PostgreSQL the row stays locked: a Stop waits for the batch)
+    def advance_import_job(
+        self, job_id: str, heartbeat: float, counts: tuple[int, int, int], last_line: int
+    ) -> bool: ...
+    # a batch of imported users: those inserted (by username key; a taken key is skipped)
+    def insert_new_users(self, users: list[tuple[User, str]]) -> set[str]: ...
+    # which keys of an alias attribute are taken (each locked as alias_owner locks one)
+    def taken_aliases(self, pool_id: str, attribute: str, keys: list[str]) -> set[str]: ...
+    # (attribute, key, sub) aliases taken_aliases found free
+    def insert_aliases(self, pool_id: str, aliases: list[tuple[str, str, str]]) -> None: ...
+    def put_import_chunk(
+        self, pool_id: str, job_id: str, upload: str, seq: int, data: bytes
+    ) -> None: ...
+    def import_chunk(self, job_id: str, upload: str, seq: int) -> bytes | None: ...
+    # every chunk of the job's uploads but ``keep``'s
+    def drop_import_chunks(self, job_id: str, keep: str | None = None) -> None: ...
+    def add_import_log(self, pool_id: str, job_id: str, lines: list[ImportLogLine]) -> None: ...
+    def import_log(self, job_id: str, after: int, limit: int) -> list[ImportLogLine]: ...
+
+
 class Tx(
     PoolsTx,
     UsersTx,
@@ -241,6 +315,7 @@ class Tx(
     GroupsTx,
     CountersTx,
     MfaTx,
+    ImportsTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -23,6 +23,7 @@ from userpool.operations import (
     clients,
     feedback,
     groups,
+    imports,
     list_users,
     mfa,
     passwords,
@@ -108,6 +109,12 @@ REGISTRY: dict[str, Handler] = {
     "AdminSetUserSettings": mfa.admin_set_user_settings,
     "AssociateSoftwareToken": totp.associate_software_token,
     "VerifySoftwareToken": totp.verify_software_token,
+    "GetCSVHeader": imports.get_csv_header,
+    "CreateUserImportJob": imports.create_user_import_job,
+    "StartUserImportJob": imports.start_user_import_job,
+    "StopUserImportJob": imports.stop_user_import_job,
+    "DescribeUserImportJob": imports.describe_user_import_job,
+    "ListUserImportJobs": imports.list_user_import_jobs,
 }
 
 # Operations whose refusals are failed guesses, counted per address (threat protection's

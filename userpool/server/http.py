@@ -23,6 +23,7 @@ import httptools
 
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
+from userpool.server import uploads
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.response import Response
 from userpool.server.wire import (
@@ -45,9 +46,10 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _Reject(Exception):
-    """A request the connection answers itself and then closes."""
+    """A request the connection answers itself and then closes (``error``: what to render,
+    or the answer itself)."""
 
-    def __init__(self, status: int, error: CognitoError | None = None) -> None:
+    def __init__(self, status: int, error: CognitoError | Response | None = None) -> None:
         super().__init__(status)
         self.status = status
         self.error = error
@@ -64,6 +66,7 @@ class _Request:
     keep_alive: bool
     answer: Response | None = None
     size: int = 0  # bytes counted against the buffer limits until it is answered
+    upload: uploads.Upload | None = None  # an import job's CSV, streamed to a file
 
 
 class HttpServer:
@@ -175,6 +178,7 @@ class HttpConnection(asyncio.Protocol):
         self._more: dict[str, list[str]] | None = None  # the values of repeated headers
         self._in_head = False  # between the request line and the end of the headers
         self._body: list[bytes] = []
+        self._upload: uploads.Upload | None = None  # the body goes to it, not to _body
         self._size = 0  # body bytes
         self._head = 0  # request line and header bytes (trailers too)
         self._kept = 0  # bytes of the request being read that count against the buffers
@@ -197,6 +201,9 @@ class HttpConnection(asyncio.Protocol):
             self.server.favoured = None
             self.server.wake()
         self.held = 0
+        for upload in [r.upload for r in self.queued] + [self._upload]:  # (not the one answered)
+            if upload is not None:
+                upload.close()
         self.queued.clear()
         self._body = []
 
@@ -279,13 +286,22 @@ class HttpConnection(asyncio.Protocol):
         elif more is not None and "host" in more:
             raise _Reject(400)  # more than one Host
         length = headers.get("content-length", "0")
-        if length.isdigit() and int(length) > MAX_DISCARD:
+        method = self.parser.get_method().decode("latin-1")
+        self._upload = uploads.begin(self.server, method, self._url, headers.get)
+        if self._upload is not None and self._upload.aborted:
+            raise _Reject(400, self._upload.refusal)
+        if self._upload is None and length.isdigit() and int(length) > MAX_DISCARD:
             raise _Reject(400, body_too_large())
         self._hold(self._head)
         if headers.get("expect", "").lower() == "100-continue" and self.transport:
             self.transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
+        if self._upload is not None:  # to its file, never held; progress resets the timeout
+            self.began = self.server.now
+            if not self._upload.write(body):
+                raise _Reject(400, self._upload.refusal)
+            return
         # A body over the limit is read to its end (clients send it all before they read
         # an answer) but not kept; a body beyond MAX_DISCARD ends the connection.
         self._size += len(body)
@@ -311,7 +327,9 @@ class HttpConnection(asyncio.Protocol):
             bool(self.parser.should_keep_alive()),
             None,
             self._kept,
+            self._upload,
         )
+        self._upload = None
         if self._size > MAX_BODY:
             request.answer = error_response(body_too_large(), new_request_id())
         self.last = request
@@ -368,6 +386,7 @@ class HttpConnection(asyncio.Protocol):
                 request.body,
                 query,
                 self.peer,
+                request.upload,
             )
         except Exception:  # dispatch renders its own failures; this is a last resort
             request_id = new_request_id()
@@ -439,7 +458,9 @@ class HttpConnection(asyncio.Protocol):
             return
         self.transport.pause_reading()
         request_id = new_request_id()
-        if reject.error is not None:
+        if isinstance(reject.error, Response):
+            response = reject.error
+        elif reject.error is not None:
             response = error_response(reject.error, request_id)
         else:
             response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")

@@ -225,6 +225,9 @@ POOL_TABLES = (
     "user_groups",
     "group_members",
     "software_tokens",
+    "import_jobs",
+    "import_chunks",
+    "import_log",
 )
 USER_TABLES = (
     "users",

@@ -11,6 +11,7 @@ from userpool.storage.sql.codes import CodeQueries
 from userpool.storage.sql.counters import CounterQueries
 from userpool.storage.sql.events import EventQueries
 from userpool.storage.sql.groups import GroupQueries
+from userpool.storage.sql.imports import ImportQueries
 from userpool.storage.sql.keys import KeyQueries
 from userpool.storage.sql.mfa import MfaQueries
 from userpool.storage.sql.pools import PoolQueries
@@ -28,6 +29,7 @@ class SqlTx(
     GroupQueries,
     CounterQueries,
     MfaQueries,
+    ImportQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
