@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from collections import defaultdict
 from typing import Any
 
@@ -99,6 +100,20 @@ _DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
 
 def _under(prefix: str, paths: list[str]) -> list[str]:
     return [f"{prefix}{p}" for p in paths]
+
+
+_IMPORT_JOB = [
+    "JobName",
+    "JobId",
+    "UserPoolId",
+    "PreSignedUrl",
+    "CreationDate",
+    "Status",
+    "CloudWatchLogsRoleArn",
+    "ImportedUsers",
+    "SkippedUsers",
+    "FailedUsers",
+]
 
 
 # The members Cognito returns in every answer of an operation (in the states this test
@@ -188,6 +203,14 @@ ALWAYS: dict[str, list[str]] = {
     "AdminSetUserMFAPreference": [],
     "SetUserSettings": [],
     "AdminSetUserSettings": [],
+    "GetCSVHeader": ["UserPoolId", "CSVHeader"],
+    "CreateUserImportJob": _under("UserImportJob.", _IMPORT_JOB),
+    "StartUserImportJob": _under("UserImportJob.", [*_IMPORT_JOB, "StartDate"]),
+    "StopUserImportJob": _under(
+        "UserImportJob.", [*_IMPORT_JOB, "StartDate", "CompletionDate", "CompletionMessage"]
+    ),
+    "DescribeUserImportJob": _under("UserImportJob.", _IMPORT_JOB),
+    "ListUserImportJobs": _under("UserImportJobs[].", _IMPORT_JOB),
 }
 
 # Members present in some answers: checked where the state makes Cognito return them.
@@ -346,6 +369,44 @@ def _full_pool(name: str) -> dict[str, Any]:
     }
 
 
+def _imports(idp: Any, run: str) -> None:
+    """Import jobs in a pool of their own: one that runs to its end with a good and a bad
+    row, one stopped as soon as it starts (a file large enough to be running then)."""
+    pool_id = idp.create_user_pool(
+        PoolName=f"shapes-import-{run}", AutoVerifiedAttributes=["email"]
+    )["UserPool"]["Id"]
+    header = idp.get_csv_header(UserPoolId=pool_id)["CSVHeader"]
+
+    def upload(rows: int, bad: bool) -> str:
+        job = idp.create_user_import_job(
+            UserPoolId=pool_id,
+            JobName=f"shapes {rows}",
+            CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/import-logs",
+        )["UserImportJob"]
+        lines = [",".join(header)]
+        for n in range(rows):
+            values = {"cognito:username": f"i{rows}-{n}", "email": f"i{n}@example.com"}
+            values["email_verified"] = "false" if bad and n == 0 else "true"
+            lines.append(",".join(values.get(c, "") for c in header))
+        body = ("\n".join(lines) + "\n").encode()
+        put = urllib.request.Request(
+            job["PreSignedUrl"], body, {"x-amz-server-side-encryption": "aws:kms"}, method="PUT"
+        )
+        urllib.request.urlopen(put, timeout=60).read()
+        return str(job["JobId"])
+
+    finished = upload(2, bad=True)
+    idp.start_user_import_job(UserPoolId=pool_id, JobId=finished)
+    while idp.describe_user_import_job(UserPoolId=pool_id, JobId=finished)["UserImportJob"][
+        "Status"
+    ] in ("Pending", "InProgress"):
+        pass
+    stopped = upload(20_000, bad=False)
+    idp.start_user_import_job(UserPoolId=pool_id, JobId=stopped)
+    idp.stop_user_import_job(UserPoolId=pool_id, JobId=stopped)
+    idp.list_user_import_jobs(UserPoolId=pool_id, MaxResults=1)
+
+
 def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noqa: PLR0915
     """Calls every served operation at least once; what the checks need to know."""
     run = f"{time.time_ns():x}"
@@ -449,6 +510,7 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         RiskExceptionConfiguration={"SkippedIPRangeList": ["192.0.2.0/24"]},
     )
     idp.describe_risk_configuration(UserPoolId=pid)
+    _imports(idp, run)
 
     def email(name: str) -> str:
         return f"{name}-{run}@example.com"
@@ -651,6 +713,14 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     assert len(rec.answers["ListUserPoolClientSecrets"][0]["ClientSecrets"]) == 2
     assert rec.answers["ListTagsForResource"][0] == {"Tags": {"team": "identity", "stage": "test"}}
     assert "PaginationToken" in rec.answers["ListUsers"][1]
+    finished = rec.answers["DescribeUserImportJob"][-1]["UserImportJob"]
+    assert (finished["Status"], finished["ImportedUsers"], finished["FailedUsers"]) == (
+        "Succeeded",
+        1,
+        1,
+    )
+    assert "CompletionMessage" in finished and "CompletionDate" in finished
+    assert "PaginationToken" in rec.answers["ListUserImportJobs"][0]
     assert "NextToken" in rec.answers["ListGroups"][1]
     events = rec.answers["AdminListUserAuthEvents"]
     sign_in = events[0]["AuthEvents"][0]
@@ -663,7 +733,7 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     # The pool: members set are echoed, members never set are left out (Cognito documents
     # the absence of AccountRecoverySetting, and its examples show no UsernameConfiguration
     # for a pool created without one).
-    minimal, full = rec.answers["CreateUserPool"]
+    minimal, full = rec.answers["CreateUserPool"][:2]  # (then the import jobs' pool)
     assert "AccountRecoverySetting" not in minimal["UserPool"]
     assert "UsernameConfiguration" not in minimal["UserPool"]
     assert full["UserPool"]["UsernameConfiguration"] == {"CaseSensitive": False}
