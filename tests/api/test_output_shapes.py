@@ -130,6 +130,13 @@ ALWAYS: dict[str, list[str]] = {
     "TagResource": [],
     "UntagResource": [],
     "ListTagsForResource": ["Tags"],
+    "GetSigningCertificate": ["Certificate"],
+    "SetLogDeliveryConfiguration": _under(
+        "LogDeliveryConfiguration.", ["UserPoolId", "LogConfigurations"]
+    ),
+    "GetLogDeliveryConfiguration": _under(
+        "LogDeliveryConfiguration.", ["UserPoolId", "LogConfigurations"]
+    ),
     "SignUp": ["UserConfirmed", "UserSub"],
     "ConfirmSignUp": [],
     "ResendConfirmationCode": _under("CodeDeliveryDetails.", _DELIVERY),
@@ -454,6 +461,20 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     idp.tag_resource(ResourceArn=pool["Arn"], Tags={"stage": "test", "owner": "shapes"})
     idp.untag_resource(ResourceArn=pool["Arn"], TagKeys=["owner"])
     idp.list_tags_for_resource(ResourceArn=pool["Arn"])
+    idp.get_signing_certificate(UserPoolId=pid)
+    group = "arn:aws:logs:us-east-1:123456789012:log-group:shapes"
+    notes = {"LogGroupArn": group}
+    idp.set_log_delivery_configuration(
+        UserPoolId=pid,
+        LogConfigurations=[
+            {
+                "LogLevel": "ERROR",
+                "EventSource": "userNotification",
+                "CloudWatchLogsConfiguration": notes,
+            }
+        ],
+    )
+    idp.get_log_delivery_configuration(UserPoolId=pid)
     idp.describe_user_pool_client(
         UserPoolId=minimal["Id"], ClientId=bare["UserPoolClient"]["ClientId"]
     )

@@ -1,8 +1,8 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``), so code
-that needs one area can say so; ``Tx`` is all of them, what a store's transaction gives.
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``,
+``ResourcesTx``), so code that needs one area can say so; ``Tx`` is all of them, what a store's transaction gives.
 Reads of a missing thing raise ``ports.NotFound``; an insert refused by a uniqueness
 constraint raises ``ports.AlreadyExists`` and leaves the transaction usable.
 """
@@ -10,7 +10,7 @@ constraint raises ``ports.AlreadyExists`` and leaves the transaction usable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from userpool.domain.entities import (
     AppClient,
@@ -84,6 +84,23 @@ class PoolDomain:
     cloudfront: str
     version: str
     created: float
+
+
+@dataclass(slots=True)
+class PoolResource:
+    """A configuration resource of a pool (terms, a branding style, a UI customization,
+    the log delivery configuration, the signing certificate): what its operations echo
+    (``body``), and a private key sealed with the master key where it has one."""
+
+    id: str
+    pool_id: str
+    kind: str
+    client_id: str | None
+    name: str | None
+    body: dict[str, Any]
+    sealed: str | None
+    created: float
+    modified: float
 
 
 @dataclass(slots=True)
@@ -301,6 +318,22 @@ class OAuthTx(Protocol):
     ) -> list[ResourceServer]: ...
 
 
+class ResourcesTx(Protocol):
+    """Pools' configuration resources, by kind."""
+
+    # AlreadyExists("resource"): the id, or the (pool, kind, client, name) is taken
+    def insert_resource(self, resource: PoolResource) -> None: ...
+    def put_resource(self, resource: PoolResource) -> None: ...  # insert or replace by id
+    def get_resource(self, pool_id: str, kind: str, resource_id: str) -> PoolResource: ...
+    # its client, name, body and modified (the caller checks the name is free)
+    def update_resource(self, resource: PoolResource) -> None: ...
+    def delete_resource(self, pool_id: str, kind: str, resource_id: str) -> bool: ...
+    # oldest first; of one client's when ``client_id`` is given
+    def list_resources(
+        self, pool_id: str, kind: str, client_id: str | None = None
+    ) -> list[PoolResource]: ...
+
+
 class WebAuthnTx(Protocol):
     """Users' passkeys."""
 
@@ -324,6 +357,7 @@ class Tx(
     MfaTx,
     OAuthTx,
     WebAuthnTx,
+    ResourcesTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -228,6 +228,7 @@ POOL_TABLES = (
     "pool_domains",
     "resource_servers",
     "webauthn_credentials",
+    "pool_resources",
 )
 USER_TABLES = (
     "users",

@@ -15,6 +15,7 @@ from userpool.storage.sql.keys import KeyQueries
 from userpool.storage.sql.mfa import MfaQueries
 from userpool.storage.sql.oauth import OAuthQueries
 from userpool.storage.sql.pools import PoolQueries
+from userpool.storage.sql.resources import ResourceQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
 from userpool.storage.sql.webauthn import WebAuthnQueries
@@ -32,6 +33,7 @@ class SqlTx(
     MfaQueries,
     WebAuthnQueries,
     OAuthQueries,
+    ResourceQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
