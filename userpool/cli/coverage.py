@@ -48,6 +48,10 @@ _WEBAUTHN_MFA = (
 
 # operation -> what differs from Cognito, for served operations that are only partly so.
 PARTIAL: dict[str, str] = {
+    "SetLogDeliveryConfiguration": (
+        "stored and echoed; with `--log-delivery-dir` only `userNotification` records are "
+        "written (to local files), `userAuthEvents` are not yet"
+    ),
     "CreateUserPool": _POOL,
     "UpdateUserPool": _POOL,
     "CreateUserPoolClient": _OAUTH,
