@@ -462,8 +462,8 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     idp.untag_resource(ResourceArn=pool["Arn"], TagKeys=["owner"])
     idp.list_tags_for_resource(ResourceArn=pool["Arn"])
     idp.get_signing_certificate(UserPoolId=pid)
-    group = "arn:aws:logs:us-east-1:123456789012:log-group:shapes"
-    notes = {"LogGroupArn": group}
+    log_group = "arn:aws:logs:us-east-1:123456789012:log-group:shapes"
+    notes = {"LogGroupArn": log_group}
     idp.set_log_delivery_configuration(
         UserPoolId=pid,
         LogConfigurations=[
