@@ -9,6 +9,7 @@ from userpool import at_rest
 from userpool.config import Settings
 from userpool.delivery import make_sender
 from userpool.delivery.background import Tasks
+from userpool.delivery.log_files import LogFiles
 from userpool.delivery.outbox import OutboxRelay
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
@@ -75,7 +76,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock=clock,
         hasher=Hasher(settings.hasher_threads),
         box=box,
-        outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
+        outbox=OutboxRelay(
+            store,
+            make_sender(settings),
+            settings.keeps_message_text,
+            LogFiles(settings.log_delivery_dir, store),
+        ),
         keys=KeyRing(store, box, clock),
         triggers=Triggers(
             store,

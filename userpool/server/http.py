@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 
 import httptools
 
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
-from userpool.server import uploads
+from userpool.server import http_limits, uploads
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.response import Response
 from userpool.server.wire import (
@@ -41,13 +41,11 @@ MAX_DISCARD = 64 * 1024 * 1024  # bytes of a too-large body read (and dropped) b
 MAX_QUEUED = 32  # pipelined requests waiting on one connection before it stops reading
 # The timeouts, buffer limits and connection limit are settings (userpool/config.py).
 
-_REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _Reject(Exception):
-    """A request the connection answers itself and then closes (``error``: what to render,
-    or the answer itself)."""
+    """A request the connection answers itself (``error``, or the answer) and then closes."""
 
     def __init__(self, status: int, error: CognitoError | Response | None = None) -> None:
         super().__init__(status)
@@ -93,15 +91,29 @@ class HttpServer:
         self.stopping = False
         self._tick: asyncio.TimerHandle | None = None
 
-    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
-        """Answer on ``sock`` until ``stop`` is set, then let the requests in flight finish."""
+    async def serve(
+        self,
+        sock: socket.socket | None,
+        stop: asyncio.Event,
+        secure: tuple[socket.socket, ssl.SSLContext] | None = None,
+    ) -> None:
+        """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in flight."""
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(self._protocol, sock=sock, backlog=2048)
+        listeners: list[tuple[socket.socket | None, ssl.SSLContext | None]] = [(sock, None)]
+        options = http_limits.tls_options
+        servers = [
+            await loop.create_server(
+                self._protocol, sock=s, backlog=2048, **options(tls, self.request_timeout)
+            )
+            for s, tls in listeners + [secure or (None, None)]
+            if s is not None
+        ]
         self._sweep()
         try:
             await stop.wait()
         finally:
-            server.close()
+            for server in servers:
+                server.close()
             await self._drain()
             if self._tick is not None:
                 self._tick.cancel()
@@ -135,8 +147,10 @@ class HttpServer:
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
-            if conn.busy or conn in self.waiting:
-                continue  # our own work (or our pause) is not the client's delay
+            if conn.transport is None and self.now - conn.active > self.request_timeout + 1:
+                conn.close()  # its TLS handshake failed, unseen here
+            if conn.busy or conn in self.waiting or conn.transport is None:
+                continue  # our own work (or our pause, or a handshake) is not the client's delay
             if conn.began is not None:
                 if self.now - conn.began > self.request_timeout:
                     conn.close()
@@ -201,9 +215,8 @@ class HttpConnection(asyncio.Protocol):
             self.server.favoured = None
             self.server.wake()
         self.held = 0
-        for upload in [r.upload for r in self.queued] + [self._upload]:  # (not the one answered)
-            if upload is not None:
-                upload.close()
+        for upload in filter(None, [*(r.upload for r in self.queued), self._upload]):
+            upload.close()  # (the request being answered closes its own)
         self.queued.clear()
         self._body = []
 
@@ -227,13 +240,13 @@ class HttpConnection(asyncio.Protocol):
             self._reject(_Reject(400))
 
     def eof_received(self) -> bool:
-        """A client that closed its side still gets the answers to what it sent."""
+        """A client that closed its side gets the answers to what it sent (not over TLS)."""
         self.ended = True
         if self.last is not None:
             self.last.keep_alive = False
         if not self.busy:
             self.close()
-        return True  # keep the transport open to write
+        return self.transport is None or self.transport.get_extra_info("sslcontext") is None
 
     def pause_writing(self) -> None:
         self.write_blocked = True
@@ -285,9 +298,10 @@ class HttpConnection(asyncio.Protocol):
                 raise _Reject(400)  # HTTP/1.1 needs a Host header; 1.0 may omit it
         elif more is not None and "host" in more:
             raise _Reject(400)  # more than one Host
+        if self.transport is not None and self.transport.get_extra_info("sslcontext"):
+            headers["x-forwarded-proto"] = "https"  # as a TLS proxy says it (pages: Secure cookies)
         length = headers.get("content-length", "0")
-        method = self.parser.get_method().decode("latin-1")
-        self._upload = uploads.begin(self.server, method, self._url, headers.get)
+        self._upload = uploads.begin(self.server, self.parser.get_method(), self._url, headers.get)
         if self._upload is not None and self._upload.aborted:
             raise _Reject(400, self._upload.refusal)
         if self._upload is None and length.isdigit() and int(length) > MAX_DISCARD:
@@ -356,7 +370,7 @@ class HttpConnection(asyncio.Protocol):
                 self.busy = False
                 return
             keep_alive = request.keep_alive and not self.server.stopping
-            transport.write(self._frame(response, request.method, keep_alive))
+            transport.write(response.frame(request.method, keep_alive, self.server.date))
             if not keep_alive:
                 self.busy = False
                 transport.close()
@@ -392,19 +406,6 @@ class HttpConnection(asyncio.Protocol):
             request_id = new_request_id()
             log.exception("request %s failed outside dispatch", request_id)
             return error_response(InternalErrorException(), request_id)
-
-    def _frame(self, response: Response, method: str, keep_alive: bool) -> bytes:
-        status = response.status
-        body = b"" if method == "HEAD" else response.body
-        head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
-            f"date: {self.server.date}\r\ncontent-length: {len(response.body)}\r\n"
-        ]
-        head += [f"{name}: {value}\r\n" for name, value in response.headers]
-        if not keep_alive:
-            head.append("connection: close\r\n")
-        head.append("\r\n")
-        return "".join(head).encode("latin-1") + body
 
     # limits --------------------------------------------------------------
     def _count(self, n: int) -> None:
@@ -458,12 +459,10 @@ class HttpConnection(asyncio.Protocol):
             return
         self.transport.pause_reading()
         request_id = new_request_id()
-        if isinstance(reject.error, Response):
-            response = reject.error
-        elif reject.error is not None:
+        response = reject.error if isinstance(reject.error, Response) else None
+        if isinstance(reject.error, CognitoError):
             response = error_response(reject.error, request_id)
-        else:
-            response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")
+        response = response or Response(reject.status, [("x-amzn-requestid", request_id)], b"")
         # DEVIATION: HTTP-level refusals (431, 400) have no Cognito error body; then the
         # connection ends, after the answers to the requests queued before it.
         self._enqueue(_Request("", b"", {}, b"", False, response))
@@ -496,3 +495,5 @@ class HttpConnection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+        else:  # its TLS handshake goes on (then it is closed, if stopping) or failed unseen
+            self.server.connections.discard(self)

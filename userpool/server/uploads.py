@@ -72,12 +72,14 @@ class Server(Protocol):
 
 
 def begin(
-    server: Server, method: str, url: bytes, headers: Callable[[str], str | None]
+    server: Server, method: bytes, url: bytes, headers: Callable[[str], str | None]
 ) -> Upload | None:
     """The upload a request whose headers are in begins (judged now), or None if it is no
     upload: how our HTTP server streams an import job's CSV to a file."""
     path, _, query = url.decode("latin-1").partition("?")
-    return Upload(server.svc, path, query, headers) if claims(method, path) else None
+    if not claims(method.decode("latin-1"), path):
+        return None
+    return Upload(server.svc, path, query, headers)
 
 
 def _error(request_id: str, status: int, code: str, message: str) -> Response:

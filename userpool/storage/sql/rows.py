@@ -228,6 +228,10 @@ POOL_TABLES = (
     "import_jobs",
     "import_chunks",
     "import_log",
+    "pool_domains",
+    "resource_servers",
+    "webauthn_credentials",
+    "pool_resources",
 )
 USER_TABLES = (
     "users",
@@ -239,4 +243,5 @@ USER_TABLES = (
     "events",
     "group_members",
     "software_tokens",
+    "webauthn_credentials",
 )

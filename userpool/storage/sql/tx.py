@@ -14,9 +14,12 @@ from userpool.storage.sql.groups import GroupQueries
 from userpool.storage.sql.imports import ImportQueries
 from userpool.storage.sql.keys import KeyQueries
 from userpool.storage.sql.mfa import MfaQueries
+from userpool.storage.sql.oauth import OAuthQueries
 from userpool.storage.sql.pools import PoolQueries
+from userpool.storage.sql.resources import ResourceQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
+from userpool.storage.sql.webauthn import WebAuthnQueries
 
 
 class SqlTx(
@@ -30,6 +33,9 @@ class SqlTx(
     CounterQueries,
     MfaQueries,
     ImportQueries,
+    WebAuthnQueries,
+    OAuthQueries,
+    ResourceQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
