@@ -513,3 +513,41 @@ def test_a_job_running_when_its_server_stops_is_failed_as_interrupted(
         == (after["ImportedUsers"])
     )
     idp.update_user_pool(UserPoolId=pid, AutoVerifiedAttributes=["email"])  # not held
+
+
+def _peak_memory(pid: int) -> int:
+    """The process's peak resident memory (VmHWM) in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_a_large_upload_streams_through_without_being_held(
+    tmp: Path, started: list[Server]
+) -> None:
+    """70 MiB, past what a JSON request may even be read to (64 MiB): stored whole (its
+    ETag is the body's MD5) while the server's peak memory grows by a fraction of it."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("no /proc to read a process's peak memory from")
+    server = Server(tmp)
+    started.append(server.start())
+    assert server.proc is not None
+    idp = server.client()
+    pool_id = idp.create_user_pool(PoolName="big", AutoVerifiedAttributes=["email"])["UserPool"][
+        "Id"
+    ]
+    job = _job(idp, pool_id)
+    path = tmp / "big.csv"
+    line = b"x" * 1023 + b"\n"
+    with path.open("wb") as f:
+        for _ in range(70 * 1024):
+            f.write(line)
+    before = _peak_memory(server.proc.pid)
+    status, etag = _with_requests(job["PreSignedUrl"], path)
+    grown = _peak_memory(server.proc.pid) - before
+    digest = hashlib.md5()
+    with path.open("rb") as f:
+        while piece := f.read(1 << 20):
+            digest.update(piece)
+    assert (status, etag) == (200, f'"{digest.hexdigest()}"')
+    assert grown < 24 * 1024 * 1024, f"peak memory grew by {grown / 2**20:.0f} MiB"

@@ -2,7 +2,8 @@
 15 minutes (then S3's "Request has expired"); a job not started within a day is Expired
 and cannot start; a job whose runner went silent (its server died) is Failed as
 interrupted 30 s later, and stops holding its pool; without a running server (as here, and
-as the CLI on local data) StartUserImportJob runs the job before it answers."""
+as the CLI on local data) StartUserImportJob runs the job before it answers. And, where
+the in-process harness is quicker than a server, the quota of 1,000 jobs a pool."""
 
 from __future__ import annotations
 
@@ -135,3 +136,15 @@ def test_a_job_whose_runner_went_silent_is_failed_as_interrupted(inproc: InProce
     failed = _describe(inproc, pool_id, job)
     assert (failed["Status"], failed["CompletionMessage"]) == ("Failed", IMPORT_INTERRUPTED)
     assert failed["CompletionDate"] == inproc.clock.now()
+
+
+def test_a_pool_has_at_most_a_thousand_import_jobs(inproc: InProcess) -> None:
+    pool_id = _pool(inproc)
+    for _ in range(1000):
+        _job(inproc, pool_id)
+    with pytest.raises(CallError) as refused:
+        _job(inproc, pool_id)
+    assert (refused.value.code, refused.value.message) == (
+        "LimitExceededException",
+        "The user pool has reached its limit of 1000 import jobs.",
+    )
