@@ -1,5 +1,6 @@
 """The hosted pages on the wire: ``/oauth2/authorize`` and the server-rendered pages it leads
-to (``/login``, ``/signup``, ``/confirmUser``, ``/logout``, ``/error``), where they answer
+to (``/login``, ``/signup``, ``/confirmUser``, ``/forgotPassword``,
+``/confirmForgotPassword``, ``/logout``, ``/error``), where they answer
 (the root, ``/<poolId>/...`` and ``/<domain>/...``, and a pool's domain as ``Host``, as
 ``server.oauth``), their cookies and their forms.
 
@@ -40,13 +41,24 @@ from userpool.server.page_kit import (
     render,
     start,
 )
+from userpool.server.pages_password import confirm_forgot, forgot
 from userpool.server.pages_signup import confirm, signup
 from userpool.server.response import Response
 from userpool.services import Runtime
 
 log = logging.getLogger("userpool.server")
 
-PAGES = ("authorize", "login", "signup", "confirmUser", "logout", "error")
+PAGES = (
+    "authorize",
+    "login",
+    "signup",
+    "confirmUser",
+    "forgotPassword",
+    "confirmForgotPassword",
+    "logout",
+    "error",
+)
+_FORMS = ("login", "signup", "confirmUser", "forgotPassword", "confirmForgotPassword")
 
 
 def route(path: str) -> tuple[Route, str] | None:
@@ -91,7 +103,7 @@ async def serve(
         svc.limiter.admit("ip", call.source_ip)
         page.pool_id = pool_scope(svc, found, headers)
         page.query = pairs(query)
-        if method == "POST" and found.endpoint in ("login", "signup", "confirmUser"):
+        if method == "POST" and found.endpoint in _FORMS:
             kind = (headers("content-type") or "").split(";")[0].strip().lower()
             if kind != "application/x-www-form-urlencoded" or len(body) > MAX_BODY:
                 raise Bad
@@ -222,6 +234,8 @@ _HANDLERS = {
     "login": _login,
     "signup": signup,
     "confirmUser": confirm,
+    "forgotPassword": forgot,
+    "confirmForgotPassword": confirm_forgot,
     "logout": _logout,
     "error": _error,
 }
