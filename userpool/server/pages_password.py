@@ -2,7 +2,10 @@
 ForgotPassword, its secret hash made here) and ``/confirmForgotPassword`` (the code sent, the
 new password twice: ConfirmForgotPassword), then back to sign-in. Both are the API's own
 operations, called through ``operations.run``: a client with PreventUserExistenceErrors
-gets the same answers for an unknown name as for a real one, here as there."""
+gets the same answers for an unknown name as for a real one, here as there.
+
+DEVIATION: the pages' texts are ours, and a reset ends on the login page with a notice
+(Cognito's documentation says only "back to sign-in")."""
 
 from __future__ import annotations
 

@@ -215,7 +215,10 @@ def new_password_challenge(
     svc: Services, pool: Pool, client: AppClient, user: User, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """NEW_PASSWORD_REQUIRED, its ``requiredAttributes`` the pool's required attributes the
-    user lacks (as ``userAttributes.<name>``, the key their answers take)."""
+    user lacks (as ``userAttributes.<name>``, the key their answers take).
+
+    DEVIATION: the format follows what clients (Amplify) parse; users made here always
+    have their required attributes, so the list is empty in practice."""
     attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
     required = [
         f"userAttributes.{a['Name']}"
