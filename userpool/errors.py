@@ -102,6 +102,13 @@ UnknownOperationException = _error("UnknownOperationException")
 # DEVIATION: the content-type check has no documented Cognito error; we answer with
 # this protocol-level code so clients can tell it apart from a malformed body.
 UnsupportedMediaTypeException = _error("UnsupportedMediaTypeException")
+WebAuthnNotEnabledException = _error("WebAuthnNotEnabledException")
+WebAuthnConfigurationMissingException = _error("WebAuthnConfigurationMissingException")
+WebAuthnChallengeNotFoundException = _error("WebAuthnChallengeNotFoundException")
+WebAuthnRelyingPartyMismatchException = _error("WebAuthnRelyingPartyMismatchException")
+WebAuthnClientMismatchException = _error("WebAuthnClientMismatchException")
+WebAuthnOriginNotAllowedException = _error("WebAuthnOriginNotAllowedException")
+WebAuthnCredentialNotSupportedException = _error("WebAuthnCredentialNotSupportedException")
 
 
 class InternalErrorException(CognitoError):
@@ -259,3 +266,27 @@ BAD_REDIRECT_URL = (  # DEVIATION
 DEFAULT_REDIRECT_NOT_CALLBACK = "DefaultRedirectURI must be one of the CallbackURLs."  # DEVIATION
 NO_PROVIDER = "The provider {} does not exist for User Pool {}"  # DEVIATION
 NO_ADMIN_SCOPE = "Access Token does not have required scopes"
+# Passkeys (WebAuthn). DEVIATION: no message of these errors has been observed; the texts
+# are the model's descriptions of the exceptions, in Cognito's voice.
+WEBAUTHN_NOT_ENABLED = "The passkey feature isn't enabled for the user pool."
+WEBAUTHN_NO_CONFIG = (
+    "The user pool doesn't have a configured relying party id or a user pool domain."
+)
+WEBAUTHN_NO_CHALLENGE = "The challenge from StartWebAuthnRegistration has expired or is not valid."
+WEBAUTHN_RP_MISMATCH = (
+    "The passkey credential is associated with a different relying party ID than the user "
+    "pool relying party ID."
+)
+WEBAUTHN_CLIENT_MISMATCH = (
+    "The access token is for a different client than the one in the original "
+    "StartWebAuthnRegistration request."
+)
+WEBAUTHN_ORIGIN = (
+    "The passkey credential's registration origin does not align with the user pool relying "
+    "party id."
+)
+WEBAUTHN_UNSUPPORTED = "The passkey credential is from an unsupported device or provider."
+WEBAUTHN_BAD_CREDENTIAL = "Credential data is not valid"
+WEBAUTHN_TOO_MANY = "The maximum number of passkeys for this user has been reached."  # DEVIATION
+WEBAUTHN_NO_CREDENTIAL = "Credential not found."  # DEVIATION
+BAD_RELYING_PARTY = "Invalid RelyingPartyId: {}"  # DEVIATION

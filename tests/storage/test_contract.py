@@ -39,6 +39,7 @@ from userpool.domain.ports import (
     StoredKey,
     TriggerInvocation,
 )
+from userpool.domain.store_ports import StoredPasskey
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import open_store
 
@@ -1319,3 +1320,73 @@ def test_resource_servers_are_kept_in_identifier_order_per_pool(store: Store) ->
         tx.delete_pool(p)
     with store.read() as tx:
         assert tx.list_resource_servers(p, None, 10) == []
+
+
+# passkeys ----------------------------------------------------------------------------------
+def passkey(sub: str, credential_id: str, created: float) -> StoredPasskey:
+    return StoredPasskey(
+        f"id-{credential_id}",
+        "us-east-1_pool",
+        sub,
+        credential_id,
+        f"sealed-{credential_id}",
+        0,
+        "localhost",
+        "platform",
+        ["internal", "hybrid"],
+        "name",
+        created,
+    )
+
+
+def test_passkeys_are_listed_oldest_first_and_unique_in_a_pool(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c2", 5.0))
+        tx.insert_passkey(passkey("sub-amy", "c1", 4.0))
+        tx.insert_passkey(passkey("sub-bob", "c3", 1.0))
+        with pytest.raises(AlreadyExists):
+            tx.insert_passkey(passkey("sub-bob", "c1", 6.0))  # another user, same id
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy") == [
+            passkey("sub-amy", "c1", 4.0),
+            passkey("sub-amy", "c2", 5.0),
+        ]
+    with store.transaction() as tx:
+        assert not tx.delete_passkey("us-east-1_pool", "sub-bob", "c1")  # not bob's
+        assert tx.delete_passkey("us-east-1_pool", "sub-amy", "c1")
+    with store.read() as tx:
+        assert [p.credential_id for p in tx.passkeys("us-east-1_pool", "sub-amy")] == ["c2"]
+
+
+def test_a_passkeys_count_moves_only_from_the_value_seen(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c1", 1.0))
+    with store.transaction() as tx:
+        assert tx.advance_passkey("us-east-1_pool", "c1", 0, 3)
+        assert not tx.advance_passkey("us-east-1_pool", "c1", 0, 4)  # another saw 0 too
+        assert not tx.advance_passkey("us-east-1_pool", "nope", 3, 4)
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy")[0].sign_count == 3
+
+
+def test_passkeys_go_with_their_user_and_pool_and_are_sealed_values(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c1", 1.0))
+        tx.insert_passkey(passkey("sub-bob", "c2", 1.0))
+    with store.transaction() as tx:
+        assert SealedValue("webauthn_credentials", "id-c1", "sealed-c1") in tx.sealed_values()
+        tx.reseal("webauthn_credentials", "id-c1", "resealed")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy")[0].sealed == "resealed"
+    with store.transaction() as tx:
+        tx.delete_user("us-east-1_pool", "sub-amy")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy") == []
+        assert len(tx.passkeys("us-east-1_pool", "sub-bob")) == 1
+    with store.transaction() as tx:
+        tx.delete_pool("us-east-1_pool")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-bob") == []

@@ -39,11 +39,13 @@ _POOL = (
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
     "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
-    "`MFA_SETUP` (software token or email) and `CUSTOM_CHALLENGE`; not yet `WEB_AUTHN` and "
+    "`MFA_SETUP` (software token or email), `CUSTOM_CHALLENGE` and `WEB_AUTHN`; not yet "
     "the device challenges"
 )
-_FLOWS = f"`USER_AUTH` offers no `WEB_AUTHN`; {_NO_DEVICES}"
-_WEBAUTHN_MFA = "`WebAuthnMfaSettings` is kept but has no effect (no passkeys yet)"
+_FLOWS = _NO_DEVICES
+_WEBAUTHN_MFA = (
+    "`WebAuthnMfaSettings` is kept but has no effect (passkeys sign in as a first factor only)"
+)
 
 # operation -> what differs from Cognito, for served operations that are only partly so.
 PARTIAL: dict[str, str] = {
@@ -58,6 +60,9 @@ PARTIAL: dict[str, str] = {
     "GetTokensFromRefreshToken": (
         "the client's `RefreshTokenRotation` is not applied: the answer never carries a new "
         "refresh token"
+    ),
+    "StartWebAuthnRegistration": (
+        "the relying party must be set (`RelyingPartyId`): no fallback on a pool domain"
     ),
     "SetUserMFAPreference": _WEBAUTHN_MFA,
     "AdminSetUserMFAPreference": _WEBAUTHN_MFA,

@@ -1,7 +1,7 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``), so code
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``), so code
 that needs one area can say so; ``Tx`` is all of them, what a store's transaction gives.
 Reads of a missing thing raise ``ports.NotFound``; an insert refused by a uniqueness
 constraint raises ``ports.AlreadyExists`` and leaves the transaction usable.
@@ -97,6 +97,25 @@ class ResourceServer:
     scopes: list[dict[str, str]]
     created: float
     modified: float
+
+
+@dataclass(slots=True)
+class StoredPasskey:
+    """A user's passkey as stored: ``sealed`` is the attested credential data (credential
+    id, AAGUID, public key) sealed with the master key; ``sign_count`` the authenticator's
+    last count."""
+
+    id: str
+    pool_id: str
+    sub: str
+    credential_id: str
+    sealed: str
+    sign_count: int
+    relying_party_id: str
+    attachment: str | None
+    transports: list[str]
+    name: str
+    created: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +301,17 @@ class OAuthTx(Protocol):
     ) -> list[ResourceServer]: ...
 
 
+class WebAuthnTx(Protocol):
+    """Users' passkeys."""
+
+    # AlreadyExists when the pool has the credential id
+    def insert_passkey(self, passkey: StoredPasskey) -> None: ...
+    def passkeys(self, pool_id: str, sub: str) -> list[StoredPasskey]: ...  # oldest first
+    def delete_passkey(self, pool_id: str, sub: str, credential_id: str) -> bool: ...
+    # set the sign count to ``count`` if it is still ``seen``: whether it was set
+    def advance_passkey(self, pool_id: str, credential_id: str, seen: int, count: int) -> bool: ...
+
+
 class Tx(
     PoolsTx,
     UsersTx,
@@ -293,6 +323,7 @@ class Tx(
     CountersTx,
     MfaTx,
     OAuthTx,
+    WebAuthnTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -172,6 +172,13 @@ def _opaque_check(value: Any, path: str, errors: list[str]) -> None:
         _type_error(errors, path, "string")
 
 
+def _document_check(value: Any, path: str, errors: list[str]) -> None:
+    """A Smithy document (CompleteWebAuthnRegistration's Credential): any JSON object,
+    kept whole (its members are the client's, not the model's)."""
+    if not isinstance(value, dict):
+        _type_error(errors, path, "structure")
+
+
 def _prune(value: dict[str, Any], known: frozenset[str]) -> None:
     """DEVIATION: Coral's handling of unknown members and explicit nulls is unconfirmed.
 
@@ -194,6 +201,8 @@ class _Compiler(ShapeCompiler[Check]):
             return _number_check(shape)
         if kind == "boolean":
             return _bool_check
+        if kind == "structure" and shape.get("document"):
+            return _document_check
         if kind == "structure":
             return self._structure(shape)
         if kind == "list":

@@ -227,6 +227,7 @@ POOL_TABLES = (
     "software_tokens",
     "pool_domains",
     "resource_servers",
+    "webauthn_credentials",
 )
 USER_TABLES = (
     "users",
@@ -238,4 +239,5 @@ USER_TABLES = (
     "events",
     "group_members",
     "software_tokens",
+    "webauthn_credentials",
 )

@@ -17,6 +17,7 @@ from userpool.storage.sql.oauth import OAuthQueries
 from userpool.storage.sql.pools import PoolQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
+from userpool.storage.sql.webauthn import WebAuthnQueries
 
 
 class SqlTx(
@@ -29,6 +30,7 @@ class SqlTx(
     GroupQueries,
     CounterQueries,
     MfaQueries,
+    WebAuthnQueries,
     OAuthQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
