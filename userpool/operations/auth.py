@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from userpool.domain import codes, srp
-from userpool.domain.entities import CONFIRMED, AppClient, Pool, Session, User
+from userpool.domain.entities import AppClient, Pool, Session, User
 from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
 from userpool.domain.ports import NotFound
 from userpool.domain.services import Call, Services
