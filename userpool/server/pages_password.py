@@ -120,7 +120,7 @@ async def confirm_forgot(page: Page) -> Response:
     except CognitoError as exc:
         field = "password" if "assword" in exc.message else "code"
         return form_error(page, req, "reset.html", values, exc.message, field)
-    login = {
+    login: dict[str, Any] = {
         "title": "Sign in",
         "action": page.link("login", keep=req.auth.query),
         "username": name,
