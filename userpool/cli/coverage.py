@@ -26,7 +26,8 @@ _NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenge
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
     "Cognito checks them; the `code`, `implicit` and `client_credentials` flows are served, "
-    "but the hosted pages do not yet offer MFA, NEW_PASSWORD_REQUIRED or forgotten passwords; "
+    "and the hosted pages offer sign-up, forgotten passwords, NEW_PASSWORD_REQUIRED and MFA "
+    "(codes, SELECT_MFA_TYPE, authenticator set-up) but no federation or UI customization; "
     "`RefreshTokenRotation` is shown, not applied"
 )
 _POOL = (

@@ -211,16 +211,28 @@ def challenge_session(
     return token
 
 
-def new_password_challenge(svc: Services, client: AppClient, user: User) -> dict[str, Any]:
+def new_password_challenge(
+    svc: Services, pool: Pool, client: AppClient, user: User, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """NEW_PASSWORD_REQUIRED, its ``requiredAttributes`` the pool's required attributes the
+    user lacks (as ``userAttributes.<name>``, the key their answers take).
+
+    DEVIATION: the format follows what clients (Amplify) parse; users made here always
+    have their required attributes, so the list is empty in practice."""
     attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
+    required = [
+        f"userAttributes.{a['Name']}"
+        for a in pool.config.get("SchemaAttributes") or []
+        if a.get("Required") and not user.attributes.get(str(a["Name"]))
+    ]
     with svc.store.transaction() as tx:
-        session = challenge_session(svc, tx, client, user, "NEW_PASSWORD_REQUIRED")
+        session = challenge_session(svc, tx, client, user, "NEW_PASSWORD_REQUIRED", data)
     return {
         "ChallengeName": "NEW_PASSWORD_REQUIRED",
         "Session": session,
         "ChallengeParameters": {
             "USER_ID_FOR_SRP": user.username,
-            "requiredAttributes": "[]",
+            "requiredAttributes": orjson.dumps(required).decode(),
             "userAttributes": orjson.dumps(attributes).decode(),
         },
     }
