@@ -81,6 +81,7 @@ UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
 EnableSoftwareTokenMFAException = _error("EnableSoftwareTokenMFAException")
 SoftwareTokenMFANotFoundException = _error("SoftwareTokenMFANotFoundException")
 FeatureUnavailableInTierException = _error("FeatureUnavailableInTierException")
+DeviceKeyExistsException = _error("DeviceKeyExistsException")
 # Request authentication (SigV4), as every AWS JSON service answers.
 # DEVIATION: all four are sent with status 400, like every other client error here.
 MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException")
@@ -213,3 +214,9 @@ NO_PENDING_TOTP = "Software Token MFA has not been associated with the user."  #
 NO_TOTP = "Software Token MFA does not exist for the user."
 TOTP_USED = "Your software token has already been used once."
 MFA_CODE_MISMATCH = "Invalid code or auth state for the user."
+DEVICE_GONE = "Device does not exist."
+BAD_DEVICE_KEY = "Invalid device key given."
+DEVICE_CONFIRMED = "Device key already exists."  # DEVIATION: DeviceKeyExistsException's text
+BAD_DEVICE_VERIFIER = (  # DEVIATION: Cognito's wording is unconfirmed
+    "DeviceSecretVerifierConfig needs a Salt and a PasswordVerifier, each base64."
+)

@@ -1,8 +1,8 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``), so code that needs one area can say
-so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``DevicesTx``), so code that
+needs one area can say so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
 ``ports.NotFound``; an insert refused by a uniqueness constraint raises
 ``ports.AlreadyExists`` and leaves the transaction usable.
 """
@@ -10,7 +10,7 @@ so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from userpool.domain.entities import (
     AppClient,
@@ -67,6 +67,30 @@ class SoftwareToken:
     device_name: str | None = None
     last_step: int | None = None
     id: str = ""
+
+
+@dataclass(slots=True)
+class Device:
+    """A user's device as stored (``key`` is the DeviceKey, unique in the store): made
+    unconfirmed by a sign-in (``NewDeviceMetadata``), confirmed by ConfirmDevice with its
+    SRP salt and verifier (hex; not secret, never shown), ``remembered`` or not;
+    ``pending``: the DEVICE_SRP_AUTH a sign-in asked for and that awaits its answer (its
+    Session's hash, client, expiry, token source and amr), else None."""
+
+    pool_id: str
+    sub: str
+    key: str
+    group_key: str
+    created: float
+    modified: float
+    confirmed: bool = False
+    remembered: bool = False
+    name: str | None = None
+    salt: str | None = None
+    verifier: str | None = None
+    last_authenticated: float | None = None
+    last_ip: str | None = None
+    pending: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +255,21 @@ class MfaTx(Protocol):
     def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
 
 
+class DevicesTx(Protocol):
+    """Users' devices (remembered devices), by their key."""
+
+    def put_device(self, device: Device) -> None: ...  # insert, or replace the key's row
+    # lock: a write of the row follows (PostgreSQL locks it until the transaction ends)
+    def get_device(self, key: str, lock: bool = False) -> Device: ...
+    def delete_device(self, key: str) -> None: ...
+    def user_devices(self, pool_id: str, sub: str) -> list[Device]: ...  # every one, by key
+    # the user's confirmed devices (only the remembered ones with ``remembered_only``), in
+    # key order, after the key ``after``
+    def list_devices(
+        self, pool_id: str, sub: str, remembered_only: bool, after: str | None, limit: int
+    ) -> list[Device]: ...
+
+
 class Tx(
     PoolsTx,
     UsersTx,
@@ -241,6 +280,7 @@ class Tx(
     GroupsTx,
     CountersTx,
     MfaTx,
+    DevicesTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -21,6 +21,7 @@ from userpool.operations import (
     auth,
     client_secrets,
     clients,
+    devices,
     feedback,
     groups,
     list_users,
@@ -108,6 +109,15 @@ REGISTRY: dict[str, Handler] = {
     "AdminSetUserSettings": mfa.admin_set_user_settings,
     "AssociateSoftwareToken": totp.associate_software_token,
     "VerifySoftwareToken": totp.verify_software_token,
+    "ConfirmDevice": devices.confirm_device,
+    "UpdateDeviceStatus": devices.update_device_status,
+    "GetDevice": devices.get_device,
+    "ListDevices": devices.list_devices,
+    "ForgetDevice": devices.forget_device,
+    "AdminGetDevice": devices.admin_get_device,
+    "AdminListDevices": devices.admin_list_devices,
+    "AdminUpdateDeviceStatus": devices.admin_update_device_status,
+    "AdminForgetDevice": devices.admin_forget_device,
 }
 
 # Operations whose refusals are failed guesses, counted per address (threat protection's

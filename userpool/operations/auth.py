@@ -1,13 +1,15 @@
 """Authentication flows: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
 NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
-its challenges, are ``steps/mfa_challenge.py``'s."""
+its challenges, are ``steps/mfa_challenge.py``'s; the end of a sign-in (tokens, a new
+device's metadata) and the device challenges are ``steps/devices.py``'s."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from userpool.domain import codes, srp
+from userpool.domain.devices import CHALLENGES as DEVICE_CHALLENGES
 from userpool.domain.entities import CONFIRMED, UNCONFIRMED, AppClient, Pool, Session, User
 from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
 from userpool.domain.passwords import check_policy
@@ -26,6 +28,7 @@ from userpool.errors import (
     UserNotFoundException,
 )
 from userpool.operations.steps import decoys, mfa_challenge, migration, otp, risk, token_hooks
+from userpool.operations.steps.devices import answer, finish, presented
 from userpool.operations.steps.lookups import (
     check_writable,
     client_and_pool,
@@ -41,11 +44,9 @@ from userpool.operations.steps.signin import (
     challenge_session,
     check_auth_secret,
     check_password,
-    issue,
     param,
     refresh,
     settle_attempt,
-    signed_in,
     user_for_sign_in,
 )
 from userpool.operations.steps.users import apply_attribute_changes
@@ -167,7 +168,7 @@ async def _user_auth(
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     return await _first_factor(
         svc, call, pool, client, user, params.get("PREFERRED_CHALLENGE"), params
     )
@@ -322,6 +323,9 @@ async def _respond(
     # A ghost's challenges are stored sessions too, so they are answered like a real user's.
     user = found if found is not None else await decoys.ghost(svc, pool, username)
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])
+    if name in DEVICE_CHALLENGES:
+        return await answer(svc, call, pool, client, user, name, req.get("Session"), answers)
+    presented(svc, call, pool, user)  # a gone DEVICE_KEY is refused before the session is used
     token = req.get("Session")
     if name == "PASSWORD_VERIFIER":
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
@@ -346,7 +350,7 @@ async def _respond(
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     raise InvalidParameterException(f"Unsupported challenge {name}.")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from userpool.storage.sql.codes import CodeQueries
 from userpool.storage.sql.counters import CounterQueries
+from userpool.storage.sql.devices import DeviceQueries
 from userpool.storage.sql.events import EventQueries
 from userpool.storage.sql.groups import GroupQueries
 from userpool.storage.sql.keys import KeyQueries
@@ -28,6 +29,7 @@ class SqlTx(
     GroupQueries,
     CounterQueries,
     MfaQueries,
+    DeviceQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
