@@ -22,26 +22,24 @@ BEGIN = "<!-- coverage table: made by scripts/coverage-table; do not edit by han
 END = "<!-- end of the coverage table -->"
 HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 
-_NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are kept and shown, "
     "not checked or used: no OAuth endpoint yet; `RefreshTokenRotation` is shown, not applied"
 )
 _POOL = (
-    "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "
-    "custom-auth and custom-sender triggers, and the SES and SNS settings of "
-    "`EmailConfiguration` and `SmsConfiguration` (messages go out through the server's "
-    "sender: console or SMTP)"
+    "kept and shown, not acted on: the custom-auth and custom-sender triggers, and the SES "
+    "and SNS settings of `EmailConfiguration` and `SmsConfiguration` (messages go out "
+    "through the server's sender: console or SMTP)"
 )
 _CHALLENGES = (
     "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
-    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE` and "
-    "`MFA_SETUP` (software token or email); not yet `CUSTOM_CHALLENGE`, `WEB_AUTHN` and the "
-    "device challenges"
+    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
+    "`MFA_SETUP` (software token or email), `DEVICE_SRP_AUTH` and `DEVICE_PASSWORD_VERIFIER`; "
+    "not yet `CUSTOM_CHALLENGE` and `WEB_AUTHN`"
 )
 _FLOWS = (
     '`CUSTOM_AUTH` is refused ("Initiate Auth method not supported."); `USER_AUTH` offers '
-    f"no `WEB_AUTHN`; {_NO_DEVICES}"
+    "no `WEB_AUTHN`"
 )
 _WEBAUTHN_MFA = "`WebAuthnMfaSettings` is kept but has no effect (no passkeys yet)"
 
