@@ -437,7 +437,13 @@ def test_administrators_see_and_change_any_confirmed_device(idp: Any, server: Se
     )
     assert listed(app, first["AccessToken"]) == []
     nobody = {"UserPoolId": app.pool_id, "Username": "nobody"}
-    assert outcome(lambda: idp.admin_list_devices(**nobody))[0] == "UserNotFoundException"
+    unknown = outcome(lambda: idp.admin_update_device_status(**nobody, DeviceKey=kept.key))
+    assert unknown == ("UserNotFoundException", "User does not exist.")
+    # the others do not declare UserNotFoundException
+    assert outcome(lambda: idp.admin_list_devices(**nobody)) == (
+        "ResourceNotFoundException",
+        "User does not exist.",
+    )
     idp.admin_forget_device(**named, DeviceKey=kept.key)
     assert outcome(lambda: idp.admin_get_device(**named, DeviceKey=kept.key)) == GONE
     assert outcome(lambda: idp.admin_forget_device(**named, DeviceKey=kept.key)) == GONE

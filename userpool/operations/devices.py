@@ -32,6 +32,7 @@ from userpool.errors import (
     DeviceKeyExistsException,
     InvalidParameterException,
     ResourceNotFoundException,
+    UserNotFoundException,
 )
 from userpool.operations.steps.devices import find
 from userpool.operations.steps.lookups import access_user
@@ -49,6 +50,14 @@ def _required(req: dict[str, Any], name: str) -> str:
 async def _user(svc: Services, req: dict[str, Any]) -> tuple[Pool, User]:
     pool, user, _ = await access_user(svc, _required(req, "AccessToken"))
     return pool, user
+
+
+def _named(svc: Services, req: dict[str, Any]) -> tuple[Pool, User]:
+    """``named_user`` for the Admin operations that do not declare UserNotFoundException."""
+    try:
+        return named_user(svc, req)
+    except UserNotFoundException as exc:
+        raise ResourceNotFoundException(exc.message) from None
 
 
 def _device(tx: Tx, pool: Pool, user: User, key: str, lock: bool = False) -> Device:
@@ -133,7 +142,7 @@ async def get_device(svc: Services, call: Call, req: dict[str, Any]) -> dict[str
 
 
 async def admin_get_device(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = named_user(svc, req)
+    pool, user = _named(svc, req)
     return _get(svc, pool, user, req["DeviceKey"], admin=True)
 
 
@@ -159,7 +168,7 @@ async def list_devices(svc: Services, call: Call, req: dict[str, Any]) -> dict[s
 
 
 async def admin_list_devices(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = named_user(svc, req)
+    pool, user = _named(svc, req)
     return _list(svc, pool, user, req, admin=True)
 
 
@@ -177,5 +186,5 @@ async def forget_device(svc: Services, call: Call, req: dict[str, Any]) -> dict[
 
 
 async def admin_forget_device(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = named_user(svc, req)
+    pool, user = _named(svc, req)
     return _forget(svc, pool, user, req["DeviceKey"])
