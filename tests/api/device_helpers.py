@@ -27,12 +27,16 @@ class Kept:
 
 
 def device_app(
-    idp: Any, server: Any, config: dict[str, bool] | None, mode: str = "OPTIONAL", **f: Any
+    idp: Any,
+    server: Any,
+    config: dict[str, bool] | None,
+    mode: str = "OPTIONAL",
+    factors: dict[str, Any] | None = None,
 ) -> MfaApp:
     """A pool tracking devices as ``config`` says (None: not at all), MFA ``mode`` with
-    software tokens (or the factors given), and a client allowing every flow."""
+    software tokens (or the ``factors`` given), and a client allowing every flow."""
     pool = {} if config is None else {"DeviceConfiguration": config}
-    return make_mfa_app(idp, server, mode, pool=pool, **(f or TOTP_ON))
+    return make_mfa_app(idp, server, mode, pool=pool, **(factors or TOTP_ON))
 
 
 def tokens(answer: Any) -> dict[str, Any]:

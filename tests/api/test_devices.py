@@ -177,7 +177,7 @@ def test_without_challenge_required_the_device_proves_itself_after_mfa(
 def test_the_key_in_an_mfa_answer_or_a_password_verifier_counts(idp: Any, server: Server) -> None:
     """Amplify v6 sends DEVICE_KEY with PASSWORD_VERIFIER and with MFA answers, not with
     InitiateAuth USER_SRP_AUTH."""
-    app = device_app(idp, server, NO_SKIP, **EMAIL_ON)
+    app = device_app(idp, server, NO_SKIP, factors=EMAIL_ON)
     app.user("dev-eve")
     app.prefer("dev-eve", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
     email = app.email_of("dev-eve")

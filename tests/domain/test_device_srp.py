@@ -83,15 +83,24 @@ def test_a_tampered_proof_fails() -> None:
     block = srp.new_secret_block()
     challenge = {"SRP_B": big_b, "SALT": salt_hex, "SECRET_BLOCK": block, "USERNAME": "alice"}
     proof = client.process_device_challenge(challenge)
-    args = [GROUP, KEY, verifier_hex, a_hex, b_hex, block, proof["TIMESTAMP"]]
-    assert device_srp.verify_claim(*args, proof["PASSWORD_CLAIM_SIGNATURE"])
-    assert not device_srp.verify_claim(
-        *args[:6], "Mon Jan 1 00:00:00 UTC 2024", proof["PASSWORD_CLAIM_SIGNATURE"]
-    )
-    assert not device_srp.verify_claim(
-        *args[:5], srp.new_secret_block(), proof["TIMESTAMP"], proof["PASSWORD_CLAIM_SIGNATURE"]
-    )
-    assert not device_srp.verify_claim(*args, "not base64!")
+    good = {
+        "group_key": GROUP,
+        "device_key": KEY,
+        "verifier_hex": verifier_hex,
+        "a_hex": a_hex,
+        "b_hex": b_hex,
+        "secret_block_b64": block,
+        "timestamp": proof["TIMESTAMP"],
+        "signature_b64": proof["PASSWORD_CLAIM_SIGNATURE"],
+    }
+    assert device_srp.verify_claim(**good)
+    for name, other in (
+        ("timestamp", "Mon Jan 1 00:00:00 UTC 2024"),
+        ("secret_block_b64", srp.new_secret_block()),
+        ("signature_b64", "not base64!"),
+        ("a_hex", "zz"),
+    ):
+        assert not device_srp.verify_claim(**{**good, name: other}), name
 
 
 def test_verifier_configs_are_parsed_strictly() -> None:

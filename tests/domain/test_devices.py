@@ -49,7 +49,7 @@ def test_a_remembered_device_replaces_mfa_only_where_the_pool_says_so() -> None:
 
 
 def test_a_refresh_token_bound_to_a_device_needs_it_confirmed() -> None:
-    tracked = {"DeviceConfiguration": {}}
+    tracked: dict[str, Any] = {"DeviceConfiguration": {}}
     confirmed = _device("k", confirmed=True)
     assert devices.refresh_allowed(tracked, "k", "k", confirmed)
     assert not devices.refresh_allowed(tracked, "k", None, confirmed)

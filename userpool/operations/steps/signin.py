@@ -281,11 +281,11 @@ async def issue(
         ),
     }
     if refresh is None:
-        result["RefreshToken"] = _new_refresh(svc, call, pool, client, user, origin, now, device)
+        result["RefreshToken"] = new_refresh(svc, call, pool, client, user, origin, now, device)
     return result
 
 
-def _new_refresh(
+def new_refresh(
     svc: Services,
     call: Call,
     pool: Pool,
@@ -293,7 +293,7 @@ def _new_refresh(
     user: User,
     origin: str,
     now: int,
-    device: str | None,
+    device: str | None = None,
 ) -> str:
     token = ids.token(96)
     ttl = tokens.validity(client.config, "RefreshTokenValidity", 30 * 86400, "days")

@@ -228,6 +228,9 @@ POOL_TABLES = (
     "group_members",
     "software_tokens",
     "devices",
+    "pool_domains",
+    "resource_servers",
+    "webauthn_credentials",
 )
 USER_TABLES = (
     "users",
@@ -240,4 +243,5 @@ USER_TABLES = (
     "group_members",
     "software_tokens",
     "devices",
+    "webauthn_credentials",
 )
