@@ -81,6 +81,7 @@ UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
 EnableSoftwareTokenMFAException = _error("EnableSoftwareTokenMFAException")
 SoftwareTokenMFANotFoundException = _error("SoftwareTokenMFANotFoundException")
 FeatureUnavailableInTierException = _error("FeatureUnavailableInTierException")
+DeviceKeyExistsException = _error("DeviceKeyExistsException")
 ScopeDoesNotExistException = _error("ScopeDoesNotExistException")
 InvalidOAuthFlowException = _error("InvalidOAuthFlowException")
 # Request authentication (SigV4), as every AWS JSON service answers.
@@ -246,6 +247,12 @@ IMPORT_NO_AUTO_VERIFIED = (
 IMPORT_BUSY = "Import job {} of this user pool is in progress."
 IMPORT_NOT_RUNNING = "Import job {} cannot be stopped: its status is {}."
 IMPORT_IN_PROGRESS = "A user import job is in progress for user pool {}."
+DEVICE_GONE = "Device does not exist."
+BAD_DEVICE_KEY = "Invalid device key given."
+DEVICE_CONFIRMED = "Device key already exists."  # DEVIATION: DeviceKeyExistsException's text
+BAD_DEVICE_VERIFIER = (  # DEVIATION: Cognito's wording is unconfirmed
+    "DeviceSecretVerifierConfig needs a Salt and a PasswordVerifier, each base64."
+)
 # OAuth 2.0: domains, resource servers, app clients' OAuth settings
 BAD_DOMAIN = (
     "The domain name contains an invalid character. Domain names can only contain lower-case "

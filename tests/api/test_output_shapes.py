@@ -31,6 +31,7 @@ from typing import Any
 import botocore.session
 import pyotp
 from botocore.model import Shape
+from pycognito.aws_srp import AWSSRP, generate_hash_device, long_to_hex
 
 from tests.authenticator import Authenticator
 from tests.helpers import Server
@@ -97,6 +98,13 @@ _USER = [
 _GROUP = ["GroupName", "UserPoolId", "CreationDate", "LastModifiedDate"]
 _TOKENS = ["AccessToken", "IdToken", "ExpiresIn", "TokenType"]
 _DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
+_DEVICE = [
+    "DeviceKey",
+    "DeviceAttributes",
+    "DeviceCreateDate",
+    "DeviceLastModifiedDate",
+    "DeviceLastAuthenticatedDate",
+]
 _SERVER = ["UserPoolId", "Identifier", "Name"]
 
 
@@ -241,6 +249,15 @@ ALWAYS: dict[str, list[str]] = {
     ),
     "DescribeUserImportJob": _under("UserImportJob.", _IMPORT_JOB),
     "ListUserImportJobs": _under("UserImportJobs[].", _IMPORT_JOB),
+    "ConfirmDevice": ["UserConfirmationNecessary"],
+    "UpdateDeviceStatus": [],
+    "AdminUpdateDeviceStatus": [],
+    "GetDevice": _under("Device.", _DEVICE),
+    "AdminGetDevice": _under("Device.", _DEVICE),
+    "ListDevices": ["Devices", *_under("Devices[].", _DEVICE)],
+    "AdminListDevices": ["Devices", *_under("Devices[].", _DEVICE)],
+    "ForgetDevice": [],
+    "AdminForgetDevice": [],
 }
 
 # Faults of the walk that Cognito's own answers show: a prefix domain's description has an
@@ -447,6 +464,67 @@ def _imports(idp: Any, run: str) -> None:
     idp.list_user_import_jobs(UserPoolId=pool_id, MaxResults=1)
 
 
+def _device_scenario(idp: Any, pid: str, cid: str, signed_in: dict[str, Any]) -> str:
+    """Every device operation and challenge, for ann's first device; its key."""
+    meta = signed_in["NewDeviceMetadata"]
+    key = meta["DeviceKey"]
+    password, verifier = generate_hash_device(meta["DeviceGroupKey"], key)
+    token = signed_in["AccessToken"]
+    idp.confirm_device(
+        AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=verifier, DeviceName="cli"
+    )
+    named = {"UserPoolId": pid, "Username": "ann", "DeviceKey": key}
+    idp.admin_get_device(**named)
+    idp.admin_list_devices(UserPoolId=pid, Username="ann", Limit=10)
+    idp.update_device_status(AccessToken=token, DeviceKey=key, DeviceRememberedStatus="remembered")
+    idp.admin_update_device_status(**named, DeviceRememberedStatus="remembered")
+    idp.get_device(AccessToken=token, DeviceKey=key)
+    idp.list_devices(AccessToken=token)
+    srp = AWSSRP(
+        "ann",
+        PASSWORD,
+        pid,
+        cid,
+        client=idp,
+        device_key=key,
+        device_group_key=meta["DeviceGroupKey"],
+        device_password=password,
+    )
+    asked = idp.initiate_auth(
+        ClientId=cid,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD, "DEVICE_KEY": key},
+    )
+    answers = {"USERNAME": "ann", "DEVICE_KEY": key, "SRP_A": long_to_hex(srp.large_a_value)}
+    verifier_asked = idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=asked["Session"],
+        ChallengeResponses=answers,
+    )
+    idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier_asked["Session"],
+        ChallengeResponses=srp.process_device_challenge(verifier_asked["ChallengeParameters"]),
+    )
+    # two more devices of ann's, forgotten by ann and by an administrator
+    for forget in ("user", "admin"):
+        other = idp.initiate_auth(
+            ClientId=cid,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+        new = other["NewDeviceMetadata"]["DeviceKey"]
+        _, config = generate_hash_device(other["NewDeviceMetadata"]["DeviceGroupKey"], new)
+        idp.confirm_device(AccessToken=token, DeviceKey=new, DeviceSecretVerifierConfig=config)
+        if forget == "user":
+            idp.forget_device(AccessToken=token, DeviceKey=new)
+        else:
+            idp.admin_forget_device(UserPoolId=pid, Username="ann", DeviceKey=new)
+    return str(key)
+
+
 def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noqa: PLR0915
     """Calls every served operation at least once; what the checks need to know."""
     run = f"{time.time_ns():x}"
@@ -649,7 +727,12 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         Session=new["Session"],
         ChallengeResponses={"USERNAME": "cat", "NEW_PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    idp.get_tokens_from_refresh_token(RefreshToken=ann["RefreshToken"], ClientId=cid)
+    # The pool tracks devices (opt-in): ann's sign-in made one; confirmed, remembered, it
+    # signs in with device SRP, and ann's refresh token needs its key.
+    device = _device_scenario(idp, pid, cid, ann)
+    idp.get_tokens_from_refresh_token(
+        RefreshToken=ann["RefreshToken"], ClientId=cid, DeviceKey=device
+    )
     idp.revoke_token(Token=cat["RefreshToken"], ClientId=cid)
 
     token = ann["AccessToken"]
@@ -816,6 +899,10 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     for operation in ("InitiateAuth", "AdminInitiateAuth"):
         assert any(all(present(a, p) for p in _CHALLENGED) for a in rec.answers[operation])
     assert any("AvailableChallenges" in a for a in rec.answers["InitiateAuth"])
+    new_device = "AuthenticationResult.NewDeviceMetadata.DeviceGroupKey"
+    assert any(present(a, new_device) for a in rec.answers["InitiateAuth"])
+    assert any(present(a, new_device) for a in rec.answers["AdminRespondToAuthChallenge"])
+    assert [len(a["Devices"]) for a in rec.answers["ListDevices"]] == [1]
     assert "CodeDeliveryDetails" in rec.answers["SignUp"][0]
     assert "Session" in rec.answers["SignUp"][0]
     assert "CodeDeliveryDetailsList" in rec.answers["UpdateUserAttributes"][0]

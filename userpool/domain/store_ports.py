@@ -2,10 +2,10 @@
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
 ``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``,
-``ResourcesTx``, ``ImportsTx``), so code that needs one area can say so; ``Tx`` is all of
-them, what a store's transaction gives. Reads of a missing thing raise ``ports.NotFound``;
-an insert refused by a uniqueness constraint raises ``ports.AlreadyExists`` and leaves the
-transaction usable.
+``ResourcesTx``, ``ImportsTx``, ``DevicesTx``), so code that needs one area can say so;
+``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
+``ports.NotFound``; an insert refused by a uniqueness constraint raises
+``ports.AlreadyExists`` and leaves the transaction usable.
 """
 
 from __future__ import annotations
@@ -105,6 +105,30 @@ class ImportLogLine:
     line: int
     outcome: str
     message: str
+
+
+@dataclass(slots=True)
+class Device:
+    """A user's device as stored (``key`` is the DeviceKey, unique in the store): made
+    unconfirmed by a sign-in (``NewDeviceMetadata``), confirmed by ConfirmDevice with its
+    SRP salt and verifier (hex; not secret, never shown), ``remembered`` or not;
+    ``pending``: the DEVICE_SRP_AUTH a sign-in asked for and that awaits its answer (its
+    Session's hash, client, expiry, token source and amr), else None."""
+
+    pool_id: str
+    sub: str
+    key: str
+    group_key: str
+    created: float
+    modified: float
+    confirmed: bool = False
+    remembered: bool = False
+    name: str | None = None
+    salt: str | None = None
+    verifier: str | None = None
+    last_authenticated: float | None = None
+    last_ip: str | None = None
+    pending: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -372,6 +396,21 @@ class ImportsTx(Protocol):
     def import_log(self, job_id: str, after: int, limit: int) -> list[ImportLogLine]: ...
 
 
+class DevicesTx(Protocol):
+    """Users' devices (remembered devices), by their key."""
+
+    def put_device(self, device: Device) -> None: ...  # insert, or replace the key's row
+    # lock: a write of the row follows (PostgreSQL locks it until the transaction ends)
+    def get_device(self, key: str, lock: bool = False) -> Device: ...
+    def delete_device(self, key: str) -> None: ...
+    def user_devices(self, pool_id: str, sub: str) -> list[Device]: ...  # every one, by key
+    # the user's confirmed devices (only the remembered ones with ``remembered_only``), in
+    # key order, after the key ``after``
+    def list_devices(
+        self, pool_id: str, sub: str, remembered_only: bool, after: str | None, limit: int
+    ) -> list[Device]: ...
+
+
 class OAuthTx(Protocol):
     """Pools' domains (a name is one pool's; a pool has one domain of each kind) and
     resource servers (an identifier is unique within its pool)."""
@@ -431,6 +470,7 @@ class Tx(
     CountersTx,
     MfaTx,
     ImportsTx,
+    DevicesTx,
     OAuthTx,
     WebAuthnTx,
     ResourcesTx,

@@ -2,13 +2,15 @@
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
 NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
 its challenges, are ``steps/mfa_challenge.py``'s; CUSTOM_AUTH and its challenges are
-``steps/custom_auth.py``'s."""
+``steps/custom_auth.py``'s; the end of a sign-in (tokens, a new device's metadata) and the
+device challenges are ``steps/devices.py``'s."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from userpool.domain import codes, srp
+from userpool.domain.devices import CHALLENGES as DEVICE_CHALLENGES
 from userpool.domain.entities import AppClient, Pool, Session, User
 from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
 from userpool.domain.ports import NotFound
@@ -31,6 +33,7 @@ from userpool.operations.steps import (
     risk,
     token_hooks,
 )
+from userpool.operations.steps.devices import answer, finish, presented
 from userpool.operations.steps.lookups import (
     client_and_pool,
     client_of,
@@ -42,11 +45,9 @@ from userpool.operations.steps.signin import (
     begin_attempt,
     check_auth_secret,
     check_password,
-    issue,
     param,
     refresh,
     settle_attempt,
-    signed_in,
     user_for_sign_in,
 )
 
@@ -173,7 +174,7 @@ async def _user_auth(
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     return await first_factor.choose(
         svc, call, pool, client, user, params.get("PREFERRED_CHALLENGE"), params, preferred=True
     )
@@ -223,6 +224,9 @@ async def _respond(
     # A ghost's challenges are stored sessions too, so they are answered like a real user's.
     user = found if found is not None else await decoys.ghost(svc, pool, username)
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])
+    if name in DEVICE_CHALLENGES:
+        return await answer(svc, call, pool, client, user, name, req.get("Session"), answers)
+    presented(svc, call, pool, user)  # a gone DEVICE_KEY is refused before the session is used
     token = req.get("Session")
     if name == "PASSWORD_VERIFIER":
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
@@ -255,7 +259,7 @@ async def _respond(
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     raise InvalidParameterException(f"Unsupported challenge {name}.")
 
 

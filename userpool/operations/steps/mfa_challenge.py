@@ -3,7 +3,9 @@ ADMIN_USER_PASSWORD_AUTH, USER_AUTH's PASSWORD and PASSWORD_SRP, and a new passw
 NEW_PASSWORD_REQUIRED), the second-factor challenge the pool and the user call for, and the
 answers to it: SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE and MFA_SETUP. Which
 challenge is decided by ``domain/mfa_signin.py`` (``second_factor`` is the one place it is
-asked, where a remembered device will later skip it).
+asked, and where a remembered device skips it); a sign-in ends in ``steps/devices.py``'s
+``finish`` (tokens, or the device's DEVICE_SRP_AUTH), and the device a sign-in presents is
+carried from challenge to challenge in the sessions' data.
 
 Each MFA challenge is a session of purpose ``mfa:<challenge>`` (MFA_SETUP's is
 ``steps/totp.py``'s ``challenge:MFA_SETUP``), bound to the client and the user, living the
@@ -30,6 +32,7 @@ from typing import Any
 import orjson
 
 from userpool.domain import codes, crypto, mfa, mfa_pool, mfa_signin
+from userpool.domain import devices as device_rules
 from userpool.domain.entities import (
     CONFIRMED,
     FORCE_CHANGE_PASSWORD,
@@ -55,14 +58,12 @@ from userpool.errors import (
     InvalidParameterException,
     NotAuthorizedException,
 )
-from userpool.operations.steps import hooks, risk, token_hooks, totp, usercodes
+from userpool.operations.steps import devices, hooks, risk, token_hooks, totp, usercodes
 from userpool.operations.steps.lookups import check_writable, stored_user
 from userpool.operations.steps.newusers import set_password
 from userpool.operations.steps.signin import (
     challenge_session,
-    issue,
     new_password_challenge,
-    signed_in,
 )
 from userpool.operations.steps.users import apply_attribute_changes, sync_aliases
 
@@ -102,6 +103,7 @@ async def second_factor(
     threat protection requires MFA of and who has none is refused."""
     assessed = risk.assess(svc, call, pool, client, user)
     demand = mfa_action(pool, assessed)
+    device = devices.presented(svc, call, pool, user)
     if mfa_pool.mode(pool.config) == "OFF" and demand is None:
         return await _done(svc, call, pool, client, user, source, ())
     with svc.store.read() as tx:
@@ -109,9 +111,13 @@ async def second_factor(
     decision = mfa_signin.decide(pool.config, user, has_token, demand)
     if decision.blocked:
         risk.refuse(svc, call, pool, client, user, "SignIn", assessed)
-    if decision.challenge is None:
+    if decision.challenge is None or (
+        decision.challenge != mfa_signin.SETUP
+        and device_rules.skips_mfa(pool.config, device, demand)
+    ):
         return await _done(svc, call, pool, client, user, source, ())
-    return await _ask(svc, call, pool, client, user, decision, {"source": source})
+    data = {"source": source, **devices.carry(device)}
+    return await _ask(svc, call, pool, client, user, decision, data)
 
 
 async def _done(
@@ -122,13 +128,15 @@ async def _done(
     user: User,
     source: str,
     amr: tuple[str, ...],
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The sign-in's end: tokens, or for the hosted pages (``HOSTED``) the user, after
-    PostAuthentication, under ``SIGNED_IN`` (the pages issue a code, not tokens)."""
+    """The sign-in's end: tokens (through the device step, ``devices.finish``; ``data``:
+    the last challenge session's data), or for the hosted pages (``HOSTED``) the user,
+    after PostAuthentication, under ``SIGNED_IN`` (the pages issue a code, not tokens)."""
     if source == HOSTED:
         await token_hooks.authentication(svc, call, "PostAuthentication", pool, client.id, user)
         return {"ChallengeParameters": {}, SIGNED_IN: user, "amr": amr}
-    return signed_in(await issue(svc, call, pool, client, user, source=source, amr=amr))
+    return await devices.finish(svc, call, pool, client, user, source, amr, data)
 
 
 def check_origin(session: Session, hosted: bool) -> None:
@@ -282,14 +290,14 @@ async def respond(
                 fresh = _verified(tx, pool, user, name, session, now)
             else:
                 _count_failure(tx, session)
-    data = {"source": session.data.get("source", AUTHENTICATION)}
+    data = {"source": session.data.get("source", AUTHENTICATION), **devices.carried(session.data)}
     if name == mfa_signin.SELECT:
         return await _ask(svc, call, pool, client, user, mfa_signin.Decision(choice), data)
     if failure is not None:
         raise failure
     check_status(fresh)  # a user disabled meanwhile hears so, after a right code
     amr = mfa_signin.amr(FIRST, name)
-    return await _done(svc, call, pool, client, fresh, data["source"], amr)
+    return await _done(svc, call, pool, client, fresh, data["source"], amr, data)
 
 
 def _take(
@@ -420,10 +428,10 @@ async def _setup_answer(
             check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
             if changes["email"] != fresh.attributes.get("email"):
                 apply_attribute_changes(tx, pool, fresh, changes, now)
-    data = {"source": setup.data.get("source", AUTHENTICATION)}
+    data = {"source": setup.data.get("source", AUTHENTICATION), **devices.carried(setup.data)}
     if not verified:
         data["setup"] = mfa.EMAIL
         return await _send_code(svc, call, pool, client, fresh, mfa.EMAIL, data)
     check_status(fresh)
     amr = mfa_signin.amr(FIRST, mfa.TOTP)
-    return await _done(svc, call, pool, client, fresh, data["source"], amr)
+    return await _done(svc, call, pool, client, fresh, data["source"], amr, data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from userpool.storage.sql.codes import CodeQueries
 from userpool.storage.sql.counters import CounterQueries
+from userpool.storage.sql.devices import DeviceQueries
 from userpool.storage.sql.events import EventQueries
 from userpool.storage.sql.groups import GroupQueries
 from userpool.storage.sql.imports import ImportQueries
@@ -33,6 +34,7 @@ class SqlTx(
     CounterQueries,
     MfaQueries,
     ImportQueries,
+    DeviceQueries,
     WebAuthnQueries,
     OAuthQueries,
     ResourceQueries,
