@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain import codes, srp
+from userpool.domain import codes
 from userpool.domain.devices import CHALLENGES as DEVICE_CHALLENGES
 from userpool.domain.entities import AppClient, Pool, Session, User
 from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
@@ -273,20 +273,8 @@ async def _verify_srp(
     answers: dict[str, str],
 ) -> dict[str, Any]:
     begin_attempt(svc, pool, user)
-    verifier = first_factor.verifier(svc, pool, client, user) or {}
     data = session.data
-    ok = bool(verifier) and await svc.hasher.run(
-        srp.verify_claim,
-        pool.id,
-        user.username,
-        verifier["salt"],
-        verifier["verifier"],
-        data["a"],
-        data["b"],
-        answers["PASSWORD_CLAIM_SECRET_BLOCK"],
-        param(answers, "TIMESTAMP"),
-        param(answers, "PASSWORD_CLAIM_SIGNATURE"),
-    )
+    ok = await first_factor.srp_proof_ok(svc, pool, client, user, data["a"], data["b"], answers)
     settle_attempt(svc, call, pool, user, ok)
     check_status(user)  # when the client hides existence, only a right proof hears this
     return await after_password(svc, call, pool, client, user)

@@ -167,9 +167,17 @@ async def srp_challenge(
     data = {"a": a_hex, "b": b_hex}
     with svc.store.transaction() as tx:
         token = challenge_session(svc, tx, client, user, "PASSWORD_VERIFIER", data, secret_block)
+    return password_verifier(token, secret, big_b, secret_block, user)
+
+
+def password_verifier(
+    session: str, secret: dict[str, str], big_b: str, secret_block: str, user: User
+) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER challenge as USER_SRP_AUTH answers it (B from the server's
+    half of the exchange, the user's salt)."""
     return {
         "ChallengeName": "PASSWORD_VERIFIER",
-        "Session": token,
+        "Session": session,
         "ChallengeParameters": {
             "SALT": secret["salt"],
             "SRP_B": big_b,
@@ -178,6 +186,31 @@ async def srp_challenge(
             "USERNAME": user.username,
         },
     }
+
+
+async def srp_proof_ok(
+    svc: Services,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    a_hex: str,
+    b_hex: str,
+    answers: dict[str, str],
+) -> bool:
+    """Whether PASSWORD_VERIFIER's answer proves the password for the exchange (A, B)."""
+    secret = verifier(svc, pool, client, user) or {}
+    return bool(secret) and await svc.hasher.run(
+        srp.verify_claim,
+        pool.id,
+        user.username,
+        secret["salt"],
+        secret["verifier"],
+        a_hex,
+        b_hex,
+        param(answers, "PASSWORD_CLAIM_SECRET_BLOCK"),
+        param(answers, "TIMESTAMP"),
+        param(answers, "PASSWORD_CLAIM_SIGNATURE"),
+    )
 
 
 def verifier(svc: Services, pool: Pool, client: AppClient, user: User) -> dict[str, str] | None:

@@ -27,6 +27,7 @@ sessions kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -43,8 +44,8 @@ from userpool.domain.entities import (
 )
 from userpool.domain.messages import Delivery
 from userpool.domain.passwords import check_policy
-from userpool.domain.ports import NotFound, Tx
-from userpool.domain.risk import mfa_action
+from userpool.domain.ports import Device, NotFound, Tx
+from userpool.domain.risk import Risk, mfa_action
 from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_status
@@ -90,6 +91,40 @@ async def after_password(
     return await second_factor(svc, call, pool, client, user)
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """What the MFA step after a first factor does for a user: ``decision`` is the
+    challenge to ask (or a refusal, ``decision.blocked``), None when tokens follow at once
+    (no MFA, or a remembered device skips it); with the risk assessed and the device the
+    sign-in presents."""
+
+    decision: mfa_signin.Decision | None
+    assessed: Risk
+    device: Device | None
+
+
+def due(svc: Services, call: Call, pool: Pool, client: AppClient, user: User) -> Due:
+    """The one MFA decision of a sign-in (``domain.mfa_signin.decide``, threat protection's
+    MFA actions included, a remembered device's skip applied)."""
+    assessed = risk.assess(svc, call, pool, client, user)
+    demand = mfa_action(pool, assessed)
+    device = devices.presented(svc, call, pool, user)
+    if mfa_pool.mode(pool.config) == "OFF" and demand is None:
+        return Due(None, assessed, device)
+    with svc.store.read() as tx:
+        has_token = totp.has_token(tx, user)
+    decision = mfa_signin.decide(pool.config, user, has_token, demand)
+    if not decision.blocked and (
+        decision.challenge is None
+        or (
+            decision.challenge != mfa_signin.SETUP
+            and device_rules.skips_mfa(pool.config, device, demand)
+        )
+    ):
+        return Due(None, assessed, device)
+    return Due(decision, assessed, device)
+
+
 async def second_factor(
     svc: Services,
     call: Call,
@@ -98,26 +133,15 @@ async def second_factor(
     user: User,
     source: str = AUTHENTICATION,
 ) -> dict[str, Any]:
-    """The MFA step after a first factor: the challenge ``domain.mfa_signin.decide`` names
-    (threat protection's MFA actions included), or tokens issued with ``source``; a user
-    threat protection requires MFA of and who has none is refused."""
-    assessed = risk.assess(svc, call, pool, client, user)
-    demand = mfa_action(pool, assessed)
-    device = devices.presented(svc, call, pool, user)
-    if mfa_pool.mode(pool.config) == "OFF" and demand is None:
+    """The MFA step after a first factor: the challenge ``due`` names, or tokens issued
+    with ``source``; a user threat protection requires MFA of and who has none is refused."""
+    step = due(svc, call, pool, client, user)
+    if step.decision is None:
         return await _done(svc, call, pool, client, user, source, ())
-    with svc.store.read() as tx:
-        has_token = totp.has_token(tx, user)
-    decision = mfa_signin.decide(pool.config, user, has_token, demand)
-    if decision.blocked:
-        risk.refuse(svc, call, pool, client, user, "SignIn", assessed)
-    if decision.challenge is None or (
-        decision.challenge != mfa_signin.SETUP
-        and device_rules.skips_mfa(pool.config, device, demand)
-    ):
-        return await _done(svc, call, pool, client, user, source, ())
-    data = {"source": source, **devices.carry(device)}
-    return await _ask(svc, call, pool, client, user, decision, data)
+    if step.decision.blocked:
+        risk.refuse(svc, call, pool, client, user, "SignIn", step.assessed)
+    data = {"source": source, **devices.carry(step.device)}
+    return await _ask(svc, call, pool, client, user, step.decision, data)
 
 
 async def _done(
