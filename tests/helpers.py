@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 USERPOOL = str(Path(sys.executable).with_name("userpool"))
 BACKEND = os.environ.get("USERPOOL_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("USERPOOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+HASHING = "USERPOOL_PASSWORD_HASHING"
 RUN = secrets.token_hex(4)  # this test run's schemas are up_<RUN>_*: runs never collide
 _schemas: set[str] = set()
 _pg_problem: list[str | None] = []
@@ -120,27 +121,40 @@ def free_port() -> int:
 
 
 class Server:
-    """A ``userpool serve`` subprocess with its own data directory (or ``db``, to share)."""
+    """A ``userpool serve`` subprocess with its own data directory (or ``db``, to share).
+
+    ``hashing`` is its ``USERPOOL_PASSWORD_HASHING`` (None: the variable as this process
+    has it, else the server's default, normal)."""
 
     def __init__(
-        self, tmp: Path, *args: str, env: dict[str, str] | None = None, db: str | None = None
+        self,
+        tmp: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        db: str | None = None,
+        hashing: str | None = None,
     ) -> None:
         self.port = free_port()
         self.db = db or server_db(tmp)
         self.flags = list(args)
         self.args = ["serve", "--port", str(self.port), "--db", self.db, *args]
         self.env = {**os.environ, **(env or {})}
+        if hashing is not None:
+            self.env[HASHING] = hashing
         self.log = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.key_id = ""
         self.key_secret = ""
 
-    def twin(self, tmp: Path) -> Server:
+    def twin(self, tmp: Path, hashing: str | None = None) -> Server:
         """Another server (not started; its log in ``tmp``) on this one's database, with
-        the same options, variables and access key: a second process of one deployment."""
+        the same options, variables and access key: a second process of one deployment
+        (or, with ``hashing``, the same one restarted on another password hashing)."""
         tmp.mkdir(mode=0o700, exist_ok=True)
         other = Server(tmp, *self.flags, db=self.db)
         other.env = dict(self.env)
+        if hashing is not None:
+            other.env[HASHING] = hashing
         other.key_id, other.key_secret = self.key_id, self.key_secret
         return other
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from userpool import __version__, at_rest, settings_spec, storage
 from userpool.at_rest import StartRefused
 from userpool.cli import data
-from userpool.config import Settings, from_env, refusal
+from userpool.config import Settings, from_env, refusal, warnings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,6 +51,8 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a USERPOOL_LOG_LEVEL that is no level
         print(f"log level: {exc}", file=sys.stderr)
         return 2
+    for warning in warnings(settings):
+        print(f"userpool: {warning}", file=sys.stderr, flush=True)
     try:
         _first_start(settings)
     except StartRefused as exc:
