@@ -164,6 +164,10 @@ class Hasher:
             self._decoy = await self.hash(secrets.token_urlsafe(16))
         return self._decoy
 
+    def soon(self, fn: Callable[..., object], *args: Any) -> None:
+        """Run ``fn`` in the pool when a thread is free, without waiting (a warm-up)."""
+        self._pool.submit(fn, *args)
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
