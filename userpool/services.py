@@ -9,7 +9,6 @@ from userpool import at_rest
 from userpool.config import Settings
 from userpool.delivery import make_sender
 from userpool.delivery.outbox import OutboxRelay
-from userpool.domain import srp
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
 from userpool.domain.ports import Clock, SystemClock
@@ -32,7 +31,6 @@ class Runtime(Services):
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.outbox.start(loop)
         self.limiter.start(loop)
-        self.hasher.soon(srp.prepare)  # SRP's table of powers, before the first SignUp
 
     async def stop(self) -> None:
         await self.outbox.stop()

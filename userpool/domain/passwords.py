@@ -130,7 +130,11 @@ def _lower_priority() -> None:
 class Hasher:
     """A bounded pool of low-priority threads for CPU-heavy work: Argon2 (whose C code
     releases the GIL) and SRP arithmetic. Low priority keeps ConfirmSignUp's latency when
-    sign-ups and sign-ins keep every hasher busy."""
+    sign-ups and sign-ins keep every hasher busy.
+
+    Under ``fast`` the threads keep the process's priority: a job is then about 1 ms (SRP's
+    verifier), no threat to the event loop, and at nice 19 on a machine shared with other
+    work (a CI runner) every SignUp would wait behind all of it."""
 
     def __init__(self, threads: int = 2, hashing: str = "normal") -> None:
         if hashing not in HASHINGS:
@@ -138,7 +142,9 @@ class Hasher:
         self.hashing = hashing
         self._decoy: str | None = None
         self._pool = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority
+            max_workers=threads,
+            thread_name_prefix="argon2",
+            initializer=_lower_priority if hashing == "normal" else None,
         )
 
     def hash_now(self, password: str) -> str:
@@ -163,10 +169,6 @@ class Hasher:
         if self._decoy is None:
             self._decoy = await self.hash(secrets.token_urlsafe(16))
         return self._decoy
-
-    def soon(self, fn: Callable[..., object], *args: Any) -> None:
-        """Run ``fn`` in the pool when a thread is free, without waiting (a warm-up)."""
-        self._pool.submit(fn, *args)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)

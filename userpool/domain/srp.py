@@ -61,7 +61,8 @@ _TIMESTAMP = re.compile(
 
 # Fixed-base exponentiation: row i holds g^(j * 2^(6i)) for j < 64, so g^e for e < 2^256
 # is the product of one entry per 6-bit digit of e. 43 rows of 64: about 1.2 MB, made in
-# about 150 ms at the first use (or ``prepare``).
+# about 100-150 ms of CPU at the first use (in the hasher pool), so a process that never
+# meets SRP (a test's server, a CLI command) never pays for it.
 _WINDOW = 6
 _TABLE_BITS = 256
 _table: list[list[int]] = []
