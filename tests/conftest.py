@@ -23,6 +23,7 @@ JS_PACKAGES = (
     "amazon-cognito-identity-js",
     "aws-jwt-verify",
     "@aws-sdk/client-cognito-identity-provider",
+    "aws-amplify",
 )
 
 

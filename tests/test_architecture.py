@@ -35,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "bridge": set(),
     "at_rest": {"domain", "storage"},
     "access_keys": {"domain"},
+    "certs": {"domain", "at_rest"},
     # the composition root wires adapters into the services operations are given
     "services": {"domain", "storage", "delivery", "triggers", "keys", "ratelimit", "at_rest"},
     # the transports
@@ -48,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
         "at_rest",
         "storage",
         "server",
+        "certs",
         "__init__",
     },
     "__main__": {"cli"},

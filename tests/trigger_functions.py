@@ -108,3 +108,30 @@ def migrate(event: dict[str, Any]) -> dict[str, Any]:
         messageAction="SUPPRESS",
     )
     return event
+
+
+def m2m_claims(event: dict[str, Any]) -> dict[str, Any]:
+    """PreTokenGeneration V3 for machine tokens: a claim from the client metadata, a scope
+    added, a reserved claim it may not drop; fails when the metadata says so."""
+    _record(event)
+    metadata = event["request"].get("clientMetadata") or {}
+    if metadata.get("fail"):
+        raise RuntimeError("told to fail")
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": metadata.get("tenant", "none")},
+            "claimsToSuppress": ["token_use"],
+            "scopesToAdd": ["https://api.example.com/extra"],
+        },
+        "idTokenGeneration": {"claimsToAddOrOverride": {"ignored": "yes"}},
+    }
+    return event
+
+
+def add_openid(event: dict[str, Any]) -> dict[str, Any]:
+    """PreTokenGeneration V2: the access token gets the openid and email scopes."""
+    _record(event)
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "accessTokenGeneration": {"scopesToAdd": ["openid", "email"]}
+    }
+    return event

@@ -21,6 +21,24 @@ class Settings:
     host: str = setting("127.0.0.1", "address to bind (default 127.0.0.1)", metavar="HOST")
     port: int = setting(9229, "port (default 9229)")
     workers: int = setting(1, "worker processes (default 1)")
+    # HTTPS: a second listener (the OAuth domain must be https for Amplify; SDKs may stay
+    # on http), or the only one when --tls-port is --port. docs/deployment.md.
+    tls: str | None = setting(
+        None,
+        "serve HTTPS with a local CA and certificate made under the data folder "
+        "(or give --tls-cert and --tls-key)",
+        choices=("self-signed",),
+    )
+    tls_cert: str | None = setting(
+        None, "HTTPS: the server's certificate chain, PEM (with --tls-key)", metavar="FILE"
+    )
+    tls_key: str | None = setting(
+        None, "HTTPS: the certificate's private key, PEM, unencrypted", metavar="FILE"
+    )
+    tls_port: int = setting(
+        9230,
+        "port of the HTTPS listener, beside --port's HTTP (default 9230; --port's: HTTPS only)",
+    )
     db: str = setting(
         DEFAULT_DB, f"SQLite file or postgresql:// URL (default {DEFAULT_DB})", metavar="PATH|URL"
     )
@@ -52,7 +70,11 @@ class Settings:
     access_log: bool = setting(
         False, "a line per request at info: operation, status, error, ms, request id"
     )
-    dev: bool = setting(False, "accept any credentials on signed operations (loopback only)")
+    dev: bool = setting(
+        False,
+        "accept any credentials on signed operations and serve the outbox at "
+        "/_userpool/messages (loopback only)",
+    )
     sender: str = setting(
         "console", "how codes go out (default console)", choices=("console", "smtp", "none")
     )
@@ -183,8 +205,14 @@ class Settings:
     )
 
     def issuer(self, pool_id: str) -> str:
-        base = self.issuer_base or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.uses_tls and self.tls_port == self.port else "http"
+        base = self.issuer_base or f"{scheme}://{self.host}:{self.port}"
         return f"{base.rstrip('/')}/{pool_id}"
+
+    @property
+    def uses_tls(self) -> bool:
+        """Whether ``userpool serve`` has an HTTPS listener."""
+        return bool(self.tls or self.tls_cert)
 
     @property
     def keeps_message_text(self) -> bool:
@@ -233,6 +261,18 @@ def warnings(settings: Settings) -> list[str]:
             "least cost, m=8 KiB, t=1, p=1); for tests only, never for real users' passwords"
         )
     return out
+
+
+def tls_refusal(settings: Settings) -> str | None:
+    """Why ``userpool serve``'s HTTPS settings do not go together, or None (their files are
+    checked by ``certs``; another server running the app does its own TLS)."""
+    if settings.tls and (settings.tls_cert or settings.tls_key):
+        return "--tls self-signed makes its own certificate: give it or --tls-cert/--tls-key"
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        return "--tls-cert and --tls-key go together"
+    if settings.uses_tls and not 0 < settings.tls_port < 65536:
+        return f"--tls-port: {settings.tls_port} is no port"
+    return None
 
 
 def from_env(**overrides: Any) -> Settings:

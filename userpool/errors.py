@@ -81,6 +81,8 @@ UserPoolAddOnNotEnabledException = _error("UserPoolAddOnNotEnabledException")
 EnableSoftwareTokenMFAException = _error("EnableSoftwareTokenMFAException")
 SoftwareTokenMFANotFoundException = _error("SoftwareTokenMFANotFoundException")
 FeatureUnavailableInTierException = _error("FeatureUnavailableInTierException")
+ScopeDoesNotExistException = _error("ScopeDoesNotExistException")
+InvalidOAuthFlowException = _error("InvalidOAuthFlowException")
 # Request authentication (SigV4), as every AWS JSON service answers.
 # DEVIATION: all four are sent with status 400, like every other client error here.
 MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException")
@@ -100,6 +102,13 @@ UnknownOperationException = _error("UnknownOperationException")
 # DEVIATION: the content-type check has no documented Cognito error; we answer with
 # this protocol-level code so clients can tell it apart from a malformed body.
 UnsupportedMediaTypeException = _error("UnsupportedMediaTypeException")
+WebAuthnNotEnabledException = _error("WebAuthnNotEnabledException")
+WebAuthnConfigurationMissingException = _error("WebAuthnConfigurationMissingException")
+WebAuthnChallengeNotFoundException = _error("WebAuthnChallengeNotFoundException")
+WebAuthnRelyingPartyMismatchException = _error("WebAuthnRelyingPartyMismatchException")
+WebAuthnClientMismatchException = _error("WebAuthnClientMismatchException")
+WebAuthnOriginNotAllowedException = _error("WebAuthnOriginNotAllowedException")
+WebAuthnCredentialNotSupportedException = _error("WebAuthnCredentialNotSupportedException")
 
 
 class InternalErrorException(CognitoError):
@@ -148,6 +157,10 @@ BAD_FILTER = "Error while parsing filter."
 # DEVIATION: no source shows Cognito's text for an attribute ListUsers cannot search.
 BAD_SEARCH_ATTRIBUTE = "Invalid search attribute: {}"
 CUSTOM_AUTH_ONLY = "Only custom auth (lambda driven) is enabled for this client."
+# Custom authentication (CUSTOM_AUTH and its three triggers).
+NO_CUSTOM_AUTH_TRIGGER = "Custom auth lambda trigger is not configured for the user pool."
+NO_CHALLENGE_TRIGGER = "{} lambda trigger is not configured for the user pool."  # DEVIATION
+BAD_DEFINE_ANSWER = "Invalid lambda function output : {}"  # DEVIATION: the part after ':'
 MIXED_AUTH_FLOWS = (  # DEVIATION: the documented rule's wording is ours
     "Legacy ExplicitAuthFlows values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, "
     "USER_PASSWORD_AUTH) cannot be combined with values that begin with ALLOW_."
@@ -213,3 +226,67 @@ NO_PENDING_TOTP = "Software Token MFA has not been associated with the user."  #
 NO_TOTP = "Software Token MFA does not exist for the user."
 TOTP_USED = "Your software token has already been used once."
 MFA_CODE_MISMATCH = "Invalid code or auth state for the user."
+# OAuth 2.0: domains, resource servers, app clients' OAuth settings
+BAD_DOMAIN = (
+    "The domain name contains an invalid character. Domain names can only contain lower-case "
+    "letters, numbers, and hyphens. Please enter a different name that follows this format: "
+    "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$"
+)
+BAD_CUSTOM_DOMAIN = "The custom domain name {} is not a valid domain name."  # DEVIATION
+RESERVED_DOMAIN_WORD = "Domain cannot contain reserved word: {}"
+DOMAIN_TAKEN = "Domain already associated with another user pool."
+POOL_HAS_DOMAIN = "User pool already has a domain configured."  # DEVIATION
+NO_SUCH_DOMAIN = "No such domain or user pool exists."  # DEVIATION: "No such domain" observed
+CUSTOM_TO_PREFIX = "Cannot convert custom domain to prefix domain."
+PREFIX_TO_CUSTOM = "Cannot convert prefix domain to custom domain."  # DEVIATION
+BAD_LOGIN_VERSION = "ManagedLoginVersion must be 1 or 2."  # DEVIATION
+LOGIN_NOT_IN_TIER = "Managed login is not available in the LITE feature plan."  # DEVIATION
+POOL_WITH_DOMAIN = (
+    "User pool cannot be deleted. It has a domain configured that should be deleted first."
+)
+RESOURCE_SERVER_EXISTS = "A resource server with identifier {} already exists."  # DEVIATION
+NO_RESOURCE_SERVER = "Resource server {} does not exist."  # DEVIATION
+TOO_MANY_RESOURCE_SERVERS = (  # DEVIATION
+    "The user pool has reached its limit of {} resource servers."
+)
+DUPLICATE_SCOPE = "Scope names must be unique within a resource server: {}"  # DEVIATION
+NO_SCOPE = "Invalid scope requested: {}"
+CALLBACK_NEEDED = "CallbackUrls can not be empty when code flow or implicit flow is selected"
+CLIENT_CREDENTIALS_ALONE = (  # DEVIATION
+    "client_credentials flow can not be selected along with code flow or implicit flow."
+)
+CLIENT_CREDENTIALS_SECRET = (  # DEVIATION
+    "client_credentials flow can not be selected if client does not have a client secret."
+)
+NOT_WITH_CLIENT_CREDENTIALS = "{} is not supported with client_credentials flow"
+BAD_REDIRECT_URL = (  # DEVIATION
+    "Invalid {}: {}. A URL must be absolute, without a fragment, and use HTTPS unless its "
+    "host is localhost, 127.0.0.1 or [::1]."
+)
+DEFAULT_REDIRECT_NOT_CALLBACK = "DefaultRedirectURI must be one of the CallbackURLs."  # DEVIATION
+NO_PROVIDER = "The provider {} does not exist for User Pool {}"  # DEVIATION
+NO_ADMIN_SCOPE = "Access Token does not have required scopes"
+# Passkeys (WebAuthn). DEVIATION: no message of these errors has been observed; the texts
+# are the model's descriptions of the exceptions, in Cognito's voice.
+WEBAUTHN_NOT_ENABLED = "The passkey feature isn't enabled for the user pool."
+WEBAUTHN_NO_CONFIG = (
+    "The user pool doesn't have a configured relying party id or a user pool domain."
+)
+WEBAUTHN_NO_CHALLENGE = "The challenge from StartWebAuthnRegistration has expired or is not valid."
+WEBAUTHN_RP_MISMATCH = (
+    "The passkey credential is associated with a different relying party ID than the user "
+    "pool relying party ID."
+)
+WEBAUTHN_CLIENT_MISMATCH = (
+    "The access token is for a different client than the one in the original "
+    "StartWebAuthnRegistration request."
+)
+WEBAUTHN_ORIGIN = (
+    "The passkey credential's registration origin does not align with the user pool relying "
+    "party id."
+)
+WEBAUTHN_UNSUPPORTED = "The passkey credential is from an unsupported device or provider."
+WEBAUTHN_BAD_CREDENTIAL = "Credential data is not valid"
+WEBAUTHN_TOO_MANY = "The maximum number of passkeys for this user has been reached."  # DEVIATION
+WEBAUTHN_NO_CREDENTIAL = "Credential not found."  # DEVIATION
+BAD_RELYING_PARTY = "Invalid RelyingPartyId: {}"  # DEVIATION

@@ -31,6 +31,7 @@ import botocore.session
 import pyotp
 from botocore.model import Shape
 
+from tests.authenticator import Authenticator
 from tests.helpers import Server
 from userpool.operations import REGISTRY
 
@@ -95,6 +96,7 @@ _USER = [
 _GROUP = ["GroupName", "UserPoolId", "CreationDate", "LastModifiedDate"]
 _TOKENS = ["AccessToken", "IdToken", "ExpiresIn", "TokenType"]
 _DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
+_SERVER = ["UserPoolId", "Identifier", "Name"]
 
 
 def _under(prefix: str, paths: list[str]) -> list[str]:
@@ -183,11 +185,40 @@ ALWAYS: dict[str, list[str]] = {
     "SetUserPoolMfaConfig": ["MfaConfiguration"],
     "GetUserPoolMfaConfig": ["MfaConfiguration"],
     "AssociateSoftwareToken": ["SecretCode"],
+    "StartWebAuthnRegistration": ["CredentialCreationOptions"],
+    "CompleteWebAuthnRegistration": [],
+    "ListWebAuthnCredentials": [
+        "Credentials",
+        "Credentials[].CredentialId",
+        "Credentials[].FriendlyCredentialName",
+        "Credentials[].RelyingPartyId",
+        "Credentials[].AuthenticatorTransports",
+        "Credentials[].CreatedAt",
+    ],
+    "DeleteWebAuthnCredential": [],
+    "GetUserAuthFactors": ["Username", "ConfiguredUserAuthFactors"],
     "VerifySoftwareToken": ["Status"],
+    "CreateUserPoolDomain": ["ManagedLoginVersion"],
+    "DescribeUserPoolDomain": ["DomainDescription"],
+    "UpdateUserPoolDomain": ["ManagedLoginVersion"],
+    "DeleteUserPoolDomain": [],
+    "CreateResourceServer": _under("ResourceServer.", _SERVER),
+    "DescribeResourceServer": _under("ResourceServer.", _SERVER),
+    "UpdateResourceServer": _under("ResourceServer.", _SERVER),
+    "ListResourceServers": ["ResourceServers"],
+    "DeleteResourceServer": [],
     "SetUserMFAPreference": [],
     "AdminSetUserMFAPreference": [],
     "SetUserSettings": [],
     "AdminSetUserSettings": [],
+}
+
+# Faults of the walk that Cognito's own answers show: a prefix domain's description has an
+# empty CustomDomainConfig (the AWS CLI reference's describe-user-pool-domain example),
+# whose modelled CertificateArn is required.
+_OBSERVED = {
+    "DomainDescription.CustomDomainConfig.CertificateArn: required by CustomDomainConfigType, "
+    "missing"
 }
 
 # Members present in some answers: checked where the state makes Cognito return them.
@@ -202,6 +233,8 @@ def problems(shape: Shape | None, value: Any, path: str = "") -> list[str]:
     if shape is None:  # an operation without an output shape answers {}
         return [] if value == {} else [f"{where}: {value!r} where the model has no output"]
     kind = shape.type_name
+    if kind == "structure" and shape.metadata.get("document"):  # any JSON object
+        return [] if isinstance(value, dict) else [f"{where}: not a JSON object"]
     if kind == "structure":
         if not isinstance(value, dict):
             return [f"{where}: {type(value).__name__} where {shape.name} is a structure"]
@@ -450,6 +483,22 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     )
     idp.describe_risk_configuration(UserPoolId=pid)
 
+    api = {"UserPoolId": pid, "Identifier": "https://api.example.com"}
+    read = [{"ScopeName": "read", "ScopeDescription": "Read"}]
+    idp.create_resource_server(**api, Name="api", Scopes=read)
+    idp.create_resource_server(UserPoolId=pid, Identifier="bare", Name="bare")
+    idp.update_resource_server(**api, Name="api2", Scopes=read)
+    idp.describe_resource_server(**api)
+    idp.list_resource_servers(UserPoolId=pid, MaxResults=1)
+    idp.delete_resource_server(UserPoolId=pid, Identifier="bare")
+    prefix, custom = f"shapes-{run}", f"shapes-{run}.example.com"
+    cert = {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/shapes"}
+    idp.create_user_pool_domain(Domain=prefix, UserPoolId=pid)
+    idp.create_user_pool_domain(Domain=custom, UserPoolId=pid, CustomDomainConfig=cert)
+    idp.update_user_pool_domain(Domain=custom, UserPoolId=pid, CustomDomainConfig=cert)
+    for domain in (prefix, custom, f"{prefix}-none"):
+        idp.describe_user_pool_domain(Domain=domain)
+
     def email(name: str) -> str:
         return f"{name}-{run}@example.com"
 
@@ -607,7 +656,52 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     idp.describe_user_pool(UserPoolId=pid)
     idp.delete_user_pool_client(UserPoolId=pid, ClientId=secret["ClientId"])
     idp.delete_user_pool(UserPoolId=minimal["Id"])
+    idp.delete_user_pool_domain(Domain=custom, UserPoolId=pid)
+    _passkeys(idp)  # last: the answers counted above are the main pool's
     return {"pool": pid, "users_left": 2}  # ann and cat
+
+
+def _passkeys(idp: Any) -> None:
+    """A passkey registered, listed, used to sign in and deleted, in a pool of its own."""
+    policy = {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}
+    pk = idp.create_user_pool(PoolName="passkeys", Policies=policy)["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pk, MfaConfiguration="OFF", WebAuthnConfiguration={"RelyingPartyId": "localhost"}
+    )
+    flows = ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    cid = idp.create_user_pool_client(UserPoolId=pk, ClientName="pk", ExplicitAuthFlows=flows)[
+        "UserPoolClient"
+    ]["ClientId"]
+    idp.admin_create_user(UserPoolId=pk, Username="pia", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pk, Username="pia", Password=PASSWORD, Permanent=True)
+    token = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=cid,
+        AuthParameters={"USERNAME": "pia", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+    key = Authenticator()
+    options = idp.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
+    credential = key.register(options, "http://localhost")
+    idp.complete_web_authn_registration(AccessToken=token, Credential=credential)
+    idp.list_web_authn_credentials(AccessToken=token, MaxResults=1)
+    idp.get_user_auth_factors(AccessToken=token)
+    asked = idp.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=cid,
+        AuthParameters={"USERNAME": "pia", "PREFERRED_CHALLENGE": "WEB_AUTHN"},
+    )
+    request = json.loads(asked["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="WEB_AUTHN",
+        Session=asked["Session"],
+        ChallengeResponses={
+            "USERNAME": "pia",
+            "CREDENTIAL": key.assert_(request, "http://localhost"),
+        },
+    )
+    idp.delete_web_authn_credential(AccessToken=token, CredentialId=key.id)
+    idp.delete_user_pool(UserPoolId=pk)
 
 
 def test_every_operation_answers_its_output_shape(server: Server) -> None:
@@ -623,7 +717,9 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     for operation, answers in sorted(rec.answers.items()):
         shape = MODEL.operation_model(operation).output_shape
         for n, answer in enumerate(answers):
-            found += [f"{operation}#{n}: {p}" for p in problems(shape, answer)]
+            found += [
+                f"{operation}#{n}: {p}" for p in problems(shape, answer) if p not in _OBSERVED
+            ]
             found += [
                 f"{operation}#{n}: {path} missing"
                 for path in ALWAYS[operation]
@@ -640,7 +736,7 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     assert "CodeDeliveryDetails" in rec.answers["SignUp"][0]
     assert "Session" in rec.answers["SignUp"][0]
     assert "CodeDeliveryDetailsList" in rec.answers["UpdateUserAttributes"][0]
-    bare, web, with_secret = rec.answers["CreateUserPoolClient"]
+    bare, web, with_secret = rec.answers["CreateUserPoolClient"][:3]  # then the passkeys pool's
     assert "ClientSecret" in with_secret["UserPoolClient"]
     assert "ClientSecret" not in bare["UserPoolClient"] | web["UserPoolClient"]
     assert "NextToken" in rec.answers["ListUserPoolClients"][0]
@@ -659,11 +755,20 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
         {"ChallengeName": "Password", "ChallengeResponse": "Success"}
     ]
     assert "NextToken" in events[1]
+    assert "NextToken" in rec.answers["ListResourceServers"][0]
+    assert any(
+        {"Domain", "CustomDomain"} <= set(a["UserPool"]) for a in rec.answers["DescribeUserPool"]
+    )
+    prefix_domain, custom_domain, unknown = rec.answers["DescribeUserPoolDomain"]
+    assert "CertificateArn" in custom_domain["DomainDescription"]["CustomDomainConfig"]
+    assert prefix_domain["DomainDescription"]["CustomDomainConfig"] == {}
+    assert unknown == {"DomainDescription": {}}
+    assert "CloudFrontDomain" in rec.answers["CreateUserPoolDomain"][1]
 
     # The pool: members set are echoed, members never set are left out (Cognito documents
     # the absence of AccountRecoverySetting, and its examples show no UsernameConfiguration
     # for a pool created without one).
-    minimal, full = rec.answers["CreateUserPool"]
+    minimal, full = rec.answers["CreateUserPool"][:2]  # then the passkeys pool
     assert "AccountRecoverySetting" not in minimal["UserPool"]
     assert "UsernameConfiguration" not in minimal["UserPool"]
     assert full["UserPool"]["UsernameConfiguration"] == {"CaseSensitive": False}

@@ -160,6 +160,13 @@ def _required_only(skeleton: dict[str, Any], required: list[str]) -> dict[str, A
     return out
 
 
+NEWER_THAN_THE_CLI = {
+    "AddUserPoolClientSecret",
+    "ListUserPoolClientSecrets",
+    "DeleteUserPoolClientSecret",
+}
+
+
 def test_every_served_operation_runs_in_process_without_crashing(cli: Cli) -> None:
     from botocore import xform_name
 
@@ -167,7 +174,11 @@ def test_every_served_operation_runs_in_process_without_crashing(cli: Cli) -> No
     from userpool.operations import REGISTRY
 
     cli("cognito-idp", "create-user-pool", "--pool-name", "p")  # the default local data
-    for name in REGISTRY:
+    # The CLI's model is AWS CLI 2.33.31's (docs/cli.md): operations newer than it are
+    # served to SDKs but have no command. Only these may be missing.
+    offered = set(service().operation_names)
+    assert set(REGISTRY) - offered <= NEWER_THAN_THE_CLI
+    for name in sorted(set(REGISTRY) & offered):
         command = xform_name(name, "-")
         shape = service().operation_model(name).input_shape
         skeleton = json.loads(cli("cognito-idp", command, "--generate-cli-skeleton").stdout)

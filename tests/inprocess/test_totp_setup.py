@@ -1,7 +1,7 @@
 """Software-token set-up through an MFA_SETUP challenge Session, on a fake clock.
 
-The sign-in flows that answer MFA_SETUP come later (issue 28, item 4); here the session
-is made the way they will make it (``steps.totp.setup_session``), and AssociateSoftwareToken
+Here the session is made the way the sign-in flows make it (``steps.totp.setup_session``;
+those flows are tests/api/test_mfa_sign_in.py's), and AssociateSoftwareToken
 and VerifySoftwareToken are driven with it through the wire: each answers a new Session
 (the old one is spent), a wrong code leaves the session usable, a session of another
 challenge or an expired one is refused. Also the SOFTWARE_TOKEN_MFA check the sign-in
@@ -97,7 +97,7 @@ def test_set_up_through_the_session_enables_totp(inproc: InProcess) -> None:
     shown = inproc.idp.admin_get_user(UserPoolId=app.pool_id, Username="ann")
     assert shown["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
     assert "PreferredMfaSetting" not in shown
-    # what RespondToAuthChallenge's MFA_SETUP answer will take: the same user, client and
+    # what RespondToAuthChallenge's MFA_SETUP answer takes: the same user, client and
     # purpose, marked verified, the sign-in's own data kept
     stored = _stored(inproc, verified["Session"])
     assert (stored.purpose, stored.sub, stored.client_id) == (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import os
 import threading
@@ -30,12 +31,15 @@ from userpool.domain.ports import (
     AlreadyExists,
     AuthEvent,
     NotFound,
+    PoolDomain,
+    ResourceServer,
     SealedValue,
     SoftwareToken,
     Store,
     StoredKey,
     TriggerInvocation,
 )
+from userpool.domain.store_ports import StoredPasskey
 from userpool.errors import InvalidParameterException, TooManyRequestsException
 from userpool.storage import open_store
 
@@ -796,6 +800,35 @@ def test_a_sent_message_keeps_its_text_only_when_asked(store: Store) -> None:
     assert store.claim_messages(10, time.time() + 3600) == []
 
 
+def test_recent_messages_are_filtered_by_destination_pool_and_user(store: Store) -> None:
+    def made(pool_id: str, username: str, destination: str) -> Message:
+        return dataclasses.replace(message(destination), pool_id=pool_id, username=username)
+
+    with store.transaction() as tx:
+        ids = [
+            tx.enqueue_message(made(*row))
+            for row in (
+                ("p1", "amy", "a@example.com"),
+                ("p2", "amy", "a@example.com"),
+                ("p2", "bob", "a@example.com"),
+                ("p2", "bob", "b@example.com"),
+            )
+        ]
+
+    def found(limit: int = 10, **filters: str) -> list[int]:
+        return [m.id for m in store.recent_messages(limit, **filters)]
+
+    assert found() == ids[::-1]
+    assert found(destination="a@example.com") == ids[2::-1]
+    assert found(pool_id="p1") == ids[:1]
+    assert found(pool_id="p2", username="amy") == [ids[1]]
+    assert found(pool_id="p1", destination="b@example.com") == []
+    assert found(username="bob", destination="a@example.com") == [ids[2]]
+    assert found(1, pool_id="p2") == [ids[3]]
+    assert found(destination="A@example.com") == []  # equal, not alike
+    assert found(destination="%") == []
+
+
 def test_a_failed_message_is_retried_later_then_given_up(store: Store) -> None:
     with store.transaction() as tx:
         made = tx.enqueue_message(message("a@example.com"))
@@ -1215,3 +1248,145 @@ def test_locked_reads_of_a_client_and_a_pool_serialize_their_writers(opener: Ope
         tx.set_client_secret("c1", None)
     with stores[0].read() as tx:
         assert tx.get_client("c1").secret is None
+
+
+# domains and resource servers ------------------------------------------------------------
+def _domain(name: str, pool_id: str, custom: bool = False) -> PoolDomain:
+    cert = "arn:aws:acm:us-east-1:1:certificate/c" if custom else None
+    return PoolDomain(name, pool_id, custom, cert, 1, "d1.cloudfront.net", "20260101000000", 1.0)
+
+
+def test_a_domain_name_is_one_pools_and_a_pool_has_one_of_each_kind(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_pool(pool("us-east-1_pool"))
+        tx.insert_pool(pool("us-east-1_other"))
+        tx.insert_domain(_domain("mine", "us-east-1_pool"))
+        tx.insert_domain(_domain("auth.example.com", "us-east-1_pool", custom=True))
+        for taken in (
+            _domain("mine", "us-east-1_other"),  # the name
+            _domain("second", "us-east-1_pool"),  # a second prefix of the pool
+            _domain("b.example.com", "us-east-1_pool", custom=True),
+        ):
+            with pytest.raises(AlreadyExists):
+                tx.insert_domain(taken)
+        tx.insert_domain(_domain("theirs", "us-east-1_other"))  # still usable
+    with store.transaction() as tx:
+        found = tx.get_domain("auth.example.com")
+        found.managed_login_version, found.certificate_arn = 2, "arn:new"
+        tx.update_domain(found)
+    with store.read() as tx:
+        assert [d.domain for d in tx.pool_domains("us-east-1_pool")] == [
+            "mine",
+            "auth.example.com",
+        ]
+        again = tx.get_domain("auth.example.com")
+        assert (again.custom, again.managed_login_version, again.certificate_arn) == (
+            True,
+            2,
+            "arn:new",
+        )
+    with store.transaction() as tx:
+        tx.delete_domain("mine")
+        tx.delete_pool("us-east-1_other")
+    with store.read() as tx:
+        for name in ("mine", "theirs"):
+            with pytest.raises(NotFound):
+                tx.get_domain(name)
+
+
+def test_resource_servers_are_kept_in_identifier_order_per_pool(store: Store) -> None:
+    p = "us-east-1_pool"
+    read = [{"ScopeName": "read", "ScopeDescription": "Read"}]
+    with store.transaction() as tx:
+        tx.insert_pool(pool(p))
+        for identifier in ("https://b.example.com", "a", "https://a.example.com"):
+            tx.insert_resource_server(ResourceServer(p, identifier, "api", read, 1.0, 1.0))
+        with pytest.raises(AlreadyExists):
+            tx.insert_resource_server(ResourceServer(p, "a", "again", [], 1.0, 1.0))
+        assert tx.count_resource_servers(p) == 3
+    with store.transaction() as tx:
+        server = tx.get_resource_server(p, "a")
+        server.name, server.scopes = "renamed", []
+        tx.update_resource_server(server)
+        tx.delete_resource_server(p, "https://b.example.com")
+    with store.read() as tx:
+        listed = tx.list_resource_servers(p, None, 10)
+        assert [s.identifier for s in listed] == ["a", "https://a.example.com"]
+        assert (listed[0].name, listed[0].scopes, listed[1].scopes) == ("renamed", [], read)
+        assert [s.identifier for s in tx.list_resource_servers(p, "a", 10)] == [
+            "https://a.example.com"
+        ]
+    with store.transaction() as tx:
+        tx.delete_pool(p)
+    with store.read() as tx:
+        assert tx.list_resource_servers(p, None, 10) == []
+
+
+# passkeys ----------------------------------------------------------------------------------
+def passkey(sub: str, credential_id: str, created: float) -> StoredPasskey:
+    return StoredPasskey(
+        f"id-{credential_id}",
+        "us-east-1_pool",
+        sub,
+        credential_id,
+        f"sealed-{credential_id}",
+        0,
+        "localhost",
+        "platform",
+        ["internal", "hybrid"],
+        "name",
+        created,
+    )
+
+
+def test_passkeys_are_listed_oldest_first_and_unique_in_a_pool(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c2", 5.0))
+        tx.insert_passkey(passkey("sub-amy", "c1", 4.0))
+        tx.insert_passkey(passkey("sub-bob", "c3", 1.0))
+        with pytest.raises(AlreadyExists):
+            tx.insert_passkey(passkey("sub-bob", "c1", 6.0))  # another user, same id
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy") == [
+            passkey("sub-amy", "c1", 4.0),
+            passkey("sub-amy", "c2", 5.0),
+        ]
+    with store.transaction() as tx:
+        assert not tx.delete_passkey("us-east-1_pool", "sub-bob", "c1")  # not bob's
+        assert tx.delete_passkey("us-east-1_pool", "sub-amy", "c1")
+    with store.read() as tx:
+        assert [p.credential_id for p in tx.passkeys("us-east-1_pool", "sub-amy")] == ["c2"]
+
+
+def test_a_passkeys_count_moves_only_from_the_value_seen(store: Store) -> None:
+    with_user(store, "amy")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c1", 1.0))
+    with store.transaction() as tx:
+        assert tx.advance_passkey("us-east-1_pool", "c1", 0, 3)
+        assert not tx.advance_passkey("us-east-1_pool", "c1", 0, 4)  # another saw 0 too
+        assert not tx.advance_passkey("us-east-1_pool", "nope", 3, 4)
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy")[0].sign_count == 3
+
+
+def test_passkeys_go_with_their_user_and_pool_and_are_sealed_values(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.insert_passkey(passkey("sub-amy", "c1", 1.0))
+        tx.insert_passkey(passkey("sub-bob", "c2", 1.0))
+    with store.transaction() as tx:
+        assert SealedValue("webauthn_credentials", "id-c1", "sealed-c1") in tx.sealed_values()
+        tx.reseal("webauthn_credentials", "id-c1", "resealed")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy")[0].sealed == "resealed"
+    with store.transaction() as tx:
+        tx.delete_user("us-east-1_pool", "sub-amy")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-amy") == []
+        assert len(tx.passkeys("us-east-1_pool", "sub-bob")) == 1
+    with store.transaction() as tx:
+        tx.delete_pool("us-east-1_pool")
+    with store.read() as tx:
+        assert tx.passkeys("us-east-1_pool", "sub-bob") == []

@@ -15,7 +15,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from userpool.domain import webauthn
 from userpool.errors import (
+    BAD_RELYING_PARTY,
     EMAIL_MFA_NEEDS_SES,
     MFA_NEEDS_SMS,
     MFA_OFF_WITH_FACTOR,
@@ -141,10 +143,27 @@ def set_config(config: dict[str, Any], req: dict[str, Any]) -> dict[str, Any]:
     if wanted != "OFF" and not factors:
         raise InvalidParameterException(MFA_WITHOUT_FACTOR)
     private: dict[str, Any] = {name: copy.deepcopy(req[name]) for name in _KEPT if name in req}
+    if "WebAuthnConfiguration" in private:
+        private["WebAuthnConfiguration"] = _webauthn(private["WebAuthnConfiguration"])
     if sms is not None:
         private["SmsMfa"] = True
     out["MfaConfiguration"] = wanted
     _put_private(out, private)
+    return out
+
+
+def _webauthn(given: dict[str, Any]) -> dict[str, Any]:
+    """A WebAuthnConfiguration as kept and shown: its RelyingPartyId must be a host name
+    that is not a public suffix (WebAuthn's rule; lower case, no scheme or port), and
+    UserVerification is ``preferred`` when not given (Cognito's documented default).
+
+    DEVIATION: the refusal's text is ours, and GetUserPoolMfaConfig shows the default
+    UserVerification (whether Cognito echoes it when not set is unconfirmed)."""
+    out = dict(given)
+    rp_id = out.get("RelyingPartyId")
+    if rp_id is not None and not webauthn.valid_relying_party(str(rp_id)):
+        raise InvalidParameterException(BAD_RELYING_PARTY.format(rp_id))
+    out.setdefault("UserVerification", "preferred")
     return out
 
 

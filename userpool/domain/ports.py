@@ -24,7 +24,10 @@ from userpool.domain.store_ports import (
     GroupsTx,
     KeysTx,
     MfaTx,
+    OAuthTx,
+    PoolDomain,
     PoolsTx,
+    ResourceServer,
     SealedValue,
     SoftwareToken,
     StoredKey,
@@ -46,7 +49,10 @@ __all__ = [
     "KeysTx",
     "MfaTx",
     "NotFound",
+    "OAuthTx",
+    "PoolDomain",
     "PoolsTx",
+    "ResourceServer",
     "SealedValue",
     "Sender",
     "SoftwareToken",
@@ -102,7 +108,14 @@ class Store(Protocol):
     def finish_message(
         self, message_id: int, ok: bool, error: str | None, keep_text: bool
     ) -> None: ...
-    def recent_messages(self, limit: int) -> list[Message]: ...
+    # Newest first; each filter given must equal the message's (destination, pool, user).
+    def recent_messages(
+        self,
+        limit: int,
+        destination: str | None = None,
+        pool_id: str | None = None,
+        username: str | None = None,
+    ) -> list[Message]: ...
     def events_after(self, after_id: int, limit: int) -> list[AuthEvent]: ...  # oldest first
     def record_invocation(self, call: TriggerInvocation) -> None: ...
     def recent_invocations(self, limit: int) -> list[TriggerInvocation]: ...  # newest first

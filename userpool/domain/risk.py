@@ -7,10 +7,11 @@ from Low (one signal: Medium, two or more: High): failed sign-ins and confirmati
 the address in the last minute at or above ``IP_FAILURES``; the user's own recent failed
 sign-ins at or above ``USER_FAILURES``; a device (from a correctly signed ``EncodedData``)
 the user has not signed in from before. The decision follows
-AccountTakeoverRiskConfiguration's action for the level: BLOCK, and MFA_REQUIRED for a user
-without MFA (userpool has none to offer), block; a raised level otherwise is
-AccountTakeover, a Low one NoRisk. ENFORCED refuses blocked requests; AUDIT only records
-them. What a request brings (its address, its device, the address's failure count) is
+AccountTakeoverRiskConfiguration's action for the level: BLOCK blocks; a raised level
+otherwise is AccountTakeover, a Low one NoRisk. The action is kept with the risk:
+MFA_REQUIRED and MFA_IF_CONFIGURED ask a signing-in user for a second factor
+(``domain/mfa_signin.py``). ENFORCED refuses blocked requests and asks for that MFA; AUDIT
+only records them. What a request brings (its address, its device, the address's failure count) is
 gathered by ``userpool.operations.steps.risk``.
 """
 
@@ -39,6 +40,7 @@ class Risk:
     level: str | None = None
     reasons: tuple[str, ...] = ()
     device: context_data.Device | None = None
+    action: str = "NO_ACTION"  # the level's EventAction (BLOCK, MFA_REQUIRED, ...)
 
 
 def mode(pool: Pool) -> str:
@@ -86,11 +88,15 @@ def _signals(
 
 
 # DEVIATION: Cognito documents account-takeover actions for sign-in only; here the same
-# level-to-action rule also decides SignUp, ConfirmSignUp and ForgotPassword.
-def _decision(config: dict[str, Any], level: str) -> str:
+# level-to-action rule also decides SignUp, ConfirmSignUp and ForgotPassword (where BLOCK
+# blocks, and the MFA actions, having no second factor to ask for, let the request pass).
+def _action(config: dict[str, Any], level: str) -> str:
     actions = (config.get("AccountTakeoverRiskConfiguration") or {}).get("Actions") or {}
-    action = (actions.get(f"{level}Action") or {}).get("EventAction", "NO_ACTION")
-    if action in ("BLOCK", "MFA_REQUIRED"):
+    return str((actions.get(f"{level}Action") or {}).get("EventAction", "NO_ACTION"))
+
+
+def _decision(action: str, level: str) -> str:
+    if action == "BLOCK":
         return "Block"
     return "NoRisk" if level == "Low" else "AccountTakeover"
 
@@ -112,7 +118,8 @@ def score(
         return Risk("Block", "High", ("BlockedIp",), seen)
     reasons = _signals(ip, failures_of, user, seen)
     level = LEVELS[min(len(reasons), 2)]
-    return Risk(_decision(config, level), level, reasons, seen)
+    action = _action(config, level)
+    return Risk(_decision(action, level), level, reasons, seen, action)
 
 
 def remember_device(user: User, risk: Risk) -> bool:
@@ -133,3 +140,11 @@ def listed(pool: Pool) -> bool:
 
 def blocks(pool: Pool, risk: Risk) -> bool:
     return risk.decision == "Block" and mode(pool) == "ENFORCED"
+
+
+def mfa_action(pool: Pool, risk: Risk) -> str | None:
+    """MFA_REQUIRED or MFA_IF_CONFIGURED when the risk's action asks a signing-in user for
+    a second factor (ENFORCED pools only); else None."""
+    if mode(pool) == "ENFORCED" and risk.action in ("MFA_REQUIRED", "MFA_IF_CONFIGURED"):
+        return risk.action
+    return None

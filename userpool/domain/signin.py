@@ -4,7 +4,7 @@ quiet minutes reset it).
 
 An app client's ``ExplicitAuthFlows`` are either the ``ALLOW_`` values, each allowing its
 flow, or the legacy values of clients made before them (never both): a legacy client
-always allows USER_SRP_AUTH and the refresh flows; ``USER_PASSWORD_AUTH`` and
+always allows USER_SRP_AUTH, CUSTOM_AUTH and the refresh flows; ``USER_PASSWORD_AUTH`` and
 ``ADMIN_NO_SRP_AUTH`` add their password flows; ``CUSTOM_AUTH_FLOW_ONLY`` leaves custom
 authentication only."""
 
@@ -38,8 +38,11 @@ _ENABLERS = {
     "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
     "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
     "USER_AUTH": ("ALLOW_USER_AUTH",),
+    "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH",),
 }
-_LEGACY_ALWAYS = frozenset({"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+# DEVIATION: that legacy clients allow CUSTOM_AUTH (as they allow SRP) is inferred from the
+# defaults (a client without ExplicitAuthFlows allows both), not documented.
+_LEGACY_ALWAYS = frozenset({"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH"})
 _LEGACY_ENABLERS = {
     "USER_PASSWORD_AUTH": "USER_PASSWORD_AUTH",
     "ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH",
@@ -60,7 +63,11 @@ def check_flow_enabled(flows: list[str], flow: str) -> None:
             # DEVIATION: the wording is widely reported but not documented.
             raise InvalidParameterException(f"{flow} flow not enabled for this client")
         return
-    if "CUSTOM_AUTH_FLOW_ONLY" in flows and flow not in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+    if "CUSTOM_AUTH_FLOW_ONLY" in flows and flow not in (
+        "CUSTOM_AUTH",
+        "REFRESH_TOKEN_AUTH",
+        "REFRESH_TOKEN",
+    ):
         # DEVIATION: the refresh flows stay open to such a client (its tokens must renew).
         raise InvalidParameterException(CUSTOM_AUTH_ONLY)
     if flow not in _LEGACY_ALWAYS and _LEGACY_ENABLERS.get(flow) not in flows:

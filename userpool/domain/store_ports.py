@@ -1,10 +1,10 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``), so code that needs one area can say
-so; ``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
-``ports.NotFound``; an insert refused by a uniqueness constraint raises
-``ports.AlreadyExists`` and leaves the transaction usable.
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``), so code
+that needs one area can say so; ``Tx`` is all of them, what a store's transaction gives.
+Reads of a missing thing raise ``ports.NotFound``; an insert refused by a uniqueness
+constraint raises ``ports.AlreadyExists`` and leaves the transaction usable.
 """
 
 from __future__ import annotations
@@ -67,6 +67,55 @@ class SoftwareToken:
     device_name: str | None = None
     last_step: int | None = None
     id: str = ""
+
+
+@dataclass(slots=True)
+class PoolDomain:
+    """A user pool's domain: a prefix (``<domain>.auth.<region>.amazoncognito.com``) or,
+    with ``custom``, a full host name whose certificate ``certificate_arn`` names;
+    ``cloudfront`` is the host name Cognito would put in front of it, ``version`` its
+    ``yyyyMMddHHmmss``."""
+
+    domain: str
+    pool_id: str
+    custom: bool
+    certificate_arn: str | None
+    managed_login_version: int
+    cloudfront: str
+    version: str
+    created: float
+
+
+@dataclass(slots=True)
+class ResourceServer:
+    """A resource server of a pool: its identifier, name and scopes (the wire's
+    ``{"ScopeName", "ScopeDescription"}`` items, in their order)."""
+
+    pool_id: str
+    identifier: str
+    name: str
+    scopes: list[dict[str, str]]
+    created: float
+    modified: float
+
+
+@dataclass(slots=True)
+class StoredPasskey:
+    """A user's passkey as stored: ``sealed`` is the attested credential data (credential
+    id, AAGUID, public key) sealed with the master key; ``sign_count`` the authenticator's
+    last count."""
+
+    id: str
+    pool_id: str
+    sub: str
+    credential_id: str
+    sealed: str
+    sign_count: int
+    relying_party_id: str
+    attachment: str | None
+    transports: list[str]
+    name: str
+    created: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +280,38 @@ class MfaTx(Protocol):
     def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
 
 
+class OAuthTx(Protocol):
+    """Pools' domains (a name is one pool's; a pool has one domain of each kind) and
+    resource servers (an identifier is unique within its pool)."""
+
+    # AlreadyExists("domain"): the name is taken, or the pool has a domain of that kind
+    def insert_domain(self, domain: PoolDomain) -> None: ...
+    def get_domain(self, name: str) -> PoolDomain: ...
+    def pool_domains(self, pool_id: str) -> list[PoolDomain]: ...  # prefix first
+    def update_domain(self, domain: PoolDomain) -> None: ...
+    def delete_domain(self, name: str) -> None: ...
+    def insert_resource_server(self, server: ResourceServer) -> None: ...
+    def get_resource_server(self, pool_id: str, identifier: str) -> ResourceServer: ...
+    def update_resource_server(self, server: ResourceServer) -> None: ...
+    def delete_resource_server(self, pool_id: str, identifier: str) -> None: ...
+    def count_resource_servers(self, pool_id: str) -> int: ...
+    # in identifier order, after ``after``
+    def list_resource_servers(
+        self, pool_id: str, after: str | None, limit: int
+    ) -> list[ResourceServer]: ...
+
+
+class WebAuthnTx(Protocol):
+    """Users' passkeys."""
+
+    # AlreadyExists when the pool has the credential id
+    def insert_passkey(self, passkey: StoredPasskey) -> None: ...
+    def passkeys(self, pool_id: str, sub: str) -> list[StoredPasskey]: ...  # oldest first
+    def delete_passkey(self, pool_id: str, sub: str, credential_id: str) -> bool: ...
+    # set the sign count to ``count`` if it is still ``seen``: whether it was set
+    def advance_passkey(self, pool_id: str, credential_id: str, seen: int, count: int) -> bool: ...
+
+
 class Tx(
     PoolsTx,
     UsersTx,
@@ -241,6 +322,8 @@ class Tx(
     GroupsTx,
     CountersTx,
     MfaTx,
+    OAuthTx,
+    WebAuthnTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

@@ -104,6 +104,7 @@ class Grant:
     groups: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()  # the groups' role ARNs, in the groups' order
     read_attributes: tuple[str, ...] = ()  # the client's ReadAttributes (none: all)
+    amr: tuple[str, ...] = ()  # the methods of a sign-in that completed MFA (else none)
 
 
 def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
@@ -127,6 +128,7 @@ def id_claims(grant: Grant, issuer: str, now: int, ttl: int) -> dict[str, Any]:
             "event_id": str(uuid.uuid4()),
             "token_use": "id",
             "auth_time": grant.auth_time,
+            **({"amr": list(grant.amr)} if grant.amr else {}),
             "exp": now + ttl,
             "iat": now,
             "jti": str(uuid.uuid4()),

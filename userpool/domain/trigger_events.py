@@ -32,6 +32,11 @@ def _common(origin: Origin, username: str, source: str) -> dict[str, Any]:
     }
 
 
+def envelope(origin: Origin, username: str, source: str) -> dict[str, Any]:
+    """The members every event shares (version, region, pool, user, caller, source)."""
+    return _common(origin, username, source)
+
+
 def user_attributes(pool: Pool, user: User) -> dict[str, str]:
     """All attributes as strings, plus ``cognito:user_status`` and verified alias markers."""
     attributes = dict(user.attributes)
@@ -128,6 +133,27 @@ def pre_token_generation(
     event["request"] = _with_metadata(request, origin.metadata)
     key = "claimsOverrideDetails" if version == "1" else "claimsAndScopeOverrideDetails"
     event["response"] = {key: None}
+    return event
+
+
+def client_credentials_token(origin: Origin, scopes: list[str]) -> dict[str, Any]:
+    """PreTokenGeneration V3 for a client-credentials grant (``TokenGeneration_ClientCredentials``):
+    no user, so no attributes or groups; ``clientMetadata`` from ``aws_client_metadata``.
+
+    DEVIATION: ``userName`` is the app client's id (Cognito's value is unconfirmed)."""
+    event = _common(origin, origin.client_id or "", "TokenGeneration_ClientCredentials")
+    event["version"] = "3"
+    request: dict[str, Any] = {
+        "userAttributes": {},
+        "groupConfiguration": {
+            "groupsToOverride": [],
+            "iamRolesToOverride": [],
+            "preferredRole": None,
+        },
+        "scopes": list(scopes),
+    }
+    event["request"] = _with_metadata(request, origin.metadata)
+    event["response"] = {"claimsAndScopeOverrideDetails": None}
     return event
 
 

@@ -5,7 +5,8 @@ once: members the model does not know and members sent as ``null`` are dropped f
 every structure as it goes (so no handler reads them), and every violation is collected and reported together in one
 ``InvalidParameterException``: ``2 validation errors detected: Value at 'username'
 failed to satisfy constraint: ...; Value ...``. Paths are lowerCamelCase member names,
-list items ``name.N.member`` (1-based), map entries ``name.key``/``name.value``;
+list items ``name.N.member`` (1-based; a list of strings is reported whole, as Coral does),
+map entries ``name.key``/``name.value``;
 sensitive values are never echoed.
 """
 
@@ -128,6 +129,20 @@ def _string_check(shape: dict[str, Any]) -> Check:
     return check
 
 
+def _string_rules(shape: dict[str, Any]) -> list[str]:
+    """A string shape's constraints, as Coral lists them for a list's items."""
+    rules = []
+    if shape.get("max") is not None:
+        rules.append(f"Member must have length less than or equal to {shape['max']}")
+    if shape.get("min") is not None:
+        rules.append(f"Member must have length greater than or equal to {shape['min']}")
+    if shape.get("pattern"):
+        rules.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+    if shape.get("enum") is not None:
+        rules.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+    return rules
+
+
 def _number_check(shape: dict[str, Any]) -> Check:
     lo, hi = shape.get("min"), shape.get("max")
     integral = shape["type"] in ("integer", "long")
@@ -157,6 +172,13 @@ def _opaque_check(value: Any, path: str, errors: list[str]) -> None:
         _type_error(errors, path, "string")
 
 
+def _document_check(value: Any, path: str, errors: list[str]) -> None:
+    """A Smithy document (CompleteWebAuthnRegistration's Credential): any JSON object,
+    kept whole (its members are the client's, not the model's)."""
+    if not isinstance(value, dict):
+        _type_error(errors, path, "structure")
+
+
 def _prune(value: dict[str, Any], known: frozenset[str]) -> None:
     """DEVIATION: Coral's handling of unknown members and explicit nulls is unconfirmed.
 
@@ -179,6 +201,8 @@ class _Compiler(ShapeCompiler[Check]):
             return _number_check(shape)
         if kind == "boolean":
             return _bool_check
+        if kind == "structure" and shape.get("document"):
+            return _document_check
         if kind == "structure":
             return self._structure(shape)
         if kind == "list":
@@ -216,12 +240,32 @@ class _Compiler(ShapeCompiler[Check]):
 
     def _list(self, shape: dict[str, Any]) -> Check:
         item_check = self.get(shape["member"]["shape"])
+        member = self.shapes[shape["member"]["shape"]]
 
         def items(value: list[Any], path: str, errors: list[str]) -> None:
             for i, item in enumerate(value, 1):
                 _check_member(item_check, item, f"{path}.{i}.member", errors)
 
-        return _collection(list, "list", shape, items)
+        if member["type"] != "string":
+            return _collection(list, "list", shape, items)
+        rules = ", ".join(_string_rules(member))
+        sensitive = bool(member.get("sensitive"))
+
+        def strings(value: list[Any], path: str, errors: list[str]) -> None:
+            """Coral reports a list of strings whose items break their constraints once, for
+            the whole list, with every constraint of its items (as observed: "Value '[code,
+            token]' at 'allowedOAuthFlows' failed to satisfy constraint: Member must satisfy
+            constraint: [Member must satisfy enum value set: [...]]")."""
+            if not all(isinstance(item, str) for item in value):
+                items(value, path, errors)
+                return
+            wrong: list[str] = []
+            items(value, path, wrong)
+            if wrong:
+                shown = "[" + ", ".join(value) + "]"
+                _fail(errors, shown, path, sensitive, f"Member must satisfy constraint: [{rules}]")
+
+        return _collection(list, "list", shape, strings)
 
     def _map(self, shape: dict[str, Any]) -> Check:
         key_check = self.get(shape["key"]["shape"])

@@ -11,6 +11,7 @@ from userpool.domain.schema import check_client_attributes
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_flows_setting
 from userpool.errors import BOTH_SECRETS, InvalidParameterException
+from userpool.operations.steps import oauth
 from userpool.operations.steps.lookups import (
     client_of,
     drop_none,
@@ -110,6 +111,7 @@ async def create_user_pool_client(svc: Services, call: Call, req: dict[str, Any]
     with svc.store.transaction() as tx:
         pool = pool_of(tx, client.pool_id)
         _check_attributes(pool.config, client.config, creating=True)
+        oauth.check_client(tx, pool.id, client.config, client.secret is not None)
         tx.insert_client(client)
     return {"UserPoolClient": client_type(svc, client)}
 
@@ -129,6 +131,7 @@ async def update_user_pool_client(svc: Services, call: Call, req: dict[str, Any]
         client = client_of(tx, req["ClientId"], req["UserPoolId"])
         client.config = _config(req)
         _check_attributes(pool.config, client.config, creating=False)
+        oauth.check_client(tx, pool.id, client.config, client.secret is not None)
         client.name = req.get("ClientName", client.name)
         client.modified = svc.clock.now()
         tx.update_client(client)

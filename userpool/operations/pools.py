@@ -11,8 +11,9 @@ from userpool.domain.entities import Pool
 from userpool.domain.passwords import DEFAULT_POLICY
 from userpool.domain.schema import pool_schema, with_custom_attributes
 from userpool.domain.services import Call, Services
-from userpool.errors import InvalidParameterException, UserPoolTaggingException
+from userpool.errors import POOL_WITH_DOMAIN, InvalidParameterException, UserPoolTaggingException
 from userpool.operations.steps.lookups import pool_of
+from userpool.operations.steps.oauth import domain_members
 from userpool.operations.steps.outputs import wire_pool
 from userpool.operations.steps.paging import decode_token, encode_token
 
@@ -114,7 +115,8 @@ async def describe_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> 
     with svc.store.read() as tx:
         pool = pool_of(tx, req["UserPoolId"])
         users = tx.count_users(pool.id)
-    return {"UserPool": pool_type(svc, pool, users)}
+        domains = domain_members(tx, pool.id)
+    return {"UserPool": {**pool_type(svc, pool, users), **domains}}
 
 
 async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +156,8 @@ async def delete_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
             raise InvalidParameterException(
                 "The user pool cannot be deleted because deletion protection is activated."
             )
+        if domain_members(tx, pool.id):
+            raise InvalidParameterException(POOL_WITH_DOMAIN)
         tx.delete_pool(pool.id)
     return {}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import httptools
 
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
+from userpool.server import http_limits
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.response import Response
 from userpool.server.wire import (
@@ -90,15 +92,29 @@ class HttpServer:
         self.stopping = False
         self._tick: asyncio.TimerHandle | None = None
 
-    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
-        """Answer on ``sock`` until ``stop`` is set, then let the requests in flight finish."""
+    async def serve(
+        self,
+        sock: socket.socket | None,
+        stop: asyncio.Event,
+        secure: tuple[socket.socket, ssl.SSLContext] | None = None,
+    ) -> None:
+        """HTTP on ``sock``, HTTPS on ``secure``'s, until ``stop``; then finish what is in flight."""
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(self._protocol, sock=sock, backlog=2048)
+        listeners: list[tuple[socket.socket | None, ssl.SSLContext | None]] = [(sock, None)]
+        options = http_limits.tls_options
+        servers = [
+            await loop.create_server(
+                self._protocol, sock=s, backlog=2048, **options(tls, self.request_timeout)
+            )
+            for s, tls in listeners + [secure or (None, None)]
+            if s is not None
+        ]
         self._sweep()
         try:
             await stop.wait()
         finally:
-            server.close()
+            for server in servers:
+                server.close()
             await self._drain()
             if self._tick is not None:
                 self._tick.cancel()
@@ -132,8 +148,10 @@ class HttpServer:
         self.now = time.monotonic()
         self.date = formatdate(usegmt=True)
         for conn in list(self.connections):
-            if conn.busy or conn in self.waiting:
-                continue  # our own work (or our pause) is not the client's delay
+            if conn.transport is None and self.now - conn.active > self.request_timeout + 1:
+                conn.close()  # its TLS handshake failed, unseen here
+            if conn.busy or conn in self.waiting or conn.transport is None:
+                continue  # our own work (or our pause, or a handshake) is not the client's delay
             if conn.began is not None:
                 if self.now - conn.began > self.request_timeout:
                     conn.close()
@@ -220,13 +238,13 @@ class HttpConnection(asyncio.Protocol):
             self._reject(_Reject(400))
 
     def eof_received(self) -> bool:
-        """A client that closed its side still gets the answers to what it sent."""
+        """A client that closed its side gets the answers to what it sent (not over TLS)."""
         self.ended = True
         if self.last is not None:
             self.last.keep_alive = False
         if not self.busy:
             self.close()
-        return True  # keep the transport open to write
+        return self.transport is None or self.transport.get_extra_info("sslcontext") is None
 
     def pause_writing(self) -> None:
         self.write_blocked = True
@@ -278,6 +296,8 @@ class HttpConnection(asyncio.Protocol):
                 raise _Reject(400)  # HTTP/1.1 needs a Host header; 1.0 may omit it
         elif more is not None and "host" in more:
             raise _Reject(400)  # more than one Host
+        if self.transport is not None and self.transport.get_extra_info("sslcontext"):
+            headers["x-forwarded-proto"] = "https"  # as a TLS proxy says it (pages: Secure cookies)
         length = headers.get("content-length", "0")
         if length.isdigit() and int(length) > MAX_DISCARD:
             raise _Reject(400, body_too_large())
@@ -475,3 +495,5 @@ class HttpConnection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+        else:  # its TLS handshake goes on (then it is closed, if stopping) or failed unseen
+            self.server.connections.discard(self)

@@ -1,15 +1,19 @@
 """Limits of ``userpool serve``'s HTTP server beyond one connection: how many connections
-a worker keeps open (and the answer past it), and handing freed memory back."""
+a worker keeps open (and the answer past it), TLS's timeouts, handing freed memory back."""
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
 import resource
-from typing import Protocol
+import ssl
+from typing import Any, Protocol
 
 FD_RESERVE = 64  # descriptors kept for the store, logs, triggers and refusals
 MAX_REFUSING = 256  # refused connections still being answered; past this they are just closed
+# Seconds a closing TLS connection waits for the client's close_notify (asyncio's default,
+# 30, would keep a client that never answers on the connection count, and stops waiting).
+TLS_SHUTDOWN = 2.0
 
 # DEVIATION: a connection over --max-connections gets this answer and is closed.
 _BUSY = (
@@ -30,6 +34,18 @@ def default_max_connections() -> int:
     if soft == resource.RLIM_INFINITY or soft <= 0:
         return 10_000
     return max(16, min(10_000, soft - FD_RESERVE))
+
+
+def tls_options(context: ssl.SSLContext | None, handshake: float) -> dict[str, Any]:
+    """``create_server``'s TLS arguments (none without ``context``): how long a handshake
+    and a closing may take."""
+    if context is None:
+        return {}
+    return {
+        "ssl": context,
+        "ssl_handshake_timeout": handshake,
+        "ssl_shutdown_timeout": TLS_SHUTDOWN,
+    }
 
 
 def malloc_trim() -> None:
@@ -57,7 +73,8 @@ class Refused(asyncio.Protocol):
         self.counted = True
         self.server.refusing += 1
         transport.write(_BUSY)  # type: ignore[attr-defined]
-        transport.write_eof()  # type: ignore[attr-defined]
+        if transport.can_write_eof():  # type: ignore[attr-defined]  # not over TLS
+            transport.write_eof()  # type: ignore[attr-defined]
         asyncio.get_running_loop().call_later(1.0, transport.close)
 
     def connection_lost(self, exc: Exception | None) -> None:

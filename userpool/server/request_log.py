@@ -35,7 +35,7 @@ def set_level(settings: Settings) -> None:
 
 def _operation(method: str, path: str, headers: Callable[[str], str | None]) -> str:
     """The operation's wire name; a path for other routes; ``unknown`` for anything else."""
-    if method != "POST":
+    if method != "POST" or path not in ("/", ""):
         return f"{method}:{ascii(path[:200])[1:-1]}"  # escaped: the path is the caller's text
     return operation_named(headers("x-amz-target") or "") or "unknown"
 
@@ -71,7 +71,9 @@ def record(
         elapsed,
         request_id,
     )
-    if method == "POST" and log.isEnabledFor(logging.DEBUG):
+    # Only the JSON API's bodies: an OAuth endpoint's form and answer hold secrets and tokens
+    # no model masks.
+    if method == "POST" and path in ("/", "") and log.isEnabledFor(logging.DEBUG):
         try:
             _log_bodies(operation, body, response, request_id)
         except Exception as exc:  # logging a request must never cost its answer

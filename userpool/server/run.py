@@ -1,8 +1,11 @@
-"""``userpool serve``'s processes: the listening socket, the event loop, the workers.
+"""``userpool serve``'s processes: the listening sockets, the event loop, the workers.
 
 One worker runs in the command's own process. With ``--workers N`` the command binds the
-socket, forks N workers that accept on it, restarts a worker that dies, and on SIGTERM or
-SIGINT stops them all; each worker answers the requests it has begun before it exits.
+sockets, forks N workers that accept on them, restarts a worker that dies, and on SIGTERM
+or SIGINT stops them all; each worker answers the requests it has begun before it exits.
+
+With HTTPS, each worker loads the certificate and key (checked before by ``certs``) into
+its own TLS context: TLS 1.2 or 1.3, forward-secret AEAD ciphers only, ALPN ``http/1.1``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 import time
+from dataclasses import dataclass
 
 from userpool.config import Settings
 from userpool.server.http import HttpServer
@@ -23,6 +28,18 @@ from userpool.services import build_services
 log = logging.getLogger("userpool.server")
 
 QUICK_EXIT = 5.0  # a worker that exits (not killed) this soon after it started: stop all
+# TLS 1.2's suites (1.3 has its own, all of them AEAD): ECDHE key exchange, AEAD ciphers.
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+
+@dataclass(frozen=True)
+class Listening:
+    """What the workers accept on: HTTP on ``plain``, HTTPS on ``secure`` with the
+    certificate chain and key files ``tls``; either may be absent, not both."""
+
+    plain: socket.socket | None
+    secure: socket.socket | None = None
+    tls: tuple[str, str] | None = None  # (certificate chain, key)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -42,11 +59,24 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(settings: Settings, sock: socket.socket, workers: int) -> int:
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """A server's TLS context for the PEM files ``cert`` (the chain) and ``key``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(TLS12_CIPHERS)
+    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    context.set_alpn_protocols(["http/1.1"])
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def serve(settings: Settings, sock: socket.socket | Listening, workers: int) -> int:
     """Serve until stopped; the exit status."""
+    listening = sock if isinstance(sock, Listening) else Listening(sock)
     if workers <= 1:
-        return _worker(settings, sock)
-    return _supervise(settings, sock, workers)
+        return _worker(settings, listening)
+    return _supervise(settings, listening, workers)
 
 
 def _new_loop(choice: str) -> asyncio.AbstractEventLoop:
@@ -61,31 +91,34 @@ def _new_loop(choice: str) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def _worker(settings: Settings, sock: socket.socket) -> int:
+def _worker(settings: Settings, listening: Listening) -> int:
     loop = _new_loop(settings.loop)
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(_run(settings, sock))
+        loop.run_until_complete(_run(settings, listening))
     finally:
         loop.close()
     return 0
 
 
-async def _run(settings: Settings, sock: socket.socket) -> None:
+async def _run(settings: Settings, listening: Listening) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    secure = None
+    if listening.secure is not None and listening.tls is not None:
+        secure = (listening.secure, tls_context(*listening.tls))
     svc = build_services(settings)
     try:
         svc.start(loop)
-        await HttpServer(svc).serve(sock, stop)
+        await HttpServer(svc).serve(listening.plain, stop, secure)
         await svc.stop()
     finally:
         svc.close()
 
 
-def _supervise(settings: Settings, sock: socket.socket, workers: int) -> int:
+def _supervise(settings: Settings, sock: Listening, workers: int) -> int:
     stopping = False
     children: dict[int, float] = {}  # pid -> when it started
 
@@ -118,7 +151,7 @@ def _supervise(settings: Settings, sock: socket.socket, workers: int) -> int:
     return status
 
 
-def _fork(settings: Settings, sock: socket.socket) -> int:
+def _fork(settings: Settings, sock: Listening) -> int:
     pid = os.fork()
     if pid:
         return pid

@@ -32,8 +32,9 @@ from userpool.model import operation_named, operations
 from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
-from userpool.server import request_log, sigv4
+from userpool.server import oauth, pages, request_log, sigv4
 from userpool.server.address import caller
+from userpool.server.dev_messages import answer_messages, serves_messages
 from userpool.server.response import Response
 from userpool.services import Runtime
 
@@ -121,7 +122,8 @@ def _parse(headers: Callable[[str], str | None], body: bytes) -> tuple[str, dict
 async def well_known(
     svc: Runtime, call: Call, path: str, query: str = "", head: bool = False
 ) -> Response:
-    """``/health``, and per pool ``/.well-known/jwks.json``, ``openid-configuration`` and
+    """``/health``, and per pool ``/.well-known/jwks.json``, ``openid-configuration``
+    (``oauth.openid_configuration``) and
     the one-click ``auth-event-feedback`` page of threat-protection notices (which a HEAD,
     as link checkers and mail scanners send, never submits)."""
     request_id = call.request_id
@@ -143,7 +145,8 @@ async def well_known(
             keys = await svc.keys.keys(parts[0])
             return Response(200, headers, orjson.dumps({"keys": keys.jwks}))
         if parts[2] == "openid-configuration":
-            return Response(200, headers, orjson.dumps(openid_configuration(svc, parts[0])))
+            document = oauth.openid_configuration(svc, parts[0])
+            return Response(200, headers, orjson.dumps(document))
     return Response(404, headers, b'{"message":"Not Found"}')
 
 
@@ -163,32 +166,6 @@ async def _feedback_page(svc: Runtime, call: Call, pool_id: str, query: str) -> 
     except CognitoError as error:
         return Response(400, headers, f"{error.code}: {error.message}\n".encode())
     return Response(200, headers, b"Thank you: your feedback was recorded.\n")
-
-
-def openid_configuration(svc: Runtime, pool_id: str) -> dict[str, Any]:
-    """Cognito's discovery document for the pool.
-
-    DEVIATION: its keys and token claims are served; the OAuth endpoints it describes
-    (response types, token endpoint authentication) are not yet, and no endpoint URL but
-    ``jwks_uri`` is listed."""
-    issuer = svc.settings.issuer(pool_id)
-    return {
-        "issuer": issuer,
-        "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "subject_types_supported": ["public"],
-        "response_types_supported": ["code", "token"],
-        "scopes_supported": ["openid", "email", "phone", "profile"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "claims_supported": [
-            "sub",
-            "email",
-            "email_verified",
-            "phone_number",
-            "phone_number_verified",
-            "cognito:username",
-        ],
-    }
 
 
 async def dispatch(
@@ -226,6 +203,12 @@ async def _dispatch(
     if method == "OPTIONS":
         return _preflight(request_id)
     call = Call(request_id, caller(peer, headers, svc.settings.trusted_proxy))
+    page = pages.route(path)
+    if page is not None:  # /oauth2/authorize and the hosted pages (server/pages.py)
+        return await pages.serve(svc, call, method, page[0], page[1], headers, body, query)
+    found = oauth.route(path)
+    if found is not None:  # an OAuth endpoint (server/oauth.py)
+        return await oauth.serve(svc, call, method, found, headers, body, query)
     # DEVIATION: HEAD is answered as GET without the body (a feedback link is not submitted).
     if method in ("GET", "HEAD"):
         try:
@@ -233,6 +216,8 @@ async def _dispatch(
                 svc.limiter.admit("ip", call.source_ip)
         except CognitoError as error:
             return error_response(error, request_id)
+        if serves_messages(svc.settings, path):  # --dev only: the outbox for tests
+            return answer_messages(svc, request_id, path, query, headers, method == "HEAD")
         return await well_known(svc, call, path, query, method == "HEAD")
     name = ""  # the operation, once parsed
     request: dict[str, Any] = {}  # for the failure log, should the request fail before parsing

@@ -83,12 +83,14 @@ async def compose(
     source: str,
     metadata: dict[str, str] | None,
     secret: str | None = None,
+    text: tuple[str | None, str] | None = None,
 ) -> Outgoing:
-    """The message for a code (or an invitation's password), through CustomMessage if set."""
+    """The message for a code (or an invitation's password), through CustomMessage if set;
+    ``text``: its (subject, body) templates, when not the verification or invitation ones."""
     invite = source == "CustomMessage_AdminCreateUser"
     secret = secret if secret is not None else codes.new_code()
     templates = invitation_text if invite else verification_text
-    subject, body = templates(pool, delivery.medium, "{####}", "{username}")
+    subject, body = text or templates(pool, delivery.medium, "{####}", "{username}")
     if svc.triggers.arn(pool, "CustomMessage") is not None:
         origin = Origin(svc.settings.region, pool, client_id, metadata)
         event = trigger_events.custom_message(origin, user, source)

@@ -13,6 +13,7 @@ from userpool.domain.ports import NotFound, Tx
 from userpool.domain.services import Services
 from userpool.errors import (
     INVALID_ACCESS_TOKEN,
+    NO_ADMIN_SCOPE,
     NO_USER,
     USER_DISABLED,
     InvalidParameterException,
@@ -226,8 +227,11 @@ def drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-async def access_user(svc: Services, token: str) -> tuple[Pool, User, dict[str, Any]]:
-    """The pool, user and claims of a live access token we issued."""
+async def access_user(
+    svc: Services, token: str, scope: str | None = tokens.SCOPE
+) -> tuple[Pool, User, dict[str, Any]]:
+    """The pool, user and claims of a live access token we issued, which must carry
+    ``scope`` (the user APIs' ``aws.cognito.signin.user.admin``; None: any)."""
     try:
         header, body, _ = token.split(".")
         kid = orjson.loads(tokens.unb64url(header))["kid"]
@@ -245,6 +249,8 @@ async def access_user(svc: Services, token: str) -> tuple[Pool, User, dict[str, 
         if str(exc) == "expired":
             raise NotAuthorizedException("Access Token has expired") from None
         raise NotAuthorizedException(INVALID_ACCESS_TOKEN) from None
+    if scope is not None and scope not in str(claims.get("scope", "")).split():
+        raise NotAuthorizedException(NO_ADMIN_SCOPE)
     try:
         with svc.store.read() as tx:
             pool = tx.get_pool(pool_id)

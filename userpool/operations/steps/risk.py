@@ -19,7 +19,7 @@ import hmac
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -152,24 +152,37 @@ def guard(
     """Refuse a blocked request under ENFORCED (recording it); otherwise return the risk."""
     risk = assess(svc, call, pool, client, user)
     if blocks(pool, risk):
-        if user is not None:
-            with svc.store.transaction() as tx:
-                now = svc.clock.now()
-                record(
-                    tx,
-                    call,
-                    pool,
-                    user,
-                    kind,
-                    now,
-                    client=client,
-                    response="Fail",
-                    risk=risk,
-                    notify=svc,
-                )
-            svc.outbox.notify()
-        raise NotAuthorizedException(BLOCKED)
+        refuse(svc, call, pool, client, user, kind, risk)
     return risk
+
+
+def refuse(
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    client: AppClient | None,
+    user: User | None,
+    kind: str,
+    risk: Risk,
+) -> NoReturn:
+    """Record the refused request (for a known user) and refuse it for security reasons."""
+    if user is not None:
+        with svc.store.transaction() as tx:
+            now = svc.clock.now()
+            record(
+                tx,
+                call,
+                pool,
+                user,
+                kind,
+                now,
+                client=client,
+                response="Fail",
+                risk=risk,
+                notify=svc,
+            )
+        svc.outbox.notify()
+    raise NotAuthorizedException(BLOCKED)
 
 
 def feedback_token(key: bytes, pool_id: str, sub: str, event_id: int) -> str:

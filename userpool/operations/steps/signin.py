@@ -10,7 +10,6 @@ import orjson
 
 from userpool.domain import codes, ids, tokens
 from userpool.domain.entities import (
-    FORCE_CHANGE_PASSWORD,
     AppClient,
     Pool,
     RefreshToken,
@@ -213,10 +212,13 @@ def challenge_session(
     name: str,
     data: dict[str, Any] | None = None,
     token: str | None = None,
+    kind: str = "challenge",
 ) -> str:
+    """A new session for the challenge ``name`` (purpose ``<kind>:<name>``), living the
+    client's ``AuthSessionValidity``; its token."""
     expires = svc.clock.now() + client.auth_session_validity_minutes * 60
     token, session = codes.new_session(
-        svc.key, client.pool_id, client.id, user.sub, f"challenge:{name}", expires, token
+        svc.key, client.pool_id, client.id, user.sub, f"{kind}:{name}", expires, token
     )
     session.data = data or {}
     tx.put_session(session)
@@ -238,15 +240,6 @@ def new_password_challenge(svc: Services, client: AppClient, user: User) -> dict
     }
 
 
-async def after_password(
-    svc: Services, call: Call, pool: Pool, client: AppClient, user: User
-) -> dict[str, Any]:
-    """What a correct password leads to: a challenge or tokens."""
-    if user.status == FORCE_CHANGE_PASSWORD:
-        return new_password_challenge(svc, client, user)
-    return signed_in(await issue(svc, call, pool, client, user))
-
-
 def signed_in(result: dict[str, Any]) -> dict[str, Any]:
     """An auth flow's answer once the user is signed in."""
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
@@ -260,9 +253,14 @@ async def issue(
     user: User,
     refresh: RefreshToken | None = None,
     source: str = "TokenGeneration_Authentication",
+    amr: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """An AuthenticationResult, after PostAuthentication and PreTokenGeneration; with
-    ``refresh`` the original auth_time and origin are kept and no refresh token is made."""
+    ``refresh`` the original auth_time and origin are kept and no refresh token is made;
+    ``amr``: the ID token's methods of a sign-in that completed MFA.
+
+    DEVIATION: refreshed ID tokens carry no ``amr`` (the refresh token does not keep it);
+    Cognito's answer is unconfirmed."""
     if refresh is None:
         await token_hooks.authentication(svc, call, "PostAuthentication", pool, client.id, user)
     else:
@@ -279,7 +277,7 @@ async def issue(
     auth_time = refresh.auth_time if refresh else now
     origin = refresh.origin_jti if refresh else str(uuid.uuid4())
     read = tuple(client.config.get("ReadAttributes") or ())
-    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles, read)
+    grant = tokens.Grant(pool, client.id, user, auth_time, origin, names, roles, read, amr)
     issuer = svc.settings.issuer(pool.id)
     access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")
@@ -295,11 +293,11 @@ async def issue(
         ),
     }
     if refresh is None:
-        result["RefreshToken"] = _new_refresh(svc, call, pool, client, user, origin, now)
+        result["RefreshToken"] = new_refresh(svc, call, pool, client, user, origin, now)
     return result
 
 
-def _new_refresh(
+def new_refresh(
     svc: Services, call: Call, pool: Pool, client: AppClient, user: User, origin: str, now: int
 ) -> str:
     token = ids.token(96)

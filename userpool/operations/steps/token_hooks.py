@@ -1,4 +1,5 @@
-"""Triggers around sign-in: PreAuthentication, PostAuthentication, PreTokenGeneration (V1, V2).
+"""Triggers around sign-in: PreAuthentication, PostAuthentication, PreTokenGeneration (V1, V2,
+and V3, which alone also runs for client-credentials grants).
 
 Each gets the request's ClientMetadata from the ``Call`` being served.
 """
@@ -34,6 +35,8 @@ RESERVED = frozenset(
         "scope",
         "nonce",
         "at_hash",
+        "amr",
+        "acr",
     }
 )
 
@@ -103,13 +106,16 @@ async def pre_token_generation(
     source: str,
     groups: tuple[str, ...] = (),
     roles: tuple[str, ...] = (),
+    granted: tuple[str, ...] | None = None,
 ) -> TokenChanges:
+    """PreTokenGeneration for a user's tokens; ``granted``: the OAuth scopes of a token
+    from the OAuth endpoints (the API's tokens carry aws.cognito.signin.user.admin)."""
     if svc.triggers.arn(pool, "PreTokenGeneration") is None:
         return TokenChanges()
     lambda_config = pool.config.get("LambdaConfig") or {}
     version = (lambda_config.get("PreTokenGenerationConfig") or {}).get("LambdaVersion", "V1_0")
     number = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}.get(version, "1")
-    scopes = ["aws.cognito.signin.user.admin"]
+    scopes = ["aws.cognito.signin.user.admin"] if granted is None else list(granted)
     origin = Origin(svc.settings.region, pool, client_id, call.client_metadata)
     event = trigger_events.pre_token_generation(
         origin, user, source, number, list(groups), scopes, list(roles)
@@ -132,6 +138,29 @@ async def pre_token_generation(
         access_claims=_dict(access.get("claimsToAddOrOverride")),
         access_suppress=_strings(access.get("claimsToSuppress")),
         groups=_groups(details),
+        scopes_add=_strings(access.get("scopesToAdd")),
+        scopes_suppress=_strings(access.get("scopesToSuppress")),
+    )
+
+
+async def client_credentials(
+    svc: Services, pool: Pool, client_id: str, scopes: list[str], metadata: dict[str, str] | None
+) -> TokenChanges:
+    """PreTokenGeneration for a client-credentials token: only a V3 function runs (V1 and V2
+    never see machine tokens); only its access-token changes apply."""
+    if svc.triggers.arn(pool, "PreTokenGeneration") is None:
+        return TokenChanges()
+    lambda_config = pool.config.get("LambdaConfig") or {}
+    if (lambda_config.get("PreTokenGenerationConfig") or {}).get("LambdaVersion") != "V3_0":
+        return TokenChanges()
+    origin = Origin(svc.settings.region, pool, client_id, metadata)
+    event = trigger_events.client_credentials_token(origin, scopes)
+    output = await svc.triggers.run(pool, "PreTokenGeneration", event) or {}
+    details = _dict(_dict(output.get("response")).get("claimsAndScopeOverrideDetails"))
+    access = _dict(details.get("accessTokenGeneration"))
+    return TokenChanges(
+        access_claims=_dict(access.get("claimsToAddOrOverride")),
+        access_suppress=_strings(access.get("claimsToSuppress")),
         scopes_add=_strings(access.get("scopesToAdd")),
         scopes_suppress=_strings(access.get("scopesToSuppress")),
     )

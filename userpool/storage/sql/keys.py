@@ -12,6 +12,7 @@ SEALED_COLUMNS = (
     ("access_keys", "access_key_id", "secret"),
     ("signing_keys", "kid", "pem"),
     ("software_tokens", "id", "secret"),
+    ("webauthn_credentials", "id", "public_key"),
 )
 
 

@@ -225,6 +225,9 @@ POOL_TABLES = (
     "user_groups",
     "group_members",
     "software_tokens",
+    "pool_domains",
+    "resource_servers",
+    "webauthn_credentials",
 )
 USER_TABLES = (
     "users",
@@ -236,4 +239,5 @@ USER_TABLES = (
     "events",
     "group_members",
     "software_tokens",
+    "webauthn_credentials",
 )

@@ -77,9 +77,30 @@ class StoreQueries:
                 (error, MAX_TRIES, message_id),
             )
 
-    def recent_messages(self, limit: int) -> list[Message]:
+    def recent_messages(
+        self,
+        limit: int,
+        destination: str | None = None,
+        pool_id: str | None = None,
+        username: str | None = None,
+    ) -> list[Message]:
+        """The last ``limit`` messages, newest first, of those equal to every filter given.
+        The statement is made of fixed fragments only; the values go as parameters."""
+        wheres: list[str] = []
+        values: list[object] = []
+        for column, value in (
+            ("destination", destination),
+            ("pool_id", pool_id),
+            ("username", username),
+        ):
+            if value is not None:
+                wheres.append(f"{column}=?")
+                values.append(value)
+        where = f"WHERE {' AND '.join(wheres)} " if wheres else ""
         with self.read() as tx:
-            rows = tx.run("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            rows = tx.run(
+                f"SELECT * FROM outbox {where}ORDER BY id DESC LIMIT ?", (*values, limit)
+            ).fetchall()
         return [message_row(tuple(r)) for r in rows]
 
     # the trigger log and the event log -----------------------------------

@@ -13,9 +13,11 @@ from userpool.storage.sql.events import EventQueries
 from userpool.storage.sql.groups import GroupQueries
 from userpool.storage.sql.keys import KeyQueries
 from userpool.storage.sql.mfa import MfaQueries
+from userpool.storage.sql.oauth import OAuthQueries
 from userpool.storage.sql.pools import PoolQueries
 from userpool.storage.sql.tokens import TokenQueries
 from userpool.storage.sql.users import UserQueries
+from userpool.storage.sql.webauthn import WebAuthnQueries
 
 
 class SqlTx(
@@ -28,6 +30,8 @@ class SqlTx(
     GroupQueries,
     CounterQueries,
     MfaQueries,
+    WebAuthnQueries,
+    OAuthQueries,
 ):
     """One transaction's reads and writes; subclasses set ``db`` and the hooks of
     ``sql.base.SqlBase``."""
