@@ -122,6 +122,7 @@ def test_anything_but_normal_or_fast_is_refused(
 def test_normal_upgrades_a_fast_hash_at_the_next_right_password(
     tmp_path: Path, started: list[Server]
 ) -> None:
+    (tmp_path / "a").mkdir(mode=0o700)
     first = Server(tmp_path / "a", hashing="fast")
     started.append(first.start())
     app = _app(first)
@@ -146,6 +147,7 @@ def test_normal_upgrades_a_fast_hash_at_the_next_right_password(
 def test_fast_verifies_a_normal_hash_and_never_weakens_it(
     tmp_path: Path, started: list[Server]
 ) -> None:
+    (tmp_path / "a").mkdir(mode=0o700)
     first = Server(tmp_path / "a", hashing="normal")
     started.append(first.start())
     app = _app(first)
