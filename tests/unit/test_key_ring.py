@@ -33,7 +33,7 @@ def test_concurrent_first_uses_of_a_pool_make_and_load_its_keys_once(
         return load(*args, **kwargs)
 
     monkeypatch.setattr(keys, "_new_pem", counted)
-    monkeypatch.setattr(keys.serialization, "load_pem_private_key", counted_load)
+    monkeypatch.setattr(serialization, "load_pem_private_key", counted_load)
     inproc = InProcess(tmp_path / "data")
     try:
         pool_id = inproc.idp.create_user_pool(PoolName="p")["UserPool"]["Id"]
