@@ -1,6 +1,6 @@
 """Passwords: the pool's policy, and Argon2id hashing with explicit OWASP parameters.
 
-Hashing is CPU bound (~25-40 ms); callers run it in the bounded hasher pool
+Hashing is CPU bound (~20-40 ms); callers run it in the bounded hasher pool
 (``Hasher``), never on the event loop.
 
 The cost of new hashes is a setting (``--password-hashing``): ``normal``, OWASP's
