@@ -90,6 +90,11 @@ class Settings:
         None, "log in to the SMTP server as USER (password: USERPOOL_SMTP_PASSWORD)", metavar="USER"
     )
     smtp_password: str | None = setting(None, "the SMTP user's password", secret=True)
+    log_delivery_dir: str | None = setting(
+        None,
+        "folder where pools' log delivery configurations write their records as JSON lines",
+        metavar="DIR",
+    )
     # None: keep message text only with the console or no sender (a local server).
     keep_message_text: bool | None = setting(
         None, "keep delivered messages' text in the outbox with a real sender"

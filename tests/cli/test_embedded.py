@@ -144,12 +144,14 @@ def test_create_user_pool_makes_a_missing_store_and_says_so(cli: Cli) -> None:
 def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
     cli("cognito-idp", "create-user-pool", "--pool-name", "p")  # the default local data
     done = cli(
-        *["cognito-idp", "get-csv-header", "--user-pool-id", "p"],
+        *["cognito-idp", "get-identity-provider-by-identifier", "--user-pool-id", "p"],
+        *["--idp-identifier", "corp"],
     )
     assert (done.returncode, done.stderr) == (
         254,
         "\nAn error occurred (UnsupportedOperationException) when calling the "
-        "GetCSVHeader operation: userpool does not implement GetCSVHeader yet.\n",
+        "GetIdentityProviderByIdentifier operation: userpool does not implement "
+        "GetIdentityProviderByIdentifier yet.\n",
     )
 
 

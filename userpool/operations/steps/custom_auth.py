@@ -45,15 +45,14 @@ from userpool.errors import (
     NotAuthorizedException,
 )
 from userpool.operations.steps import decoys, risk, totp
+from userpool.operations.steps.devices import finish
 from userpool.operations.steps.mfa_challenge import second_factor
 from userpool.operations.steps.signin import (
     GHOST,
     begin_attempt,
     challenge_session,
-    issue,
     param,
     settle_attempt,
-    signed_in,
 )
 
 KIND = "custom"  # a custom flow's sessions: "custom:CUSTOM_CHALLENGE", "custom:PASSWORD_VERIFIER"
@@ -166,7 +165,7 @@ async def _step(
         if user.status == GHOST:
             raise NotAuthorizedException(WRONG_PASSWORD)  # nobody signs in
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     if step == rules.PASSWORD_VERIFIER:
         return await _password_challenge(svc, pool, client, user, flow)
     _need_trigger(pool, rules.CREATE)

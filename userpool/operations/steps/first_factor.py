@@ -28,14 +28,13 @@ from userpool.errors import (
     UserNotConfirmedException,
 )
 from userpool.operations.steps import decoys, otp, passkeys, totp
+from userpool.operations.steps.devices import finish
 from userpool.operations.steps.mfa_challenge import after_password
 from userpool.operations.steps.signin import (
     GHOST,
     challenge_session,
     check_password,
-    issue,
     param,
-    signed_in,
 )
 
 CHOICES = ("PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP", "SMS_OTP")
@@ -150,7 +149,7 @@ async def answer_web_authn(
         raise NotAuthorizedException(WRONG_PASSWORD)
     passkeys.check_assertion(svc, pool, user, session, credential)
     check_status(user)
-    return signed_in(await issue(svc, call, pool, client, user))
+    return await finish(svc, call, pool, client, user)
 
 
 async def srp_challenge(
