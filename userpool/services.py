@@ -74,7 +74,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings=settings,
         store=store,
         clock=clock,
-        hasher=Hasher(settings.hasher_threads),
+        hasher=Hasher(settings.hasher_threads, settings.password_hashing),
         box=box,
         outbox=OutboxRelay(
             store,

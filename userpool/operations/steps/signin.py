@@ -103,13 +103,15 @@ async def check_password(
 ) -> None:
     """Status first (an unconfirmed user hears so even with a wrong password, as Cognito
     answers), then lockout; with ``hidden`` (PreventUserExistenceErrors=ENABLED) the
-    password first, so a wrong one gets "Incorrect username or password." whoever asks."""
+    password first, so a wrong one gets "Incorrect username or password." whoever asks.
+    A right password whose hash is due an upgrade (``--password-hashing``) is hashed again
+    at the server's setting and stored with the success."""
     if not hidden:
         check_status(user)
     begin_attempt(svc, pool, user)
     stored = user.password_hash
-    verdict = await svc.hasher.verify(stored, password) if stored else False
-    settle_attempt(svc, call, pool, user, verdict)
+    verdict, upgraded = await svc.hasher.check(stored, password) if stored else (False, None)
+    settle_attempt(svc, call, pool, user, verdict, (stored, upgraded) if upgraded else None)
     check_status(user)
 
 
@@ -175,7 +177,17 @@ def _sign_in_event(
             tx.update_user(fresh)
 
 
-def settle_attempt(svc: Services, call: Call, pool: Pool, user: User, good: bool) -> None:
+def settle_attempt(
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    user: User,
+    good: bool,
+    rehash: tuple[str | None, str] | None = None,
+) -> None:
+    """The attempt's outcome: a failure recorded (and refused), or the lockout cleared; with
+    ``rehash`` (the hash checked, its upgrade), the upgrade stored unless the password
+    changed meanwhile."""
     if user.status == GHOST:
         raise NotAuthorizedException(WRONG_PASSWORD)  # nobody's proof passes; no event for nobody
     if not good:
@@ -186,8 +198,10 @@ def settle_attempt(svc: Services, call: Call, pool: Pool, user: User, good: bool
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
         clear_failures(fresh)
+        if rehash is not None and fresh.password_hash == rehash[0]:
+            fresh.password_hash = rehash[1]
         tx.update_user(fresh)
-    user.extra = fresh.extra
+    user.extra, user.password_hash = fresh.extra, fresh.password_hash
 
 
 def challenge_session(
