@@ -1,5 +1,7 @@
 """Entry point: ``python -m bench`` runs the benchmark driver; ``--mixed`` the mixed-load
-one; ``--full`` the full benchmark against both peers and at large pool sizes."""
+one; ``--full`` the full benchmark against both peers and at large pool sizes;
+``--hashing`` SignUp and InitiateAuth with ``--password-hashing`` normal and fast against
+moto_server."""
 
 import sys
 
@@ -12,6 +14,11 @@ if "--full" in sys.argv[1:]:
     from bench.full import main as full_main
 
     raise SystemExit(full_main([a for a in sys.argv[1:] if a != "--full"]))
+
+if "--hashing" in sys.argv[1:]:
+    from bench.hashing import main as hashing_main
+
+    raise SystemExit(hashing_main([a for a in sys.argv[1:] if a != "--hashing"]))
 
 from bench.driver import main
 

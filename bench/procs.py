@@ -82,10 +82,11 @@ def _serve_has(userpool: str, flag: str) -> bool:
 
 def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, *,
                    name: str = "userpool", workers: int = 1, db_url: str | None = None,
-                   cwd: Path | None = None) -> Server:  # fmt: skip
+                   cwd: Path | None = None, extra: tuple[str, ...] = ()) -> Server:  # fmt: skip
     """``userpool serve`` on the (fresh) SQLite file ``db``, or on ``db_url`` if given (then
     ``db_path`` is None); with ``--dev`` where the server has it, so that boto3's dummy
-    credentials are accepted on signed operations. ``workers`` > 1 adds ``--workers``."""
+    credentials are accepted on signed operations. ``workers`` > 1 adds ``--workers``;
+    ``extra`` are more options (``--password-hashing fast``)."""
     port = free_port()
     userpool = str(venv_bin / "userpool")
     argv = [
@@ -102,6 +103,7 @@ def start_userpool(venv_bin: Path, db: Path | None, log_dir: Path, sender: str, 
         argv += ["--rate-per-ip", "0", "--rate-per-client", "0"]
     if _serve_has(userpool, "--fail-per-ip"):
         argv += ["--fail-per-ip", "0"]  # runs with wrong codes must not be throttled either
+    argv += extra
     log_path = log_dir / f"{name}.log"
     return _spawn(name, argv, port, log_path, None if db_url else db, cwd=cwd)
 

@@ -2,6 +2,7 @@
 ``dispatch`` (the path an HTTP request takes, without the socket), on a private SQLite
 file, with time that moves only when a test says so.
 
+Passwords are hashed as on the suite's servers (``tests.helpers.TEST_HASHING``: fast).
 Rules about time (code expiry, session expiry, attempts per hour, token lifetimes) are
 tested here by ``clock.advance(seconds)`` rather than by editing stored expiries in SQL.
 ``InProcess.idp`` answers boto3's method names (``idp.sign_up(ClientId=...)``), so the
@@ -20,6 +21,7 @@ from typing import Any
 import orjson
 from botocore import xform_name
 
+from tests.helpers import TEST_HASHING
 from userpool.config import Settings
 from userpool.model import TARGET_PREFIX, operations
 from userpool.server.wire import dispatch
@@ -81,7 +83,12 @@ class InProcess:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.chmod(0o700)
         self.clock = clock or FakeClock()
-        options: dict[str, Any] = {"sender": "none", "dev": True, "hasher_threads": 1}
+        options: dict[str, Any] = {
+            "sender": "none",
+            "dev": True,
+            "hasher_threads": 1,
+            "password_hashing": TEST_HASHING,
+        }
         options.update(settings)
         self.settings = Settings(db=str(folder / "userpool.db"), **options)
         self.svc: Runtime = build_services(self.settings, clock=self.clock)

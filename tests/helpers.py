@@ -4,6 +4,10 @@
 ``USERPOOL_TEST_PG``, default the local server's database ``test``) instead of a SQLite
 file. Without PostgreSQL such tests are skipped, saying why, except where ``CI=true``:
 there they fail, since CI has PostgreSQL and a silent skip would hide breakage.
+
+Test servers hash passwords with ``--password-hashing fast`` (Argon2id at its least cost)
+unless a test asks for ``hashing="normal"`` (those that check the hash's strength or its
+cost); ``USERPOOL_TEST_HASHING=normal`` runs every server on normal.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 USERPOOL = str(Path(sys.executable).with_name("userpool"))
 BACKEND = os.environ.get("USERPOOL_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("USERPOOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+HASHING = "USERPOOL_PASSWORD_HASHING"
+TEST_HASHING = os.environ.get("USERPOOL_TEST_HASHING", "fast")
 RUN = secrets.token_hex(4)  # this test run's schemas are up_<RUN>_*: runs never collide
 _schemas: set[str] = set()
 _pg_problem: list[str | None] = []
@@ -120,27 +126,39 @@ def free_port() -> int:
 
 
 class Server:
-    """A ``userpool serve`` subprocess with its own data directory (or ``db``, to share)."""
+    """A ``userpool serve`` subprocess with its own data directory (or ``db``, to share).
+
+    ``hashing`` is its ``USERPOOL_PASSWORD_HASHING`` (default: the suite's, fast; None:
+    the variable as this process has it); one given in ``env`` wins."""
 
     def __init__(
-        self, tmp: Path, *args: str, env: dict[str, str] | None = None, db: str | None = None
+        self,
+        tmp: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        db: str | None = None,
+        hashing: str | None = TEST_HASHING,
     ) -> None:
         self.port = free_port()
         self.db = db or server_db(tmp)
         self.flags = list(args)
         self.args = ["serve", "--port", str(self.port), "--db", self.db, *args]
-        self.env = {**os.environ, **(env or {})}
+        chosen = {HASHING: hashing} if hashing is not None else {}
+        self.env = {**os.environ, **chosen, **(env or {})}
         self.log = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.key_id = ""
         self.key_secret = ""
 
-    def twin(self, tmp: Path) -> Server:
+    def twin(self, tmp: Path, hashing: str | None = None) -> Server:
         """Another server (not started; its log in ``tmp``) on this one's database, with
-        the same options, variables and access key: a second process of one deployment."""
+        the same options, variables and access key: a second process of one deployment
+        (or, with ``hashing``, the same one restarted on another password hashing)."""
         tmp.mkdir(mode=0o700, exist_ok=True)
         other = Server(tmp, *self.flags, db=self.db)
         other.env = dict(self.env)
+        if hashing is not None:
+            other.env[HASHING] = hashing
         other.key_id, other.key_secret = self.key_id, self.key_secret
         return other
 

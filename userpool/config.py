@@ -90,6 +90,11 @@ class Settings:
         None, "log in to the SMTP server as USER (password: USERPOOL_SMTP_PASSWORD)", metavar="USER"
     )
     smtp_password: str | None = setting(None, "the SMTP user's password", secret=True)
+    log_delivery_dir: str | None = setting(
+        None,
+        "folder where pools' log delivery configurations write their records as JSON lines",
+        metavar="DIR",
+    )
     # None: keep message text only with the console or no sender (a local server).
     keep_message_text: bool | None = setting(
         None, "keep delivered messages' text in the outbox with a real sender"
@@ -156,6 +161,14 @@ class Settings:
     hasher_threads: int = setting(
         max(1, (os.cpu_count() or 2) - 1),
         "threads hashing passwords (Argon2) and running SRP (default: the cores less one)",
+    )
+    # Never a default, never implied by another setting: only when given (announced).
+    password_hashing: str = setting(
+        "normal",
+        "Argon2id cost of new password hashes: normal (default, OWASP's m=19 MiB, t=2) or "
+        "fast (the least cost, for test suites only: weak hashes; stored hashes of either "
+        "verify, and normal upgrades fast ones at the next sign-in)",
+        choices=("normal", "fast"),
     )
     # Secrets at rest (userpool.at_rest): the master key, else its file.
     master_key: str | None = setting(
@@ -242,6 +255,17 @@ def refusal(settings: Settings) -> str | None:
     except ValueError as exc:
         return f"--trusted-proxy: {exc}"
     return None
+
+
+def warnings(settings: Settings) -> list[str]:
+    """What a server with these settings announces at start (stderr, or its log)."""
+    out = []
+    if settings.password_hashing == "fast":
+        out.append(
+            "WARNING: --password-hashing fast: passwords are weakly hashed (Argon2id at its "
+            "least cost, m=8 KiB, t=1, p=1); for tests only, never for real users' passwords"
+        )
+    return out
 
 
 def tls_refusal(settings: Settings) -> str | None:

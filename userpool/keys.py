@@ -33,6 +33,10 @@ class KeyRing:
     def __init__(self, store: Store, box: SecretBox, clock: Clock) -> None:
         self.store, self.box, self.clock = store, box, clock
         self._cache: dict[str, PoolKeys] = {}
+        # One load or creation per pool at a time in this process: without it, every
+        # request that met a pool's first sign-in (16 at once, say) made its own two RSA
+        # keys, or loaded them.
+        self._creating: dict[str, asyncio.Lock] = {}
 
     def _load(self, pool_id: str) -> PoolKeys | None:
         with self.store.read() as tx:
@@ -43,7 +47,11 @@ class KeyRing:
         jwks = []
         for row in rows:
             pem = self.box.open(row.sealed_pem).encode()
-            private = serialization.load_pem_private_key(pem, None)
+            # Our own key, opened from its AES-GCM seal: checking its RSA arithmetic again
+            # would cost ~60 ms of CPU per key, at every pool's first use in every process.
+            private = serialization.load_pem_private_key(
+                pem, None, unsafe_skip_rsa_key_validation=True
+            )
             assert isinstance(private, rsa.RSAPrivateKey)
             key = SigningKey(row.kid, private)
             public[row.kid] = private.public_key()
@@ -56,16 +64,23 @@ class KeyRing:
         return self._cache[pool_id]
 
     async def keys(self, pool_id: str) -> PoolKeys:
-        """The pool's keys, creating them the first time (RSA generation runs in a thread)."""
-        found = self._cache.get(pool_id)
-        if found is not None:
+        """The pool's keys, creating them the first time (RSA generation runs in a thread).
+        Requests that find them missing or stale at once load (or make) them once."""
+        stale = self._cache.get(pool_id)
+        if stale is not None:
             with self.store.read() as tx:  # one cheap probe: rotated by another process?
-                if tx.keys_version(pool_id) != found.version:
-                    found = None
-        found = found or self._load(pool_id)
-        if found is None:
-            await self._create(pool_id, [u for u in USES])
-            found = self._load(pool_id)
+                if tx.keys_version(pool_id) == stale.version:
+                    return stale
+        lock = self._creating.setdefault(pool_id, asyncio.Lock())
+        async with lock:
+            found = self._cache.get(pool_id)
+            if found is None or found is stale:  # not (re)loaded while this one waited
+                found = self._load(pool_id)
+                if found is None:
+                    await self._create(pool_id, [u for u in USES])
+                    found = self._load(pool_id)
+        if not lock.locked():
+            self._creating.pop(pool_id, None)
         assert found is not None
         return found
 

@@ -8,6 +8,8 @@ import asyncio
 from userpool import at_rest
 from userpool.config import Settings
 from userpool.delivery import make_sender
+from userpool.delivery.background import Tasks
+from userpool.delivery.log_files import LogFiles
 from userpool.delivery.outbox import OutboxRelay
 from userpool.domain.crypto import SecretBox
 from userpool.domain.passwords import Hasher
@@ -21,18 +23,22 @@ from userpool.triggers import Triggers
 
 class Runtime(Services):
     """The services as a server runs them: the concrete adapters, with their background
-    tasks (the outbox relay, the rate counters' sync) and their shutdown."""
+    tasks (the outbox relay, the rate counters' sync, work such as import jobs that requests
+    leave running) and their shutdown."""
 
     outbox: OutboxRelay
     triggers: Triggers
     keys: KeyRing
     limiter: RateLimiter
+    background: Tasks
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.outbox.start(loop)
         self.limiter.start(loop)
+        self.background.start(loop)
 
     async def stop(self) -> None:
+        await self.background.stop()
         await self.outbox.stop()
         await self.limiter.stop()
 
@@ -68,9 +74,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings=settings,
         store=store,
         clock=clock,
-        hasher=Hasher(settings.hasher_threads),
+        hasher=Hasher(settings.hasher_threads, settings.password_hashing),
         box=box,
-        outbox=OutboxRelay(store, make_sender(settings), settings.keeps_message_text),
+        outbox=OutboxRelay(
+            store,
+            make_sender(settings),
+            settings.keeps_message_text,
+            LogFiles(settings.log_delivery_dir, store),
+        ),
         keys=KeyRing(store, box, clock),
         triggers=Triggers(
             store,
@@ -81,4 +92,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         limiter=limiter,
         key=key,
+        background=Tasks(store.remote),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -128,3 +129,23 @@ def test_a_dev_asgi_app_answers_403_off_loopback(tmp_path: Path) -> None:
     finally:
         if app.svc is not None:
             app.svc.close()
+
+
+def test_an_app_on_fast_password_hashing_says_so_when_it_starts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under granian or uvicorn there is no ``userpool serve`` to print the warning: each
+    worker logs it as it builds its services."""
+    app = App(from_env(db=str(tmp_path / "db.sqlite"), dev=True, password_hashing="fast"))
+
+    async def start() -> str:
+        return app._start(asyncio.get_running_loop()).hasher.hashing
+
+    with caplog.at_level(logging.WARNING, logger="userpool.server"):
+        try:
+            assert asyncio.run(start()) == "fast"
+        finally:
+            assert app.svc is not None
+            app.svc.close()
+    warned = [r.getMessage() for r in caplog.records if "weakly hashed" in r.getMessage()]
+    assert warned and "--password-hashing fast" in warned[0]

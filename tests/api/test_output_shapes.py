@@ -24,12 +24,14 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from collections import defaultdict
 from typing import Any
 
 import botocore.session
 import pyotp
 from botocore.model import Shape
+from pycognito.aws_srp import AWSSRP, generate_hash_device, long_to_hex
 
 from tests.authenticator import Authenticator
 from tests.helpers import Server
@@ -96,11 +98,32 @@ _USER = [
 _GROUP = ["GroupName", "UserPoolId", "CreationDate", "LastModifiedDate"]
 _TOKENS = ["AccessToken", "IdToken", "ExpiresIn", "TokenType"]
 _DELIVERY = ["Destination", "DeliveryMedium", "AttributeName"]
+_DEVICE = [
+    "DeviceKey",
+    "DeviceAttributes",
+    "DeviceCreateDate",
+    "DeviceLastModifiedDate",
+    "DeviceLastAuthenticatedDate",
+]
 _SERVER = ["UserPoolId", "Identifier", "Name"]
 
 
 def _under(prefix: str, paths: list[str]) -> list[str]:
     return [f"{prefix}{p}" for p in paths]
+
+
+_IMPORT_JOB = [
+    "JobName",
+    "JobId",
+    "UserPoolId",
+    "PreSignedUrl",
+    "CreationDate",
+    "Status",
+    "CloudWatchLogsRoleArn",
+    "ImportedUsers",
+    "SkippedUsers",
+    "FailedUsers",
+]
 
 
 # The members Cognito returns in every answer of an operation (in the states this test
@@ -130,6 +153,13 @@ ALWAYS: dict[str, list[str]] = {
     "TagResource": [],
     "UntagResource": [],
     "ListTagsForResource": ["Tags"],
+    "GetSigningCertificate": ["Certificate"],
+    "SetLogDeliveryConfiguration": _under(
+        "LogDeliveryConfiguration.", ["UserPoolId", "LogConfigurations"]
+    ),
+    "GetLogDeliveryConfiguration": _under(
+        "LogDeliveryConfiguration.", ["UserPoolId", "LogConfigurations"]
+    ),
     "SignUp": ["UserConfirmed", "UserSub"],
     "ConfirmSignUp": [],
     "ResendConfirmationCode": _under("CodeDeliveryDetails.", _DELIVERY),
@@ -211,6 +241,23 @@ ALWAYS: dict[str, list[str]] = {
     "AdminSetUserMFAPreference": [],
     "SetUserSettings": [],
     "AdminSetUserSettings": [],
+    "GetCSVHeader": ["UserPoolId", "CSVHeader"],
+    "CreateUserImportJob": _under("UserImportJob.", _IMPORT_JOB),
+    "StartUserImportJob": _under("UserImportJob.", [*_IMPORT_JOB, "StartDate"]),
+    "StopUserImportJob": _under(
+        "UserImportJob.", [*_IMPORT_JOB, "StartDate", "CompletionDate", "CompletionMessage"]
+    ),
+    "DescribeUserImportJob": _under("UserImportJob.", _IMPORT_JOB),
+    "ListUserImportJobs": _under("UserImportJobs[].", _IMPORT_JOB),
+    "ConfirmDevice": ["UserConfirmationNecessary"],
+    "UpdateDeviceStatus": [],
+    "AdminUpdateDeviceStatus": [],
+    "GetDevice": _under("Device.", _DEVICE),
+    "AdminGetDevice": _under("Device.", _DEVICE),
+    "ListDevices": ["Devices", *_under("Devices[].", _DEVICE)],
+    "AdminListDevices": ["Devices", *_under("Devices[].", _DEVICE)],
+    "ForgetDevice": [],
+    "AdminForgetDevice": [],
 }
 
 # Faults of the walk that Cognito's own answers show: a prefix domain's description has an
@@ -379,6 +426,105 @@ def _full_pool(name: str) -> dict[str, Any]:
     }
 
 
+def _imports(idp: Any, run: str) -> None:
+    """Import jobs in a pool of their own: one that runs to its end with a good and a bad
+    row, one stopped as soon as it starts (a file large enough to be running then)."""
+    pool_id = idp.create_user_pool(
+        PoolName=f"shapes-import-{run}", AutoVerifiedAttributes=["email"]
+    )["UserPool"]["Id"]
+    header = idp.get_csv_header(UserPoolId=pool_id)["CSVHeader"]
+
+    def upload(rows: int, bad: bool) -> str:
+        job = idp.create_user_import_job(
+            UserPoolId=pool_id,
+            JobName=f"shapes {rows}",
+            CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/import-logs",
+        )["UserImportJob"]
+        lines = [",".join(header)]
+        for n in range(rows):
+            values = {"cognito:username": f"i{rows}-{n}", "email": f"i{n}@example.com"}
+            values["email_verified"] = "false" if bad and n == 0 else "true"
+            lines.append(",".join(values.get(c, "") for c in header))
+        body = ("\n".join(lines) + "\n").encode()
+        put = urllib.request.Request(
+            job["PreSignedUrl"], body, {"x-amz-server-side-encryption": "aws:kms"}, method="PUT"
+        )
+        urllib.request.urlopen(put, timeout=60).read()
+        return str(job["JobId"])
+
+    finished = upload(2, bad=True)
+    idp.start_user_import_job(UserPoolId=pool_id, JobId=finished)
+    while idp.describe_user_import_job(UserPoolId=pool_id, JobId=finished)["UserImportJob"][
+        "Status"
+    ] in ("Pending", "InProgress"):
+        pass
+    stopped = upload(20_000, bad=False)
+    idp.start_user_import_job(UserPoolId=pool_id, JobId=stopped)
+    idp.stop_user_import_job(UserPoolId=pool_id, JobId=stopped)
+    idp.list_user_import_jobs(UserPoolId=pool_id, MaxResults=1)
+
+
+def _device_scenario(idp: Any, pid: str, cid: str, signed_in: dict[str, Any]) -> str:
+    """Every device operation and challenge, for ann's first device; its key."""
+    meta = signed_in["NewDeviceMetadata"]
+    key = meta["DeviceKey"]
+    password, verifier = generate_hash_device(meta["DeviceGroupKey"], key)
+    token = signed_in["AccessToken"]
+    idp.confirm_device(
+        AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=verifier, DeviceName="cli"
+    )
+    named = {"UserPoolId": pid, "Username": "ann", "DeviceKey": key}
+    idp.admin_get_device(**named)
+    idp.admin_list_devices(UserPoolId=pid, Username="ann", Limit=10)
+    idp.update_device_status(AccessToken=token, DeviceKey=key, DeviceRememberedStatus="remembered")
+    idp.admin_update_device_status(**named, DeviceRememberedStatus="remembered")
+    idp.get_device(AccessToken=token, DeviceKey=key)
+    idp.list_devices(AccessToken=token)
+    srp = AWSSRP(
+        "ann",
+        PASSWORD,
+        pid,
+        cid,
+        client=idp,
+        device_key=key,
+        device_group_key=meta["DeviceGroupKey"],
+        device_password=password,
+    )
+    asked = idp.initiate_auth(
+        ClientId=cid,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD, "DEVICE_KEY": key},
+    )
+    answers = {"USERNAME": "ann", "DEVICE_KEY": key, "SRP_A": long_to_hex(srp.large_a_value)}
+    verifier_asked = idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=asked["Session"],
+        ChallengeResponses=answers,
+    )
+    idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier_asked["Session"],
+        ChallengeResponses=srp.process_device_challenge(verifier_asked["ChallengeParameters"]),
+    )
+    # two more devices of ann's, forgotten by ann and by an administrator
+    for forget in ("user", "admin"):
+        other = idp.initiate_auth(
+            ClientId=cid,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+        new = other["NewDeviceMetadata"]["DeviceKey"]
+        _, config = generate_hash_device(other["NewDeviceMetadata"]["DeviceGroupKey"], new)
+        idp.confirm_device(AccessToken=token, DeviceKey=new, DeviceSecretVerifierConfig=config)
+        if forget == "user":
+            idp.forget_device(AccessToken=token, DeviceKey=new)
+        else:
+            idp.admin_forget_device(UserPoolId=pid, Username="ann", DeviceKey=new)
+    return str(key)
+
+
 def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noqa: PLR0915
     """Calls every served operation at least once; what the checks need to know."""
     run = f"{time.time_ns():x}"
@@ -454,6 +600,20 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
     idp.tag_resource(ResourceArn=pool["Arn"], Tags={"stage": "test", "owner": "shapes"})
     idp.untag_resource(ResourceArn=pool["Arn"], TagKeys=["owner"])
     idp.list_tags_for_resource(ResourceArn=pool["Arn"])
+    idp.get_signing_certificate(UserPoolId=pid)
+    log_group = "arn:aws:logs:us-east-1:123456789012:log-group:shapes"
+    notes = {"LogGroupArn": log_group}
+    idp.set_log_delivery_configuration(
+        UserPoolId=pid,
+        LogConfigurations=[
+            {
+                "LogLevel": "ERROR",
+                "EventSource": "userNotification",
+                "CloudWatchLogsConfiguration": notes,
+            }
+        ],
+    )
+    idp.get_log_delivery_configuration(UserPoolId=pid)
     idp.describe_user_pool_client(
         UserPoolId=minimal["Id"], ClientId=bare["UserPoolClient"]["ClientId"]
     )
@@ -482,6 +642,7 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         RiskExceptionConfiguration={"SkippedIPRangeList": ["192.0.2.0/24"]},
     )
     idp.describe_risk_configuration(UserPoolId=pid)
+    _imports(idp, run)
 
     api = {"UserPoolId": pid, "Identifier": "https://api.example.com"}
     read = [{"ScopeName": "read", "ScopeDescription": "Read"}]
@@ -566,7 +727,12 @@ def _scenario(server: Server, idp: Any, rec: Recorder) -> dict[str, Any]:  # noq
         Session=new["Session"],
         ChallengeResponses={"USERNAME": "cat", "NEW_PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    idp.get_tokens_from_refresh_token(RefreshToken=ann["RefreshToken"], ClientId=cid)
+    # The pool tracks devices (opt-in): ann's sign-in made one; confirmed, remembered, it
+    # signs in with device SRP, and ann's refresh token needs its key.
+    device = _device_scenario(idp, pid, cid, ann)
+    idp.get_tokens_from_refresh_token(
+        RefreshToken=ann["RefreshToken"], ClientId=cid, DeviceKey=device
+    )
     idp.revoke_token(Token=cat["RefreshToken"], ClientId=cid)
 
     token = ann["AccessToken"]
@@ -733,6 +899,10 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     for operation in ("InitiateAuth", "AdminInitiateAuth"):
         assert any(all(present(a, p) for p in _CHALLENGED) for a in rec.answers[operation])
     assert any("AvailableChallenges" in a for a in rec.answers["InitiateAuth"])
+    new_device = "AuthenticationResult.NewDeviceMetadata.DeviceGroupKey"
+    assert any(present(a, new_device) for a in rec.answers["InitiateAuth"])
+    assert any(present(a, new_device) for a in rec.answers["AdminRespondToAuthChallenge"])
+    assert [len(a["Devices"]) for a in rec.answers["ListDevices"]] == [1]
     assert "CodeDeliveryDetails" in rec.answers["SignUp"][0]
     assert "Session" in rec.answers["SignUp"][0]
     assert "CodeDeliveryDetailsList" in rec.answers["UpdateUserAttributes"][0]
@@ -747,6 +917,14 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     assert len(rec.answers["ListUserPoolClientSecrets"][0]["ClientSecrets"]) == 2
     assert rec.answers["ListTagsForResource"][0] == {"Tags": {"team": "identity", "stage": "test"}}
     assert "PaginationToken" in rec.answers["ListUsers"][1]
+    finished = rec.answers["DescribeUserImportJob"][-1]["UserImportJob"]
+    assert (finished["Status"], finished["ImportedUsers"], finished["FailedUsers"]) == (
+        "Succeeded",
+        1,
+        1,
+    )
+    assert "CompletionMessage" in finished and "CompletionDate" in finished
+    assert "PaginationToken" in rec.answers["ListUserImportJobs"][0]
     assert "NextToken" in rec.answers["ListGroups"][1]
     events = rec.answers["AdminListUserAuthEvents"]
     sign_in = events[0]["AuthEvents"][0]
@@ -768,7 +946,7 @@ def test_every_operation_answers_its_output_shape(server: Server) -> None:
     # The pool: members set are echoed, members never set are left out (Cognito documents
     # the absence of AccountRecoverySetting, and its examples show no UsernameConfiguration
     # for a pool created without one).
-    minimal, full = rec.answers["CreateUserPool"][:2]  # then the passkeys pool
+    minimal, full = rec.answers["CreateUserPool"][:2]  # then the passkeys and imports pools
     assert "AccountRecoverySetting" not in minimal["UserPool"]
     assert "UsernameConfiguration" not in minimal["UserPool"]
     assert full["UserPool"]["UsernameConfiguration"] == {"CaseSensitive": False}

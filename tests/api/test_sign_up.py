@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,10 +88,16 @@ def test_codes_are_stored_only_as_keyed_hashes(
     assert code not in stored[0] and len(stored[0]) == 64
 
 
-def test_passwords_are_hashed_with_argon2id(
-    idp: Any, server: Server, client: dict[str, Any]
-) -> None:
-    out = idp.sign_up(ClientId=client["ClientId"], Username="eve", Password=PASSWORD)
+def test_passwords_are_hashed_with_argon2id(tmp_path: Path, started: list[Server]) -> None:
+    """On a server of the default hashing (the suite's run on ``fast``)."""
+    server = Server(tmp_path, hashing="normal")
+    started.append(server.start())
+    idp = server.client()
+    pool = idp.create_user_pool(PoolName="hashed")["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="app")
+    out = idp.sign_up(
+        ClientId=client["UserPoolClient"]["ClientId"], Username="eve", Password=PASSWORD
+    )
     (row,) = server.sql("SELECT password_hash FROM users WHERE sub=?", out["UserSub"])
     assert row[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 

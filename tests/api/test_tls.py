@@ -335,6 +335,9 @@ def test_https_only_when_the_ports_are_one(tmp_path: Path) -> None:
             + ["--tls-port", str(port), "--tls", "self-signed"],
             stdout=out,
             stderr=out,
+            # the CA goes beside the master key: here the SQLite file's own (<db>.key), not
+            # the shared one the PostgreSQL runs name in USERPOOL_MASTER_KEY_FILE
+            env={k: v for k, v in os.environ.items() if k != "USERPOOL_MASTER_KEY_FILE"},
         )
     try:
         ca = str(tmp_path / "tls" / "ca.pem")

@@ -197,10 +197,10 @@ def test_target_of_another_service_is_unknown_operation(server: Server) -> None:
 
 
 def test_modelled_but_unserved_operation_is_unsupported(server: Server) -> None:
-    assert "GetCSVHeader" in operations()
-    assert "GetCSVHeader" not in REGISTRY
-    body = b'{"UserPoolId": "us-east-1_abc"}'
-    answer = call(server, body, target="GetCSVHeader")
+    assert "GetIdentityProviderByIdentifier" in operations()
+    assert "GetIdentityProviderByIdentifier" not in REGISTRY
+    body = b'{"UserPoolId": "us-east-1_abc", "IdpIdentifier": "corp"}'
+    answer = call(server, body, target="GetIdentityProviderByIdentifier")
     assert_error(answer, "UnsupportedOperationException")
 
 

@@ -8,6 +8,7 @@ operation runs; an operation we do not serve answers as the server does.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,12 +144,14 @@ def test_create_user_pool_makes_a_missing_store_and_says_so(cli: Cli) -> None:
 def test_an_operation_userpool_does_not_serve_answers_as_the_server_does(cli: Cli) -> None:
     cli("cognito-idp", "create-user-pool", "--pool-name", "p")  # the default local data
     done = cli(
-        *["cognito-idp", "get-csv-header", "--user-pool-id", "p"],
+        *["cognito-idp", "get-identity-provider-by-identifier", "--user-pool-id", "p"],
+        *["--idp-identifier", "corp"],
     )
     assert (done.returncode, done.stderr) == (
         254,
         "\nAn error occurred (UnsupportedOperationException) when calling the "
-        "GetCSVHeader operation: userpool does not implement GetCSVHeader yet.\n",
+        "GetIdentityProviderByIdentifier operation: userpool does not implement "
+        "GetIdentityProviderByIdentifier yet.\n",
     )
 
 
@@ -199,3 +202,30 @@ def test_migrate_creates_the_schema_of_a_new_database(tmp_path: Path) -> None:
     assert done.returncode == 0 and "schema up to date" in done.stdout
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"users", "codes", "outbox", "access_keys"} <= tables
+
+
+def test_fast_password_hashing_is_announced_on_the_local_data_too(cli: Cli, tmp_path: Path) -> None:
+    """USERPOOL_PASSWORD_HASHING=fast reaches the in-process operations as it reaches a
+    server, so the command says so on stderr, and its sign-ups carry the weak hash."""
+    env = {"USERPOOL_DB": str(tmp_path / "local.db"), "USERPOOL_PASSWORD_HASHING": "fast"}
+    made = cli(
+        "cognito-idp", "create-user-pool", "--pool-name", "p", "--query", "UserPool.Id", env=env
+    )
+    assert made.returncode == 0, made.stderr
+    assert "WARNING: --password-hashing fast: passwords are weakly hashed" in made.stderr
+    pool = json.loads(made.stdout)
+    client = cli(
+        *["cognito-idp", "create-user-pool-client", "--user-pool-id", pool, "--client-name", "a"],
+        *["--query", "UserPoolClient.ClientId"],
+        env=env,
+    )
+    cid = json.loads(client.stdout)
+    done = cli(
+        *["cognito-idp", "sign-up", "--client-id", cid, "--username", "lee"],
+        *["--password", PASSWORD],
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "local.db") as db:
+        ((stored,),) = db.execute("SELECT password_hash FROM users").fetchall()
+    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")

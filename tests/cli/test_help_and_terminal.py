@@ -65,7 +65,8 @@ def test_service_help_lists_the_operations(cli: Cli) -> None:
     assert page.returncode == 0
     assert "       o confirm-sign-up\n" in page.stdout
     assert "       o admin-add-user-to-group\n" in page.stdout
-    assert "       o get-csv-header  (remote endpoints only)\n" in page.stdout
+    assert "       o get-csv-header\n" in page.stdout
+    assert "       o get-identity-provider-by-identifier  (remote endpoints only)\n" in page.stdout
 
 
 @pytest.mark.parametrize("option", synopsis_options())

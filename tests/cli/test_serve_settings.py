@@ -34,6 +34,7 @@ CASES: list[tuple[str, str, Any, list[str], Any]] = [
     ("trigger_timeout", "0.25", 0.25, ["--trigger-timeout", "7"], 7.0),
     ("sender", "smtp", "smtp", ["--sender", "none"], "none"),
     ("log_level", "debug", "debug", ["--log-level", "error"], "error"),
+    ("password_hashing", "FAST", "fast", ["--password-hashing", "fast"], "fast"),
     ("smtp_user", "alice", "alice", ["--smtp-user", "bob"], "bob"),
     (
         "issuer_base",

@@ -147,9 +147,10 @@ def test_an_update_that_omits_mfa_turns_it_off_and_drops_the_factors() -> None:
     )
     after: dict[str, Any] = {}
     mfa_pool.updated(config, after)
+    # WebAuthn stays; GetUserPoolMfaConfig shows UserVerification's default, "preferred"
     assert mfa_pool.view(after) == {
         "MfaConfiguration": "OFF",
-        "WebAuthnConfiguration": {"RelyingPartyId": "example.com"},
+        "WebAuthnConfiguration": {"RelyingPartyId": "example.com", "UserVerification": "preferred"},
     }
 
 

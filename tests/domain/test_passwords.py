@@ -8,6 +8,8 @@ symbols are the ones Cognito's developer guide lists for RequireSymbols.
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from typing import Any
 
 import pytest
@@ -117,3 +119,67 @@ def test_the_hasher_pool_hashes_and_verifies_off_the_event_loop() -> None:
         assert asyncio.run(scenario()) == (True, False)
     finally:
         hasher.close()
+
+
+def test_fast_is_argon2id_at_its_least_cost_salted_with_full_lengths() -> None:
+    first = passwords.hash_password("Passw0rd!", "fast")
+    second = passwords.hash_password("Passw0rd!", "fast")
+    assert first.startswith("$argon2id$v=19$m=8,t=1,p=1$") and first != second
+    salt, digest = first.split("$")[4:]
+    assert (len(salt), len(digest)) == (22, 43)  # 16 and 32 bytes, unpadded base64
+    assert passwords.verify_password(first, "Passw0rd!") is True
+    assert passwords.verify_password(first, "Passw0rd?") is False
+
+
+def test_only_normal_upgrades_and_only_what_it_did_not_make() -> None:
+    normal = passwords.hash_password("Passw0rd!")
+    fast = passwords.hash_password("Passw0rd!", "fast")
+    older = "$argon2id$v=19$m=65536,t=3,p=4$" + normal.split("$", 4)[4]
+    assert passwords.upgrade_due(fast, "normal") and passwords.upgrade_due(older, "normal")
+    assert not passwords.upgrade_due(normal, "normal")
+    assert not any(passwords.upgrade_due(h, "fast") for h in (normal, fast, older))
+
+
+def test_check_gives_the_upgrade_only_for_a_right_password() -> None:
+    fast = passwords.hash_password("Passw0rd!", "fast")
+    right, new = passwords.check_password(fast, "Passw0rd!", "normal")
+    assert right and new is not None and new.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password(new, "Passw0rd!")
+    assert passwords.check_password(fast, "Passw0rd?", "normal") == (False, None)
+    assert passwords.check_password(fast, "Passw0rd!", "fast") == (True, None)
+    normal = passwords.hash_password("Passw0rd!")
+    assert passwords.check_password(normal, "Passw0rd!", "fast") == (True, None)
+
+
+def test_the_hasher_hashes_and_makes_its_decoy_at_its_setting() -> None:
+    hasher = passwords.Hasher(threads=1, hashing="fast")
+
+    async def scenario() -> tuple[str, str, str]:
+        return await hasher.hash("S3cret-pass"), await hasher.decoy(), await hasher.decoy()
+
+    try:
+        made, decoy, again = asyncio.run(scenario())
+    finally:
+        hasher.close()
+    assert made.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert decoy.startswith("$argon2id$v=19$m=8,t=1,p=1$") and decoy == again
+    with pytest.raises(ValueError, match="'weak' is not one of normal, fast"):
+        passwords.Hasher(threads=1, hashing="weak")
+
+
+def _niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.parametrize(("hashing", "lowered"), [("normal", True), ("fast", False)])
+def test_only_normals_hashers_yield_the_cpu(hashing: str, lowered: bool) -> None:
+    """Argon2 at its full cost runs at nice 19 (the event loop goes first); ``fast``'s jobs
+    (~1 ms of SRP) keep the process's priority, so other work on the machine does not
+    starve them."""
+    hasher = passwords.Hasher(threads=1, hashing=hashing)
+    try:
+        niceness = asyncio.run(hasher.run(_niceness))
+    finally:
+        hasher.close()
+    assert (niceness == 19) is lowered
+    assert niceness == 19 or niceness == os.getpriority(os.PRIO_PROCESS, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -252,3 +253,17 @@ def test_timing_report(capsys: pytest.CaptureFixture[str]) -> None:
     verify_ms = (time.perf_counter() - start) * 1000 / runs
     with capsys.disabled():
         print(f"\nserver_challenge {challenge_ms:.2f} ms, verify_claim {verify_ms:.2f} ms")
+
+
+@pytest.mark.parametrize(
+    "exponent",
+    [0, 1, 2, 63, 64, 2**255, 2**256 - 1, 2**256, 2**300 + 5, *range(3, 3000, 997)],
+)
+def test_the_table_of_powers_gives_pows_numbers(exponent: int) -> None:
+    assert srp._g_pow(exponent) == pow(srp.G, exponent, srp.N)
+
+
+def test_the_table_of_powers_gives_pows_numbers_for_random_exponents() -> None:
+    for _ in range(50):
+        exponent = secrets.randbits(256)
+        assert srp._g_pow(exponent) == pow(srp.G, exponent, srp.N)

@@ -30,6 +30,7 @@ from userpool.domain.ports import (
     AccessKeyEntry,
     AlreadyExists,
     AuthEvent,
+    Device,
     NotFound,
     PoolDomain,
     ResourceServer,
@@ -270,6 +271,83 @@ def test_a_prefetched_code_goes_with_its_user_or_pool(store: Store) -> None:
         tx.delete_pool("us-east-1_pool")
         with pytest.raises(NotFound):
             tx.get_code("us-east-1_pool", "sub-amy", "signup")
+
+
+# devices ------------------------------------------------------------------------------------
+def device(key: str, sub: str = "sub-amy", **changes: Any) -> Device:
+    made = Device("us-east-1_pool", sub, key, "-group", 3.0, 3.0)
+    return dataclasses.replace(made, **changes)
+
+
+def test_devices_are_stored_replaced_and_listed_by_key(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    full = device(
+        "k2",
+        confirmed=True,
+        remembered=True,
+        name="laptop",
+        salt="00ab",
+        verifier="7f01",
+        last_authenticated=4.5,
+        last_ip="192.0.2.1",
+        pending={"session": "h", "amr": ["pwd"]},
+    )
+    with store.transaction() as tx:
+        tx.put_device(device("k3", confirmed=True))  # confirmed, not remembered
+        tx.put_device(device("k1"))  # unconfirmed
+        tx.put_device(device("k2"))
+        tx.put_device(full)  # replaces k2
+        tx.put_device(device("k0", sub="sub-bob", confirmed=True, remembered=True))
+    with store.read() as tx:
+        assert tx.get_device("k2") == full
+        assert tx.get_device("k1") == device("k1")
+        with pytest.raises(NotFound):
+            tx.get_device("nope")
+        assert [d.key for d in tx.user_devices("us-east-1_pool", "sub-amy")] == ["k1", "k2", "k3"]
+        listed = tx.list_devices("us-east-1_pool", "sub-amy", False, None, 10)
+        assert [d.key for d in listed] == ["k2", "k3"]  # confirmed ones only
+        assert [d.key for d in tx.list_devices("us-east-1_pool", "sub-amy", True, None, 10)] == [
+            "k2"
+        ]
+        assert [d.key for d in tx.list_devices("us-east-1_pool", "sub-amy", False, "k2", 1)] == [
+            "k3"
+        ]
+        assert [d.key for d in tx.list_devices("us-east-1_pool", "sub-amy", False, None, 1)] == [
+            "k2"
+        ]
+    with store.transaction() as tx:
+        locked = tx.get_device("k2", lock=True)
+        locked.pending = None
+        tx.put_device(locked)
+        tx.delete_device("k3")
+    with store.read() as tx:
+        assert tx.get_device("k2").pending is None
+        assert [d.key for d in tx.user_devices("us-east-1_pool", "sub-amy")] == ["k1", "k2"]
+
+
+def test_devices_go_with_their_user_and_pool(store: Store) -> None:
+    with_user(store, "amy", "bob")
+    with store.transaction() as tx:
+        tx.put_device(device("ka"))
+        tx.put_device(device("kb", sub="sub-bob"))
+        tx.delete_user("us-east-1_pool", "sub-amy")
+    with store.read() as tx:
+        with pytest.raises(NotFound):
+            tx.get_device("ka")
+        assert tx.get_device("kb").sub == "sub-bob"
+    with store.transaction() as tx:
+        tx.delete_pool("us-east-1_pool")
+    with store.read() as tx, pytest.raises(NotFound):
+        tx.get_device("kb")
+
+
+def test_a_refresh_token_keeps_its_device(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_refresh(dataclasses.replace(refresh("rd", "od"), device_key="us-east-1_k"))
+        tx.put_refresh(refresh("rn", "on"))
+    with store.read() as tx:
+        assert tx.get_refresh("rd").device_key == "us-east-1_k"
+        assert tx.get_refresh("rn").device_key is None
 
 
 # software tokens ---------------------------------------------------------------------------

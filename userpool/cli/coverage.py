@@ -22,40 +22,37 @@ BEGIN = "<!-- coverage table: made by scripts/coverage-table; do not edit by han
 END = "<!-- end of the coverage table -->"
 HOW = "scripts/coverage-table (or .venv/bin/python -m userpool.cli.coverage)"
 
-_NO_DEVICES = "no device tracking yet (`NewDeviceMetadata`, the device challenges)"
 _OAUTH = (
     "the OAuth members (`CallbackURLs`, `AllowedOAuthFlows`, scopes ...) are checked as "
     "Cognito checks them; the `code`, `implicit` and `client_credentials` flows are served, "
-    "but the hosted pages do not yet offer MFA, NEW_PASSWORD_REQUIRED or forgotten passwords; "
+    "and the hosted pages offer sign-up, forgotten passwords, NEW_PASSWORD_REQUIRED and MFA "
+    "(codes, SELECT_MFA_TYPE, authenticator set-up) but no federation or UI customization; "
     "`RefreshTokenRotation` is shown, not applied"
 )
 _POOL = (
-    "kept and shown, not acted on: `DeviceConfiguration` (devices are not served yet), the "
-    "custom-sender triggers, and the SES and SNS settings of "
-    "`EmailConfiguration` and `SmsConfiguration` (messages go out through the server's "
+    "kept and shown, not acted on: the custom-sender triggers, and the SES and SNS settings "
+    "of `EmailConfiguration` and `SmsConfiguration` (messages go out through the server's "
     "sender: console or SMTP)"
 )
-_CHALLENGES = (
-    "answers `PASSWORD`, `PASSWORD_VERIFIER`, `SELECT_CHALLENGE`, `NEW_PASSWORD_REQUIRED`, "
-    "`EMAIL_OTP`, `SMS_OTP`, `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `SELECT_MFA_TYPE`, "
-    "`MFA_SETUP` (software token or email), `CUSTOM_CHALLENGE` and `WEB_AUTHN`; not yet "
-    "the device challenges"
-)
-_FLOWS = _NO_DEVICES
 _WEBAUTHN_MFA = (
     "`WebAuthnMfaSettings` is kept but has no effect (passkeys sign in as a first factor only)"
 )
 
 # operation -> what differs from Cognito, for served operations that are only partly so.
 PARTIAL: dict[str, str] = {
+    "CreateUserImportJob": (
+        "the `PreSignedUrl` is this server's (the CSV is PUT to it as to S3); each row's "
+        "result goes to `userpool imports log`, not CloudWatch Logs (`CloudWatchLogsRoleArn` "
+        "is kept, never assumed)"
+    ),
+    "SetLogDeliveryConfiguration": (
+        "stored and echoed; with `--log-delivery-dir` only `userNotification` records are "
+        "written (to local files), `userAuthEvents` are not yet"
+    ),
     "CreateUserPool": _POOL,
     "UpdateUserPool": _POOL,
     "CreateUserPoolClient": _OAUTH,
     "UpdateUserPoolClient": _OAUTH,
-    "InitiateAuth": _FLOWS,
-    "AdminInitiateAuth": _FLOWS,
-    "RespondToAuthChallenge": _CHALLENGES,
-    "AdminRespondToAuthChallenge": _CHALLENGES,
     "GetTokensFromRefreshToken": (
         "the client's `RefreshTokenRotation` is not applied: the answer never carries a new "
         "refresh token"

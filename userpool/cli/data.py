@@ -1,5 +1,5 @@
 """Commands on the local data directory, no server needed: ``outbox``, ``triggers log``,
-``pool-keys rotate``, ``keys create|list|revoke``, ``events export``."""
+``pool-keys rotate``, ``keys create|list|revoke``, ``events export``, ``imports log``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 
 from userpool import access_keys, at_rest, storage
-from userpool.cli import events
+from userpool.cli import events, imports
 from userpool.config import Settings, from_env
 from userpool.services import Runtime, build_services
 from userpool.settings_spec import add_flags
@@ -42,6 +42,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     rotate.add_argument("pool_id")
 
     events.add_command(commands, with_db)
+    imports.add_command(commands, with_db)
     with_db(
         commands.add_parser(
             "migrate", help="create or upgrade the database schema (servers also do it at start)"
@@ -178,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
             "pool-keys": rotate_pool_keys,
             "triggers": triggers_log,
             "events": events.export,
+            "imports": imports.log,
             "migrate": migrate,
         }[args.command]
         return handler(svc, args)

@@ -14,7 +14,7 @@ from userpool import __version__, at_rest, certs, settings_spec, storage
 from userpool.at_rest import StartRefused
 from userpool.certs import TlsFiles, TlsRefused
 from userpool.cli import data
-from userpool.config import Settings, from_env, refusal, tls_refusal
+from userpool.config import Settings, from_env, refusal, tls_refusal, warnings
 
 if TYPE_CHECKING:
     from userpool.server.run import Listening
@@ -59,6 +59,8 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a USERPOOL_LOG_LEVEL that is no level
         print(f"log level: {exc}", file=sys.stderr)
         return 2
+    for warning in warnings(settings):
+        print(f"userpool: {warning}", file=sys.stderr, flush=True)
     try:
         domains = _first_start(settings)
         tls = tls_files(settings, domains)

@@ -220,6 +220,7 @@ class Embedded:
 
     def _open(self) -> Any:
         from userpool.at_rest import StartRefused
+        from userpool.config import warnings
         from userpool.services import build_services
 
         if self.svc is None:
@@ -230,6 +231,8 @@ class Embedded:
                 raise CliError(str(exc)) from None
             if made:
                 sys.stderr.write(_created(made))
+            for warning in warnings(self.settings):  # USERPOOL_PASSWORD_HASHING=fast
+                sys.stderr.write(f"userpool: {warning}\n")
             log.debug("Running in-process on %s", self.settings.db)
         return self.svc
 

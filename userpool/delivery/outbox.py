@@ -16,6 +16,8 @@ import logging
 import time
 
 from userpool import bridge
+from userpool.delivery.log_files import LogFiles
+from userpool.domain.entities import Message
 from userpool.domain.ports import Sender, Store
 
 log = logging.getLogger("userpool.outbox")
@@ -23,8 +25,15 @@ PURGE_EVERY = 60.0  # seconds between purges of expired sessions, attempts and t
 
 
 class OutboxRelay:
-    def __init__(self, store: Store, sender: Sender | None, keep_text: bool) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender | None,
+        keep_text: bool,
+        logs: LogFiles | None = None,
+    ) -> None:
         self.store = store
+        self.logs = logs or LogFiles(None, store)
         self.sender = sender
         self.keep_text = keep_text
         self._wake = asyncio.Event()
@@ -82,6 +91,23 @@ class OutboxRelay:
                 try:
                     await asyncio.to_thread(self.sender.send, message)
                     self.store.finish_message(message.id, True, None, self.keep_text)
+                    self._log(message, None)
                 except Exception as exc:
                     log.warning("delivery of message %s failed: %s", message.id, exc)
                     self.store.finish_message(message.id, False, str(exc)[:500], True)
+                    self._log(message, str(exc)[:500])
+
+    def _log(self, message: Message, error: str | None) -> None:
+        """The pool's userNotification record of a delivery.
+
+        DEVIATION: Cognito exports only failed deliveries (ERROR); we also write one INFO
+        line per delivered message, so a local test can see what was sent."""
+        medium = message.medium.lower()
+        if error is None:
+            details = f"Delivered the {medium} message {message.id} to {message.destination}."
+        else:
+            details = f"Failed to deliver the {medium} message {message.id}: {error}"
+        level = "INFO" if error is None else "ERROR"
+        self.logs.write(
+            message.pool_id, "userNotification", level, {"details": details}, time.time()
+        )

@@ -139,7 +139,8 @@ class Session:
 
 @dataclass
 class RefreshToken:
-    """What the store keeps of an opaque refresh token (its keyed hash, never the token)."""
+    """What the store keeps of an opaque refresh token (its keyed hash, never the token);
+    ``device_key``: the device it was issued to, in a pool tracking devices."""
 
     token_hash: str
     pool_id: str
@@ -149,6 +150,7 @@ class RefreshToken:
     auth_time: int
     expires: float
     revoked: bool = False
+    device_key: str | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ adapters (store, outbox relay, triggers, key ring, rate limiter) into a ``Servic
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,6 +59,21 @@ class Limiter(Protocol):
     def recent(self, kind: str, value: str) -> float: ...
 
 
+class Background(Protocol):
+    """Work that outlives the request that began it (an import job)."""
+
+    # A server runs ``work()`` in a task it owns (cancelled when it stops) and returns at
+    # once; without a running server (the CLI on local data) it is awaited here.
+    async def run(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None: ...
+
+
+class Inline:
+    """``Background`` where nothing runs in the background: the work is done at once."""
+
+    async def run(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        await work()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -70,6 +86,7 @@ class Services:
     keys: Keys
     limiter: Limiter
     key: bytes = field(repr=False, default=b"")  # the keyed-hash key of codes and sessions
+    background: Background = field(default_factory=Inline)
 
 
 @dataclass(slots=True)

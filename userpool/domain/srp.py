@@ -15,6 +15,11 @@ The math mirrors the clients (amazon-cognito-identity-js, Amplify, pycognito's `
   secret_block_bytes | TIMESTAMP))`` with TIMESTAMP like ``Tue Nov 3 16:02:03 UTC 2026``
   (English names, day of month not zero-padded, UTC).
 
+``g^e`` for the exponents SRP uses (the 256-bit ``x`` and ``b``) comes from a table of
+powers of ``g`` made once per process (``_g_pow``): about 43 multiplications instead of
+``pow``'s ~300, so a SignUp's verifier costs about 1 ms of CPU instead of about 5. The
+numbers are the same; only the arithmetic is shorter.
+
 Everything here is pure: no I/O, no clock. Hex inputs are parsed strictly (no ``0x``, signs,
 underscores or whitespace, bounded length) so garbage is rejected rather than reinterpreted.
 """
@@ -27,6 +32,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from datetime import UTC, datetime
 
 N_HEX = (
@@ -51,6 +57,48 @@ _TIMESTAMP = re.compile(
     r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([1-9]|[12][0-9]|3[01]) "
     r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]) UTC ([0-9]{4})"
 )
+
+
+# Fixed-base exponentiation: row i holds g^(j * 2^(6i)) for j < 64, so g^e for e < 2^256
+# is the product of one entry per 6-bit digit of e. 43 rows of 64: about 1.2 MB, made in
+# about 100-150 ms of CPU at the first use (in the hasher pool), so a process that never
+# meets SRP (a test's server, a CLI command) never pays for it.
+_WINDOW = 6
+_TABLE_BITS = 256
+_table: list[list[int]] = []
+_table_lock = threading.Lock()
+
+
+def prepare() -> None:
+    """Make the table of powers of ``g`` (once; the first ``_g_pow`` would otherwise)."""
+    with _table_lock:
+        if _table:
+            return
+        rows, base = [], G
+        for _ in range(0, _TABLE_BITS, _WINDOW):
+            row = [1]
+            for _ in range(1, 1 << _WINDOW):
+                row.append(row[-1] * base % N)
+            rows.append(row)
+            base = pow(base, 1 << _WINDOW, N)
+        _table.extend(rows)
+
+
+def _g_pow(e: int) -> int:
+    """``pow(G, e, N)`` for ``0 <= e``, through the table when ``e`` fits in it."""
+    if e >= 1 << _TABLE_BITS:
+        return pow(G, e, N)
+    if not _table:
+        prepare()
+    mask, acc = (1 << _WINDOW) - 1, 1
+    for row in _table:
+        if not e:
+            break
+        digit = e & mask
+        if digit:
+            acc = acc * row[digit] % N
+        e >>= _WINDOW
+    return acc
 
 
 def pad_hex(value: int | str) -> str:
@@ -104,7 +152,7 @@ def make_verifier(
     """
     raw = secrets.token_bytes(16) if salt is None else salt
     salt_hex = pad_hex(int.from_bytes(raw, "big"))
-    v = pow(G, _x(pool_id, username, password, salt_hex), N)
+    v = _g_pow(_x(pool_id, username, password, salt_hex))
     return salt_hex, pad_hex(v)
 
 
@@ -115,7 +163,7 @@ def server_challenge(verifier_hex: str) -> tuple[str, str]:
         raise ValueError("malformed SRP verifier")
     while True:
         b = secrets.randbits(256) | (1 << 255)
-        big_b = (K * v + pow(G, b, N)) % N
+        big_b = (K * v + _g_pow(b)) % N
         if big_b != 0:
             return f"{b:x}", f"{big_b:x}"
 
@@ -153,7 +201,7 @@ def verify_claim(
         name = pool_name(pool_id)
     except (binascii.Error, ValueError):
         return False
-    big_b = (K * v + pow(G, b, N)) % N
+    big_b = (K * v + _g_pow(b)) % N
     u = _hash_int(pad_hex(a), pad_hex(big_b))
     if u == 0:
         return False

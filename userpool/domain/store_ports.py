@@ -1,16 +1,17 @@
 """The storage port of one transaction, by area: what a request may read and write.
 
 Each area is a protocol of its own (``PoolsTx``, ``UsersTx``, ``CodesTx``, ``TokensTx``,
-``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``), so code
-that needs one area can say so; ``Tx`` is all of them, what a store's transaction gives.
-Reads of a missing thing raise ``ports.NotFound``; an insert refused by a uniqueness
-constraint raises ``ports.AlreadyExists`` and leaves the transaction usable.
+``KeysTx``, ``EventsTx``, ``GroupsTx``, ``CountersTx``, ``MfaTx``, ``OAuthTx``, ``WebAuthnTx``,
+``ResourcesTx``, ``ImportsTx``, ``DevicesTx``), so code that needs one area can say so;
+``Tx`` is all of them, what a store's transaction gives. Reads of a missing thing raise
+``ports.NotFound``; an insert refused by a uniqueness constraint raises
+``ports.AlreadyExists`` and leaves the transaction usable.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from userpool.domain.entities import (
     AppClient,
@@ -70,6 +71,67 @@ class SoftwareToken:
 
 
 @dataclass(slots=True)
+class ImportJob:
+    """A user import job as stored: what DescribeUserImportJob shows, its upload (``upload``:
+    the id of the CSV's last complete PUT, None before one; ``size`` bytes, ``lines``
+    lines), its runner's ``heartbeat`` (written with every batch) and ``last_line``, the
+    number of the last line the runner has read."""
+
+    id: str
+    pool_id: str
+    name: str
+    role_arn: str
+    status: str
+    created: float
+    url: str
+    started: float | None = None
+    completed: float | None = None
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+    message: str | None = None
+    upload: str | None = None
+    size: int = 0
+    lines: int = 0
+    heartbeat: float | None = None
+    last_line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLogLine:
+    """A row of an import job's CSV that was not imported: its line number, ``SKIPPED`` or
+    ``FAILED``, and why (never the row's data)."""
+
+    line: int
+    outcome: str
+    message: str
+
+
+@dataclass(slots=True)
+class Device:
+    """A user's device as stored (``key`` is the DeviceKey, unique in the store): made
+    unconfirmed by a sign-in (``NewDeviceMetadata``), confirmed by ConfirmDevice with its
+    SRP salt and verifier (hex; not secret, never shown), ``remembered`` or not;
+    ``pending``: the DEVICE_SRP_AUTH a sign-in asked for and that awaits its answer (its
+    Session's hash, client, expiry, token source and amr), else None."""
+
+    pool_id: str
+    sub: str
+    key: str
+    group_key: str
+    created: float
+    modified: float
+    confirmed: bool = False
+    remembered: bool = False
+    name: str | None = None
+    salt: str | None = None
+    verifier: str | None = None
+    last_authenticated: float | None = None
+    last_ip: str | None = None
+    pending: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
 class PoolDomain:
     """A user pool's domain: a prefix (``<domain>.auth.<region>.amazoncognito.com``) or,
     with ``custom``, a full host name whose certificate ``certificate_arn`` names;
@@ -84,6 +146,23 @@ class PoolDomain:
     cloudfront: str
     version: str
     created: float
+
+
+@dataclass(slots=True)
+class PoolResource:
+    """A configuration resource of a pool (terms, a branding style, a UI customization,
+    the log delivery configuration, the signing certificate): what its operations echo
+    (``body``), and a private key sealed with the master key where it has one."""
+
+    id: str
+    pool_id: str
+    kind: str
+    client_id: str | None
+    name: str | None
+    body: dict[str, Any]
+    sealed: str | None
+    created: float
+    modified: float
 
 
 @dataclass(slots=True)
@@ -280,6 +359,58 @@ class MfaTx(Protocol):
     def advance_software_token(self, pool_id: str, sub: str, step: int) -> bool: ...
 
 
+class ImportsTx(Protocol):
+    """User import jobs, their uploaded CSV (in chunks) and the log of rows not imported."""
+
+    def insert_import_job(self, job: ImportJob) -> None: ...
+    # lock: a write of the row follows (PostgreSQL locks it until the transaction ends)
+    def get_import_job(self, job_id: str, lock: bool = False) -> ImportJob: ...
+    # write every member but the id and pool; only while the job's status is one of
+    # ``expect``: whether it was written
+    def update_import_job(self, job: ImportJob, expect: tuple[str, ...]) -> bool: ...
+    # the pool's jobs, newest first (by creation, then id, descending), after ``after``
+    # (a (created, id) of the previous page's last job)
+    def list_import_jobs(
+        self, pool_id: str, after: tuple[float, str] | None, limit: int
+    ) -> list[ImportJob]: ...
+    def count_import_jobs(self, pool_id: str) -> int: ...
+    def active_import_jobs(self, pool_id: str) -> list[ImportJob]: ...  # Pending..Stopping
+    # a batch's first write: the heartbeat, and the counts it adds, while the job is
+    # InProgress (on PostgreSQL the row stays locked: a Stop waits for the batch)
+    def advance_import_job(
+        self, job_id: str, heartbeat: float, counts: tuple[int, int, int], last_line: int
+    ) -> bool: ...
+    # a batch of imported users: those inserted (by username key; a taken key is skipped)
+    def insert_new_users(self, users: list[tuple[User, str]]) -> set[str]: ...
+    # which keys of an alias attribute are taken (each locked as alias_owner locks one)
+    def taken_aliases(self, pool_id: str, attribute: str, keys: list[str]) -> set[str]: ...
+    # (attribute, key, sub) aliases taken_aliases found free
+    def insert_aliases(self, pool_id: str, aliases: list[tuple[str, str, str]]) -> None: ...
+    def put_import_chunk(
+        self, pool_id: str, job_id: str, upload: str, seq: int, data: bytes
+    ) -> None: ...
+    def import_chunk(self, job_id: str, upload: str, seq: int) -> bytes | None: ...
+    # every chunk of the job's uploads but ``keep``'s
+    def drop_import_chunks(self, job_id: str, keep: str | None = None) -> None: ...
+    def add_import_log(self, pool_id: str, job_id: str, lines: list[ImportLogLine]) -> None: ...
+    def import_log(self, job_id: str, after: int, limit: int) -> list[ImportLogLine]: ...
+
+
+class DevicesTx(Protocol):
+    """Users' devices (remembered devices), by their key."""
+
+    def put_device(self, device: Device) -> None: ...  # insert, or replace the key's row
+    # lock: a write of the row follows (PostgreSQL locks it until the transaction ends)
+    def get_device(self, key: str, lock: bool = False) -> Device: ...
+    def delete_device(self, key: str) -> None: ...
+    def user_devices(self, pool_id: str, sub: str) -> list[Device]: ...  # every one, by key
+    # the user's confirmed devices (only the remembered ones with ``remembered_only``), in
+    # key order, after the key ``after``
+    def list_devices(
+        self, pool_id: str, sub: str, remembered_only: bool, after: str | None, limit: int
+    ) -> list[Device]: ...
+
+
 class OAuthTx(Protocol):
     """Pools' domains (a name is one pool's; a pool has one domain of each kind) and
     resource servers (an identifier is unique within its pool)."""
@@ -299,6 +430,22 @@ class OAuthTx(Protocol):
     def list_resource_servers(
         self, pool_id: str, after: str | None, limit: int
     ) -> list[ResourceServer]: ...
+
+
+class ResourcesTx(Protocol):
+    """Pools' configuration resources, by kind."""
+
+    # AlreadyExists("resource"): the id, or the (pool, kind, client, name) is taken
+    def insert_resource(self, resource: PoolResource) -> None: ...
+    def put_resource(self, resource: PoolResource) -> None: ...  # insert or replace by id
+    def get_resource(self, pool_id: str, kind: str, resource_id: str) -> PoolResource: ...
+    # its client, name, body and modified (the caller checks the name is free)
+    def update_resource(self, resource: PoolResource) -> None: ...
+    def delete_resource(self, pool_id: str, kind: str, resource_id: str) -> bool: ...
+    # oldest first; of one client's when ``client_id`` is given
+    def list_resources(
+        self, pool_id: str, kind: str, client_id: str | None = None
+    ) -> list[PoolResource]: ...
 
 
 class WebAuthnTx(Protocol):
@@ -322,8 +469,11 @@ class Tx(
     GroupsTx,
     CountersTx,
     MfaTx,
+    ImportsTx,
+    DevicesTx,
     OAuthTx,
     WebAuthnTx,
+    ResourcesTx,
     Protocol,
 ):
     """One transaction: every read and write of one request."""

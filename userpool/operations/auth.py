@@ -2,18 +2,18 @@
 AdminRespondToAuthChallenge (USER_AUTH with the sign-up Session, passwords, SRP, OTP,
 NEW_PASSWORD_REQUIRED, refresh tokens). The MFA step after a password, and the answers to
 its challenges, are ``steps/mfa_challenge.py``'s; CUSTOM_AUTH and its challenges are
-``steps/custom_auth.py``'s."""
+``steps/custom_auth.py``'s; the end of a sign-in (tokens, a new device's metadata) and the
+device challenges are ``steps/devices.py``'s."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from userpool.domain import codes, srp
-from userpool.domain.entities import CONFIRMED, AppClient, Pool, Session, User
+from userpool.domain import codes
+from userpool.domain.devices import CHALLENGES as DEVICE_CHALLENGES
+from userpool.domain.entities import AppClient, Pool, Session, User
 from userpool.domain.mfa_signin import CHALLENGES as MFA_CHALLENGES
-from userpool.domain.passwords import check_policy
 from userpool.domain.ports import NotFound
-from userpool.domain.schema import check_attributes
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_flow_enabled, check_status
 from userpool.errors import (
@@ -33,28 +33,23 @@ from userpool.operations.steps import (
     risk,
     token_hooks,
 )
+from userpool.operations.steps.devices import answer, finish, presented
 from userpool.operations.steps.lookups import (
-    check_writable,
     client_and_pool,
     client_of,
     pool_of,
-    stored_user,
 )
-from userpool.operations.steps.mfa_challenge import after_password, second_factor
-from userpool.operations.steps.newusers import set_password
+from userpool.operations.steps.mfa_challenge import after_password
 from userpool.operations.steps.signin import (
     GHOST,
     begin_attempt,
     check_auth_secret,
     check_password,
-    issue,
     param,
     refresh,
     settle_attempt,
-    signed_in,
     user_for_sign_in,
 )
-from userpool.operations.steps.users import apply_attribute_changes
 
 # Flow -> the ExplicitAuthFlows values that enable it.
 _PUBLIC = {
@@ -179,7 +174,7 @@ async def _user_auth(
     if session is not None:
         _take(svc, session, client, user, "signin")
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     return await first_factor.choose(
         svc, call, pool, client, user, params.get("PREFERRED_CHALLENGE"), params, preferred=True
     )
@@ -190,6 +185,8 @@ def _take(svc: Services, token: str, client: AppClient, user: User, purpose: str
     try:
         with svc.store.transaction() as tx:
             session = tx.take_session(codes.session_hash(svc.key, token))
+            # a hosted page's session is answered there only (refused here, left in place)
+            mfa_challenge.check_origin(session, hosted=False)
     except NotFound:
         raise NotAuthorizedException(INVALID_SESSION) from None
     if session.purpose != purpose or session.client_id != client.id or session.sub != user.sub:
@@ -227,6 +224,9 @@ async def _respond(
     # A ghost's challenges are stored sessions too, so they are answered like a real user's.
     user = found if found is not None else await decoys.ghost(svc, pool, username)
     check_auth_secret(svc, client, answers, [username, user.username, user.sub])
+    if name in DEVICE_CHALLENGES:
+        return await answer(svc, call, pool, client, user, name, req.get("Session"), answers)
+    presented(svc, call, pool, user)  # a gone DEVICE_KEY is refused before the session is used
     token = req.get("Session")
     if name == "PASSWORD_VERIFIER":
         token = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
@@ -255,11 +255,11 @@ async def _respond(
         return await _verify_srp(svc, call, pool, client, user, session, answers)
     if name == "NEW_PASSWORD_REQUIRED":
         check_status(user)  # the session proves the password; a user disabled since hears so
-        return await _new_password(svc, call, pool, client, user, answers)
+        return await mfa_challenge.new_password(svc, call, pool, client, user, answers)
     if name in ("EMAIL_OTP", "SMS_OTP"):
         await otp.check(svc, pool, user, session, answers.get(f"{name}_CODE", ""))
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     raise InvalidParameterException(f"Unsupported challenge {name}.")
 
 
@@ -273,43 +273,8 @@ async def _verify_srp(
     answers: dict[str, str],
 ) -> dict[str, Any]:
     begin_attempt(svc, pool, user)
-    verifier = first_factor.verifier(svc, pool, client, user) or {}
     data = session.data
-    ok = bool(verifier) and await svc.hasher.run(
-        srp.verify_claim,
-        pool.id,
-        user.username,
-        verifier["salt"],
-        verifier["verifier"],
-        data["a"],
-        data["b"],
-        answers["PASSWORD_CLAIM_SECRET_BLOCK"],
-        param(answers, "TIMESTAMP"),
-        param(answers, "PASSWORD_CLAIM_SIGNATURE"),
-    )
+    ok = await first_factor.srp_proof_ok(svc, pool, client, user, data["a"], data["b"], answers)
     settle_attempt(svc, call, pool, user, ok)
     check_status(user)  # when the client hides existence, only a right proof hears this
     return await after_password(svc, call, pool, client, user)
-
-
-async def _new_password(
-    svc: Services, call: Call, pool: Pool, client: AppClient, user: User, answers: dict[str, str]
-) -> dict[str, Any]:
-    password = param(answers, "NEW_PASSWORD")
-    check_policy(password, pool.config["Policies"]["PasswordPolicy"])
-    changes = {
-        key.removeprefix("userAttributes."): value
-        for key, value in answers.items()
-        if key.startswith("userAttributes.")
-    }
-    check_writable(client, changes)
-    check_attributes(pool.config.get("SchemaAttributes") or [], changes, creating=False)
-    await set_password(svc, pool, user, password)
-    with svc.store.transaction() as tx:
-        fresh = stored_user(tx, pool.id, user.sub)
-        fresh.password_hash, fresh.extra["srp"] = user.password_hash, user.extra["srp"]
-        fresh.status = CONFIRMED
-        apply_attribute_changes(tx, pool, fresh, changes, svc.clock.now())
-    return await second_factor(
-        svc, call, pool, client, fresh, source="TokenGeneration_NewPasswordChallenge"
-    )

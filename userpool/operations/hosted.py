@@ -1,7 +1,9 @@
 """The hosted pages' entry points (``server.pages`` is their transport): the authorization
 request checked, the password sign-in of the login page (the steps InitiateAuth's
 USER_PASSWORD_AUTH takes: the app client's secret hash made here, UserMigration,
-PreAuthentication, threat protection, lockout, PostAuthentication), the browser's session
+PreAuthentication, threat protection, lockout, PostAuthentication), the challenges that may follow
+(NEW_PASSWORD_REQUIRED, MFA codes, SELECT_MFA_TYPE, MFA_SETUP: ``steps.mfa_challenge``'s,
+with sessions of their own that the API does not answer), the browser's session
 (a random cookie whose keyed hash is stored, living an hour, a few per user), and the way
 back to the app: a code, or tokens in the fragment (implicit).
 
@@ -13,32 +15,63 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
-from userpool.domain import codes, crypto, mfa_pool, mfa_signin
+from userpool.domain import codes, crypto, mfa_signin
 from userpool.domain.entities import FORCE_CHANGE_PASSWORD, AppClient, Pool, Session, User
 from userpool.domain.hosted import Authorization, ErrorPage, check_authorization
 from userpool.domain.ports import NotFound
-from userpool.domain.risk import mfa_action
 from userpool.domain.services import Call, Services
-from userpool.errors import CognitoError, UserNotFoundException
-from userpool.operations.steps import decoys, migration, oauth, risk, token_hooks, totp
+from userpool.domain.signin import check_status
+from userpool.errors import (
+    INVALID_SESSION,
+    CognitoError,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from userpool.operations.steps import decoys, mfa_challenge, migration, oauth, risk, token_hooks
 from userpool.operations.steps.lookups import active_secrets, stored_user
+from userpool.operations.steps.mfa_challenge import HOSTED, SIGNED_IN, second_factor
 from userpool.operations.steps.oauth_tokens import SignIn, issue, new_code
-from userpool.operations.steps.signin import GHOST, check_password, user_for_sign_in
+from userpool.operations.steps.signin import (
+    GHOST,
+    check_password,
+    new_password_challenge,
+    user_for_sign_in,
+)
 
 BROWSER_SECONDS = 3600  # a hosted sign-in's session lasts an hour (Cognito's)
 MAX_BROWSER_SESSIONS = 5  # DEVIATION: per user; the oldest is ended by a sixth sign-in
 _BROWSER = "hosted:browser"
 
 
-class NextStep(Exception):
-    """The sign-in needs a step the hosted pages do not offer yet (``step``: the
-    challenge the API would answer with)."""
+@dataclass(frozen=True)
+class Passed:
+    """A sign-in done: the user, and the methods of its second factor (``amr``)."""
 
-    def __init__(self, step: str) -> None:
-        super().__init__(step)
-        self.step = step
+    user: User
+    amr: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """The next step a sign-in needs: the API's challenge, its Session and parameters."""
+
+    name: str
+    session: str
+    parameters: dict[str, str]
+
+
+def _outcome(answer: dict[str, Any]) -> Passed | Challenge:
+    if SIGNED_IN in answer:
+        return Passed(answer[SIGNED_IN], tuple(answer.get("amr") or ()))
+    return Challenge(
+        str(answer["ChallengeName"]),
+        str(answer["Session"]),
+        {str(k): str(v) for k, v in (answer.get("ChallengeParameters") or {}).items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -99,14 +132,16 @@ def logout_urls(svc: Services, pool_id: str | None, client_id: str) -> list[str]
     return [str(u) for u in client.config.get("LogoutURLs") or []]
 
 
-async def sign_in(svc: Services, call: Call, req: Request, name: str, password: str) -> User:
+async def sign_in(
+    svc: Services, call: Call, req: Request, name: str, password: str
+) -> Passed | Challenge:
     """The login page's password sign-in, as USER_PASSWORD_AUTH signs in (whatever the
-    client's ExplicitAuthFlows, as Cognito's hosted pages do). Refusals are the API's
-    errors, so PreventUserExistenceErrors words them as it does there.
+    client's ExplicitAuthFlows, as Cognito's hosted pages do): done, or the challenge
+    the API would answer (NEW_PASSWORD_REQUIRED, an MFA one), whose Session only
+    ``respond`` answers. Refusals are the API's errors, so PreventUserExistenceErrors
+    words them as it does there.
 
-    DEVIATION: no ClientMetadata reaches the triggers (the page has none to send); a
-    sign-in that needs NEW_PASSWORD_REQUIRED or an MFA challenge is refused (NextStep):
-    those pages are not served yet."""
+    DEVIATION: no ClientMetadata reaches the triggers (the page has none to send)."""
     pool, client = req.pool, req.client
     params = {"USERNAME": name, **secret_hash(svc, client, name)}
     hidden = client.prevent_user_existence_errors
@@ -132,25 +167,60 @@ async def sign_in(svc: Services, call: Call, req: Request, name: str, password: 
         await token_hooks.authentication(svc, call, "PreAuthentication", pool, client.id, user)
     await check_password(svc, call, pool, user, password, hidden)
     if user.status == FORCE_CHANGE_PASSWORD:
-        raise NextStep("NEW_PASSWORD_REQUIRED")
-    _no_second_factor(svc, call, pool, client, user)
-    await token_hooks.authentication(svc, call, "PostAuthentication", pool, client.id, user)
-    return user
+        source = {"source": HOSTED}
+        return _outcome(new_password_challenge(svc, pool, client, user, source))
+    return _outcome(await second_factor(svc, call, pool, client, user, source=HOSTED))
 
 
-def _no_second_factor(svc: Services, call: Call, pool: Pool, client: AppClient, user: User) -> None:
-    """Refuse (NextStep) a sign-in that the API would answer with an MFA challenge."""
-    assessed = risk.assess(svc, call, pool, client, user)
-    demand = mfa_action(pool, assessed)
-    if mfa_pool.mode(pool.config) == "OFF" and demand is None:
-        return
+async def respond(
+    svc: Services,
+    call: Call,
+    req: Request,
+    name: str,
+    challenge: str,
+    session: str,
+    answers: dict[str, str],
+) -> Passed | Challenge:
+    """A challenge page's answer (``answers`` as RespondToAuthChallenge's
+    ChallengeResponses) with the Session the pages were given: the next step, or done.
+    Only sessions of the hosted pages' own sign-ins are answered here."""
+    pool, client = req.pool, req.client
+    params = {"USERNAME": name, **secret_hash(svc, client, name)}
     with svc.store.read() as tx:
-        has_token = totp.has_token(tx, user)
-    decision = mfa_signin.decide(pool.config, user, has_token, demand)
-    if decision.blocked:
-        risk.refuse(svc, call, pool, client, user, "SignIn", assessed)
-    if decision.challenge is not None:
-        raise NextStep(str(decision.challenge))
+        user = user_for_sign_in(svc, tx, pool, client, params, name)
+    if user is None or not session or len(session) > 4096:
+        raise NotAuthorizedException(INVALID_SESSION)
+    if challenge in mfa_signin.CHALLENGES:
+        answer = await mfa_challenge.respond(
+            svc, call, pool, client, user, challenge, session, answers, hosted=True
+        )
+        if answer is None:
+            raise NotAuthorizedException(INVALID_SESSION)
+        return _outcome(answer)
+    if challenge != "NEW_PASSWORD_REQUIRED":
+        raise InvalidParameterException(f"Unsupported challenge {challenge}.")
+    with svc.store.transaction() as tx:
+        try:
+            row = tx.take_session(codes.session_hash(svc.key, session))
+        except NotFound:
+            raise NotAuthorizedException(INVALID_SESSION) from None
+        if (
+            row.purpose != "challenge:NEW_PASSWORD_REQUIRED"
+            or (row.client_id, row.sub) != (client.id, user.sub)
+            or row.expires < svc.clock.now()
+        ):
+            raise NotAuthorizedException(INVALID_SESSION)  # rolled back: left as it was
+        mfa_challenge.check_origin(row, hosted=True)
+    check_status(user)
+    try:
+        answer = await mfa_challenge.new_password(
+            svc, call, pool, client, user, answers, source=HOSTED
+        )
+    except CognitoError:
+        with svc.store.transaction() as tx:
+            tx.put_session(row)  # a refused password (policy...) may be tried again
+        raise
+    return _outcome(answer)
 
 
 async def confirmed(svc: Services, call: Call, req: Request, name: str) -> User:
@@ -221,7 +291,9 @@ def close_session(svc: Services, token: str | None) -> None:
 
 
 # -- back to the app -------------------------------------------------------------------------
-async def finish(svc: Services, call: Call, req: Request, user: User, auth_time: int) -> str:
+async def finish(
+    svc: Services, call: Call, req: Request, user: User, auth_time: int, amr: tuple[str, ...] = ()
+) -> str:
     """Where the browser goes once signed in: the redirect URI with a code (and ``state``),
     or, for the implicit grant, with the tokens in its fragment."""
     auth = req.auth
@@ -232,6 +304,7 @@ async def finish(svc: Services, call: Call, req: Request, user: User, auth_time:
             "nonce": auth.nonce,
             "scopes": list(auth.scopes),
             "auth_time": auth_time,
+            **({"amr": list(amr)} if amr else {}),
         }
         code = new_code(svc, req.pool, user, req.client.id, data)
         fields = {"code": code}
@@ -239,7 +312,7 @@ async def finish(svc: Services, call: Call, req: Request, user: User, auth_time:
             fields["state"] = auth.state
         joiner = "&" if "?" in auth.redirect_uri else "?"
         return f"{auth.redirect_uri}{joiner}{urlencode(fields)}"
-    sign = SignIn(auth.scopes, auth.nonce, auth_time)
+    sign = SignIn(auth.scopes, auth.nonce, auth_time, amr)
     out = await issue(svc, call, req.pool, req.client, user, sign, with_refresh=False)
     fragment: dict[str, str] = {k: str(out[k]) for k in ("id_token", "access_token") if k in out}
     fragment.update({"expires_in": str(out["expires_in"]), "token_type": "Bearer"})

@@ -150,7 +150,8 @@ async def _authorization_code(
     user = _user(svc, pool, row.sub)
     call.request = {"ClientMetadata": _client_metadata(form.get("aws_client_metadata"))}
     scopes = tuple(str(s) for s in data.get("scopes") or [])
-    sign_in = oauth_tokens.SignIn(scopes, data.get("nonce"), int(data.get("auth_time") or 0))
+    amr = tuple(str(m) for m in data.get("amr") or ())
+    sign_in = oauth_tokens.SignIn(scopes, data.get("nonce"), int(data.get("auth_time") or 0), amr)
     return await oauth_tokens.issue(svc, call, pool, client, user, sign_in)
 
 

@@ -12,6 +12,7 @@ from userpool.domain.passwords import DEFAULT_POLICY
 from userpool.domain.schema import pool_schema, with_custom_attributes
 from userpool.domain.services import Call, Services
 from userpool.errors import POOL_WITH_DOMAIN, InvalidParameterException, UserPoolTaggingException
+from userpool.operations.steps.imports import refuse_while_importing
 from userpool.operations.steps.lookups import pool_of
 from userpool.operations.steps.oauth import domain_members
 from userpool.operations.steps.outputs import wire_pool
@@ -122,6 +123,7 @@ async def describe_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> 
 async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
+        refuse_while_importing(tx, pool.id, svc.clock.now())
         config = _settable(req, _MUTABLE)
         for kept in (
             "AliasAttributes",
@@ -152,6 +154,7 @@ async def update_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> di
 async def delete_user_pool(svc: Services, call: Call, req: dict[str, Any]) -> dict[str, Any]:
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
+        refuse_while_importing(tx, pool.id, svc.clock.now())
         if pool.config.get("DeletionProtection") == "ACTIVE":
             raise InvalidParameterException(
                 "The user pool cannot be deleted because deletion protection is activated."
@@ -188,6 +191,7 @@ async def add_custom_attributes(svc: Services, call: Call, req: dict[str, Any]) 
     of CreateUserPool's; an attribute once added is never changed or removed."""
     with svc.store.transaction() as tx:
         pool = pool_of(tx, req["UserPoolId"])
+        refuse_while_importing(tx, pool.id, svc.clock.now())
         schema = pool.config.get("SchemaAttributes") or []
         pool.config["SchemaAttributes"] = with_custom_attributes(schema, req["CustomAttributes"])
         pool.modified = svc.clock.now()

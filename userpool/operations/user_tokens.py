@@ -96,5 +96,6 @@ async def get_tokens_from_refresh_token(
         pool = pool_of(tx, client.pool_id)
     if client.secret is not None and not secret_matches(svc, client, req.get("ClientSecret") or ""):
         raise NotAuthorizedException("Client authentication failed.")
-    out = await refresh(svc, call, pool, client, req["RefreshToken"], {}, secret_checked=True)
+    device = {"DEVICE_KEY": req["DeviceKey"]} if req.get("DeviceKey") else {}
+    out = await refresh(svc, call, pool, client, req["RefreshToken"], device, secret_checked=True)
     return {"AuthenticationResult": out["AuthenticationResult"]}

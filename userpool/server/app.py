@@ -3,18 +3,23 @@
 ``userpool serve``'s rule holds here too: ``--dev`` (``USERPOOL_DEV``) is refused unless
 ``USERPOOL_HOST`` is loopback, and a --dev app answers 403 to any request that reached it
 on an address that is not loopback (the outer server may bind wider than USERPOOL_HOST).
+What ``userpool serve`` announces at start (``USERPOOL_PASSWORD_HASHING=fast``) each
+worker logs as a warning when it builds its services.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-from userpool.config import Settings, from_env, is_loopback, refusal
+from userpool.config import Settings, from_env, is_loopback, refusal, warnings
 from userpool.server.request_log import set_level
 from userpool.server.response import Response
 from userpool.server.wire import dispatch
 from userpool.services import Runtime, build_services
+
+log = logging.getLogger("userpool.server")
 
 _OFF_LOOPBACK = Response(
     403,
@@ -38,6 +43,8 @@ class App:
             if settings is None:  # (given settings were checked by __init__)
                 settings = from_env()
                 _refuse(settings)
+            for warning in warnings(settings):
+                log.warning("%s", warning)
             self.svc = build_services(settings)
             self.svc.start(loop)
         return self.svc

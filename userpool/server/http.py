@@ -18,13 +18,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 
 import httptools
 
 from userpool.domain.ids import new_request_id
 from userpool.errors import CognitoError, InternalErrorException
-from userpool.server import http_limits
+from userpool.server import http_limits, uploads
 from userpool.server.http_limits import Refused, default_max_connections, malloc_trim
 from userpool.server.response import Response
 from userpool.server.wire import (
@@ -42,14 +41,13 @@ MAX_DISCARD = 64 * 1024 * 1024  # bytes of a too-large body read (and dropped) b
 MAX_QUEUED = 32  # pipelined requests waiting on one connection before it stops reading
 # The timeouts, buffer limits and connection limit are settings (userpool/config.py).
 
-_REASONS = {status.value: status.phrase for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _Reject(Exception):
-    """A request the connection answers itself and then closes."""
+    """A request the connection answers itself (``error``, or the answer) and then closes."""
 
-    def __init__(self, status: int, error: CognitoError | None = None) -> None:
+    def __init__(self, status: int, error: CognitoError | Response | None = None) -> None:
         super().__init__(status)
         self.status = status
         self.error = error
@@ -66,6 +64,7 @@ class _Request:
     keep_alive: bool
     answer: Response | None = None
     size: int = 0  # bytes counted against the buffer limits until it is answered
+    upload: uploads.Upload | None = None  # an import job's CSV, streamed to a file
 
 
 class HttpServer:
@@ -193,6 +192,7 @@ class HttpConnection(asyncio.Protocol):
         self._more: dict[str, list[str]] | None = None  # the values of repeated headers
         self._in_head = False  # between the request line and the end of the headers
         self._body: list[bytes] = []
+        self._upload: uploads.Upload | None = None  # the body goes to it, not to _body
         self._size = 0  # body bytes
         self._head = 0  # request line and header bytes (trailers too)
         self._kept = 0  # bytes of the request being read that count against the buffers
@@ -215,6 +215,8 @@ class HttpConnection(asyncio.Protocol):
             self.server.favoured = None
             self.server.wake()
         self.held = 0
+        for upload in filter(None, [*(r.upload for r in self.queued), self._upload]):
+            upload.close()  # (the request being answered closes its own)
         self.queued.clear()
         self._body = []
 
@@ -299,13 +301,21 @@ class HttpConnection(asyncio.Protocol):
         if self.transport is not None and self.transport.get_extra_info("sslcontext"):
             headers["x-forwarded-proto"] = "https"  # as a TLS proxy says it (pages: Secure cookies)
         length = headers.get("content-length", "0")
-        if length.isdigit() and int(length) > MAX_DISCARD:
+        self._upload = uploads.begin(self.server, self.parser.get_method(), self._url, headers.get)
+        if self._upload is not None and self._upload.aborted:
+            raise _Reject(400, self._upload.refusal)
+        if self._upload is None and length.isdigit() and int(length) > MAX_DISCARD:
             raise _Reject(400, body_too_large())
         self._hold(self._head)
         if headers.get("expect", "").lower() == "100-continue" and self.transport:
             self.transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
+        if self._upload is not None:  # to its file, never held; progress resets the timeout
+            self.began = self.server.now
+            if not self._upload.write(body):
+                raise _Reject(400, self._upload.refusal)
+            return
         # A body over the limit is read to its end (clients send it all before they read
         # an answer) but not kept; a body beyond MAX_DISCARD ends the connection.
         self._size += len(body)
@@ -331,7 +341,9 @@ class HttpConnection(asyncio.Protocol):
             bool(self.parser.should_keep_alive()),
             None,
             self._kept,
+            self._upload,
         )
+        self._upload = None
         if self._size > MAX_BODY:
             request.answer = error_response(body_too_large(), new_request_id())
         self.last = request
@@ -358,7 +370,7 @@ class HttpConnection(asyncio.Protocol):
                 self.busy = False
                 return
             keep_alive = request.keep_alive and not self.server.stopping
-            transport.write(self._frame(response, request.method, keep_alive))
+            transport.write(response.frame(request.method, keep_alive, self.server.date))
             if not keep_alive:
                 self.busy = False
                 transport.close()
@@ -388,24 +400,12 @@ class HttpConnection(asyncio.Protocol):
                 request.body,
                 query,
                 self.peer,
+                request.upload,
             )
         except Exception:  # dispatch renders its own failures; this is a last resort
             request_id = new_request_id()
             log.exception("request %s failed outside dispatch", request_id)
             return error_response(InternalErrorException(), request_id)
-
-    def _frame(self, response: Response, method: str, keep_alive: bool) -> bytes:
-        status = response.status
-        body = b"" if method == "HEAD" else response.body
-        head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
-            f"date: {self.server.date}\r\ncontent-length: {len(response.body)}\r\n"
-        ]
-        head += [f"{name}: {value}\r\n" for name, value in response.headers]
-        if not keep_alive:
-            head.append("connection: close\r\n")
-        head.append("\r\n")
-        return "".join(head).encode("latin-1") + body
 
     # limits --------------------------------------------------------------
     def _count(self, n: int) -> None:
@@ -459,10 +459,10 @@ class HttpConnection(asyncio.Protocol):
             return
         self.transport.pause_reading()
         request_id = new_request_id()
-        if reject.error is not None:
+        response = reject.error if isinstance(reject.error, Response) else None
+        if isinstance(reject.error, CognitoError):
             response = error_response(reject.error, request_id)
-        else:
-            response = Response(reject.status, [("x-amzn-requestid", request_id)], b"")
+        response = response or Response(reject.status, [("x-amzn-requestid", request_id)], b"")
         # DEVIATION: HTTP-level refusals (431, 400) have no Cognito error body; then the
         # connection ends, after the answers to the requests queued before it.
         self._enqueue(_Request("", b"", {}, b"", False, response))

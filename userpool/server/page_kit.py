@@ -158,13 +158,13 @@ def auth_request(page: Page) -> hosted.Request:
     return hosted.authorization(page.svc, page.pool_id, page.query)
 
 
-async def start(page: Page, req: hosted.Request, user: Any) -> Response:
-    """A new browser session, and back to the app."""
+async def start(page: Page, req: hosted.Request, user: Any, amr: tuple[str, ...] = ()) -> Response:
+    """A new browser session, and back to the app (``amr``: the sign-in's MFA methods)."""
     token = hosted.open_session(page.svc, req.pool, user)
     page.cookie(SESSION_COOKIE, token, hosted.BROWSER_SECONDS)
     known = hosted.session_user(page.svc, req.pool, token)
     auth_time = known[1] if known else int(page.svc.clock.now())
-    return redirect(page, await hosted.finish(page.svc, page.call, req, user, auth_time))
+    return redirect(page, await hosted.finish(page.svc, page.call, req, user, auth_time, amr))
 
 
 def form_error(

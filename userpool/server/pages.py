@@ -1,5 +1,6 @@
 """The hosted pages on the wire: ``/oauth2/authorize`` and the server-rendered pages it leads
-to (``/login``, ``/signup``, ``/confirmUser``, ``/logout``, ``/error``), where they answer
+to (``/login``, ``/signup``, ``/confirmUser``, ``/forgotPassword``,
+``/confirmForgotPassword``, ``/mfa`` for a sign-in's challenges, ``/logout``, ``/error``), where they answer
 (the root, ``/<poolId>/...`` and ``/<domain>/...``, and a pool's domain as ``Host``, as
 ``server.oauth``), their cookies and their forms.
 
@@ -20,7 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from userpool.domain.hosted import BackToApp, ErrorPage
+from userpool.domain.hosted import BackToApp, ErrorPage, error_location
 from userpool.domain.services import Call
 from userpool.errors import CognitoError, UserNotConfirmedException
 from userpool.operations import FAILED_ATTEMPT, hosted
@@ -40,13 +41,26 @@ from userpool.server.page_kit import (
     render,
     start,
 )
+from userpool.server.pages_challenge import answer, show
+from userpool.server.pages_password import confirm_forgot, forgot
 from userpool.server.pages_signup import confirm, signup
 from userpool.server.response import Response
 from userpool.services import Runtime
 
 log = logging.getLogger("userpool.server")
 
-PAGES = ("authorize", "login", "signup", "confirmUser", "logout", "error")
+PAGES = (
+    "authorize",
+    "login",
+    "signup",
+    "confirmUser",
+    "forgotPassword",
+    "confirmForgotPassword",
+    "mfa",
+    "logout",
+    "error",
+)
+_FORMS = ("login", "signup", "confirmUser", "forgotPassword", "confirmForgotPassword", "mfa")
 
 
 def route(path: str) -> tuple[Route, str] | None:
@@ -91,7 +105,7 @@ async def serve(
         svc.limiter.admit("ip", call.source_ip)
         page.pool_id = pool_scope(svc, found, headers)
         page.query = pairs(query)
-        if method == "POST" and found.endpoint in ("login", "signup", "confirmUser"):
+        if method == "POST" and found.endpoint in _FORMS:
             kind = (headers("content-type") or "").split(";")[0].strip().lower()
             if kind != "application/x-www-form-urlencoded" or len(body) > MAX_BODY:
                 raise Bad
@@ -137,9 +151,19 @@ def _check_provider(page: Page) -> None:
 
 
 async def _authorize(page: Page) -> Response:
+    """Back to the app when signed in; else the login page, or with ``prompt=none`` the
+    app hears ``error=login_required`` (OIDC's answer, as Cognito's managed login gives).
+
+    DEVIATION: ``lang`` is accepted and kept, but every page is in English."""
     req = auth_request(page)
     _check_provider(page)
-    return await _signed_in(page, req) or redirect(page, f"{page.prefix}/login?{page.raw_query}")
+    signed = await _signed_in(page, req)
+    if signed is not None:
+        return signed
+    if page.query.get("prompt") == "none":
+        auth = req.auth
+        raise BackToApp(error_location(auth.redirect_uri, auth.state, "login_required"))
+    return redirect(page, f"{page.prefix}/login?{page.raw_query}")
 
 
 async def _login(page: Page) -> Response:
@@ -173,19 +197,18 @@ async def _login(page: Page) -> Response:
         svc.limiter.admit("client", f"{req.client.id}@{call.source_ip}")
         svc.limiter.check("fail", call.source_ip)
         try:
-            user = await hosted.sign_in(svc, call, req, name, password)
+            outcome = await hosted.sign_in(svc, call, req, name, password)
         except CognitoError as exc:
             if exc.code in FAILED_ATTEMPT:
                 svc.limiter.count("fail", call.source_ip)
             raise
     except UserNotConfirmedException:
         return redirect(page, page.link("confirmUser", {"username": name}, req.auth.query))
-    except hosted.NextStep as step:
-        text = f"This sign-in needs {step.step}, which these pages do not offer yet."
-        return form_error(page, req, "login.html", values, text)
     except CognitoError as exc:
         return form_error(page, req, "login.html", values, exc.message)
-    return await start(page, req, user)
+    if isinstance(outcome, hosted.Challenge):
+        return await show(page, req, name, outcome)
+    return await start(page, req, outcome.user, outcome.amr)
 
 
 async def _logout(page: Page) -> Response:
@@ -222,6 +245,9 @@ _HANDLERS = {
     "login": _login,
     "signup": signup,
     "confirmUser": confirm,
+    "forgotPassword": forgot,
+    "confirmForgotPassword": confirm_forgot,
+    "mfa": answer,
     "logout": _logout,
     "error": _error,
 }

@@ -32,7 +32,7 @@ from userpool.model import operation_named, operations
 from userpool.model.redact import format_failure, hidden_values
 from userpool.operations import handler_of, run
 from userpool.operations.steps.lookups import pool_of
-from userpool.server import oauth, pages, request_log, sigv4
+from userpool.server import oauth, pages, request_log, sigv4, uploads
 from userpool.server.address import caller
 from userpool.server.dev_messages import answer_messages, serves_messages
 from userpool.server.response import Response
@@ -176,12 +176,14 @@ async def dispatch(
     body: bytes,
     query: str = "",
     peer: str | None = None,
+    upload: uploads.Upload | None = None,
 ) -> Response:
     """The response to one request from ``peer`` (the connection's address); on a store
     across the network the whole request runs inside ``bridge.run``, so its waits for the
     database let other requests run. With ``--access-log`` or at DEBUG it is logged
-    (``request_log``)."""
-    work = _dispatch(svc, method, path, headers, body, query, peer)
+    (``request_log``). ``upload``: the body of an import job's CSV, which our HTTP server
+    streamed to a file (``uploads``) instead of ``body``."""
+    work = _dispatch(svc, method, path, headers, body, query, peer, upload)
     if not request_log.wanted(svc.settings):
         return await (bridge.run(work) if svc.store.remote else work)
     started = time.perf_counter()
@@ -198,11 +200,14 @@ async def _dispatch(
     body: bytes,
     query: str,
     peer: str | None,
+    upload: uploads.Upload | None = None,
 ) -> Response:
     request_id = new_request_id()
     if method == "OPTIONS":
         return _preflight(request_id)
     call = Call(request_id, caller(peer, headers, svc.settings.trusted_proxy))
+    if upload is not None or uploads.claims(method, path):  # an import job's CSV, as to S3
+        return await uploads.receive(svc, call, path, query, headers, body, upload)
     page = pages.route(path)
     if page is not None:  # /oauth2/authorize and the hosted pages (server/pages.py)
         return await pages.serve(svc, call, method, page[0], page[1], headers, body, query)

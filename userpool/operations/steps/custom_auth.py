@@ -25,12 +25,11 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 
-from userpool.domain import codes, crypto, ids, mfa_pool, mfa_signin, srp
+from userpool.domain import codes, crypto, ids, srp
 from userpool.domain import custom_auth as rules
 from userpool.domain.custom_auth import Entry, Flow, Who
 from userpool.domain.entities import AppClient, Pool, Session, User
 from userpool.domain.ports import NotFound
-from userpool.domain.risk import mfa_action
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_status
 from userpool.domain.trigger_events import Origin, user_attributes
@@ -44,16 +43,15 @@ from userpool.errors import (
     InvalidUserPoolConfigurationException,
     NotAuthorizedException,
 )
-from userpool.operations.steps import decoys, risk, totp
-from userpool.operations.steps.mfa_challenge import second_factor
+from userpool.operations.steps import first_factor
+from userpool.operations.steps.devices import finish
+from userpool.operations.steps.mfa_challenge import due, second_factor
 from userpool.operations.steps.signin import (
     GHOST,
     begin_attempt,
     challenge_session,
-    issue,
     param,
     settle_attempt,
-    signed_in,
 )
 
 KIND = "custom"  # a custom flow's sessions: "custom:CUSTOM_CHALLENGE", "custom:PASSWORD_VERIFIER"
@@ -166,7 +164,7 @@ async def _step(
         if user.status == GHOST:
             raise NotAuthorizedException(WRONG_PASSWORD)  # nobody signs in
         check_status(user)
-        return signed_in(await issue(svc, call, pool, client, user))
+        return await finish(svc, call, pool, client, user)
     if step == rules.PASSWORD_VERIFIER:
         return await _password_challenge(svc, pool, client, user, flow)
     _need_trigger(pool, rules.CREATE)
@@ -235,33 +233,14 @@ async def _password_challenge(
     svc: Services, pool: Pool, client: AppClient, user: User, flow: Flow
 ) -> dict[str, Any]:
     """Cognito's own PASSWORD_VERIFIER, as USER_SRP_AUTH answers it, from the flow's A."""
-    verifier = _verifier(svc, pool, client, user)
-    if not verifier or flow.srp_a is None:
+    secret = first_factor.verifier(svc, pool, client, user)
+    if not secret or flow.srp_a is None:
         raise NotAuthorizedException(WRONG_PASSWORD)
-    b_hex, big_b = await svc.hasher.run(srp.server_challenge, verifier["verifier"])
+    b_hex, big_b = await svc.hasher.run(srp.server_challenge, secret["verifier"])
     flow.srp_b = b_hex
     secret_block = srp.new_secret_block()
     _save(svc, client, user, rules.PASSWORD_VERIFIER, flow, secret_block)
-    return {
-        "ChallengeName": rules.PASSWORD_VERIFIER,
-        "Session": secret_block,
-        "ChallengeParameters": {
-            "SALT": verifier["salt"],
-            "SRP_B": big_b,
-            "SECRET_BLOCK": secret_block,
-            "USER_ID_FOR_SRP": user.username,
-            "USERNAME": user.username,
-        },
-    }
-
-
-def _verifier(svc: Services, pool: Pool, client: AppClient, user: User) -> dict[str, str] | None:
-    """The user's SRP salt and verifier (a stand-in for a user without one when the client
-    hides existence, as USER_SRP_AUTH does)."""
-    stored: dict[str, str] | None = user.extra.get("srp")
-    if stored or not client.prevent_user_existence_errors:
-        return stored
-    return decoys.srp_secret(svc, pool.id, user.sub)
+    return first_factor.password_verifier(secret_block, secret, big_b, secret_block, user)
 
 
 async def _password_answer(
@@ -284,35 +263,13 @@ async def _password_answer(
     password, without DefineAuthChallenge, and a right code gives tokens; so this hands over
     to the MFA step the password flows use."""
     begin_attempt(svc, pool, user)
-    verifier = _verifier(svc, pool, client, user) or {}
-    ok = bool(verifier) and await svc.hasher.run(
-        srp.verify_claim,
-        pool.id,
-        user.username,
-        verifier["salt"],
-        verifier["verifier"],
-        str(flow.srp_a),
-        str(flow.srp_b),
-        answers["PASSWORD_CLAIM_SECRET_BLOCK"],
-        param(answers, "TIMESTAMP"),
-        param(answers, "PASSWORD_CLAIM_SIGNATURE"),
+    ok = await first_factor.srp_proof_ok(
+        svc, pool, client, user, str(flow.srp_a), str(flow.srp_b), answers
     )
     settle_attempt(svc, call, pool, user, ok)
     check_status(user)
-    if _needs_mfa(svc, call, pool, client, user):
+    if due(svc, call, pool, client, user).decision is not None:
         return await second_factor(svc, call, pool, client, user)
     flow.entries.append(Entry(rules.PASSWORD_VERIFIER, True))
     flow.srp_a = flow.srp_b = None
     return await _step(svc, call, pool, client, user, flow, call.client_metadata)
-
-
-def _needs_mfa(svc: Services, call: Call, pool: Pool, client: AppClient, user: User) -> bool:
-    """Whether the MFA step after a password (``second_factor``) would ask this user for a
-    second factor, or refuse them, rather than issue tokens: the same decision."""
-    demand = mfa_action(pool, risk.assess(svc, call, pool, client, user))
-    if mfa_pool.mode(pool.config) == "OFF" and demand is None:
-        return False
-    with svc.store.read() as tx:
-        has_token = totp.has_token(tx, user)
-    decision = mfa_signin.decide(pool.config, user, has_token, demand)
-    return decision.challenge is not None or decision.blocked

@@ -22,19 +22,11 @@ from typing import Any
 from userpool.domain import crypto, srp
 from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.messages import Delivery, mask
-from userpool.domain.passwords import hash_password
 from userpool.domain.services import Services
 from userpool.operations.steps.lookups import EMAIL_RE, PHONE_RE
 from userpool.operations.steps.signin import GHOST, challenge_session
 
-_DUMMY: list[str] = []
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-async def _dummy_hash(svc: Services) -> str:
-    if not _DUMMY:
-        _DUMMY.append(await svc.hasher.run(hash_password, secrets.token_urlsafe(16)))
-    return _DUMMY[0]
 
 
 def _stable_hex(svc: Services, *parts: str) -> str:
@@ -79,7 +71,9 @@ async def ghost(svc: Services, pool: Pool, name: str) -> User:
     sub = "?" + crypto.keyed_hash(svc.key, "ghost-signin", pool.id, pool.key(username))
     extra: dict[str, Any] = {"srp": srp_secret(svc, pool.id, pool.key(username)), "typed": name}
     now = svc.clock.now()
-    return User(pool.id, username, sub, GHOST, True, await _dummy_hash(svc), {}, now, now, 0, extra)
+    return User(
+        pool.id, username, sub, GHOST, True, await svc.hasher.decoy(), {}, now, now, 0, extra
+    )
 
 
 def otp_challenge(

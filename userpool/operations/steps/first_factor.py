@@ -28,14 +28,13 @@ from userpool.errors import (
     UserNotConfirmedException,
 )
 from userpool.operations.steps import decoys, otp, passkeys, totp
+from userpool.operations.steps.devices import finish
 from userpool.operations.steps.mfa_challenge import after_password
 from userpool.operations.steps.signin import (
     GHOST,
     challenge_session,
     check_password,
-    issue,
     param,
-    signed_in,
 )
 
 CHOICES = ("PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP", "SMS_OTP")
@@ -150,7 +149,7 @@ async def answer_web_authn(
         raise NotAuthorizedException(WRONG_PASSWORD)
     passkeys.check_assertion(svc, pool, user, session, credential)
     check_status(user)
-    return signed_in(await issue(svc, call, pool, client, user))
+    return await finish(svc, call, pool, client, user)
 
 
 async def srp_challenge(
@@ -168,9 +167,17 @@ async def srp_challenge(
     data = {"a": a_hex, "b": b_hex}
     with svc.store.transaction() as tx:
         token = challenge_session(svc, tx, client, user, "PASSWORD_VERIFIER", data, secret_block)
+    return password_verifier(token, secret, big_b, secret_block, user)
+
+
+def password_verifier(
+    session: str, secret: dict[str, str], big_b: str, secret_block: str, user: User
+) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER challenge as USER_SRP_AUTH answers it (B from the server's
+    half of the exchange, the user's salt)."""
     return {
         "ChallengeName": "PASSWORD_VERIFIER",
-        "Session": token,
+        "Session": session,
         "ChallengeParameters": {
             "SALT": secret["salt"],
             "SRP_B": big_b,
@@ -179,6 +186,31 @@ async def srp_challenge(
             "USERNAME": user.username,
         },
     }
+
+
+async def srp_proof_ok(
+    svc: Services,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    a_hex: str,
+    b_hex: str,
+    answers: dict[str, str],
+) -> bool:
+    """Whether PASSWORD_VERIFIER's answer proves the password for the exchange (A, B)."""
+    secret = verifier(svc, pool, client, user) or {}
+    return bool(secret) and await svc.hasher.run(
+        srp.verify_claim,
+        pool.id,
+        user.username,
+        secret["salt"],
+        secret["verifier"],
+        a_hex,
+        b_hex,
+        param(answers, "PASSWORD_CLAIM_SECRET_BLOCK"),
+        param(answers, "TIMESTAMP"),
+        param(answers, "PASSWORD_CLAIM_SIGNATURE"),
+    )
 
 
 def verifier(svc: Services, pool: Pool, client: AppClient, user: User) -> dict[str, str] | None:

@@ -7,6 +7,7 @@ import unicodedata
 
 from userpool.domain import codes, ids, srp
 from userpool.domain.entities import AppClient, Pool, User
+from userpool.domain.passwords import Hasher
 from userpool.domain.ports import AlreadyExists, NotFound, Tx
 from userpool.domain.services import Services
 from userpool.domain.signin import clear_failures
@@ -64,10 +65,20 @@ def new_user(
 
 
 async def set_password(svc: Services, pool: Pool, user: User, password: str) -> None:
-    """Argon2id hash (hasher pool) and the SRP verifier (a thread), both off the event loop."""
-    user.password_hash = await svc.hasher.hash(password)
-    salt, verifier = await svc.hasher.run(srp.make_verifier, pool.id, user.username, password)
+    """The Argon2id hash (at the server's ``--password-hashing``) and the SRP verifier (the
+    protocol's, the same under any setting), both in one job of the hasher pool, off the
+    event loop."""
+    hashed, (salt, verifier) = await svc.hasher.run(
+        _password_secrets, svc.hasher, pool.id, user.username, password
+    )
+    user.password_hash = hashed
     user.extra["srp"] = {"salt": salt, "verifier": verifier}
+
+
+def _password_secrets(
+    hasher: Hasher, pool_id: str, username: str, password: str
+) -> tuple[str, tuple[str, str]]:
+    return hasher.hash_now(password), srp.make_verifier(pool_id, username, password)
 
 
 def store_password(tx: Tx, user: User, status: str | None, now: float) -> User:

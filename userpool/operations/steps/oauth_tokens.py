@@ -29,6 +29,7 @@ class SignIn:
     scopes: tuple[str, ...]
     nonce: str | None
     auth_time: int
+    amr: tuple[str, ...] = ()  # the ID token's methods of a sign-in that completed MFA
 
 
 def _scopes_key(svc: Services, origin: str) -> str:
@@ -89,7 +90,8 @@ async def issue(
     now = int(svc.clock.now())
     origin = refresh.origin_jti if refresh else str(uuid.uuid4())
     read = tuple(client.config.get("ReadAttributes") or ())
-    grant = tokens.Grant(pool, client.id, user, sign_in.auth_time, origin, names, roles, read)
+    amr = sign_in.amr if refresh is None else ()
+    grant = tokens.Grant(pool, client.id, user, sign_in.auth_time, origin, names, roles, read, amr)
     issuer = svc.settings.issuer(pool.id)
     access_ttl = tokens.validity(client.config, "AccessTokenValidity", 3600, "hours")
     id_ttl = tokens.validity(client.config, "IdTokenValidity", 3600, "hours")

@@ -8,14 +8,14 @@ from typing import Any
 
 import orjson
 
-from userpool.domain import codes, ids, tokens
+from userpool.domain import codes, devices, ids, tokens
 from userpool.domain.entities import (
     AppClient,
     Pool,
     RefreshToken,
     User,
 )
-from userpool.domain.ports import NotFound, Tx
+from userpool.domain.ports import Device, NotFound, Tx
 from userpool.domain.risk import remember_device
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import (
@@ -103,13 +103,15 @@ async def check_password(
 ) -> None:
     """Status first (an unconfirmed user hears so even with a wrong password, as Cognito
     answers), then lockout; with ``hidden`` (PreventUserExistenceErrors=ENABLED) the
-    password first, so a wrong one gets "Incorrect username or password." whoever asks."""
+    password first, so a wrong one gets "Incorrect username or password." whoever asks.
+    A right password whose hash is due an upgrade (``--password-hashing``) is hashed again
+    at the server's setting and stored with the success."""
     if not hidden:
         check_status(user)
     begin_attempt(svc, pool, user)
     stored = user.password_hash
-    verdict = await svc.hasher.verify(stored, password) if stored else False
-    settle_attempt(svc, call, pool, user, verdict)
+    verdict, upgraded = await svc.hasher.check(stored, password) if stored else (False, None)
+    settle_attempt(svc, call, pool, user, verdict, (stored, upgraded) if upgraded else None)
     check_status(user)
 
 
@@ -175,7 +177,17 @@ def _sign_in_event(
             tx.update_user(fresh)
 
 
-def settle_attempt(svc: Services, call: Call, pool: Pool, user: User, good: bool) -> None:
+def settle_attempt(
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    user: User,
+    good: bool,
+    rehash: tuple[str | None, str] | None = None,
+) -> None:
+    """The attempt's outcome: a failure recorded (and refused), or the lockout cleared; with
+    ``rehash`` (the hash checked, its upgrade), the upgrade stored unless the password
+    changed meanwhile."""
     if user.status == GHOST:
         raise NotAuthorizedException(WRONG_PASSWORD)  # nobody's proof passes; no event for nobody
     if not good:
@@ -186,8 +198,10 @@ def settle_attempt(svc: Services, call: Call, pool: Pool, user: User, good: bool
     with svc.store.transaction() as tx:
         fresh = stored_user(tx, pool.id, user.sub)
         clear_failures(fresh)
+        if rehash is not None and fresh.password_hash == rehash[0]:
+            fresh.password_hash = rehash[1]
         tx.update_user(fresh)
-    user.extra = fresh.extra
+    user.extra, user.password_hash = fresh.extra, fresh.password_hash
 
 
 def challenge_session(
@@ -211,16 +225,28 @@ def challenge_session(
     return token
 
 
-def new_password_challenge(svc: Services, client: AppClient, user: User) -> dict[str, Any]:
+def new_password_challenge(
+    svc: Services, pool: Pool, client: AppClient, user: User, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """NEW_PASSWORD_REQUIRED, its ``requiredAttributes`` the pool's required attributes the
+    user lacks (as ``userAttributes.<name>``, the key their answers take).
+
+    DEVIATION: the format follows what clients (Amplify) parse; users made here always
+    have their required attributes, so the list is empty in practice."""
     attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
+    required = [
+        f"userAttributes.{a['Name']}"
+        for a in pool.config.get("SchemaAttributes") or []
+        if a.get("Required") and not user.attributes.get(str(a["Name"]))
+    ]
     with svc.store.transaction() as tx:
-        session = challenge_session(svc, tx, client, user, "NEW_PASSWORD_REQUIRED")
+        session = challenge_session(svc, tx, client, user, "NEW_PASSWORD_REQUIRED", data)
     return {
         "ChallengeName": "NEW_PASSWORD_REQUIRED",
         "Session": session,
         "ChallengeParameters": {
             "USER_ID_FOR_SRP": user.username,
-            "requiredAttributes": "[]",
+            "requiredAttributes": orjson.dumps(required).decode(),
             "userAttributes": orjson.dumps(attributes).decode(),
         },
     }
@@ -240,10 +266,12 @@ async def issue(
     refresh: RefreshToken | None = None,
     source: str = "TokenGeneration_Authentication",
     amr: tuple[str, ...] = (),
+    device: str | None = None,
 ) -> dict[str, Any]:
     """An AuthenticationResult, after PostAuthentication and PreTokenGeneration; with
     ``refresh`` the original auth_time and origin are kept and no refresh token is made;
-    ``amr``: the ID token's methods of a sign-in that completed MFA.
+    ``amr``: the ID token's methods of a sign-in that completed MFA; ``device``: the key
+    of the device the refresh token is issued to (``steps/devices.py``).
 
     DEVIATION: refreshed ID tokens carry no ``amr`` (the refresh token does not keep it);
     Cognito's answer is unconfirmed."""
@@ -279,12 +307,19 @@ async def issue(
         ),
     }
     if refresh is None:
-        result["RefreshToken"] = new_refresh(svc, call, pool, client, user, origin, now)
+        result["RefreshToken"] = new_refresh(svc, call, pool, client, user, origin, now, device)
     return result
 
 
 def new_refresh(
-    svc: Services, call: Call, pool: Pool, client: AppClient, user: User, origin: str, now: int
+    svc: Services,
+    call: Call,
+    pool: Pool,
+    client: AppClient,
+    user: User,
+    origin: str,
+    now: int,
+    device: str | None = None,
 ) -> str:
     token = ids.token(96)
     ttl = tokens.validity(client.config, "RefreshTokenValidity", 30 * 86400, "days")
@@ -299,6 +334,7 @@ def new_refresh(
                 origin,
                 now,
                 now + ttl,
+                device_key=device,
             )
         )
     svc.outbox.notify()  # a risk notice may be waiting
@@ -316,14 +352,19 @@ async def refresh(
 ) -> dict[str, Any]:
     """New ID and access tokens for a live refresh token of this client. ``params``'
     ``SECRET_HASH`` is checked unless the caller checked the client's secret itself
-    (``secret_checked``: GetTokensFromRefreshToken's ``ClientSecret``)."""
+    (``secret_checked``: GetTokensFromRefreshToken's ``ClientSecret``); its ``DEVICE_KEY``
+    must name the confirmed device the token was issued to, in a pool tracking devices."""
+    given = params.get("DEVICE_KEY")
     try:
         with svc.store.read() as tx:
             stored = tx.get_refresh(codes.session_hash(svc.key, token))
             user = tx.user_by_sub(pool.id, stored.sub)
+            device = _device(tx, given)
     except NotFound:
         raise NotAuthorizedException(INVALID_REFRESH_TOKEN) from None
     if stored.client_id != client.id or stored.pool_id != pool.id:
+        raise NotAuthorizedException(INVALID_REFRESH_TOKEN)
+    if not devices.refresh_allowed(pool.config, stored.device_key, given, device):
         raise NotAuthorizedException(INVALID_REFRESH_TOKEN)
     if stored.revoked:
         raise NotAuthorizedException("Refresh Token has been revoked")
@@ -335,3 +376,13 @@ async def refresh(
         names = [params.get("USERNAME", ""), user.username, user.sub]
         check_auth_secret(svc, client, params, names)
     return signed_in(await issue(svc, call, pool, client, user, stored))
+
+
+def _device(tx: Tx, key: str | None) -> Device | None:
+    """The stored device ``key`` names (None: no key, or no such device)."""
+    if not key:
+        return None
+    try:
+        return tx.get_device(key)
+    except NotFound:
+        return None

@@ -92,6 +92,20 @@ class PostgresTx(SqlTx):
             self.db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
             self._held.add(name)
 
+    def _lock_all(self, names: list[tuple[str, ...]]) -> None:
+        """``_lock`` on many names in one statement (an import's batch of aliases)."""
+        wanted = ["\x1f".join(parts) for parts in names]
+        wanted = [name for name in wanted if name not in self._held]
+        if not self.write or not wanted:
+            return
+        rows = ",".join(["(%s)"] * len(wanted))
+        self.db.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(n, 0))) "
+            f"FROM (VALUES {rows}) AS t(n)",
+            tuple(wanted),
+        )
+        self._held.update(wanted)
+
     def _probe_sql(self, with_code: bool) -> str:
         return _probe(with_code, self._for_update)
 

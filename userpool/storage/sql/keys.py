@@ -13,6 +13,7 @@ SEALED_COLUMNS = (
     ("signing_keys", "kid", "pem"),
     ("software_tokens", "id", "secret"),
     ("webauthn_credentials", "id", "public_key"),
+    ("pool_resources", "id", "sealed"),
 )
 
 

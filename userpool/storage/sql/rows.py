@@ -164,6 +164,7 @@ def refresh_row(row: tuple[Any, ...]) -> RefreshToken:
         auth_time=row[5],
         expires=row[6],
         revoked=bool(row[7]),
+        device_key=row[8],
     )
 
 
@@ -177,6 +178,7 @@ def refresh_values(token: RefreshToken) -> tuple[Any, ...]:
         token.auth_time,
         token.expires,
         int(token.revoked),
+        token.device_key,
     )
 
 
@@ -225,9 +227,14 @@ POOL_TABLES = (
     "user_groups",
     "group_members",
     "software_tokens",
+    "import_jobs",
+    "import_chunks",
+    "import_log",
+    "devices",
     "pool_domains",
     "resource_servers",
     "webauthn_credentials",
+    "pool_resources",
 )
 USER_TABLES = (
     "users",
@@ -239,5 +246,6 @@ USER_TABLES = (
     "events",
     "group_members",
     "software_tokens",
+    "devices",
     "webauthn_credentials",
 )

@@ -7,7 +7,7 @@ from userpool.domain.entities import RefreshToken
 from userpool.storage.sql.base import SqlBase, marks
 from userpool.storage.sql.rows import refresh_row, refresh_values
 
-_PUT_REFRESH = f"INSERT INTO refresh_tokens VALUES ({marks(8)})"
+_PUT_REFRESH = f"INSERT INTO refresh_tokens VALUES ({marks(9)})"
 
 
 class TokenQueries(SqlBase):
