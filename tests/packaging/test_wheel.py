@@ -140,6 +140,8 @@ def test_the_wheel_is_named_and_versioned_as_the_package(installed: Installed) -
         prefix = folder.relative_to(ROOT).as_posix() + "/"
         missing = {prefix + f for f in _files(folder)} - names
         assert not missing, f"{name}: not in the wheel: {sorted(missing)}"
+    package = {f"userpool/{f}" for f in _files(ROOT / "userpool")}
+    assert not package - names, f"not in the wheel: {sorted(package - names)}"  # new data too
     assert f"Version: {__version__}" in metadata
     assert "Requires-Dist: botocore==" in metadata
 
