@@ -45,6 +45,7 @@ from userpool.operations.steps.signin import (
     begin_attempt,
     check_auth_secret,
     check_password,
+    check_session,
     param,
     refresh,
     settle_attempt,
@@ -189,10 +190,7 @@ def _take(svc: Services, token: str, client: AppClient, user: User, purpose: str
             mfa_challenge.check_origin(session, hosted=False)
     except NotFound:
         raise NotAuthorizedException(INVALID_SESSION) from None
-    if session.purpose != purpose or session.client_id != client.id or session.sub != user.sub:
-        raise NotAuthorizedException(INVALID_SESSION)
-    if session.expires < svc.clock.now():
-        raise NotAuthorizedException(f"{INVALID_SESSION[:-1]}, session is expired.")
+    check_session(svc, session, client, user, purpose)
     return session
 
 

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidTag
 from userpool.domain import codes, crypto, ids, srp
 from userpool.domain import custom_auth as rules
 from userpool.domain.custom_auth import Entry, Flow, Who
-from userpool.domain.entities import AppClient, Pool, Session, User
+from userpool.domain.entities import AppClient, Pool, User
 from userpool.domain.ports import NotFound
 from userpool.domain.services import Call, Services
 from userpool.domain.signin import check_status
@@ -37,7 +37,6 @@ from userpool.errors import (
     INVALID_SESSION,
     NO_CHALLENGE_TRIGGER,
     NO_CUSTOM_AUTH_TRIGGER,
-    SESSION_EXPIRED,
     WRONG_PASSWORD,
     InvalidParameterException,
     InvalidUserPoolConfigurationException,
@@ -50,6 +49,7 @@ from userpool.operations.steps.signin import (
     GHOST,
     begin_attempt,
     challenge_session,
+    check_session,
     param,
     settle_attempt,
 )
@@ -211,22 +211,11 @@ def _take(svc: Services, token: str, client: AppClient, user: User, name: str) -
             if name == rules.PASSWORD_VERIFIER:
                 return None  # USER_SRP_AUTH's answer says whether it knows the token
             raise NotAuthorizedException(INVALID_SESSION) from None
-        _check(svc, session, client, user, name)
+        check_session(svc, session, client, user, f"{KIND}:{name}")
     try:
         return Flow.loads(rules.box(svc.key, token).open(str(session.data["flow"])))
     except (InvalidTag, KeyError, ValueError):
         raise NotAuthorizedException(INVALID_SESSION) from None
-
-
-def _check(svc: Services, session: Session, client: AppClient, user: User, name: str) -> None:
-    if (
-        session.purpose != f"{KIND}:{name}"
-        or session.client_id != client.id
-        or session.sub != user.sub
-    ):
-        raise NotAuthorizedException(INVALID_SESSION)
-    if session.expires < svc.clock.now():
-        raise NotAuthorizedException(SESSION_EXPIRED)
 
 
 async def _password_challenge(

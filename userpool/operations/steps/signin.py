@@ -13,6 +13,7 @@ from userpool.domain.entities import (
     AppClient,
     Pool,
     RefreshToken,
+    Session,
     User,
 )
 from userpool.domain.ports import Device, NotFound, Tx
@@ -28,7 +29,9 @@ from userpool.domain.signin import (
 )
 from userpool.errors import (
     INVALID_REFRESH_TOKEN,
+    INVALID_SESSION,
     LOCKED,
+    SESSION_EXPIRED,
     USER_DISABLED,
     WRONG_PASSWORD,
     InvalidParameterException,
@@ -202,6 +205,17 @@ def settle_attempt(
             fresh.password_hash = rehash[1]
         tx.update_user(fresh)
     user.extra, user.password_hash = fresh.extra, fresh.password_hash
+
+
+def check_session(
+    svc: Services, session: Session, client: AppClient, user: User, purpose: str
+) -> None:
+    """A taken challenge session must be of ``purpose``, for this client and this user
+    ("Invalid session for the user."), and not past its expiry (Cognito's expired text)."""
+    if session.purpose != purpose or session.client_id != client.id or session.sub != user.sub:
+        raise NotAuthorizedException(INVALID_SESSION)
+    if session.expires < svc.clock.now():
+        raise NotAuthorizedException(SESSION_EXPIRED)
 
 
 def challenge_session(
