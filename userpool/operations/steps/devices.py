@@ -36,7 +36,13 @@ from userpool.errors import (
     ResourceNotFoundException,
 )
 from userpool.operations.steps.lookups import stored_user
-from userpool.operations.steps.signin import challenge_session, issue, param, signed_in
+from userpool.operations.steps.signin import (
+    challenge_session,
+    check_session,
+    issue,
+    param,
+    signed_in,
+)
 
 KIND = "device"  # DEVICE_PASSWORD_VERIFIER sessions' purpose: "device:DEVICE_PASSWORD_VERIFIER"
 CARRIED = "device"  # the member of an MFA session's data naming the device presented
@@ -254,15 +260,9 @@ async def _password_verifier(
             session = tx.take_session(codes.session_hash(svc.key, block))
         except NotFound:
             raise NotAuthorizedException(INVALID_SESSION) from None
-    if (
-        session.purpose != f"{KIND}:{devices.PASSWORD_VERIFIER}"
-        or session.client_id != client.id
-        or session.sub != user.sub
-        or session.data.get(CARRIED) != key
-    ):
+    if session.data.get(CARRIED) != key:
         raise NotAuthorizedException(INVALID_SESSION)
-    if session.expires < svc.clock.now():
-        raise NotAuthorizedException(SESSION_EXPIRED)
+    check_session(svc, session, client, user, f"{KIND}:{devices.PASSWORD_VERIFIER}")
     with svc.store.read() as tx:
         device = find(tx, pool, user, key)
     if device is None:
